@@ -1,0 +1,118 @@
+// The canonical chat model: every client surface decodes into it and every provider encodes from it, so N
+// surfaces and M providers need N+M codecs. Provider-specific request fields that have no canonical home
+// ride along in `extra` and are passed through to upstreams that speak the same wire format.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace modelmux {
+
+enum class Role : std::uint8_t { system, developer, user, assistant, tool };
+
+struct ContentPart {
+  enum class Kind : std::uint8_t { text, image } kind = Kind::text;
+  std::string text;        // kind == text
+  std::string image_url;   // kind == image: an https URL or a data: URL
+  std::string media_type;  // kind == image, when known (image/png, ...)
+  std::string detail;      // kind == image: OpenAI's low / high / auto, empty when unset
+};
+
+struct ToolCall {
+  std::string id;
+  std::string name;
+  std::string arguments;  // JSON text, as the model produced it
+};
+
+struct Message {
+  Role role = Role::user;
+  std::vector<ContentPart> content;
+  std::vector<ToolCall> tool_calls;  // assistant
+  std::string tool_call_id;          // tool
+  std::string name;                  // optional participant name
+
+  // All text parts joined; what most providers and the token estimator need.
+  std::string text() const;
+};
+
+struct Tool {
+  std::string name;
+  std::string description;
+  boost::json::value parameters;  // JSON schema
+  bool strict = false;
+};
+
+struct ToolChoice {
+  enum class Mode : std::uint8_t { unset, auto_, none, required, named } mode = Mode::unset;
+  std::string name;  // Mode::named
+};
+
+struct ResponseFormat {
+  enum class Type : std::uint8_t { text, json_object, json_schema } type = Type::text;
+  std::string schema_name;
+  boost::json::value schema;
+  bool strict = false;
+};
+
+struct ChatRequest {
+  std::string model;
+  std::vector<Message> messages;
+  bool stream = false;
+  bool include_usage = false;  // stream_options.include_usage
+  std::optional<double> temperature;
+  std::optional<double> top_p;
+  std::optional<std::int64_t> max_tokens;
+  std::vector<std::string> stop;
+  std::optional<std::int64_t> seed;
+  std::string user;
+  std::string reasoning_effort;
+  std::vector<Tool> tools;
+  ToolChoice tool_choice;
+  std::optional<bool> parallel_tool_calls;
+  ResponseFormat response_format;
+  boost::json::object extra;  // fields with no canonical home, passed through where the wire allows
+};
+
+enum class FinishReason : std::uint8_t { none, stop, length, tool_calls, content_filter };
+
+struct Usage {
+  std::int64_t input_tokens = 0;
+  std::int64_t output_tokens = 0;
+  std::int64_t cached_input_tokens = 0;
+  std::int64_t reasoning_tokens = 0;
+  std::int64_t total() const { return input_tokens + output_tokens; }
+};
+
+struct ChatResponse {
+  std::string id;
+  std::string model;
+  std::int64_t created = 0;
+  Message message;  // role assistant
+  FinishReason finish_reason = FinishReason::none;
+  std::optional<Usage> usage;
+};
+
+// One streamed happening, in the order the upstream produced it.
+struct StreamEvent {
+  enum class Kind : std::uint8_t { start, text_delta, tool_call_delta, finish, usage } kind = Kind::start;
+  std::string text;            // text_delta
+  int tool_index = 0;          // tool_call_delta: which call of a parallel set
+  std::string tool_id;         // tool_call_delta: set on the call's first delta
+  std::string tool_name;       // tool_call_delta: set on the call's first delta
+  std::string tool_arguments;  // tool_call_delta: the next piece of the JSON arguments
+  FinishReason finish_reason = FinishReason::none;  // finish
+  Usage usage;                                      // usage
+  std::string id;     // start: the upstream's response id
+  std::string model;  // start: the upstream's model
+};
+
+std::string_view to_string(Role role);
+std::optional<Role> role_from_string(std::string_view s);
+std::string_view to_string(FinishReason reason);
+FinishReason finish_reason_from_string(std::string_view s);
+
+}  // namespace modelmux

@@ -1,0 +1,102 @@
+#include "app/gateway_routes.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/json.hpp>
+
+#include "surfaces/openai/surface.hpp"
+
+namespace modelmux::app {
+
+namespace {
+std::string_view path_of(std::string_view target) {
+  auto q = target.find('?');
+  return q == std::string_view::npos ? target : target.substr(0, q);
+}
+}  // namespace
+
+boost::asio::awaitable<void> reject(http::Exchange& ex, const Error& err) {
+  co_await surfaces::openai::respond_error(ex, err);
+}
+
+boost::asio::awaitable<void> route(http::Exchange& ex, const pipeline::Runtime& rt) {
+  const auto& req = ex.request();
+  std::string_view target(req.target().data(), req.target().size());
+  std::string_view path = path_of(target);
+  std::string_view method(req.method_string().data(), req.method_string().size());
+  auto only = [&](std::string_view allowed) {
+    return Error::make(ErrorCode::invalid_request,
+                       fmt::format("method {} is not allowed on {} (use {})", method, path, allowed));
+  };
+  if (path == "/v1/chat/completions" || path == "/chat/completions") {
+    if (method != "POST") {
+      auto e = only("POST");
+      e.http_status = 405;
+      co_return co_await reject(ex, e);
+    }
+    co_return co_await surfaces::openai::chat_completions(ex, rt);
+  }
+  if (path == "/v1/models" || path == "/models") {
+    if (method != "GET") {
+      auto e = only("GET");
+      e.http_status = 405;
+      co_return co_await reject(ex, e);
+    }
+    co_return co_await surfaces::openai::list_models(ex, rt);
+  }
+  if (path == "/health" || path == "/healthz") {
+    co_await ex.respond(200, "application/json", R"({"status":"ok"})");
+    co_return;
+  }
+  co_await reject(ex, Error::make(ErrorCode::not_found, fmt::format("no route for {} {}", method, path)));
+}
+
+config::Config discover_defaults() {
+  config::Config cfg = config::builtin_defaults();
+  // An Ollama answering on its default port gives its local models; a short timeout keeps start-up quick
+  // on machines without one.
+  boost::asio::io_context ioc;
+  auto probe = [&]() -> boost::asio::awaitable<Result<std::string>> {
+    auto url = http::parse_url("http://127.0.0.1:11434");
+    http::ClientRequest r;
+    r.method = "GET";
+    r.target = "/api/tags";
+    auto reply = co_await http::send(*url, std::move(r),
+                                     {std::chrono::milliseconds(300), std::chrono::milliseconds(1000), std::chrono::milliseconds(1000)});
+    if (!reply) co_return std::unexpected(reply.error());
+    if ((*reply)->status() != 200) co_return fail(ErrorCode::upstream_error, "ollama answered with an error");
+    co_return co_await (*reply)->read_all(4u << 20);
+  };
+  auto fut = boost::asio::co_spawn(ioc, probe(), boost::asio::use_future);
+  ioc.run();
+  auto body = fut.get();
+  if (!body) return cfg;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(*body, ec);
+  if (ec || !v.is_object()) return cfg;
+  auto* models = v.get_object().if_contains("models");
+  if (!models || !models->is_array()) return cfg;
+  for (const auto& m : models->get_array()) {
+    if (!m.is_object()) continue;
+    auto* name = m.get_object().if_contains("name");
+    if (!name || !name->is_string()) continue;
+    config::ModelConfig mc;
+    mc.origin = {"<ollama at 127.0.0.1:11434>", 0, "models"};
+    mc.name = name->get_string();
+    config::TargetConfig t;
+    t.origin = mc.origin;
+    t.provider = "openai_compatible";
+    t.model = mc.name;
+    t.api_base = "http://127.0.0.1:11434/v1";
+    mc.targets.push_back(std::move(t));
+    bool taken = false;
+    for (const auto& existing : cfg.models) taken = taken || existing.name == mc.name;
+    if (!taken) cfg.models.push_back(std::move(mc));
+  }
+  return cfg;
+}
+
+}  // namespace modelmux::app

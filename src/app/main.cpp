@@ -1,0 +1,81 @@
+// modelmux: `serve` runs the gateway, `mock-server` a fake upstream.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "app/gateway_routes.hpp"
+#include "app/mock_server.hpp"
+#include "http/server.hpp"
+#include "observability/access_log.hpp"
+
+using namespace modelmux;
+
+namespace {
+
+int serve(const std::string& config_path, const std::string& listen, int threads) {
+  try {
+    config::Config cfg = config_path.empty() ? app::discover_defaults() : config::load_file(config_path);
+    if (!listen.empty())
+      config::parse_listen(listen, {"--listen", 0, ""}, cfg.server.host, cfg.server.port);
+    if (threads > 0) cfg.server.threads = threads;
+    auto runtime = std::make_shared<const pipeline::Runtime>(std::move(cfg));
+    observability::set_access_log_enabled(runtime->config.server.access_log);
+    http::Server server(
+        runtime->config.server,
+        [runtime](http::Exchange& ex) { return app::route(ex, *runtime); },
+        [](http::Exchange& ex, const Error& err) { return app::reject(ex, err); });
+    auto port = server.bind();
+    std::cout << "modelmux listening on " << runtime->config.server.host << ":" << port << std::endl;
+    std::cerr << "modelmux: serving " << runtime->catalog.groups().size() << " model(s) from "
+              << runtime->config.source << std::endl;
+    server.run();
+    return 0;
+  } catch (const config::ConfigError& e) {
+    std::cerr << "modelmux: configuration error: " << e.what() << std::endl;
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "modelmux: " << e.what() << std::endl;
+    return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"modelmux: one API in front of many LLM providers"};
+  cli.require_subcommand(1);
+
+  std::string config_path, listen;
+  int threads = 0;
+  auto* serve_cmd = cli.add_subcommand("serve", "Run the gateway");
+  serve_cmd->add_option("-c,--config", config_path, "YAML configuration file (built-in defaults without it)");
+  serve_cmd->add_option("-l,--listen", listen, "HOST:PORT to listen on (overrides server.listen)");
+  serve_cmd->add_option("-t,--threads", threads, "worker threads (default: one per core)");
+
+  app::MockServerOptions mo;
+  auto* mock_cmd = cli.add_subcommand("mock-server", "Run a fake OpenAI-compatible upstream");
+  mock_cmd->add_option("-l,--listen", mo.listen, "HOST:PORT to listen on");
+  mock_cmd->add_option("-t,--threads", mo.threads, "worker threads");
+  mock_cmd->add_option("--api-key", mo.api_key, "require Authorization: Bearer KEY");
+  mock_cmd->add_option("--latency-ms", mo.latency_ms, "delay before the reply");
+  mock_cmd->add_option("--jitter-ms", mo.jitter_ms, "random extra delay, up to this");
+  mock_cmd->add_option("--chunks", mo.shape.chunks, "content chunks in a stream (default: one per word)");
+  mock_cmd->add_option("--chunk-interval-ms", mo.chunk_interval_ms, "delay between streamed chunks");
+  mock_cmd->add_option("--response-tokens", mo.shape.response_tokens, "reply with N filler words instead of the echo");
+  mock_cmd->add_option("--fail-status", mo.fail_status, "HTTP status of injected failures");
+  mock_cmd->add_option("--fail-rate", mo.fail_rate, "fraction of requests that fail (0..1)");
+  mock_cmd->add_option("--retry-after", mo.retry_after, "Retry-After seconds sent with failures");
+  mock_cmd->add_option("--reset-rate", mo.reset_rate, "fraction of requests answered with a connection reset");
+  mock_cmd->add_option("--stall-rate", mo.stall_rate, "fraction of requests never answered");
+
+  CLI11_PARSE(cli, argc, argv);
+  if (serve_cmd->parsed()) return serve(config_path, listen, threads);
+  if (mock_cmd->parsed()) {
+    try {
+      return app::run_mock_server(mo);
+    } catch (const std::exception& e) {
+      std::cerr << "modelmux mock-server: " << e.what() << std::endl;
+      return 2;
+    }
+  }
+  return 1;
+}

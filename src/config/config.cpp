@@ -1,0 +1,269 @@
+#include "config/config.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace modelmux::config {
+
+void raise(const Origin& at, const std::string& problem) {
+  if (at.key.empty()) throw ConfigError(fmt::format("{}:{}: {}", at.file, at.line, problem));
+  throw ConfigError(fmt::format("{}:{}: {}: {}", at.file, at.line, at.key, problem));
+}
+
+namespace {
+
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  Origin at(const YAML::Node& n, const std::string& key) const {
+    return Origin{file_, n.Mark().line >= 0 ? n.Mark().line + 1 : 0, key};
+  }
+
+  void require_map(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsMap()) raise(at(n, key), "must be a mapping");
+  }
+
+  void only_keys(const YAML::Node& n, const std::string& key, std::initializer_list<const char*> allowed) const {
+    std::set<std::string> ok(allowed.begin(), allowed.end());
+    for (const auto& kv : n) {
+      auto name = kv.first.as<std::string>();
+      if (!ok.contains(name)) {
+        std::string list;
+        for (const auto* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+        raise(at(kv.first, key.empty() ? name : key + "." + name),
+              fmt::format("unknown key (expected one of: {})", list));
+      }
+    }
+  }
+
+  std::string str(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsScalar()) raise(at(n, key), "must be a string");
+    return interpolate_env(n.Scalar(), at(n, key));
+  }
+
+  std::int64_t integer(const YAML::Node& n, const std::string& key, std::int64_t min, std::int64_t max) const {
+    std::string s = str(n, key);
+    std::int64_t v = 0;
+    std::size_t used = 0;
+    try {
+      v = std::stoll(s, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != s.size()) raise(at(n, key), fmt::format("\"{}\" is not an integer", s));
+    if (v < min || v > max) raise(at(n, key), fmt::format("{} is out of range [{}, {}]", v, min, max));
+    return v;
+  }
+
+  bool boolean(const YAML::Node& n, const std::string& key) const {
+    std::string s = str(n, key);
+    if (s == "true" || s == "yes" || s == "on") return true;
+    if (s == "false" || s == "no" || s == "off") return false;
+    raise(at(n, key), fmt::format("\"{}\" is not a boolean", s));
+  }
+
+  ms millis(const YAML::Node& n, const std::string& key) const {
+    return ms(integer(n, key, 1, 24LL * 3600 * 1000));
+  }
+
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+};
+
+void read_server(const Reader& r, const YAML::Node& n, ServerConfig& s) {
+  r.require_map(n, "server");
+  r.only_keys(n, "server",
+              {"listen", "threads", "max_body_bytes", "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms",
+               "shutdown_grace_ms", "access_log"});
+  if (auto v = n["listen"]) parse_listen(r.str(v, "server.listen"), r.at(v, "server.listen"), s.host, s.port);
+  if (auto v = n["threads"]) s.threads = static_cast<int>(r.integer(v, "server.threads", 0, 1024));
+  if (auto v = n["max_body_bytes"])
+    s.max_body_bytes = static_cast<std::size_t>(r.integer(v, "server.max_body_bytes", 1024, 1LL << 31));
+  if (auto v = n["header_timeout_ms"]) s.header_timeout = r.millis(v, "server.header_timeout_ms");
+  if (auto v = n["body_timeout_ms"]) s.body_timeout = r.millis(v, "server.body_timeout_ms");
+  if (auto v = n["idle_timeout_ms"]) s.idle_timeout = r.millis(v, "server.idle_timeout_ms");
+  if (auto v = n["shutdown_grace_ms"]) s.shutdown_grace = r.millis(v, "server.shutdown_grace_ms");
+  if (auto v = n["access_log"]) s.access_log = r.boolean(v, "server.access_log");
+}
+
+TargetConfig read_target(const Reader& r, const YAML::Node& n, const std::string& key) {
+  r.require_map(n, key);
+  r.only_keys(n, key, {"provider", "model", "api_base", "api_key", "weight", "headers", "timeouts"});
+  TargetConfig t;
+  t.origin = r.at(n, key);
+  if (!n["provider"]) raise(r.at(n, key + ".provider"), "is required");
+  t.provider = r.str(n["provider"], key + ".provider");
+  t.origin = r.at(n["provider"], key + ".provider");
+  if (!n["model"]) raise(r.at(n, key + ".model"), "is required (the upstream's model id)");
+  t.model = r.str(n["model"], key + ".model");
+  if (t.model.empty()) raise(r.at(n["model"], key + ".model"), "must not be empty");
+  if (auto v = n["api_base"]) {
+    t.api_base = r.str(v, key + ".api_base");
+    while (!t.api_base.empty() && t.api_base.back() == '/') t.api_base.pop_back();
+  }
+  if (auto v = n["api_key"]) t.api_key = r.str(v, key + ".api_key");
+  if (auto v = n["weight"]) t.weight = static_cast<int>(r.integer(v, key + ".weight", 0, 1'000'000));
+  if (auto h = n["headers"]) {
+    r.require_map(h, key + ".headers");
+    for (const auto& kv : h) {
+      auto name = kv.first.as<std::string>();
+      t.headers[name] = r.str(kv.second, key + ".headers." + name);
+    }
+  }
+  if (auto to = n["timeouts"]) {
+    std::string tk = key + ".timeouts";
+    r.require_map(to, tk);
+    r.only_keys(to, tk, {"connect_ms", "first_byte_ms", "idle_ms"});
+    if (auto v = to["connect_ms"]) t.timeouts.connect = r.millis(v, tk + ".connect_ms");
+    if (auto v = to["first_byte_ms"]) t.timeouts.first_byte = r.millis(v, tk + ".first_byte_ms");
+    if (auto v = to["idle_ms"]) t.timeouts.idle = r.millis(v, tk + ".idle_ms");
+  }
+  return t;
+}
+
+void read_models(const Reader& r, const YAML::Node& n, std::vector<ModelConfig>& models) {
+  if (!n.IsSequence()) raise(r.at(n, "models"), "must be a list");
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    std::string key = fmt::format("models[{}]", i);
+    const YAML::Node m = n[i];
+    r.require_map(m, key);
+    r.only_keys(m, key, {"name", "targets"});
+    ModelConfig mc;
+    mc.origin = r.at(m, key);
+    if (!m["name"]) raise(r.at(m, key + ".name"), "is required");
+    mc.name = r.str(m["name"], key + ".name");
+    if (mc.name.empty()) raise(r.at(m["name"], key + ".name"), "must not be empty");
+    if (!names.insert(mc.name).second)
+      raise(r.at(m["name"], key + ".name"), fmt::format("duplicate model name \"{}\"", mc.name));
+    auto targets = m["targets"];
+    if (!targets) raise(r.at(m, key + ".targets"), "is required (a list of at least one target)");
+    if (!targets.IsSequence() || targets.size() == 0)
+      raise(r.at(targets, key + ".targets"), "must be a list of at least one target");
+    for (std::size_t k = 0; k < targets.size(); ++k)
+      mc.targets.push_back(read_target(r, targets[k], fmt::format("{}.targets[{}]", key, k)));
+    models.push_back(std::move(mc));
+  }
+}
+
+Config parse(const std::string& yaml, const std::string& source) {
+  Reader r(source);
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(fmt::format("{}:{}: YAML syntax error: {}", source, e.mark.line + 1, e.msg));
+  }
+  Config cfg;
+  cfg.source = source;
+  if (!root || root.IsNull()) throw ConfigError(fmt::format("{}:1: the configuration is empty", source));
+  r.require_map(root, "");
+  r.only_keys(root, "", {"server", "models"});
+  if (auto s = root["server"]) read_server(r, s, cfg.server);
+  if (auto m = root["models"]) read_models(r, m, cfg.models);
+  if (cfg.models.empty()) throw ConfigError(fmt::format("{}:1: models: at least one model is required", source));
+  return cfg;
+}
+
+}  // namespace
+
+void parse_listen(const std::string& text, const Origin& at, std::string& host, std::uint16_t& port) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
+    raise(at, fmt::format("\"{}\" is not host:port", text));
+  std::string h = text.substr(0, colon);
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  std::string p = text.substr(colon + 1);
+  int v = -1;
+  try {
+    std::size_t used = 0;
+    v = std::stoi(p, &used);
+    if (used != p.size()) v = -1;
+  } catch (const std::exception&) {
+    v = -1;
+  }
+  if (v < 0 || v > 65535) raise(at, fmt::format("\"{}\" is not a port number", p));
+  host = h;
+  port = static_cast<std::uint16_t>(v);
+}
+
+std::string interpolate_env(const std::string& text, const Origin& at) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto start = text.find("${", i);
+    if (start == std::string::npos) {
+      out.append(text, i);
+      break;
+    }
+    out.append(text, i, start - i);
+    auto end = text.find('}', start);
+    if (end == std::string::npos) raise(at, "unterminated ${ in value");
+    std::string expr = text.substr(start + 2, end - start - 2);
+    std::string name = expr, fallback;
+    bool has_fallback = false;
+    if (auto d = expr.find(":-"); d != std::string::npos) {
+      name = expr.substr(0, d);
+      fallback = expr.substr(d + 2);
+      has_fallback = true;
+    }
+    if (name.empty()) raise(at, "empty variable name in ${}");
+    const char* v = std::getenv(name.c_str());
+    if (v && *v) {
+      out += v;
+    } else if (has_fallback) {
+      out += fallback;
+    } else {
+      raise(at, fmt::format("environment variable {} is not set", name));
+    }
+    i = end + 1;
+  }
+  return out;
+}
+
+Config load_string(const std::string& yaml, const std::string& source_name) { return parse(yaml, source_name); }
+
+Config load_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(fmt::format("{}: cannot read the configuration file", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse(ss.str(), path);
+}
+
+Config builtin_defaults() {
+  static const char* kDefaults = R"(server:
+  listen: 127.0.0.1:4000
+models:
+  - name: mock
+    targets:
+      - provider: mock
+        model: mock
+)";
+  Config cfg = parse(kDefaults, "<built-in defaults>");
+  if (const char* key = std::getenv("OPENAI_API_KEY"); key && *key) {
+    for (const char* m : {"gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "o3", "o4-mini"}) {
+      ModelConfig mc;
+      mc.origin = {cfg.source, 0, "OPENAI_API_KEY"};
+      mc.name = m;
+      TargetConfig t;
+      t.origin = mc.origin;
+      t.provider = "openai";
+      t.model = m;
+      t.api_key = key;
+      mc.targets.push_back(std::move(t));
+      cfg.models.push_back(std::move(mc));
+    }
+  }
+  return cfg;
+}
+
+}  // namespace modelmux::config

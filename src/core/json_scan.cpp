@@ -1,0 +1,82 @@
+#include "core/json_scan.hpp"
+
+namespace modelmux::json_scan {
+namespace {
+
+bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+std::size_t skip_ws(std::string_view t, std::size_t i) {
+  while (i < t.size() && is_ws(t[i])) ++i;
+  return i;
+}
+
+// i at the opening quote; returns one past the closing quote.
+std::size_t skip_string(std::string_view t, std::size_t i) {
+  for (++i; i < t.size(); ++i) {
+    if (t[i] == '\\') {
+      ++i;
+    } else if (t[i] == '"') {
+      return i + 1;
+    }
+  }
+  return t.size();
+}
+
+std::size_t skip_value(std::string_view t, std::size_t i) {
+  if (i >= t.size()) return i;
+  if (t[i] == '"') return skip_string(t, i);
+  if (t[i] == '{' || t[i] == '[') {
+    int depth = 0;
+    while (i < t.size()) {
+      char c = t[i];
+      if (c == '"') {
+        i = skip_string(t, i);
+        continue;
+      }
+      if (c == '{' || c == '[') ++depth;
+      if (c == '}' || c == ']') {
+        if (--depth == 0) return i + 1;
+      }
+      ++i;
+    }
+    return i;
+  }
+  while (i < t.size() && t[i] != ',' && t[i] != '}' && t[i] != ']' && !is_ws(t[i])) ++i;
+  return i;
+}
+
+}  // namespace
+
+std::vector<Span> find_top_level(std::string_view t, std::string_view key) {
+  std::vector<Span> spans;
+  std::size_t i = skip_ws(t, 0);
+  if (i >= t.size() || t[i] != '{') return spans;
+  i = skip_ws(t, i + 1);
+  while (i < t.size() && t[i] == '"') {
+    std::size_t key_end = skip_string(t, i);
+    std::string_view raw_key = t.substr(i + 1, key_end - i - 2);
+    i = skip_ws(t, key_end);
+    if (i >= t.size() || t[i] != ':') return spans;
+    i = skip_ws(t, i + 1);
+    std::size_t value_end = skip_value(t, i);
+    if (raw_key == key) spans.push_back({i, value_end});
+    i = skip_ws(t, value_end);
+    if (i < t.size() && t[i] == ',') i = skip_ws(t, i + 1);
+  }
+  return spans;
+}
+
+std::string replace(std::string_view text, const std::vector<Span>& spans, std::string_view replacement) {
+  std::string out;
+  out.reserve(text.size() + spans.size() * replacement.size());
+  std::size_t at = 0;
+  for (const auto& s : spans) {
+    out.append(text.substr(at, s.begin - at));
+    out.append(replacement);
+    at = s.end;
+  }
+  out.append(text.substr(at));
+  return out;
+}
+
+}  // namespace modelmux::json_scan

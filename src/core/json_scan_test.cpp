@@ -1,0 +1,35 @@
+#include "core/json_scan.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace modelmux::json_scan;
+
+TEST(JsonScan, FindsOnlyTopLevelKeys) {
+  std::string t = R"({"messages":[{"model":"inner","x":"\"model\":"}],"model" : "gpt","n":{"model":1}})";
+  auto spans = find_top_level(t, "model");
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(t.substr(spans[0].begin, spans[0].end - spans[0].begin), "\"gpt\"");
+  EXPECT_EQ(replace(t, spans, "\"up\""),
+            R"({"messages":[{"model":"inner","x":"\"model\":"}],"model" : "up","n":{"model":1}})");
+}
+
+TEST(JsonScan, SpansOfEveryValueKind) {
+  std::string t = R"( { "a" : 12.5e3 , "b":true,"c":null,"d":{"e":[1,{"f":"}"}]},"usage":{"p":1}} )";
+  auto d = find_top_level(t, "d");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(t.substr(d[0].begin, d[0].end - d[0].begin), R"({"e":[1,{"f":"}"}]})");
+  auto a = find_top_level(t, "a");
+  EXPECT_EQ(t.substr(a[0].begin, a[0].end - a[0].begin), "12.5e3");
+  auto u = find_top_level(t, "usage");
+  EXPECT_EQ(t.substr(u[0].begin, u[0].end - u[0].begin), R"({"p":1})");
+  EXPECT_TRUE(find_top_level(t, "missing").empty());
+}
+
+TEST(JsonScan, DuplicateKeysAreAllFound) {
+  std::string t = R"({"model":"a","model":"b"})";
+  auto spans = find_top_level(t, "model");
+  ASSERT_EQ(spans.size(), 2u);
+  EXPECT_EQ(replace(t, spans, "\"z\""), R"({"model":"z","model":"z"})");
+}
+
+TEST(JsonScan, NotAnObject) { EXPECT_TRUE(find_top_level("[1,2]", "model").empty()); }

@@ -1,0 +1,257 @@
+#include "http/client.hpp"
+
+#include <fmt/format.h>
+#include <openssl/ssl.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <unordered_map>
+
+namespace modelmux::http {
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+std::string_view MemoryReply::header(std::string_view name) const {
+  for (const auto& [k, v] : headers_)
+    if (beast::iequals(k, name)) return v;
+  return {};
+}
+
+asio::awaitable<Result<std::string_view>> MemoryReply::read_some() {
+  if (read_) co_return std::string_view{};
+  read_ = true;
+  co_return std::string_view(body_);
+}
+
+asio::awaitable<Result<std::string>> Reply::read_all(std::size_t limit) {
+  std::string out;
+  for (;;) {
+    auto piece = co_await read_some();
+    if (!piece) co_return std::unexpected(piece.error());
+    if (piece->empty()) break;
+    if (out.size() + piece->size() > limit)
+      co_return fail(ErrorCode::upstream_error, fmt::format("upstream reply larger than {} bytes", limit));
+    out.append(*piece);
+  }
+  co_return out;
+}
+
+namespace {
+
+asio::ssl::context& tls_context() {
+  static asio::ssl::context ctx = [] {
+    asio::ssl::context c(asio::ssl::context::tls_client);
+    c.set_default_verify_paths();
+    c.set_verify_mode(asio::ssl::verify_peer);
+    c.set_options(asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                  asio::ssl::context::no_tlsv1_1);
+    return c;
+  }();
+  return ctx;
+}
+
+struct Connection {
+  std::string origin;
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+  Clock::time_point idle_since;
+  bool reused = false;
+
+  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+  template <class F>
+  auto with_stream(F&& f) {
+    return tls ? f(*tls) : f(*plain);
+  }
+};
+
+// Idle connections by origin, one pool per io_context (that is, per worker thread): a coroutine resumes on
+// the context that started it, so no lock is needed, and the pool goes away with its context.
+struct Pool : asio::execution_context::service {
+  using key_type = Pool;
+  static asio::execution_context::id id;
+  static constexpr std::size_t kMaxIdlePerOrigin = 512;
+  static constexpr auto kMaxIdleAge = std::chrono::seconds(30);
+  std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
+
+  explicit Pool(asio::execution_context& ctx) : asio::execution_context::service(ctx) {}
+  void shutdown() override { idle.clear(); }
+
+  std::unique_ptr<Connection> take(const std::string& origin) {
+    auto it = idle.find(origin);
+    if (it == idle.end()) return nullptr;
+    auto& list = it->second;
+    auto now = Clock::now();
+    while (!list.empty()) {
+      auto c = std::move(list.back());
+      list.pop_back();
+      if (now - c->idle_since < kMaxIdleAge && c->lowest().socket().is_open()) {
+        c->reused = true;
+        return c;
+      }
+    }
+    return nullptr;
+  }
+
+  void put(std::unique_ptr<Connection> c) {
+    auto& list = idle[c->origin];
+    if (list.size() >= kMaxIdlePerOrigin) return;
+    c->idle_since = Clock::now();
+    list.push_back(std::move(c));
+  }
+};
+asio::execution_context::id Pool::id;
+
+template <class Executor>
+Pool& pool_of(const Executor& ex) {
+  return asio::use_service<Pool>(asio::query(ex, asio::execution::context));
+}
+
+Error network_error(const beast::error_code& ec, const Url& origin, std::string_view phase) {
+  if (ec == beast::error::timeout)
+    return Error::make(ErrorCode::timeout, fmt::format("upstream {} timed out ({})", origin.origin(), phase));
+  if (ec == asio::error::connection_refused)
+    return Error::make(ErrorCode::connection_failed, fmt::format("upstream {} refused the connection", origin.origin()));
+  return Error::make(ErrorCode::connection_failed,
+                     fmt::format("upstream {} failed ({}): {}", origin.origin(), phase, ec.message()));
+}
+
+asio::awaitable<Result<std::unique_ptr<Connection>>> connect(const Url& origin, const ClientTimeouts& t) {
+  auto ex = co_await asio::this_coro::executor;
+  tcp::resolver resolver(ex);
+  auto [rec, endpoints] =
+      co_await resolver.async_resolve(origin.host, std::to_string(origin.port), tuple_awaitable);
+  if (rec)
+    co_return fail(ErrorCode::connection_failed,
+                   fmt::format("cannot resolve upstream host {}: {}", origin.host, rec.message()));
+  auto c = std::make_unique<Connection>();
+  c->origin = origin.origin();
+  if (origin.tls) {
+    c->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ex, tls_context());
+  } else {
+    c->plain = std::make_unique<beast::tcp_stream>(ex);
+  }
+  auto& low = c->lowest();
+  low.expires_after(t.connect);
+  auto [cec, ep] = co_await low.async_connect(endpoints, tuple_awaitable);
+  if (cec) co_return std::unexpected(network_error(cec, origin, "connect"));
+  low.socket().set_option(tcp::no_delay(true));
+  if (c->tls) {
+    if (!SSL_set_tlsext_host_name(c->tls->native_handle(), origin.host.c_str()))
+      co_return fail(ErrorCode::connection_failed, "cannot set TLS server name");
+    c->tls->set_verify_callback(asio::ssl::host_name_verification(origin.host));
+    auto [hec] = co_await c->tls->async_handshake(asio::ssl::stream_base::client, tuple_awaitable);
+    if (hec) co_return std::unexpected(network_error(hec, origin, "TLS handshake"));
+  }
+  low.expires_never();
+  co_return c;
+}
+
+class NetworkReply final : public Reply {
+ public:
+  NetworkReply(std::unique_ptr<Connection> conn, std::unique_ptr<bhttp::response_parser<bhttp::buffer_body>> parser,
+               Url origin, ClientTimeouts timeouts)
+      : conn_(std::move(conn)), parser_(std::move(parser)), origin_(std::move(origin)), timeouts_(timeouts) {}
+
+  ~NetworkReply() override {
+    if (conn_ && parser_->is_done() && parser_->keep_alive())
+      pool_of(conn_->lowest().get_executor()).put(std::move(conn_));
+  }
+
+  int status() const override { return static_cast<int>(parser_->get().result_int()); }
+  std::string_view header(std::string_view name) const override {
+    auto it = parser_->get().find(beast::string_view(name.data(), name.size()));
+    if (it == parser_->get().end()) return {};
+    return {it->value().data(), it->value().size()};
+  }
+
+  asio::awaitable<Result<std::string_view>> read_some() override {
+    while (!parser_->is_done()) {
+      auto& body = parser_->get().body();
+      body.data = buf_;
+      body.size = sizeof buf_;
+      conn_->lowest().expires_after(timeouts_.idle);
+      auto [ec, n] = co_await conn_->with_stream(
+          [&](auto& s) { return bhttp::async_read_some(s, conn_->buffer, *parser_, tuple_awaitable); });
+      if (ec == bhttp::error::need_buffer) ec = {};
+      if (ec) {
+        conn_.reset();  // never pool a connection in an unknown state
+        co_return std::unexpected(network_error(ec, origin_, "reading the reply"));
+      }
+      std::size_t got = sizeof buf_ - parser_->get().body().size;
+      if (got > 0) co_return std::string_view(buf_, got);
+    }
+    co_return std::string_view{};
+  }
+
+ private:
+  std::unique_ptr<Connection> conn_;
+  std::unique_ptr<bhttp::response_parser<bhttp::buffer_body>> parser_;
+  Url origin_;
+  ClientTimeouts timeouts_;
+  char buf_[16384];
+};
+
+}  // namespace
+
+asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRequest request,
+                                                     const ClientTimeouts& timeouts) {
+  bhttp::request<bhttp::string_body> req;
+  req.method_string(request.method);
+  req.target(request.target);
+  req.version(11);
+  req.set(bhttp::field::host, origin.host_header());
+  for (auto& [k, v] : request.headers) req.set(k, v);
+  req.body() = std::move(request.body);
+  req.prepare_payload();
+  req.keep_alive(true);
+
+  // A pooled connection may have been closed by the upstream while idle; such a failure before any reply
+  // byte is retried once on a fresh connection.
+  Pool& pool = pool_of(co_await asio::this_coro::executor);
+  for (int round = 0; round < 2; ++round) {
+    auto conn = round == 0 ? pool.take(origin.origin()) : nullptr;
+    if (!conn) {
+      auto fresh = co_await connect(origin, timeouts);
+      if (!fresh) co_return std::unexpected(fresh.error());
+      conn = std::move(*fresh);
+    }
+    conn->lowest().expires_after(timeouts.first_byte);
+    auto [wec, wn] =
+        co_await conn->with_stream([&](auto& s) { return bhttp::async_write(s, req, tuple_awaitable); });
+    if (wec) {
+      if (conn->reused) continue;
+      co_return std::unexpected(network_error(wec, origin, "sending the request"));
+    }
+    auto parser = std::make_unique<bhttp::response_parser<bhttp::buffer_body>>();
+    parser->body_limit(boost::none);
+    parser->header_limit(64 * 1024);
+    auto [rec, rn] = co_await conn->with_stream(
+        [&](auto& s) { return bhttp::async_read_header(s, conn->buffer, *parser, tuple_awaitable); });
+    if (rec) {
+      bool stale = conn->reused && (rec == bhttp::error::end_of_stream || rec == asio::error::connection_reset ||
+                                    rec == asio::error::eof);
+      if (stale) continue;
+      co_return std::unexpected(network_error(rec, origin, "waiting for the reply"));
+    }
+    co_return std::make_unique<NetworkReply>(std::move(conn), std::move(parser), origin, timeouts);
+  }
+  co_return fail(ErrorCode::connection_failed, fmt::format("upstream {} closed the connection", origin.origin()));
+}
+
+std::size_t idle_connections(asio::execution_context& ctx) {
+  std::size_t n = 0;
+  for (auto& [k, v] : asio::use_service<Pool>(ctx).idle) n += v.size();
+  return n;
+}
+
+}  // namespace modelmux::http

@@ -1,0 +1,70 @@
+// The upstream HTTP/1.1 client: keep-alive pools per origin and per thread (no lock on the hot path), TLS
+// with certificate and host-name verification, connect / first-byte / idle timeouts, streamed reads.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/execution_context.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "http/url.hpp"
+#include "modelmux/error.hpp"
+
+namespace modelmux::http {
+
+namespace asio = boost::asio;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct ClientTimeouts {
+  std::chrono::milliseconds connect{5'000};
+  std::chrono::milliseconds first_byte{120'000};
+  std::chrono::milliseconds idle{60'000};
+};
+
+struct ClientRequest {
+  std::string method = "POST";
+  std::string target;  // path (and query) on the origin
+  Headers headers;
+  std::string body;
+};
+
+// A reply whose body is read as it arrives. Implemented by the network client and by in-process upstreams.
+class Reply {
+ public:
+  virtual ~Reply() = default;
+  virtual int status() const = 0;
+  virtual std::string_view header(std::string_view name) const = 0;
+  // The next piece of the body; an empty view at its end.
+  virtual asio::awaitable<Result<std::string_view>> read_some() = 0;
+  // The whole (remaining) body, refusing more than `limit` bytes.
+  asio::awaitable<Result<std::string>> read_all(std::size_t limit = 64u << 20);
+};
+
+// A reply fully in memory, e.g. from the in-process mock upstream.
+class MemoryReply final : public Reply {
+ public:
+  MemoryReply(int status, Headers headers, std::string body)
+      : status_(status), headers_(std::move(headers)), body_(std::move(body)) {}
+  int status() const override { return status_; }
+  std::string_view header(std::string_view name) const override;
+  asio::awaitable<Result<std::string_view>> read_some() override;
+
+ private:
+  int status_;
+  Headers headers_;
+  std::string body_;
+  bool read_ = false;
+};
+
+// Sends the request to `origin` and returns once the reply's status line and headers have arrived.
+asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRequest request,
+                                                     const ClientTimeouts& timeouts);
+
+// Idle pooled connections of one io_context, for tests and diagnostics.
+std::size_t idle_connections(asio::execution_context& ctx);
+
+}  // namespace modelmux::http

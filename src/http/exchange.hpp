@@ -1,0 +1,62 @@
+// One request and its response on a server connection. Handlers read the request and write either one
+// whole response or a chunked stream; the session owns the connection and its keep-alive.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "http/client.hpp"
+
+namespace modelmux::http {
+
+namespace beast = boost::beast;
+using ServerRequest = beast::http::request<beast::http::string_body>;
+
+class Exchange {
+ public:
+  Exchange(beast::tcp_stream& stream, ServerRequest& request, std::string request_id, bool draining,
+           std::chrono::milliseconds write_timeout)
+      : stream_(stream),
+        request_(request),
+        request_id_(std::move(request_id)),
+        keep_alive_(request.keep_alive() && !draining),
+        write_timeout_(write_timeout) {}
+
+  const ServerRequest& request() const { return request_; }
+  std::string_view request_id() const { return request_id_; }
+  std::chrono::steady_clock::time_point started() const { return started_; }
+
+  // A whole response. Returns false when the client is gone.
+  asio::awaitable<bool> respond(unsigned status, std::string_view content_type, std::string body,
+                                const Headers& extra = {});
+  // A chunked response: begin, write pieces as they come, end.
+  asio::awaitable<bool> begin_stream(unsigned status, std::string_view content_type, const Headers& extra = {});
+  asio::awaitable<bool> write(std::string_view data);
+  asio::awaitable<bool> end_stream();
+  // Drops the connection with a TCP reset, as a failing upstream would (used by the mock-server).
+  void abort();
+
+  bool responded() const { return responded_; }
+  bool streaming() const { return streaming_; }
+  bool keep_alive() const { return keep_alive_ && !broken_; }
+  unsigned status() const { return status_; }
+
+ private:
+  beast::tcp_stream& stream_;
+  ServerRequest& request_;
+  std::string request_id_;
+  bool keep_alive_;
+  std::chrono::milliseconds write_timeout_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  bool responded_ = false;
+  bool streaming_ = false;
+  bool broken_ = false;
+  unsigned status_ = 0;
+};
+
+}  // namespace modelmux::http

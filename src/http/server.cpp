@@ -1,0 +1,249 @@
+#include "http/server.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <unordered_set>
+
+namespace modelmux::http {
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+// Request ids: a per-thread random base plus a counter, mixed; unique enough for logs and cheap.
+std::string new_request_id() {
+  thread_local std::uint64_t state = std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32);
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  return fmt::format("{:016x}", z);
+}
+
+bool usable_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id)
+    if (c < 0x21 || c > 0x7e) return false;
+  return true;
+}
+
+}  // namespace
+
+struct Server::Worker {
+  asio::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
+  bool draining = false;
+  struct Slot {
+    beast::tcp_stream* stream;
+    bool idle;
+  };
+  std::unordered_set<Slot*> sessions;
+  Server* server = nullptr;
+
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, sock] = co_await acceptor.async_accept(tuple_awaitable);
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        // Out of descriptors or a transient failure: back off briefly instead of spinning.
+        asio::steady_timer t(ioc, std::chrono::milliseconds(20));
+        co_await t.async_wait(tuple_awaitable);
+        continue;
+      }
+      boost::system::error_code ignored;
+      sock.set_option(tcp::no_delay(true), ignored);
+      asio::co_spawn(ioc, session(std::move(sock)), asio::detached);
+    }
+  }
+
+  void drain() {
+    draining = true;
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    for (auto* s : sessions)
+      if (s->idle) s->stream->socket().cancel(ignored);
+  }
+
+  asio::awaitable<void> reject(beast::tcp_stream& stream, ServerRequest& req, const Error& err) {
+    Exchange ex(stream, req, new_request_id(), /*draining=*/true, server->cfg_.idle_timeout);
+    co_await server->on_error_(ex, err);
+  }
+
+  asio::awaitable<void> session(tcp::socket sock) {
+    const auto& cfg = server->cfg_;
+    beast::tcp_stream stream(std::move(sock));
+    beast::flat_buffer buf;
+    Slot slot{&stream, true};
+    sessions.insert(&slot);
+    struct Erase {
+      std::unordered_set<Slot*>& set;
+      Slot* s;
+      ~Erase() { set.erase(s); }
+    } erase{sessions, &slot};
+
+    for (;;) {
+      slot.idle = true;
+      if (draining) break;
+      if (buf.size() == 0) {
+        stream.expires_after(cfg.idle_timeout);
+        auto [ec, n] = co_await stream.async_read_some(buf.prepare(4096), tuple_awaitable);
+        if (ec) break;
+        buf.commit(n);
+      }
+      slot.idle = false;
+
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(64 * 1024);
+      parser.body_limit(cfg.max_body_bytes);
+      stream.expires_after(cfg.header_timeout);
+      auto [hec, hn] = co_await bhttp::async_read_header(stream, buf, parser, tuple_awaitable);
+      if (hec) {
+        if (hec == bhttp::error::body_limit) {
+          co_await reject(stream, parser.get(), Error::make(ErrorCode::payload_too_large,
+                                                            fmt::format("request body is larger than the limit of {} bytes", cfg.max_body_bytes)));
+        } else if (hec == bhttp::error::header_limit) {
+          co_await reject(stream, parser.get(), Error::make(ErrorCode::invalid_request, "request headers are too large"));
+        } else if (hec != beast::error::timeout && hec != bhttp::error::end_of_stream &&
+                   hec != asio::error::connection_reset && hec != asio::error::eof) {
+          co_await reject(stream, parser.get(), Error::make(ErrorCode::invalid_request,
+                                                            fmt::format("malformed HTTP request: {}", hec.message())));
+        }
+        break;
+      }
+      auto& head = parser.get();
+      if (auto it = head.find(bhttp::field::expect);
+          it != head.end() && beast::iequals(it->value(), "100-continue")) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(kContinue), tuple_awaitable);
+        if (wec) break;
+      }
+      stream.expires_after(cfg.body_timeout);
+      auto [bec, bn] = co_await bhttp::async_read(stream, buf, parser, tuple_awaitable);
+      if (bec) {
+        if (bec == bhttp::error::body_limit)
+          co_await reject(stream, parser.get(), Error::make(ErrorCode::payload_too_large,
+                                                            fmt::format("request body is larger than the limit of {} bytes", cfg.max_body_bytes)));
+        else if (bec != beast::error::timeout && bec != asio::error::connection_reset)
+          co_await reject(stream, parser.get(), Error::make(ErrorCode::invalid_request,
+                                                            fmt::format("malformed HTTP request body: {}", bec.message())));
+        break;
+      }
+      stream.expires_never();
+
+      ServerRequest req = parser.release();
+      std::string id;
+      if (auto it = req.find("x-request-id"); it != req.end() && usable_request_id(it->value()))
+        id = std::string(it->value());
+      else
+        id = new_request_id();
+      Exchange ex(stream, req, std::move(id), draining, cfg.idle_timeout);
+      co_await server->handler_(ex);
+      if (!ex.responded()) {
+        // A handler that wrote nothing is a bug; the client still gets an answer.
+        co_await server->on_error_(ex, Error::make(ErrorCode::internal, "no response was produced"));
+      }
+      if (!ex.keep_alive()) break;
+    }
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.close();
+  }
+};
+
+Server::Server(const config::ServerConfig& cfg, Handler handler, ErrorResponder on_error)
+    : cfg_(cfg), handler_(std::move(handler)), on_error_(std::move(on_error)) {
+  int n = cfg.threads > 0 ? cfg.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 0; i < n; ++i) {
+    auto w = std::make_unique<Worker>();
+    w->server = this;
+    workers_.push_back(std::move(w));
+  }
+}
+
+Server::~Server() = default;
+
+std::uint16_t Server::bind() {
+  auto addr = asio::ip::make_address(cfg_.host);
+  std::uint16_t port = cfg_.port;
+  for (auto& w : workers_) {
+    tcp::endpoint ep(addr, port);
+    w->acceptor.open(ep.protocol());
+    w->acceptor.set_option(tcp::acceptor::reuse_address(true));
+    int one = 1;
+    if (::setsockopt(w->acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+      throw std::runtime_error("cannot set SO_REUSEPORT");
+    w->acceptor.bind(ep);
+    w->acceptor.listen(asio::socket_base::max_listen_connections);
+    port = w->acceptor.local_endpoint().port();
+  }
+  return port;
+}
+
+void Server::run() {
+  for (auto& w : workers_) asio::co_spawn(w->ioc, w->accept_loop(), asio::detached);
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::size_t finished = 0;
+  std::vector<std::thread> threads;
+  for (auto& w : workers_) {
+    threads.emplace_back([&, worker = w.get()] {
+      worker->ioc.run();
+      std::lock_guard lock(mu);
+      ++finished;
+      cv.notify_all();
+    });
+  }
+
+  asio::io_context sig_ioc;
+  asio::signal_set signals(sig_ioc, SIGINT, SIGTERM);
+  // Polls for a shutdown asked through shutdown() as well as for a signal.
+  asio::steady_timer poll(sig_ioc);
+  std::function<void()> arm = [&] {
+    poll.expires_after(std::chrono::milliseconds(100));
+    poll.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (stopping_) {
+        signals.cancel();
+        return;
+      }
+      arm();
+    });
+  };
+  arm();
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) stopping_ = true;
+    poll.cancel();
+  });
+  sig_ioc.run();
+  stopping_ = true;
+
+  for (auto& w : workers_) asio::post(w->ioc, [worker = w.get()] { worker->drain(); });
+  {
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, cfg_.shutdown_grace, [&] { return finished == workers_.size(); });
+  }
+  for (auto& w : workers_) w->ioc.stop();
+  for (auto& t : threads) t.join();
+}
+
+void Server::shutdown() { stopping_ = true; }
+
+}  // namespace modelmux::http

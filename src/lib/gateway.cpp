@@ -1,0 +1,104 @@
+#include "modelmux/gateway.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <mutex>
+
+#include "pipeline/attempts.hpp"
+#include "pipeline/runtime.hpp"
+
+namespace asio = boost::asio;
+
+namespace modelmux {
+
+struct Gateway::Impl {
+  explicit Impl(config::Config cfg) : runtime(std::move(cfg)) {}
+  pipeline::Runtime runtime;
+  std::mutex mu;           // one call at a time drives the context and its connection pool
+  asio::io_context ioc{1};
+
+  template <class T>
+  Result<T> run(asio::awaitable<Result<T>> op) {
+    std::lock_guard lock(mu);
+    ioc.restart();
+    auto fut = asio::co_spawn(ioc, std::move(op), asio::use_future);
+    ioc.run();
+    return fut.get();
+  }
+
+  Result<const routing::ModelGroup*> group_for(const ChatRequest& req) {
+    const auto* g = runtime.catalog.find(req.model);
+    if (!g) return fail(ErrorCode::model_not_found, "The model `" + req.model + "` is not configured", "model");
+    if (req.messages.empty()) return fail(ErrorCode::invalid_request, "messages must not be empty", "messages");
+    return g;
+  }
+};
+
+Gateway::Gateway(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Gateway::Gateway(Gateway&&) noexcept = default;
+Gateway& Gateway::operator=(Gateway&&) noexcept = default;
+Gateway::~Gateway() = default;
+
+Gateway Gateway::with_defaults() { return Gateway(std::make_unique<Impl>(config::builtin_defaults())); }
+Gateway Gateway::from_file(const std::string& path) { return Gateway(std::make_unique<Impl>(config::load_file(path))); }
+Gateway Gateway::from_yaml(const std::string& yaml) {
+  return Gateway(std::make_unique<Impl>(config::load_string(yaml, "<yaml>")));
+}
+
+std::vector<std::string> Gateway::models() const {
+  std::vector<std::string> out;
+  for (const auto& g : impl_->runtime.catalog.groups()) out.push_back(g.name);
+  return out;
+}
+
+Result<ChatResponse> Gateway::chat(const ChatRequest& request) {
+  auto group = impl_->group_for(request);
+  if (!group) return std::unexpected(group.error());
+  ChatRequest req = request;
+  req.stream = false;
+  return impl_->run<ChatResponse>([](const routing::ModelGroup& g, ChatRequest r) -> asio::awaitable<Result<ChatResponse>> {
+    std::vector<observability::AttemptRecord> log;
+    auto answer = co_await pipeline::attempt_targets(
+        g, [&](const providers::Target& t) { return t.provider->build_chat(r, t); }, log);
+    if (!answer) co_return std::unexpected(answer.error());
+    auto body = co_await answer->reply->read_all();
+    if (!body) co_return std::unexpected(body.error());
+    co_return answer->target->provider->decode_chat(*body);
+  }(**group, std::move(req)));
+}
+
+Result<std::optional<Usage>> Gateway::chat_stream(const ChatRequest& request,
+                                                  const std::function<void(const StreamEvent&)>& on_event) {
+  auto group = impl_->group_for(request);
+  if (!group) return std::unexpected(group.error());
+  ChatRequest req = request;
+  req.stream = true;
+  req.include_usage = true;
+  using R = std::optional<Usage>;
+  return impl_->run<R>([](const routing::ModelGroup& g, ChatRequest r,
+                          const std::function<void(const StreamEvent&)>& cb) -> asio::awaitable<Result<R>> {
+    std::vector<observability::AttemptRecord> log;
+    auto answer = co_await pipeline::attempt_targets(
+        g, [&](const providers::Target& t) { return t.provider->build_chat(r, t); }, log);
+    if (!answer) co_return std::unexpected(answer.error());
+    auto decoder = answer->target->provider->stream_decoder();
+    std::vector<StreamEvent> events;
+    R usage;
+    for (;;) {
+      auto piece = co_await answer->reply->read_some();
+      if (!piece) co_return std::unexpected(piece.error());
+      auto fed = piece->empty() ? decoder->finish(events) : decoder->feed(*piece, events);
+      for (const auto& ev : events) {
+        if (ev.kind == StreamEvent::Kind::usage) usage = ev.usage;
+        cb(ev);
+      }
+      events.clear();
+      if (!fed) co_return std::unexpected(fed.error());
+      if (piece->empty()) break;
+    }
+    co_return usage;
+  }(**group, std::move(req), on_event));
+}
+
+}  // namespace modelmux

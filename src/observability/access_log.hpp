@@ -1,0 +1,40 @@
+// One JSON line per request: id, model, target, status, latencies, tokens and every attempt. It never holds
+// credentials: nothing from request headers but the request id is written.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "modelmux/chat.hpp"
+#include "modelmux/error.hpp"
+
+namespace modelmux::observability {
+
+struct AttemptRecord {
+  std::string target;
+  int status = 0;                  // upstream status, 0 when none arrived
+  std::string error;               // error code, empty on success
+  std::chrono::microseconds latency{0};
+};
+
+struct AccessRecord {
+  std::string_view request_id;
+  std::string_view method;
+  std::string_view path;
+  std::string model;
+  std::string target;  // the target that served, empty when none did
+  unsigned status = 0;
+  bool stream = false;
+  std::chrono::microseconds total{0};
+  std::chrono::microseconds upstream{0};
+  std::optional<Usage> usage;
+  std::vector<AttemptRecord> attempts;
+  std::string error;  // the error code returned to the client
+};
+
+void write_access_log(const AccessRecord& rec);
+void set_access_log_enabled(bool on);
+
+}  // namespace modelmux::observability

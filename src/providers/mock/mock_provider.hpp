@@ -1,0 +1,16 @@
+// The built-in mock: OpenAI's wire format answered in-process, so `make run` serves a model with no network
+// and no keys, and the library can be tried with nothing configured.
+#pragma once
+
+#include "providers/openai/openai_provider.hpp"
+
+namespace modelmux::providers {
+
+class MockProvider final : public OpenAiProvider {
+ public:
+  MockProvider() : OpenAiProvider("mock", "http://mock.invalid/v1") {}
+  asio::awaitable<Result<std::unique_ptr<http::Reply>>> send(const Target& target,
+                                                            http::ClientRequest request) const override;
+};
+
+}  // namespace modelmux::providers

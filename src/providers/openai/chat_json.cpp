@@ -1,0 +1,548 @@
+#include "providers/openai/chat_json.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+namespace json = boost::json;
+
+namespace modelmux::openai {
+namespace {
+
+std::unexpected<Error> bad(std::string param, std::string message) {
+  return fail(ErrorCode::invalid_request, std::move(message), std::move(param));
+}
+
+std::optional<double> as_number(const json::value& v) {
+  if (v.is_double()) return v.get_double();
+  if (v.is_int64()) return static_cast<double>(v.get_int64());
+  if (v.is_uint64()) return static_cast<double>(v.get_uint64());
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> as_integer(const json::value& v) {
+  if (v.is_int64()) return v.get_int64();
+  if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+    return static_cast<std::int64_t>(v.get_uint64());
+  if (v.is_double()) {
+    double d = v.get_double();
+    if (d == static_cast<double>(static_cast<std::int64_t>(d))) return static_cast<std::int64_t>(d);
+  }
+  return std::nullopt;
+}
+
+std::string_view str_or_empty(const json::object& o, std::string_view key) {
+  if (auto* v = o.if_contains(key); v && v->is_string()) return v->get_string();
+  return {};
+}
+
+Result<void> decode_content(const json::value& v, const std::string& where, Message& m) {
+  if (v.is_null()) return {};
+  if (v.is_string()) {
+    m.content.push_back({ContentPart::Kind::text, std::string(v.get_string()), {}, {}, {}});
+    return {};
+  }
+  if (!v.is_array()) return bad(where, fmt::format("{} must be a string or an array of content parts", where));
+  const auto& parts = v.get_array();
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    std::string pw = fmt::format("{}[{}]", where, i);
+    if (!parts[i].is_object()) return bad(pw, pw + " must be an object");
+    const auto& p = parts[i].get_object();
+    auto type = str_or_empty(p, "type");
+    if (type == "text") {
+      auto* t = p.if_contains("text");
+      if (!t || !t->is_string()) return bad(pw + ".text", pw + ".text must be a string");
+      m.content.push_back({ContentPart::Kind::text, std::string(t->get_string()), {}, {}, {}});
+    } else if (type == "image_url") {
+      auto* iu = p.if_contains("image_url");
+      ContentPart part{ContentPart::Kind::image, {}, {}, {}, {}};
+      if (iu && iu->is_string()) {
+        part.image_url = iu->get_string();
+      } else if (iu && iu->is_object() && iu->get_object().contains("url") &&
+                 iu->get_object().at("url").is_string()) {
+        part.image_url = iu->get_object().at("url").get_string();
+        part.detail = str_or_empty(iu->get_object(), "detail");
+      } else {
+        return bad(pw + ".image_url", pw + ".image_url must be an object with a string url");
+      }
+      if (part.image_url.starts_with("data:")) {
+        auto semi = part.image_url.find(';');
+        if (semi != std::string::npos) part.media_type = part.image_url.substr(5, semi - 5);
+      }
+      m.content.push_back(std::move(part));
+    } else if (type.empty()) {
+      return bad(pw + ".type", pw + ".type must be a string");
+    }
+    // Other part types (audio, files, refusals) have no canonical home yet; the pass-through path keeps
+    // them in the original body.
+  }
+  return {};
+}
+
+Result<void> decode_message(const json::value& v, std::size_t i, Message& m) {
+  std::string where = fmt::format("messages[{}]", i);
+  if (!v.is_object()) return bad(where, where + " must be an object");
+  const auto& o = v.get_object();
+  auto* role = o.if_contains("role");
+  if (!role || !role->is_string()) return bad(where + ".role", where + ".role must be a string");
+  auto r = role_from_string(role->get_string());
+  if (!r)
+    return bad(where + ".role",
+               fmt::format("{}.role \"{}\" is not one of system, developer, user, assistant, tool", where,
+                           std::string_view(role->get_string())));
+  m.role = *r;
+  if (auto* c = o.if_contains("content")) {
+    if (auto ok = decode_content(*c, where + ".content", m); !ok) return ok;
+  } else if (m.role != Role::assistant) {
+    return bad(where + ".content", where + ".content is required");
+  }
+  if (auto* n = o.if_contains("name"); n && n->is_string()) m.name = n->get_string();
+  if (m.role == Role::tool) {
+    auto* id = o.if_contains("tool_call_id");
+    if (!id || !id->is_string())
+      return bad(where + ".tool_call_id", where + ".tool_call_id must be a string");
+    m.tool_call_id = id->get_string();
+  }
+  if (auto* tc = o.if_contains("tool_calls"); tc && !tc->is_null()) {
+    if (!tc->is_array()) return bad(where + ".tool_calls", where + ".tool_calls must be an array");
+    for (std::size_t k = 0; k < tc->get_array().size(); ++k) {
+      std::string cw = fmt::format("{}.tool_calls[{}]", where, k);
+      const auto& c = tc->get_array()[k];
+      const json::object* fn = nullptr;
+      if (c.is_object()) {
+        if (auto* f = c.get_object().if_contains("function"); f && f->is_object()) fn = &f->get_object();
+      }
+      if (!fn || !fn->contains("name") || !fn->at("name").is_string())
+        return bad(cw + ".function.name", cw + ".function.name must be a string");
+      ToolCall call;
+      call.id = str_or_empty(c.get_object(), "id");
+      call.name = fn->at("name").get_string();
+      call.arguments = str_or_empty(*fn, "arguments");
+      m.tool_calls.push_back(std::move(call));
+    }
+  }
+  return {};
+}
+
+Result<void> decode_tools(const json::value& v, ChatRequest& req) {
+  if (v.is_null()) return {};
+  if (!v.is_array()) return bad("tools", "tools must be an array");
+  for (std::size_t i = 0; i < v.get_array().size(); ++i) {
+    std::string where = fmt::format("tools[{}]", i);
+    const auto& t = v.get_array()[i];
+    const json::object* fn = nullptr;
+    if (t.is_object())
+      if (auto* f = t.get_object().if_contains("function"); f && f->is_object()) fn = &f->get_object();
+    if (!fn) return bad(where + ".function", where + ".function must be an object");
+    auto* name = fn->if_contains("name");
+    if (!name || !name->is_string() || name->get_string().empty())
+      return bad(where + ".function.name", where + ".function.name must be a non-empty string");
+    Tool tool;
+    tool.name = name->get_string();
+    tool.description = str_or_empty(*fn, "description");
+    if (auto* p = fn->if_contains("parameters")) tool.parameters = *p;
+    if (auto* s = fn->if_contains("strict"); s && s->is_bool()) tool.strict = s->get_bool();
+    req.tools.push_back(std::move(tool));
+  }
+  return {};
+}
+
+Result<void> decode_tool_choice(const json::value& v, ChatRequest& req) {
+  auto& tc = req.tool_choice;
+  if (v.is_null()) return {};
+  if (v.is_string()) {
+    std::string_view s = v.get_string();
+    if (s == "auto") tc.mode = ToolChoice::Mode::auto_;
+    else if (s == "none") tc.mode = ToolChoice::Mode::none;
+    else if (s == "required") tc.mode = ToolChoice::Mode::required;
+    else return bad("tool_choice", "tool_choice must be \"auto\", \"none\", \"required\" or a named function");
+    return {};
+  }
+  if (v.is_object()) {
+    if (auto* f = v.get_object().if_contains("function"); f && f->is_object()) {
+      if (auto* n = f->get_object().if_contains("name"); n && n->is_string()) {
+        tc.mode = ToolChoice::Mode::named;
+        tc.name = n->get_string();
+        return {};
+      }
+    }
+  }
+  return bad("tool_choice", "tool_choice.function.name must be a string");
+}
+
+Result<void> decode_response_format(const json::value& v, ChatRequest& req) {
+  if (v.is_null()) return {};
+  if (!v.is_object()) return bad("response_format", "response_format must be an object");
+  auto type = str_or_empty(v.get_object(), "type");
+  auto& rf = req.response_format;
+  if (type == "text") {
+    rf.type = ResponseFormat::Type::text;
+  } else if (type == "json_object") {
+    rf.type = ResponseFormat::Type::json_object;
+  } else if (type == "json_schema") {
+    rf.type = ResponseFormat::Type::json_schema;
+    auto* js = v.get_object().if_contains("json_schema");
+    if (!js || !js->is_object())
+      return bad("response_format.json_schema", "response_format.json_schema must be an object");
+    rf.schema_name = str_or_empty(js->get_object(), "name");
+    if (auto* s = js->get_object().if_contains("schema")) rf.schema = *s;
+    if (auto* s = js->get_object().if_contains("strict"); s && s->is_bool()) rf.strict = s->get_bool();
+  } else {
+    return bad("response_format.type", "response_format.type must be text, json_object or json_schema");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<ChatRequest> decode_chat_request(const json::object& body) {
+  ChatRequest req;
+  for (const auto& kv : body) {
+    std::string_view key = kv.key();
+    const json::value& v = kv.value();
+    if (key == "model") {
+      if (!v.is_string() || v.get_string().empty()) return bad("model", "model must be a non-empty string");
+      req.model = v.get_string();
+    } else if (key == "messages") {
+      if (!v.is_array()) return bad("messages", "messages must be an array");
+      const auto& arr = v.get_array();
+      req.messages.resize(arr.size());
+      for (std::size_t i = 0; i < arr.size(); ++i)
+        if (auto ok = decode_message(arr[i], i, req.messages[i]); !ok) return std::unexpected(ok.error());
+    } else if (key == "stream") {
+      if (!v.is_bool() && !v.is_null()) return bad("stream", "stream must be a boolean");
+      req.stream = v.is_bool() && v.get_bool();
+    } else if (key == "stream_options") {
+      if (v.is_null()) continue;
+      if (!v.is_object()) return bad("stream_options", "stream_options must be an object");
+      if (auto* iu = v.get_object().if_contains("include_usage")) {
+        if (!iu->is_bool()) return bad("stream_options.include_usage", "stream_options.include_usage must be a boolean");
+        req.include_usage = iu->get_bool();
+      }
+    } else if (key == "temperature" || key == "top_p") {
+      if (v.is_null()) continue;
+      auto n = as_number(v);
+      if (!n) return bad(std::string(key), fmt::format("{} must be a number", key));
+      (key == "temperature" ? req.temperature : req.top_p) = *n;
+    } else if (key == "max_tokens" || key == "max_completion_tokens") {
+      if (v.is_null()) continue;
+      auto n = as_integer(v);
+      if (!n || *n < 0) return bad(std::string(key), fmt::format("{} must be a non-negative integer", key));
+      req.max_tokens = *n;
+    } else if (key == "seed") {
+      if (v.is_null()) continue;
+      auto n = as_integer(v);
+      if (!n) return bad("seed", "seed must be an integer");
+      req.seed = *n;
+    } else if (key == "stop") {
+      if (v.is_null()) continue;
+      if (v.is_string()) {
+        req.stop.emplace_back(v.get_string());
+      } else if (v.is_array()) {
+        for (const auto& s : v.get_array()) {
+          if (!s.is_string()) return bad("stop", "stop must be a string or an array of strings");
+          req.stop.emplace_back(s.get_string());
+        }
+      } else {
+        return bad("stop", "stop must be a string or an array of strings");
+      }
+    } else if (key == "user") {
+      if (!v.is_string() && !v.is_null()) return bad("user", "user must be a string");
+      if (v.is_string()) req.user = v.get_string();
+    } else if (key == "reasoning_effort") {
+      if (!v.is_string() && !v.is_null()) return bad("reasoning_effort", "reasoning_effort must be a string");
+      if (v.is_string()) req.reasoning_effort = v.get_string();
+    } else if (key == "tools") {
+      if (auto ok = decode_tools(v, req); !ok) return std::unexpected(ok.error());
+    } else if (key == "tool_choice") {
+      if (auto ok = decode_tool_choice(v, req); !ok) return std::unexpected(ok.error());
+    } else if (key == "parallel_tool_calls") {
+      if (v.is_null()) continue;
+      if (!v.is_bool()) return bad("parallel_tool_calls", "parallel_tool_calls must be a boolean");
+      req.parallel_tool_calls = v.get_bool();
+    } else if (key == "response_format") {
+      if (auto ok = decode_response_format(v, req); !ok) return std::unexpected(ok.error());
+    } else {
+      req.extra.emplace(key, v);
+    }
+  }
+  if (req.model.empty()) return bad("model", "model is required");
+  if (!body.contains("messages")) return bad("messages", "messages is required");
+  if (req.messages.empty()) return bad("messages", "messages must contain at least one message");
+  return req;
+}
+
+json::object encode_chat_request(const ChatRequest& req, std::string_view upstream_model) {
+  json::object o = req.extra;
+  o["model"] = upstream_model;
+  json::array msgs;
+  for (const auto& m : req.messages) {
+    json::object jm;
+    jm["role"] = to_string(m.role);
+    bool only_text = std::all_of(m.content.begin(), m.content.end(),
+                                 [](const ContentPart& p) { return p.kind == ContentPart::Kind::text; });
+    if (m.content.empty()) {
+      jm["content"] = nullptr;
+    } else if (only_text) {
+      jm["content"] = m.text();
+    } else {
+      json::array parts;
+      for (const auto& p : m.content) {
+        if (p.kind == ContentPart::Kind::text) {
+          parts.push_back(json::object{{"type", "text"}, {"text", p.text}});
+        } else {
+          json::object iu{{"url", p.image_url}};
+          if (!p.detail.empty()) iu["detail"] = p.detail;
+          parts.push_back(json::object{{"type", "image_url"}, {"image_url", std::move(iu)}});
+        }
+      }
+      jm["content"] = std::move(parts);
+    }
+    if (!m.name.empty()) jm["name"] = m.name;
+    if (!m.tool_call_id.empty()) jm["tool_call_id"] = m.tool_call_id;
+    if (!m.tool_calls.empty()) {
+      json::array calls;
+      for (const auto& c : m.tool_calls)
+        calls.push_back(json::object{{"id", c.id},
+                                     {"type", "function"},
+                                     {"function", json::object{{"name", c.name}, {"arguments", c.arguments}}}});
+      jm["tool_calls"] = std::move(calls);
+    }
+    msgs.push_back(std::move(jm));
+  }
+  o["messages"] = std::move(msgs);
+  if (req.stream) {
+    o["stream"] = true;
+    if (req.include_usage) o["stream_options"] = json::object{{"include_usage", true}};
+  }
+  if (req.temperature) o["temperature"] = *req.temperature;
+  if (req.top_p) o["top_p"] = *req.top_p;
+  if (req.max_tokens) o["max_tokens"] = *req.max_tokens;
+  if (req.seed) o["seed"] = *req.seed;
+  if (!req.stop.empty()) {
+    json::array s;
+    for (const auto& x : req.stop) s.emplace_back(x);
+    o["stop"] = std::move(s);
+  }
+  if (!req.user.empty()) o["user"] = req.user;
+  if (!req.reasoning_effort.empty()) o["reasoning_effort"] = req.reasoning_effort;
+  if (!req.tools.empty()) {
+    json::array tools;
+    for (const auto& t : req.tools) {
+      json::object fn{{"name", t.name}};
+      if (!t.description.empty()) fn["description"] = t.description;
+      if (!t.parameters.is_null()) fn["parameters"] = t.parameters;
+      if (t.strict) fn["strict"] = true;
+      tools.push_back(json::object{{"type", "function"}, {"function", std::move(fn)}});
+    }
+    o["tools"] = std::move(tools);
+  }
+  switch (req.tool_choice.mode) {
+    case ToolChoice::Mode::unset: break;
+    case ToolChoice::Mode::auto_: o["tool_choice"] = "auto"; break;
+    case ToolChoice::Mode::none: o["tool_choice"] = "none"; break;
+    case ToolChoice::Mode::required: o["tool_choice"] = "required"; break;
+    case ToolChoice::Mode::named:
+      o["tool_choice"] = json::object{{"type", "function"}, {"function", json::object{{"name", req.tool_choice.name}}}};
+      break;
+  }
+  if (req.parallel_tool_calls) o["parallel_tool_calls"] = *req.parallel_tool_calls;
+  switch (req.response_format.type) {
+    case ResponseFormat::Type::text: break;
+    case ResponseFormat::Type::json_object: o["response_format"] = json::object{{"type", "json_object"}}; break;
+    case ResponseFormat::Type::json_schema: {
+      json::object js{{"name", req.response_format.schema_name.empty() ? "response" : req.response_format.schema_name},
+                      {"schema", req.response_format.schema}};
+      if (req.response_format.strict) js["strict"] = true;
+      o["response_format"] = json::object{{"type", "json_schema"}, {"json_schema", std::move(js)}};
+      break;
+    }
+  }
+  return o;
+}
+
+Usage decode_usage(const json::object& u) {
+  Usage usage;
+  if (auto* v = u.if_contains("prompt_tokens")) usage.input_tokens = as_integer(*v).value_or(0);
+  if (auto* v = u.if_contains("completion_tokens")) usage.output_tokens = as_integer(*v).value_or(0);
+  if (auto* d = u.if_contains("prompt_tokens_details"); d && d->is_object())
+    if (auto* v = d->get_object().if_contains("cached_tokens")) usage.cached_input_tokens = as_integer(*v).value_or(0);
+  if (auto* d = u.if_contains("completion_tokens_details"); d && d->is_object())
+    if (auto* v = d->get_object().if_contains("reasoning_tokens")) usage.reasoning_tokens = as_integer(*v).value_or(0);
+  return usage;
+}
+
+json::object encode_usage(const Usage& u) {
+  json::object o{{"prompt_tokens", u.input_tokens},
+                 {"completion_tokens", u.output_tokens},
+                 {"total_tokens", u.total()}};
+  if (u.cached_input_tokens) o["prompt_tokens_details"] = json::object{{"cached_tokens", u.cached_input_tokens}};
+  if (u.reasoning_tokens)
+    o["completion_tokens_details"] = json::object{{"reasoning_tokens", u.reasoning_tokens}};
+  return o;
+}
+
+Result<ChatResponse> decode_chat_response(const json::object& body) {
+  auto malformed = [](std::string what) {
+    return fail(ErrorCode::upstream_error, "malformed upstream reply: " + what);
+  };
+  ChatResponse r;
+  r.id = str_or_empty(body, "id");
+  r.model = str_or_empty(body, "model");
+  if (auto* c = body.if_contains("created")) r.created = as_integer(*c).value_or(0);
+  auto* choices = body.if_contains("choices");
+  if (!choices || !choices->is_array() || choices->get_array().empty() || !choices->get_array()[0].is_object())
+    return malformed("no choices");
+  const auto& choice = choices->get_array()[0].get_object();
+  auto* msg = choice.if_contains("message");
+  if (!msg || !msg->is_object()) return malformed("choices[0].message missing");
+  r.message.role = Role::assistant;
+  if (auto ok = decode_content(msg->get_object().contains("content") ? msg->get_object().at("content") : json::value(),
+                               "content", r.message);
+      !ok)
+    return malformed("choices[0].message.content");
+  if (auto* tc = msg->get_object().if_contains("tool_calls"); tc && tc->is_array()) {
+    for (const auto& c : tc->get_array()) {
+      if (!c.is_object()) continue;
+      ToolCall call;
+      call.id = str_or_empty(c.get_object(), "id");
+      if (auto* f = c.get_object().if_contains("function"); f && f->is_object()) {
+        call.name = str_or_empty(f->get_object(), "name");
+        call.arguments = str_or_empty(f->get_object(), "arguments");
+      }
+      r.message.tool_calls.push_back(std::move(call));
+    }
+  }
+  r.finish_reason = finish_reason_from_string(str_or_empty(choice, "finish_reason"));
+  if (auto* u = body.if_contains("usage"); u && u->is_object()) r.usage = decode_usage(u->get_object());
+  return r;
+}
+
+json::object encode_chat_response(const ChatResponse& r) {
+  json::object msg{{"role", "assistant"}};
+  std::string text = r.message.text();
+  if (text.empty() && !r.message.tool_calls.empty()) msg["content"] = nullptr;
+  else msg["content"] = text;
+  if (!r.message.tool_calls.empty()) {
+    json::array calls;
+    for (const auto& c : r.message.tool_calls)
+      calls.push_back(json::object{{"id", c.id},
+                                   {"type", "function"},
+                                   {"function", json::object{{"name", c.name}, {"arguments", c.arguments}}}});
+    msg["tool_calls"] = std::move(calls);
+  }
+  json::object choice{{"index", 0}, {"message", std::move(msg)}, {"logprobs", nullptr}};
+  auto fr = to_string(r.finish_reason);
+  if (fr.empty()) choice["finish_reason"] = nullptr;
+  else choice["finish_reason"] = fr;
+  json::object o{{"id", r.id}, {"object", "chat.completion"}, {"created", r.created}, {"model", r.model}};
+  o["choices"] = json::array{std::move(choice)};
+  if (r.usage) o["usage"] = encode_usage(*r.usage);
+  return o;
+}
+
+Result<void> ChunkDecoder::feed(std::string_view data, std::vector<StreamEvent>& out) {
+  if (data == "[DONE]") {
+    done_ = true;
+    return {};
+  }
+  boost::system::error_code ec;
+  json::value v = json::parse(data, ec);
+  if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "malformed upstream stream chunk");
+  const auto& o = v.get_object();
+  if (auto* e = o.if_contains("error"); e && e->is_object()) {
+    auto err = Error::make(ErrorCode::upstream_error,
+                           std::string(str_or_empty(e->get_object(), "message")));
+    if (err.message.empty()) err.message = "upstream sent an error inside the stream";
+    return std::unexpected(std::move(err));
+  }
+  if (!started_) {
+    started_ = true;
+    StreamEvent ev;
+    ev.kind = StreamEvent::Kind::start;
+    ev.id = str_or_empty(o, "id");
+    ev.model = str_or_empty(o, "model");
+    out.push_back(std::move(ev));
+  }
+  if (auto* choices = o.if_contains("choices"); choices && choices->is_array()) {
+    for (const auto& c : choices->get_array()) {
+      if (!c.is_object()) continue;
+      const auto& choice = c.get_object();
+      if (auto* d = choice.if_contains("delta"); d && d->is_object()) {
+        const auto& delta = d->get_object();
+        if (auto* t = delta.if_contains("content"); t && t->is_string() && !t->get_string().empty()) {
+          StreamEvent ev;
+          ev.kind = StreamEvent::Kind::text_delta;
+          ev.text = t->get_string();
+          out.push_back(std::move(ev));
+        }
+        if (auto* tcs = delta.if_contains("tool_calls"); tcs && tcs->is_array()) {
+          for (const auto& tc : tcs->get_array()) {
+            if (!tc.is_object()) continue;
+            StreamEvent ev;
+            ev.kind = StreamEvent::Kind::tool_call_delta;
+            if (auto* idx = tc.get_object().if_contains("index")) ev.tool_index = static_cast<int>(as_integer(*idx).value_or(0));
+            ev.tool_id = str_or_empty(tc.get_object(), "id");
+            if (auto* f = tc.get_object().if_contains("function"); f && f->is_object()) {
+              ev.tool_name = str_or_empty(f->get_object(), "name");
+              ev.tool_arguments = str_or_empty(f->get_object(), "arguments");
+            }
+            out.push_back(std::move(ev));
+          }
+        }
+      }
+      if (auto fr = str_or_empty(choice, "finish_reason"); !fr.empty()) {
+        StreamEvent ev;
+        ev.kind = StreamEvent::Kind::finish;
+        ev.finish_reason = finish_reason_from_string(fr);
+        out.push_back(std::move(ev));
+      }
+    }
+  }
+  if (auto* u = o.if_contains("usage"); u && u->is_object()) {
+    StreamEvent ev;
+    ev.kind = StreamEvent::Kind::usage;
+    ev.usage = decode_usage(u->get_object());
+    out.push_back(std::move(ev));
+  }
+  return {};
+}
+
+json::object ChunkEncoder::base() const {
+  return json::object{{"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_}, {"model", model_}};
+}
+
+std::vector<std::string> ChunkEncoder::encode(const StreamEvent& ev) {
+  json::object o = base();
+  json::object delta;
+  json::value finish = nullptr;
+  switch (ev.kind) {
+    case StreamEvent::Kind::start:
+      delta["role"] = "assistant";
+      delta["content"] = "";
+      break;
+    case StreamEvent::Kind::text_delta: delta["content"] = ev.text; break;
+    case StreamEvent::Kind::tool_call_delta: {
+      json::object call{{"index", ev.tool_index}};
+      if (!ev.tool_id.empty()) {
+        call["id"] = ev.tool_id;
+        call["type"] = "function";
+      }
+      json::object fn;
+      if (!ev.tool_name.empty()) fn["name"] = ev.tool_name;
+      fn["arguments"] = ev.tool_arguments;
+      call["function"] = std::move(fn);
+      delta["tool_calls"] = json::array{std::move(call)};
+      break;
+    }
+    case StreamEvent::Kind::finish: finish = to_string(ev.finish_reason); break;
+    case StreamEvent::Kind::usage:
+      o["choices"] = json::array{};
+      o["usage"] = encode_usage(ev.usage);
+      return {json::serialize(o)};
+  }
+  o["choices"] = json::array{json::object{{"index", 0}, {"delta", std::move(delta)}, {"logprobs", nullptr},
+                                          {"finish_reason", std::move(finish)}}};
+  return {json::serialize(o)};
+}
+
+}  // namespace modelmux::openai

@@ -1,0 +1,51 @@
+// OpenAI's chat-completions wire format <-> the canonical model. Both the OpenAI client surface (decode
+// requests, encode replies) and the OpenAI-family providers (encode requests, decode replies) use it.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "modelmux/chat.hpp"
+#include "modelmux/error.hpp"
+
+namespace modelmux::openai {
+
+// Validates a client's request body; every problem is an invalid_request naming the field.
+Result<ChatRequest> decode_chat_request(const boost::json::object& body);
+boost::json::object encode_chat_request(const ChatRequest& req, std::string_view upstream_model);
+
+Result<ChatResponse> decode_chat_response(const boost::json::object& body);
+boost::json::object encode_chat_response(const ChatResponse& resp);
+
+Usage decode_usage(const boost::json::object& usage);
+boost::json::object encode_usage(const Usage& usage);
+
+// Decodes one `data:` payload of a chat.completion.chunk stream into events. `[DONE]` yields nothing and
+// sets done. An error object inside the stream becomes an Error.
+class ChunkDecoder {
+ public:
+  Result<void> feed(std::string_view data, std::vector<StreamEvent>& out);
+  bool done() const { return done_; }
+
+ private:
+  bool started_ = false;
+  bool done_ = false;
+};
+
+// Encodes canonical stream events as chat.completion.chunk payloads (without the SSE framing).
+class ChunkEncoder {
+ public:
+  ChunkEncoder(std::string id, std::string model, std::int64_t created)
+      : id_(std::move(id)), model_(std::move(model)), created_(created) {}
+  // Returns the payloads this event produces (zero or one).
+  std::vector<std::string> encode(const StreamEvent& ev);
+
+ private:
+  boost::json::object base() const;
+  std::string id_, model_;
+  std::int64_t created_;
+};
+
+}  // namespace modelmux::openai

@@ -1,0 +1,199 @@
+#include "providers/openai/openai_provider.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+#include "core/json_scan.hpp"
+#include "http/sse.hpp"
+#include "providers/openai/chat_json.hpp"
+
+namespace json = boost::json;
+
+namespace modelmux::providers {
+namespace {
+
+class OpenAiStreamDecoder final : public StreamDecoder {
+ public:
+  Result<void> feed(std::string_view bytes, std::vector<StreamEvent>& out) override {
+    Result<void> status;
+    bool ok = sse_.feed(bytes, [&](const http::SseEvent& ev) {
+      if (status && !chunks_.done()) status = chunks_.feed(ev.data, out);
+    });
+    if (!ok) return fail(ErrorCode::upstream_error, "upstream stream event too large");
+    for (const auto& ev : out)
+      if (ev.kind == StreamEvent::Kind::finish) finished_ = true;
+    return status;
+  }
+  Result<void> finish(std::vector<StreamEvent>& out) override {
+    Result<void> status;
+    sse_.finish([&](const http::SseEvent& ev) {
+      if (status && !chunks_.done()) status = chunks_.feed(ev.data, out);
+    });
+    if (!status) return status;
+    for (const auto& ev : out)
+      if (ev.kind == StreamEvent::Kind::finish) finished_ = true;
+    if (!chunks_.done() && !finished_)
+      return fail(ErrorCode::upstream_error, "upstream stream ended before it was complete");
+    return {};
+  }
+
+ private:
+  http::SseParser sse_;
+  openai::ChunkDecoder chunks_;
+  bool finished_ = false;
+};
+
+std::optional<Usage> usage_of(const json::value& v) {
+  if (!v.is_object()) return std::nullopt;
+  return openai::decode_usage(v.get_object());
+}
+
+// Reads usage (and in-stream errors) from bytes on their way to the client. Only events that mention
+// "usage" or "error" are parsed, so the relay stays cheap.
+class OpenAiReplyObserver final : public ReplyObserver {
+ public:
+  explicit OpenAiReplyObserver(bool stream) : stream_(stream) {}
+
+  void feed(std::string_view bytes) override {
+    if (!stream_) {
+      if (body_.size() < kMaxBody) body_.append(bytes);
+      return;
+    }
+    sse_.feed(bytes, [&](const http::SseEvent& ev) { inspect(ev.data); });
+  }
+  void finish() override {
+    if (stream_) {
+      sse_.finish([&](const http::SseEvent& ev) { inspect(ev.data); });
+      return;
+    }
+    auto spans = json_scan::find_top_level(body_, "usage");
+    if (spans.empty()) return;
+    boost::system::error_code ec;
+    auto v = json::parse(std::string_view(body_).substr(spans[0].begin, spans[0].end - spans[0].begin), ec);
+    if (!ec) usage_ = usage_of(v);
+  }
+  std::optional<Usage> usage() const override { return usage_; }
+  std::optional<Error> error() const override { return error_; }
+
+ private:
+  static constexpr std::size_t kMaxBody = 4u << 20;
+  void inspect(std::string_view data) {
+    bool has_usage = data.find("\"usage\"") != std::string_view::npos;
+    bool has_error = data.find("\"error\"") != std::string_view::npos;
+    if (!has_usage && !has_error) return;
+    boost::system::error_code ec;
+    auto v = json::parse(data, ec);
+    if (ec || !v.is_object()) return;
+    if (auto* u = v.get_object().if_contains("usage"); u && u->is_object()) usage_ = usage_of(*u);
+    if (auto* e = v.get_object().if_contains("error"); e && !e->is_null()) {
+      auto [msg, code] = openai_error_fields(data);
+      error_ = Error::make(ErrorCode::upstream_error, msg.empty() ? "error inside the stream" : msg);
+    }
+  }
+
+  bool stream_;
+  std::string body_;
+  http::SseParser sse_;
+  std::optional<Usage> usage_;
+  std::optional<Error> error_;
+};
+
+}  // namespace
+
+std::pair<std::string, std::string> openai_error_fields(std::string_view body) {
+  boost::system::error_code ec;
+  auto v = json::parse(body, ec);
+  if (ec || !v.is_object()) return {std::string(body.substr(0, 300)), {}};
+  const auto& o = v.get_object();
+  auto text = [](const json::value* x) -> std::string {
+    if (!x) return {};
+    if (x->is_string()) return std::string(x->get_string());
+    if (x->is_null()) return {};
+    return json::serialize(*x);
+  };
+  if (auto* e = o.if_contains("error")) {
+    if (e->is_object()) return {text(e->get_object().if_contains("message")), text(e->get_object().if_contains("code"))};
+    if (e->is_string()) return {std::string(e->get_string()), {}};
+  }
+  if (auto* m = o.if_contains("message")) return {text(m), {}};
+  if (auto* d = o.if_contains("detail")) return {text(d), {}};
+  return {std::string(body.substr(0, 300)), {}};
+}
+
+http::ClientRequest OpenAiProvider::request_for(const Target& target, std::string body, bool stream) const {
+  http::ClientRequest r;
+  r.method = "POST";
+  r.target = target.base.path + "/chat/completions";
+  r.headers.reserve(4 + target.cfg.headers.size());
+  r.headers.emplace_back("content-type", "application/json");
+  r.headers.emplace_back("accept", stream ? "text/event-stream" : "application/json");
+  if (!target.cfg.api_key.empty()) r.headers.emplace_back("authorization", "Bearer " + target.cfg.api_key);
+  for (const auto& [k, v] : target.cfg.headers) r.headers.emplace_back(k, v);
+  r.body = std::move(body);
+  return r;
+}
+
+Result<http::ClientRequest> OpenAiProvider::build_chat(const ChatRequest& req, const Target& target) const {
+  return request_for(target, json::serialize(openai::encode_chat_request(req, target.cfg.model)), req.stream);
+}
+
+Result<http::ClientRequest> OpenAiProvider::build_passthrough(std::string_view body, const json::object& parsed,
+                                                              const Target& target) const {
+  bool stream = false;
+  if (auto* s = parsed.if_contains("stream"); s && s->is_bool()) stream = s->get_bool();
+  auto spans = json_scan::find_top_level(body, "model");
+  if (spans.empty()) {
+    // The key was written with escapes; re-serialize rather than forward the client's model name.
+    json::object copy = parsed;
+    copy["model"] = target.cfg.model;
+    return request_for(target, json::serialize(copy), stream);
+  }
+  return request_for(target, json_scan::replace(body, spans, json::serialize(json::value(target.cfg.model))), stream);
+}
+
+Result<ChatResponse> OpenAiProvider::decode_chat(std::string_view body) const {
+  boost::system::error_code ec;
+  auto v = json::parse(body, ec);
+  if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "upstream reply is not a JSON object");
+  return openai::decode_chat_response(v.get_object());
+}
+
+std::unique_ptr<StreamDecoder> OpenAiProvider::stream_decoder() const { return std::make_unique<OpenAiStreamDecoder>(); }
+
+std::unique_ptr<ReplyObserver> OpenAiProvider::reply_observer(bool stream) const {
+  return std::make_unique<OpenAiReplyObserver>(stream);
+}
+
+Error OpenAiProvider::map_error(int status, std::string_view retry_after, std::string_view body) const {
+  auto [message, code] = openai_error_fields(body);
+  ErrorCode ec = ErrorCode::upstream_error;
+  switch (status) {
+    case 400:
+      ec = code.find("context_length") != std::string::npos ? ErrorCode::context_length
+           : code.find("content_filter") != std::string::npos || code.find("content_policy") != std::string::npos
+               ? ErrorCode::content_filter
+               : ErrorCode::invalid_request;
+      break;
+    case 401: ec = ErrorCode::authentication; break;
+    case 403: ec = ErrorCode::permission_denied; break;
+    case 404: ec = ErrorCode::not_found; break;
+    case 408: ec = ErrorCode::timeout; break;
+    case 409: ec = ErrorCode::conflict; break;
+    case 413: ec = ErrorCode::payload_too_large; break;
+    case 422: ec = ErrorCode::unprocessable; break;
+    case 429: ec = ErrorCode::rate_limited; break;
+    case 503:
+    case 529: ec = ErrorCode::overloaded; break;
+    default: ec = status >= 500 ? ErrorCode::upstream_error : ErrorCode::invalid_request; break;
+  }
+  Error e = Error::make(ec, fmt::format("{} upstream returned {}: {}", name_, status,
+                                        message.empty() ? std::string("(no message)") : message));
+  e.provider = name_;
+  if (status >= 400 && status < 500 && ec != ErrorCode::timeout) e.http_status = status;
+  if (ec == ErrorCode::conflict) e.retryable = true;
+  e.retry_after = parse_retry_after(retry_after);
+  return e;
+}
+
+}  // namespace modelmux::providers

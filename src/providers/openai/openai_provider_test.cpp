@@ -1,0 +1,114 @@
+#include "providers/openai/openai_provider.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+using namespace modelmux;
+using namespace modelmux::providers;
+namespace json = boost::json;
+
+namespace {
+
+Target target(const char* provider = "openai") {
+  config::TargetConfig c;
+  c.provider = provider;
+  c.model = "gpt-up";
+  c.api_key = "sk-secret";
+  c.api_base = "http://127.0.0.1:9/v1";
+  c.headers["x-extra"] = "1";
+  return make_target(c);
+}
+
+}  // namespace
+
+TEST(OpenAiProvider, PassThroughRewritesOnlyTheModel) {
+  auto t = target();
+  std::string body = R"({"model":"fast","messages":[{"role":"user","content":"model"}],"custom":{"model":"keep"},"stream":true})";
+  auto parsed = json::parse(body).as_object();
+  auto req = t.provider->build_passthrough(body, parsed, t);
+  ASSERT_TRUE(req);
+  EXPECT_EQ(req->body, R"({"model":"gpt-up","messages":[{"role":"user","content":"model"}],"custom":{"model":"keep"},"stream":true})");
+  EXPECT_EQ(req->target, "/v1/chat/completions");
+  bool auth = false, extra = false, accept_sse = false;
+  for (auto& [k, v] : req->headers) {
+    auth = auth || (k == "authorization" && v == "Bearer sk-secret");
+    extra = extra || (k == "x-extra" && v == "1");
+    accept_sse = accept_sse || (k == "accept" && v == "text/event-stream");
+  }
+  EXPECT_TRUE(auth);
+  EXPECT_TRUE(extra);
+  EXPECT_TRUE(accept_sse);
+}
+
+TEST(OpenAiProvider, PassThroughWithAnEscapedModelKeyStillRewrites) {
+  auto t = target();
+  std::string body = R"({"mod\u0065l":"fast","messages":[{"role":"user","content":"x"}]})";
+  auto parsed = json::parse(body).as_object();
+  auto req = t.provider->build_passthrough(body, parsed, t);
+  ASSERT_TRUE(req);
+  EXPECT_EQ(json::parse(req->body).as_object().at("model").as_string(), "gpt-up");
+}
+
+TEST(OpenAiProvider, MapsUpstreamStatusesToErrors) {
+  auto t = target();
+  const auto& p = *t.provider;
+  struct Case {
+    int status;
+    ErrorCode code;
+    int client_status;
+    bool retryable;
+  } cases[] = {
+      {400, ErrorCode::invalid_request, 400, false}, {401, ErrorCode::authentication, 401, false},
+      {403, ErrorCode::permission_denied, 403, false}, {404, ErrorCode::not_found, 404, false},
+      {408, ErrorCode::timeout, 504, true}, {409, ErrorCode::conflict, 409, true},
+      {413, ErrorCode::payload_too_large, 413, false}, {422, ErrorCode::unprocessable, 422, false},
+      {429, ErrorCode::rate_limited, 429, true}, {500, ErrorCode::upstream_error, 502, true},
+      {502, ErrorCode::upstream_error, 502, true}, {503, ErrorCode::overloaded, 503, true},
+      {504, ErrorCode::upstream_error, 502, true},
+  };
+  for (const auto& c : cases) {
+    auto e = p.map_error(c.status, "", R"({"error":{"message":"boom","type":"x","code":null}})");
+    EXPECT_EQ(e.code, c.code) << c.status;
+    EXPECT_EQ(e.http_status, c.client_status) << c.status;
+    EXPECT_EQ(e.retryable, c.retryable) << c.status;
+    EXPECT_NE(e.message.find("boom"), std::string::npos);
+    EXPECT_EQ(e.provider, "openai");
+  }
+  auto limited = p.map_error(429, "7", "{}");
+  ASSERT_TRUE(limited.retry_after);
+  EXPECT_EQ(limited.retry_after->count(), 7);
+  auto ctx = p.map_error(400, "", R"({"error":{"message":"too long","code":"context_length_exceeded"}})");
+  EXPECT_EQ(ctx.code, ErrorCode::context_length);
+  auto plain = p.map_error(502, "", "<html>bad gateway</html>");
+  EXPECT_NE(plain.message.find("bad gateway"), std::string::npos);
+}
+
+TEST(OpenAiProvider, ReplyObserverReadsUsageFromAStreamSplitAnywhere) {
+  auto t = target();
+  std::string stream =
+      "data: {\"choices\":[{\"delta\":{\"content\":\"usage\"}}]}\n\n"
+      "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":5}}\n\ndata: [DONE]\n\n";
+  for (std::size_t cut = 1; cut < stream.size(); cut += 7) {
+    auto obs = t.provider->reply_observer(true);
+    obs->feed(std::string_view(stream).substr(0, cut));
+    obs->feed(std::string_view(stream).substr(cut));
+    obs->finish();
+    ASSERT_TRUE(obs->usage()) << cut;
+    EXPECT_EQ(obs->usage()->input_tokens, 11);
+    EXPECT_EQ(obs->usage()->output_tokens, 5);
+  }
+  auto whole = t.provider->reply_observer(false);
+  whole->feed(R"({"id":"x","choices":[{"message":{"content":"\"usage\":{}"}}],"usage":{"prompt_tokens":3,"completion_tokens":4}})");
+  whole->finish();
+  ASSERT_TRUE(whole->usage());
+  EXPECT_EQ(whole->usage()->output_tokens, 4);
+}
+
+TEST(ParseRetryAfter, SecondsAndDates) {
+  EXPECT_EQ(parse_retry_after("30")->count(), 30);
+  EXPECT_EQ(parse_retry_after(" 1.5 ")->count(), 2);
+  EXPECT_FALSE(parse_retry_after(""));
+  EXPECT_FALSE(parse_retry_after("soon"));
+  EXPECT_TRUE(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"));
+}

@@ -1,0 +1,69 @@
+#include "providers/provider.hpp"
+
+#include <fmt/format.h>
+
+#include <ctime>
+
+namespace modelmux::providers {
+
+Result<http::ClientRequest> Provider::build_passthrough(std::string_view, const boost::json::object&,
+                                                        const Target& target) const {
+  return fail(ErrorCode::internal, fmt::format("provider {} cannot take a pass-through body", target.label));
+}
+
+std::unique_ptr<ReplyObserver> Provider::reply_observer(bool) const { return nullptr; }
+
+asio::awaitable<Result<std::unique_ptr<http::Reply>>> Provider::send(const Target& target,
+                                                                    http::ClientRequest request) const {
+  return http::send(target.base, std::move(request), target.timeouts);
+}
+
+Target make_target(const config::TargetConfig& cfg) {
+  Target t;
+  t.cfg = cfg;
+  t.provider = find(cfg.provider);
+  if (!t.provider) {
+    std::string list;
+    for (auto n : names()) list += (list.empty() ? "" : ", ") + std::string(n);
+    config::raise(cfg.origin, fmt::format("unknown provider \"{}\" (known: {})", cfg.provider, list));
+  }
+  std::string base = cfg.api_base.empty() ? t.provider->default_api_base() : cfg.api_base;
+  if (base.empty()) {
+    auto at = cfg.origin;
+    at.key = at.key.substr(0, at.key.rfind('.')) + ".api_base";
+    config::raise(at, fmt::format("is required for provider {}", cfg.provider));
+  }
+  auto url = http::parse_url(base);
+  if (!url) {
+    auto at = cfg.origin;
+    at.key = at.key.substr(0, at.key.rfind('.')) + ".api_base";
+    config::raise(at, url.error().message);
+  }
+  t.base = *url;
+  t.label = fmt::format("{}/{}", cfg.provider, cfg.model);
+  t.timeouts = {cfg.timeouts.connect, cfg.timeouts.first_byte, cfg.timeouts.idle};
+  return t;
+}
+
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view v) {
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  if (v.empty()) return std::nullopt;
+  if (v.find_first_not_of("0123456789.") == std::string_view::npos) {
+    double secs = 0;
+    try {
+      secs = std::stod(std::string(v));
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+    return std::chrono::seconds(static_cast<long>(secs + 0.999));
+  }
+  std::tm tm{};
+  std::string s(v);
+  if (!strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm)) return std::nullopt;
+  auto when = timegm(&tm);
+  auto now = std::time(nullptr);
+  return std::chrono::seconds(when > now ? when - now : 0);
+}
+
+}  // namespace modelmux::providers

@@ -1,0 +1,90 @@
+// A provider adapter: builds the upstream request from canonical types (or prepares a same-format body for
+// pass-through), decodes replies and streams, and maps upstream errors into the one Error type. It knows
+// nothing of routing, keys or caching.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "http/client.hpp"
+#include "modelmux/chat.hpp"
+#include "modelmux/error.hpp"
+
+namespace modelmux::providers {
+
+namespace asio = boost::asio;
+
+// The wire format a provider speaks; a surface whose wire matches can pass bodies through untouched.
+enum class Wire : std::uint8_t { openai_chat, other };
+
+class Provider;
+
+// A configured upstream: provider + upstream model + credentials, resolved once at config load.
+struct Target {
+  config::TargetConfig cfg;
+  const Provider* provider = nullptr;
+  http::Url base;
+  std::string label;  // provider/model, for logs and headers
+  http::ClientTimeouts timeouts;
+};
+
+// Incremental decoder of a streamed reply into canonical events.
+class StreamDecoder {
+ public:
+  virtual ~StreamDecoder() = default;
+  virtual Result<void> feed(std::string_view bytes, std::vector<StreamEvent>& out) = 0;
+  // End of the upstream body; a stream that ended before its terminator is an error.
+  virtual Result<void> finish(std::vector<StreamEvent>& out) = 0;
+};
+
+// Watches a passed-through reply (whole or streamed) for what accounting needs, without re-encoding it.
+class ReplyObserver {
+ public:
+  virtual ~ReplyObserver() = default;
+  virtual void feed(std::string_view bytes) = 0;
+  virtual void finish() = 0;
+  virtual std::optional<Usage> usage() const = 0;
+  // An error the upstream reported inside a 2xx reply (e.g. an error event in a stream).
+  virtual std::optional<Error> error() const = 0;
+};
+
+class Provider {
+ public:
+  virtual ~Provider() = default;
+  virtual std::string_view name() const = 0;
+  virtual Wire wire() const = 0;
+  // Used when a target sets no api_base; empty means api_base is required.
+  virtual std::string default_api_base() const { return {}; }
+
+  virtual Result<http::ClientRequest> build_chat(const ChatRequest& req, const Target& target) const = 0;
+  // For pass-through: the client's body in this provider's own wire format, for this target.
+  virtual Result<http::ClientRequest> build_passthrough(std::string_view body, const boost::json::object& parsed,
+                                                        const Target& target) const;
+
+  virtual Result<ChatResponse> decode_chat(std::string_view body) const = 0;
+  virtual std::unique_ptr<StreamDecoder> stream_decoder() const = 0;
+  virtual std::unique_ptr<ReplyObserver> reply_observer(bool stream) const;
+  virtual Error map_error(int status, std::string_view retry_after, std::string_view body) const = 0;
+
+  // Sends a built request; the network by default, in-process for the mock.
+  virtual asio::awaitable<Result<std::unique_ptr<http::Reply>>> send(const Target& target,
+                                                                    http::ClientRequest request) const;
+};
+
+// The registry: one line per provider in registry.cpp.
+const Provider* find(std::string_view name);
+std::vector<std::string_view> names();
+
+// Resolves a target's configuration; errors name the config file and line.
+Target make_target(const config::TargetConfig& cfg);
+
+// Retry-After as seconds, from either delta-seconds or an HTTP date.
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view value);
+
+}  // namespace modelmux::providers

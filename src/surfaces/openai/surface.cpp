@@ -1,0 +1,233 @@
+#include "surfaces/openai/surface.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+#include "pipeline/attempts.hpp"
+#include "providers/openai/chat_json.hpp"
+
+namespace json = boost::json;
+namespace asio = boost::asio;
+
+namespace modelmux::surfaces::openai {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using observability::AccessRecord;
+
+std::string_view error_type(const Error& e) {
+  switch (e.http_status) {
+    case 401: return "authentication_error";
+    case 403: return "permission_error";
+    case 404: return "invalid_request_error";
+    case 429: return "rate_limit_error";
+    default: return e.http_status >= 500 ? "server_error" : "invalid_request_error";
+  }
+}
+
+std::chrono::microseconds since(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t);
+}
+
+http::Headers route_headers(const providers::Target& target, std::size_t attempts) {
+  return {{"x-modelmux-target", target.label}, {"x-modelmux-attempts", std::to_string(attempts)}};
+}
+
+// An error that ends a stream already under way, in the shape the OpenAI SDK raises as an APIError.
+std::string stream_error_frame(const Error& err) { return "data: " + error_body(err) + "\n\n"; }
+
+// Same wire on both sides: relay the upstream's bytes as they arrive, reading usage on the way.
+asio::awaitable<void> relay(http::Exchange& ex, pipeline::Answer& answer, bool stream, AccessRecord& rec) {
+  auto& reply = *answer.reply;
+  auto observer = answer.target->provider->reply_observer(stream);
+  auto headers = route_headers(*answer.target, rec.attempts.size());
+  if (!stream) {
+    auto body = co_await reply.read_all();
+    if (!body) {
+      rec.error = to_string(body.error().code);
+      co_await respond_error(ex, body.error());
+      co_return;
+    }
+    if (observer) {
+      observer->feed(*body);
+      observer->finish();
+      rec.usage = observer->usage();
+    }
+    rec.upstream = since(answer.sent);
+    co_await ex.respond(200, "application/json", std::move(*body), headers);
+    co_return;
+  }
+  if (!co_await ex.begin_stream(200, "text/event-stream", headers)) co_return;
+  for (;;) {
+    auto piece = co_await reply.read_some();
+    if (!piece) {
+      rec.error = to_string(piece.error().code);
+      co_await ex.write(stream_error_frame(piece.error()));
+      break;
+    }
+    if (piece->empty()) break;
+    if (observer) observer->feed(*piece);
+    if (!co_await ex.write(*piece)) {
+      rec.error = "client_disconnected";
+      co_return;
+    }
+  }
+  if (observer) {
+    observer->finish();
+    rec.usage = observer->usage();
+    if (auto e = observer->error()) rec.error = to_string(e->code);
+  }
+  rec.upstream = since(answer.sent);
+  co_await ex.end_stream();
+}
+
+// Different wires: decode the provider's reply into canonical form and encode it as OpenAI's.
+asio::awaitable<void> translate(http::Exchange& ex, pipeline::Answer& answer, const ChatRequest& req,
+                                AccessRecord& rec) {
+  const auto& provider = *answer.target->provider;
+  auto headers = route_headers(*answer.target, rec.attempts.size());
+  auto& reply = *answer.reply;
+  if (!req.stream) {
+    auto body = co_await reply.read_all();
+    Result<ChatResponse> resp = body ? provider.decode_chat(*body) : std::unexpected(body.error());
+    if (!resp) {
+      rec.error = to_string(resp.error().code);
+      co_await respond_error(ex, resp.error());
+      co_return;
+    }
+    rec.usage = resp->usage;
+    rec.upstream = since(answer.sent);
+    co_await ex.respond(200, "application/json", json::serialize(::modelmux::openai::encode_chat_response(*resp)), headers);
+    co_return;
+  }
+  auto decoder = provider.stream_decoder();
+  std::optional<::modelmux::openai::ChunkEncoder> encoder;
+  std::vector<StreamEvent> events;
+  if (!co_await ex.begin_stream(200, "text/event-stream", headers)) co_return;
+  auto emit = [&]() -> asio::awaitable<bool> {
+    std::string out;
+    for (const auto& ev : events) {
+      if (ev.kind == StreamEvent::Kind::start && !encoder)
+        encoder.emplace(ev.id, ev.model.empty() ? req.model : ev.model,
+                        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+      if (ev.kind == StreamEvent::Kind::usage) {
+        rec.usage = ev.usage;
+        if (!req.include_usage) continue;
+      }
+      if (!encoder) encoder.emplace("chatcmpl-modelmux", req.model, 0);
+      for (auto& payload : encoder->encode(ev)) out += "data: " + payload + "\n\n";
+    }
+    events.clear();
+    co_return co_await ex.write(out);
+  };
+  for (;;) {
+    auto piece = co_await reply.read_some();
+    Result<void> fed = piece ? (piece->empty() ? decoder->finish(events) : decoder->feed(*piece, events))
+                             : Result<void>(std::unexpected(piece.error()));
+    if (!co_await emit()) co_return;
+    if (!fed) {
+      rec.error = to_string(fed.error().code);
+      co_await ex.write(stream_error_frame(fed.error()));
+      co_await ex.end_stream();
+      co_return;
+    }
+    if (piece->empty()) break;
+  }
+  rec.upstream = since(answer.sent);
+  co_await ex.write("data: [DONE]\n\n");
+  co_await ex.end_stream();
+}
+
+}  // namespace
+
+std::string error_body(const Error& err) {
+  json::object e{{"message", err.message}, {"type", error_type(err)}};
+  if (err.param.empty()) e["param"] = nullptr;
+  else e["param"] = err.param;
+  e["code"] = to_string(err.code);
+  return json::serialize(json::object{{"error", std::move(e)}});
+}
+
+asio::awaitable<void> respond_error(http::Exchange& ex, const Error& err) {
+  http::Headers headers;
+  if (err.retry_after) headers.emplace_back("retry-after", std::to_string(err.retry_after->count()));
+  if (ex.streaming()) {
+    co_await ex.write(stream_error_frame(err));
+    co_await ex.end_stream();
+    co_return;
+  }
+  co_await ex.respond(static_cast<unsigned>(err.http_status), "application/json", error_body(err), headers);
+}
+
+asio::awaitable<void> chat_completions(http::Exchange& ex, const pipeline::Runtime& rt) {
+  const auto& http_req = ex.request();
+  AccessRecord rec;
+  rec.request_id = ex.request_id();
+  rec.method = "POST";
+  rec.path = "/v1/chat/completions";
+  auto fail_with = [&](Error err) -> asio::awaitable<void> {
+    rec.error = to_string(err.code);
+    co_await respond_error(ex, err);
+  };
+
+  // decode
+  const std::string& body = http_req.body();
+  boost::system::error_code ec;
+  json::value parsed = json::parse(body, ec);
+  std::optional<Error> error;
+  if (ec) {
+    error = Error::make(ErrorCode::invalid_json, fmt::format("request body is not valid JSON: {}", ec.message()));
+  } else if (!parsed.is_object()) {
+    error = Error::make(ErrorCode::invalid_request, "request body must be a JSON object");
+  }
+  Result<ChatRequest> req = error ? Result<ChatRequest>(std::unexpected(*error))
+                                  : ::modelmux::openai::decode_chat_request(parsed.get_object());
+  const routing::ModelGroup* group = nullptr;
+  if (req) {
+    rec.model = req->model;
+    rec.stream = req->stream;
+    // route
+    group = rt.catalog.find(req->model);
+    if (!group)
+      req = std::unexpected(Error::make(ErrorCode::model_not_found,
+                                        fmt::format("The model `{}` does not exist or is not configured in modelmux", req->model),
+                                        "model"));
+  }
+  if (!req) {
+    co_await fail_with(req.error());
+  } else {
+    // attempts
+    const auto& object = parsed.get_object();
+    pipeline::BuildRequest build = [&](const providers::Target& t) {
+      return t.provider->wire() == providers::Wire::openai_chat ? t.provider->build_passthrough(body, object, t)
+                                                                : t.provider->build_chat(*req, t);
+    };
+    auto answer = co_await pipeline::attempt_targets(*group, build, rec.attempts);
+    if (!answer) {
+      co_await fail_with(answer.error());
+    } else {
+      rec.target = answer->target->label;
+      if (answer->target->provider->wire() == providers::Wire::openai_chat)
+        co_await relay(ex, *answer, req->stream, rec);
+      else
+        co_await translate(ex, *answer, *req, rec);
+    }
+  }
+  // accounting
+  rec.status = ex.status();
+  rec.total = since(ex.started());
+  observability::write_access_log(rec);
+}
+
+asio::awaitable<void> list_models(http::Exchange& ex, const pipeline::Runtime& rt) {
+  json::array data;
+  for (const auto& g : rt.catalog.groups())
+    data.push_back(json::object{{"id", g.name}, {"object", "model"}, {"created", rt.started_at}, {"owned_by", "modelmux"}});
+  json::object list;
+  list["object"] = "list";
+  list["data"] = std::move(data);
+  co_await ex.respond(200, "application/json", json::serialize(list));
+}
+
+}  // namespace modelmux::surfaces::openai
