@@ -1,0 +1,452 @@
+#!/usr/bin/env bash
+# modelmux pass-through benchmark. See bench/README.md.
+#
+#   bench/run.sh                      # full run (needs build/modelmux)
+#   SKIP_MODELMUX=1 bench/run.sh      # everything but the modelmux column
+#   DURATION=5s CONNS=128 bench/run.sh
+#
+# Starts (all on 127.0.0.1, random free ports, own temp dir):
+#   nginx   -- static upstream (fixed OpenAI chat completion) + keep-alive reverse proxy
+#   modelmux -- build/modelmux serve, routed to the static upstream
+#   Portkey  -- @portkey-ai/gateway from npm (installed into bench/.peers/), custom host = upstream
+# then runs wrk against each, measures modelmux RSS idle and with HOLD_CONNS idle
+# keep-alive connections, prints a table and writes bench/results/latest.md.
+# Every process it starts is stopped on exit.
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH_DIR/.." && pwd)
+
+DURATION=${DURATION:-10s}            # each measured wrk run
+CONNS=${CONNS:-64}                   # connections for the req/s run
+THREADS=${THREADS:-2}                # wrk threads for the req/s run
+WARMUP=${WARMUP:-2s}                 # per-peer warm-up (CONNS connections)
+LAT_RUNS=${LAT_RUNS:-1}              # 1-connection latency runs per peer; the median p50/p99 is reported
+WRK_TIMEOUT=${WRK_TIMEOUT:-10s}      # wrk per-request timeout
+HOLD_CONNS=${HOLD_CONNS:-10000}      # idle keep-alive connections for the RSS test
+HOLD_PATH=${HOLD_PATH:-/health}      # request sent once on each of them
+NGINX_WORKERS=${NGINX_WORKERS:-auto} # nginx worker_processes (auto = one per core)
+MODELMUX_BIN=${MODELMUX_BIN:-$ROOT/build/modelmux}
+SKIP_MODELMUX=${SKIP_MODELMUX:-0}
+# modelmux server.access_log. false by default because nginx runs with access_log
+# off: neither side pays for per-request logging. "default" leaves the key out.
+MODELMUX_ACCESS_LOG=${MODELMUX_ACCESS_LOG:-false}
+SKIP_PORTKEY=${SKIP_PORTKEY:-0}
+PORTKEY_VERSION=${PORTKEY_VERSION:-1.15.2}
+RESULTS=${RESULTS:-$BENCH_DIR/results/latest.md}
+BENCH_STRICT=${BENCH_STRICT:-0}      # 1: exit 3 when a target is missed
+KEEP_TMP=${KEEP_TMP:-0}              # 1: keep the temp dir (configs, logs, raw wrk output)
+
+# Targets (see README).
+TARGET_RPS_RATIO=0.90
+TARGET_ADDED_P99_US=50
+TARGET_RSS_IDLE_MB=30
+TARGET_RSS_HOLD_MB=150
+
+PEERS=(direct nginx modelmux portkey)
+declare -A LABEL=([direct]="direct (upstream)" [nginx]="nginx proxy" [modelmux]="modelmux" [portkey]="Portkey $PORTKEY_VERSION")
+declare -A URL BODY HDRS STATUS RPS P50 P99 NON2XX SOCKERR
+PIDS=()
+TMP=""
+FLAGGED=0
+
+log()  { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
+warn() { printf '\033[33mWARN:\033[0m %s\n' "$*" >&2; }
+die()  { printf '\033[31mERROR:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# --------------------------------------------------------------------------- cleanup
+cleanup() {
+  local rc=$? pid kids=() i
+  trap - EXIT INT TERM
+  # nginx workers are children of the master we started; collect them first so
+  # they cannot outlive a master that has to be SIGKILLed.
+  for pid in "${PIDS[@]}"; do
+    while read -r i; do [[ -n $i ]] && kids+=("$i"); done < <(pgrep -P "$pid" 2>/dev/null || true)
+  done
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}" "${kids[@]}"; do
+    for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  if [[ -n $TMP && -d $TMP ]]; then
+    if [[ $KEEP_TMP == 1 ]]; then log "kept temp dir $TMP"; else rm -rf "$TMP"; fi
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --------------------------------------------------------------------------- preflight
+for tool in nginx wrk node curl awk ss; do
+  command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found. Install: apt-get install -y nginx-light wrk nodejs npm curl iproute2"
+done
+if [[ $SKIP_MODELMUX != 1 && ! -x $MODELMUX_BIN ]]; then
+  die "modelmux binary not found at $MODELMUX_BIN -- build it first (make build), or run with SKIP_MODELMUX=1 to bench the other peers only"
+fi
+
+PK_DIR=$BENCH_DIR/.peers
+PK_JS=$PK_DIR/node_modules/@portkey-ai/gateway/build/start-server.js
+if [[ $SKIP_PORTKEY != 1 ]]; then
+  have=$(node -p "require('$PK_DIR/node_modules/@portkey-ai/gateway/package.json').version" 2>/dev/null || true)
+  if [[ ! -f $PK_JS || $have != "$PORTKEY_VERSION" ]]; then
+    command -v npm >/dev/null || die "npm not found (needed to install @portkey-ai/gateway); apt-get install -y npm, or SKIP_PORTKEY=1"
+    log "installing @portkey-ai/gateway@$PORTKEY_VERSION into bench/.peers (npm)"
+    mkdir -p "$PK_DIR"
+    [[ -f $PK_DIR/package.json ]] || echo '{"name":"modelmux-bench-peers","private":true}' > "$PK_DIR/package.json"
+    # --ignore-scripts: its only install script is patch-package, and the published
+    # package ships no patches.
+    npm install --prefix "$PK_DIR" --no-audit --no-fund --ignore-scripts --loglevel=error \
+      "@portkey-ai/gateway@$PORTKEY_VERSION" >&2 || die "npm install of @portkey-ai/gateway failed (or SKIP_PORTKEY=1)"
+  fi
+fi
+
+# File descriptors: HOLD_CONNS sockets in the helper and in modelmux (each process
+# has its own limit, inherited from this shell).
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+NOFILE=$(ulimit -n)
+if [[ $NOFILE != unlimited ]] && (( NOFILE < HOLD_CONNS + 512 )); then
+  warn "open-files limit is $NOFILE (< HOLD_CONNS+512); the $HOLD_CONNS-connection test will fall short"
+fi
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/modelmux-bench.XXXXXX")
+
+# Anything else using the CPU (a compiler, a test suite) skews every number here:
+# measure the machine's busy share for 1 s before starting anything of ours.
+cpu_sample() { awk '/^cpu /{idle=$5+$6; t=0; for (i=2; i<=NF; i++) t+=$i; print t, idle}' /proc/stat; }
+read -r T0 I0 < <(cpu_sample); sleep 1; read -r T1 I1 < <(cpu_sample)
+BUSY_PCT=$(awk -v dt=$((T1 - T0)) -v di=$((I1 - I0)) 'BEGIN{ printf "%.0f", dt > 0 ? 100 * (1 - di / dt) : 0 }')
+BUSY_NOTE=""
+if (( BUSY_PCT > 15 )); then
+  BUSY_NOTE="machine was ${BUSY_PCT}% busy with other work before the run: numbers are unreliable"
+  warn "$BUSY_NOTE (top: $(ps -eo pcpu=,comm= --sort=-pcpu | head -n 3 | awk '{printf "%s %s%%; ", $2, $1}'))"
+fi
+
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{process.stdout.write(String(s.address().port));s.close()})'
+}
+declare -A USED_PORTS=()
+pick_port() {
+  local p
+  while :; do p=$(free_port); [[ -z ${USED_PORTS[$p]:-} ]] && break; done
+  USED_PORTS[$p]=1; echo "$p"
+}
+
+# wait_http URL PID SECONDS [curl args...]: poll until URL answers (any HTTP status)
+wait_http() {
+  local url=$1 pid=$2 secs=$3; shift 3
+  local deadline=$((SECONDS + secs))
+  while (( SECONDS < deadline )); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    if curl -s -o /dev/null -m 1 "$@" "$url"; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+rss_kb() { awk '/^VmRSS:/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+hwm_kb() { awk '/^VmHWM:/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+mb()     { awk -v k="$1" 'BEGIN{printf "%.1f", k/1024}'; }
+
+UPSTREAM_JSON_MARK='Hello! How can I help you today?'
+
+# --------------------------------------------------------------------------- nginx
+UP_PORT=$(pick_port); PX_PORT=$(pick_port)
+mkdir -p "$TMP/nginx"
+sed -e "s#@TMP@#$TMP/nginx#g" -e "s#@NGINX_WORKERS@#$NGINX_WORKERS#" \
+    -e "s#@UPSTREAM_PORT@#$UP_PORT#g" -e "s#@PROXY_PORT@#$PX_PORT#g" \
+    "$BENCH_DIR/nginx.conf.in" > "$TMP/nginx/nginx.conf"
+nginx -q -t -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/nginx-error.log" \
+  || die "nginx config test failed (see $TMP/nginx/nginx.conf)"
+log "starting nginx (worker_processes $NGINX_WORKERS): upstream 127.0.0.1:$UP_PORT, proxy 127.0.0.1:$PX_PORT"
+nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/nginx-error.log" >"$TMP/nginx/stdout.log" 2>&1 &
+NGINX_PID=$!; PIDS+=("$NGINX_PID")
+wait_http "http://127.0.0.1:$UP_PORT/health" "$NGINX_PID" 10 \
+  || die "nginx did not start: $(cat "$TMP/nginx/nginx-error.log" "$TMP/nginx/stdout.log" 2>/dev/null)"
+wait_http "http://127.0.0.1:$PX_PORT/health" "$NGINX_PID" 10 || die "nginx proxy did not start"
+
+REQ_OPENAI='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]}'
+URL[direct]="http://127.0.0.1:$UP_PORT/v1/chat/completions"
+BODY[direct]=$REQ_OPENAI
+HDRS[direct]="Authorization: Bearer sk-bench"
+URL[nginx]="http://127.0.0.1:$PX_PORT/v1/chat/completions"
+BODY[nginx]=$REQ_OPENAI
+HDRS[nginx]="Authorization: Bearer sk-bench"
+
+# --------------------------------------------------------------------------- modelmux
+MM_PID=""
+if [[ $SKIP_MODELMUX == 1 ]]; then
+  STATUS[modelmux]="skipped"
+else
+  MM_SERVER_EXTRA=""
+  [[ $MODELMUX_ACCESS_LOG != default ]] && MM_SERVER_EXTRA="  access_log: $MODELMUX_ACCESS_LOG"
+  cat > "$TMP/modelmux.yaml" <<EOF
+server:
+  listen: 127.0.0.1:0
+$MM_SERVER_EXTRA
+models:
+  - name: bench
+    targets:
+      - provider: openai
+        model: gpt-4o-mini
+        api_base: http://127.0.0.1:$UP_PORT/v1
+        api_key: sk-bench
+EOF
+  log "starting modelmux: $MODELMUX_BIN serve --config $TMP/modelmux.yaml --listen 127.0.0.1:0"
+  # stdbuf: make sure the "listening" line reaches the file even if stdout is block-buffered.
+  stdbuf -oL -eL "$MODELMUX_BIN" serve --config "$TMP/modelmux.yaml" --listen 127.0.0.1:0 \
+    >"$TMP/modelmux.out" 2>"$TMP/modelmux.err" &
+  MM_PID=$!; PIDS+=("$MM_PID")
+  MM_PORT=""
+  for _ in $(seq 150); do
+    MM_PORT=$(sed -n 's/.*modelmux listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$TMP/modelmux.out" | head -n1)
+    [[ -n $MM_PORT ]] && break
+    kill -0 "$MM_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [[ -z $MM_PORT ]]; then
+    die "modelmux did not print 'modelmux listening on 127.0.0.1:PORT' within 15 s.
+--- stdout ---
+$(tail -n 20 "$TMP/modelmux.out")
+--- stderr ---
+$(tail -n 20 "$TMP/modelmux.err")"
+  fi
+  URL[modelmux]="http://127.0.0.1:$MM_PORT/v1/chat/completions"
+  BODY[modelmux]='{"model":"bench","messages":[{"role":"user","content":"hello"}]}'
+  HDRS[modelmux]=""
+  sleep 0.5
+  RSS_START_KB=$(rss_kb "$MM_PID")
+  log "modelmux on 127.0.0.1:$MM_PORT (pid $MM_PID, RSS at start $(mb "$RSS_START_KB") MB)"
+fi
+
+# --------------------------------------------------------------------------- Portkey
+PK_PID=""
+if [[ $SKIP_PORTKEY == 1 ]]; then
+  STATUS[portkey]="skipped"
+else
+  PK_PORT=$(pick_port)
+  log "starting Portkey: node $PK_JS --port=$PK_PORT --headless"
+  node "$PK_JS" --port="$PK_PORT" --headless >"$TMP/portkey.log" 2>&1 &
+  PK_PID=$!; PIDS+=("$PK_PID")
+  wait_http "http://127.0.0.1:$PK_PORT/" "$PK_PID" 30 || die "Portkey did not start: $(tail -c 2000 "$TMP/portkey.log")"
+  URL[portkey]="http://127.0.0.1:$PK_PORT/v1/chat/completions"
+  BODY[portkey]=$REQ_OPENAI
+  HDRS[portkey]="x-portkey-provider: openai
+x-portkey-custom-host: http://127.0.0.1:$UP_PORT/v1
+Authorization: Bearer sk-bench"
+fi
+
+# --------------------------------------------------------------------------- checks + load
+# verify PEER: one request with curl; must be HTTP 200 and carry the upstream's content.
+verify() {
+  local p=$1 args=() line code
+  while IFS= read -r line; do [[ -n $line ]] && args+=(-H "$line"); done <<<"${HDRS[$p]}"
+  code=$(curl -s -m 10 -o "$TMP/$p.verify.body" -w '%{http_code}' -X POST \
+           -H 'Content-Type: application/json' "${args[@]}" --data-binary "${BODY[$p]}" "${URL[$p]}" || true)
+  if [[ $code != 200 ]] || ! grep -qF "$UPSTREAM_JSON_MARK" "$TMP/$p.verify.body"; then
+    STATUS[$p]="FAILED: verify got HTTP ${code:-none}: $(head -c 200 "$TMP/$p.verify.body" 2>/dev/null | tr '\n' ' ')"
+    return 1
+  fi
+}
+
+# wrk_run PEER TAG ARGS...: run wrk with the POST script, output to $TMP/PEER.TAG.txt
+wrk_run() {
+  local p=$1 tag=$2; shift 2
+  BENCH_BODY=${BODY[$p]} BENCH_HEADERS=${HDRS[$p]} \
+    wrk --timeout "$WRK_TIMEOUT" -s "$BENCH_DIR/post.lua" "$@" "${URL[$p]}" >"$TMP/$p.$tag.txt" 2>&1 || true
+}
+
+# to microseconds: 38.00us / 1.15ms / 2.00s / 1.00m
+lat_us() {
+  awk -v pct="$2" '
+    /Latency Distribution/ {d=1; next}
+    d && $1 == pct {
+      v=$2; x=v+0
+      if (v ~ /us$/) us=x; else if (v ~ /ms$/) us=x*1000; else if (v ~ /m$/) us=x*60e6; else if (v ~ /s$/) us=x*1e6
+      printf "%.0f", us; exit
+    }' "$1"
+}
+median()  { printf '%s\n' "$@" | awk 'NF' | sort -n | awk '{v[NR]=$1} END{if (NR) print v[int((NR+1)/2)]}'; }
+non2xx()  { awk '/Non-2xx or 3xx responses:/{n+=$NF} END{print n+0}' "$@"; }
+sockerr() { awk '/Socket errors:/{gsub(",",""); n+=$4+$6+$8+$10} END{print n+0}' "$@"; }
+
+bench_peer() {
+  local p=$1
+  log "${LABEL[$p]}: verify, warm up $WARMUP, req/s at $CONNS conns for $DURATION, latency at 1 conn for $DURATION"
+  verify "$p" || { warn "${LABEL[$p]}: ${STATUS[$p]}"; FLAGGED=1; return 0; }
+  wrk_run "$p" warmup -t"$THREADS" -c"$CONNS" -d"$WARMUP"
+  sleep 0.5
+  wrk_run "$p" rps -t"$THREADS" -c"$CONNS" -d"$DURATION"
+  sleep 0.5
+  local i p50s=() p99s=()
+  for i in $(seq "$LAT_RUNS"); do
+    wrk_run "$p" "lat$i" -t1 -c1 -d"$DURATION" --latency
+    p50s+=("$(lat_us "$TMP/$p.lat$i.txt" 50%)"); p99s+=("$(lat_us "$TMP/$p.lat$i.txt" 99%)")
+  done
+  RPS[$p]=$(awk '/^Requests\/sec:/{printf "%.0f", $2}' "$TMP/$p.rps.txt")
+  P50[$p]=$(median "${p50s[@]}")
+  P99[$p]=$(median "${p99s[@]}")
+  (( LAT_RUNS > 1 )) && log "  ${LABEL[$p]}: p99 of the $LAT_RUNS latency runs: ${p99s[*]} us"
+  NON2XX[$p]=$(non2xx "$TMP/$p".rps.txt "$TMP/$p".lat*.txt)
+  SOCKERR[$p]=$(sockerr "$TMP/$p".rps.txt "$TMP/$p".lat*.txt)
+  if [[ -z ${RPS[$p]} || -z ${P99[$p]} ]]; then
+    STATUS[$p]="FAILED: wrk produced no result: $(tail -n 3 "$TMP/$p.rps.txt" | tr '\n' ' ')"
+    FLAGGED=1
+  elif (( NON2XX[$p] > 0 || SOCKERR[$p] > 0 )); then
+    STATUS[$p]="FLAGGED: non-2xx=${NON2XX[$p]} socket-errors=${SOCKERR[$p]}"
+    FLAGGED=1
+  else
+    STATUS[$p]="ok"
+  fi
+  log "  ${LABEL[$p]}: ${RPS[$p]:-?} req/s, p50 ${P50[$p]:-?} us, p99 ${P99[$p]:-?} us (${STATUS[$p]})"
+}
+
+for p in "${PEERS[@]}"; do
+  [[ ${STATUS[$p]:-} == skipped ]] && continue
+  bench_peer "$p"
+done
+
+# --------------------------------------------------------------------------- modelmux memory
+PK_RSS_KB=""
+[[ -n $PK_PID ]] && PK_RSS_KB=$(rss_kb "$PK_PID")
+RSS_IDLE_KB="" RSS_HOLD_KB="" RSS_AFTER_KB="" HWM_KB="" HOLD_READY="" HOLD_DONE="" HOLD_ESTAB=""
+if [[ -n $MM_PID ]] && kill -0 "$MM_PID" 2>/dev/null; then
+  sleep 1
+  RSS_IDLE_KB=$(rss_kb "$MM_PID")
+  log "modelmux RSS idle after load: $(mb "$RSS_IDLE_KB") MB; opening $HOLD_CONNS keep-alive connections (GET $HOLD_PATH)"
+  node "$BENCH_DIR/hold_conns.mjs" 127.0.0.1 "$MM_PORT" "$HOLD_CONNS" "$HOLD_PATH" 120 >"$TMP/hold.out" 2>"$TMP/hold.err" &
+  HOLD_PID=$!; PIDS+=("$HOLD_PID")
+  for _ in $(seq 900); do
+    grep -q '^READY' "$TMP/hold.out" 2>/dev/null && break
+    kill -0 "$HOLD_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  HOLD_READY=$(grep '^READY' "$TMP/hold.out" || true)
+  if [[ -n $HOLD_READY ]]; then
+    sleep 1
+    RSS_HOLD_KB=$(rss_kb "$MM_PID")
+    HOLD_ESTAB=$(ss -Htn state established "( sport = :$MM_PORT )" 2>/dev/null | wc -l)
+    log "  $HOLD_READY; server-side established: $HOLD_ESTAB; RSS $(mb "$RSS_HOLD_KB") MB"
+    kill -TERM "$HOLD_PID" 2>/dev/null || true
+    wait "$HOLD_PID" 2>/dev/null || true
+    HOLD_DONE=$(grep '^DONE' "$TMP/hold.out" || true)
+    sleep 1
+    RSS_AFTER_KB=$(rss_kb "$MM_PID")
+    HWM_KB=$(hwm_kb "$MM_PID")
+    ok=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$HOLD_READY")
+    if (( ${ok:-0} < HOLD_CONNS )) || [[ $HOLD_DONE != *"closed_by_peer=0"* ]]; then
+      warn "connection-hold test incomplete: $HOLD_READY / $HOLD_DONE $(head -c 300 "$TMP/hold.err")"
+      FLAGGED=1
+    fi
+  else
+    warn "hold_conns.mjs did not get ready: $(tail -c 500 "$TMP/hold.err")"
+    kill -TERM "$HOLD_PID" 2>/dev/null || true
+    FLAGGED=1
+  fi
+elif [[ -n $MM_PID ]]; then
+  warn "modelmux (pid $MM_PID) is no longer running: $(tail -n 5 "$TMP/modelmux.err")"
+  STATUS[modelmux]="FAILED: process exited"
+  FLAGGED=1
+fi
+
+# --------------------------------------------------------------------------- report
+ok_peer() { [[ ${STATUS[$1]:-} == ok || ${STATUS[$1]:-} == FLAGGED* ]] && [[ -n ${RPS[$1]:-} ]]; }
+ratio()  { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "n/a" }'; }
+verdict() { # verdict VALUE OP TARGET
+  awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN{
+    if (v=="" || v=="n/a") { print "n/a"; exit }
+    ok = (op==">=") ? (v+0 >= t+0) : (v+0 <= t+0); print ok ? "PASS" : "FAIL" }'
+}
+fmt_us() { [[ -n ${1:-} ]] && echo "$1 us" || echo "-"; }
+
+MM_OK=0; ok_peer modelmux && MM_OK=1
+R_NGINX="n/a"; R_PK="n/a"; ADD_P99="n/a"; ADD_P50="n/a"; NGX_ADD_P99="n/a"
+(( MM_OK )) && ok_peer nginx && R_NGINX=$(ratio "${RPS[modelmux]}" "${RPS[nginx]}")
+(( MM_OK )) && ok_peer portkey && R_PK=$(ratio "${RPS[modelmux]}" "${RPS[portkey]}")
+if (( MM_OK )) && ok_peer direct; then
+  ADD_P99=$(( P99[modelmux] - P99[direct] )); ADD_P50=$(( P50[modelmux] - P50[direct] ))
+fi
+ok_peer nginx && ok_peer direct && NGX_ADD_P99=$(( P99[nginx] - P99[direct] ))
+PK_R_NGINX="n/a"; ok_peer portkey && ok_peer nginx && PK_R_NGINX=$(ratio "${RPS[portkey]}" "${RPS[nginx]}")
+
+V_RPS=$(verdict "$R_NGINX" ">=" "$TARGET_RPS_RATIO")
+V_P99=$(verdict "$ADD_P99" "<=" "$TARGET_ADDED_P99_US")
+RSS_IDLE_MB=""; RSS_HOLD_MB=""
+[[ -n $RSS_IDLE_KB ]] && RSS_IDLE_MB=$(mb "$RSS_IDLE_KB")
+[[ -n $RSS_HOLD_KB ]] && RSS_HOLD_MB=$(mb "$RSS_HOLD_KB")
+V_IDLE=$(verdict "$RSS_IDLE_MB" "<=" "$TARGET_RSS_IDLE_MB")
+V_HOLD=$(verdict "$RSS_HOLD_MB" "<=" "$TARGET_RSS_HOLD_MB")
+
+# Terminal table
+echo
+printf '%-20s %12s %10s %10s %8s %8s  %s\n' "peer" "req/s@$CONNS" "p50@1" "p99@1" "non-2xx" "sockerr" "status"
+for p in "${PEERS[@]}"; do
+  printf '%-20s %12s %10s %10s %8s %8s  %s\n' "${LABEL[$p]}" "${RPS[$p]:--}" "$(fmt_us "${P50[$p]:-}")" \
+    "$(fmt_us "${P99[$p]:-}")" "${NON2XX[$p]:--}" "${SOCKERR[$p]:--}" "${STATUS[$p]:-}"
+done
+echo
+printf '%-40s %10s   target %-10s %s\n' "modelmux / nginx req/s" "$R_NGINX" ">= $TARGET_RPS_RATIO" "$V_RPS"
+printf '%-40s %10s\n' "modelmux / Portkey req/s" "$R_PK"
+printf '%-40s %10s   target %-10s %s\n' "modelmux p99 - direct p99 (us, 1 conn)" "$ADD_P99" "<= $TARGET_ADDED_P99_US" "$V_P99"
+printf '%-40s %10s\n' "modelmux p50 - direct p50 (us, 1 conn)" "$ADD_P50"
+printf '%-40s %10s\n' "nginx p99 - direct p99 (us, reference)" "$NGX_ADD_P99"
+printf '%-40s %10s   target %-10s %s\n' "modelmux RSS idle after load (MB)" "${RSS_IDLE_MB:-n/a}" "<= $TARGET_RSS_IDLE_MB" "$V_IDLE"
+printf '%-40s %10s   target %-10s %s\n' "modelmux RSS, $HOLD_CONNS idle conns (MB)" "${RSS_HOLD_MB:-n/a}" "<= $TARGET_RSS_HOLD_MB" "$V_HOLD"
+[[ -n ${RSS_START_KB:-} ]] && printf '%-40s %10s\n' "modelmux RSS at start (MB)" "$(mb "$RSS_START_KB")"
+[[ -n $RSS_AFTER_KB ]] && printf '%-40s %10s\n' "modelmux RSS after closing them (MB)" "$(mb "$RSS_AFTER_KB")"
+[[ -n $PK_RSS_KB ]] && printf '%-40s %10s\n' "Portkey RSS after load (MB, reference)" "$(mb "$PK_RSS_KB")"
+echo
+[[ -n $BUSY_NOTE ]] && warn "$BUSY_NOTE"
+
+# Markdown
+mkdir -p "$(dirname "$RESULTS")"
+CPU=$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
+MM_REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "no commit")
+git -C "$ROOT" diff --quiet HEAD 2>/dev/null || MM_REV="$MM_REV (dirty tree)"
+{
+  echo "# modelmux benchmark: latest run"
+  echo
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "- machine: $(nproc) cores${CPU:+ ($CPU)}, $(uname -sr); wrk, gateway and upstream share these cores"
+  echo "- load: \`wrk -t$THREADS -c$CONNS -d$DURATION\` for req/s; \`wrk -t1 -c1 -d$DURATION --latency\` for p50/p99 (median of $LAT_RUNS run(s)); warm-up $WARMUP per peer"
+  echo "- nginx $(nginx -v 2>&1 | sed 's#.*/##'), worker_processes $NGINX_WORKERS; node $(node --version); Portkey gateway $PORTKEY_VERSION ($( [[ $SKIP_PORTKEY == 1 ]] && echo skipped || echo "node, 1 process" ))"
+  [[ -n $BUSY_NOTE ]] && echo "- **WARNING: $BUSY_NOTE**"
+  echo "- modelmux: $( [[ $SKIP_MODELMUX == 1 ]] && echo "skipped (SKIP_MODELMUX=1)" || echo "$MM_REV, server.access_log: $MODELMUX_ACCESS_LOG" )"
+  echo
+  echo "| peer | req/s ($CONNS conns) | p50 (1 conn) | p99 (1 conn) | non-2xx | socket errors | status |"
+  echo "|---|---:|---:|---:|---:|---:|---|"
+  for p in "${PEERS[@]}"; do
+    echo "| ${LABEL[$p]} | ${RPS[$p]:--} | $(fmt_us "${P50[$p]:-}") | $(fmt_us "${P99[$p]:-}") | ${NON2XX[$p]:--} | ${SOCKERR[$p]:--} | ${STATUS[$p]:-} |"
+  done
+  echo
+  echo "| metric | value | target | result |"
+  echo "|---|---:|---|---|"
+  echo "| modelmux / nginx req/s | $R_NGINX | >= $TARGET_RPS_RATIO | $V_RPS |"
+  echo "| modelmux / Portkey req/s | $R_PK | | |"
+  echo "| modelmux p99 - direct p99 (1 conn) | $ADD_P99 us | <= $TARGET_ADDED_P99_US us | $V_P99 |"
+  echo "| modelmux p50 - direct p50 (1 conn) | $ADD_P50 us | | |"
+  echo "| nginx p99 - direct p99 (reference) | $NGX_ADD_P99 us | | |"
+  echo "| Portkey / nginx req/s (reference) | $PK_R_NGINX | | |"
+  echo "| modelmux RSS idle (after load) | ${RSS_IDLE_MB:-n/a} MB | <= $TARGET_RSS_IDLE_MB MB | $V_IDLE |"
+  echo "| modelmux RSS with $HOLD_CONNS idle keep-alive conns | ${RSS_HOLD_MB:-n/a} MB | <= $TARGET_RSS_HOLD_MB MB | $V_HOLD |"
+  [[ -n ${RSS_START_KB:-} ]] && echo "| modelmux RSS at start | $(mb "$RSS_START_KB") MB | | |"
+  [[ -n $RSS_AFTER_KB ]] && echo "| modelmux RSS after closing the conns | $(mb "$RSS_AFTER_KB") MB | | |"
+  [[ -n $HWM_KB ]] && echo "| modelmux peak RSS (VmHWM) | $(mb "$HWM_KB") MB | | |"
+  [[ -n $PK_RSS_KB ]] && echo "| Portkey RSS after load (reference) | $(mb "$PK_RSS_KB") MB | | |"
+  if [[ -n $HOLD_READY ]]; then
+    echo
+    echo "Connection hold: \`$HOLD_READY\`, server-side established at measurement: $HOLD_ESTAB, \`$HOLD_DONE\`."
+  fi
+} > "$RESULTS"
+log "wrote ${RESULTS#"$ROOT"/}"
+
+if (( FLAGGED )); then
+  warn "some results are flagged (failed verification, non-2xx responses, socket errors, or incomplete connection test); see status above"
+  exit 1
+fi
+if [[ $BENCH_STRICT == 1 ]] && [[ "$V_RPS $V_P99 $V_IDLE $V_HOLD" == *FAIL* ]]; then
+  warn "BENCH_STRICT=1 and a target was missed"
+  exit 3
+fi
+exit 0
