@@ -86,6 +86,21 @@ struct Server::Worker {
     co_await server->on_error_(ex, err);
   }
 
+  // After refusing a request whose body is still arriving, read and drop the rest (bounded) before closing:
+  // closing with unread data makes the kernel send a reset, and the client would lose the 413.
+  static asio::awaitable<void> discard_rest(beast::tcp_stream& stream) {
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    std::vector<char> sink(64 * 1024);
+    std::size_t total = 0;
+    while (total < (256u << 20)) {
+      stream.expires_after(std::chrono::seconds(5));
+      auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), tuple_awaitable);
+      if (ec) break;
+      total += n;
+    }
+  }
+
   asio::awaitable<void> session(tcp::socket sock) {
     const auto& cfg = server->cfg_;
     beast::tcp_stream stream(std::move(sock));
@@ -118,6 +133,7 @@ struct Server::Worker {
         if (hec == bhttp::error::body_limit) {
           co_await reject(stream, parser.get(), Error::make(ErrorCode::payload_too_large,
                                                             fmt::format("request body is larger than the limit of {} bytes", cfg.max_body_bytes)));
+          co_await discard_rest(stream);
         } else if (hec == bhttp::error::header_limit) {
           co_await reject(stream, parser.get(), Error::make(ErrorCode::invalid_request, "request headers are too large"));
         } else if (hec != beast::error::timeout && hec != bhttp::error::end_of_stream &&
@@ -137,10 +153,11 @@ struct Server::Worker {
       stream.expires_after(cfg.body_timeout);
       auto [bec, bn] = co_await bhttp::async_read(stream, buf, parser, tuple_awaitable);
       if (bec) {
-        if (bec == bhttp::error::body_limit)
+        if (bec == bhttp::error::body_limit) {
           co_await reject(stream, parser.get(), Error::make(ErrorCode::payload_too_large,
                                                             fmt::format("request body is larger than the limit of {} bytes", cfg.max_body_bytes)));
-        else if (bec != beast::error::timeout && bec != asio::error::connection_reset)
+          co_await discard_rest(stream);
+        } else if (bec != beast::error::timeout && bec != asio::error::connection_reset)
           co_await reject(stream, parser.get(), Error::make(ErrorCode::invalid_request,
                                                             fmt::format("malformed HTTP request body: {}", bec.message())));
         break;
