@@ -45,10 +45,11 @@ TARGET_RSS_HOLD_MB=150
 
 PEERS=(direct nginx modelmux portkey)
 declare -A LABEL=([direct]="direct (upstream)" [nginx]="nginx proxy" [modelmux]="modelmux" [portkey]="Portkey $PORTKEY_VERSION")
-declare -A URL BODY HDRS STATUS RPS P50 P99 NON2XX SOCKERR
+declare -A URL BODY HDRS STATUS RPS P50 P99 NON2XX SOCKERR OTHER
 PIDS=()
 TMP=""
 FLAGGED=0
+NOISY=0
 
 log()  { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 warn() { printf '\033[33mWARN:\033[0m %s\n' "$*" >&2; }
@@ -116,8 +117,9 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/modelmux-bench.XXXXXX")
 # measure the machine's busy share for 1 s before starting anything of ours.
 cpu_sample() { awk '/^cpu /{idle=$5+$6; t=0; for (i=2; i<=NF; i++) t+=$i; print t, idle}' /proc/stat; }
 read -r T0 I0 < <(cpu_sample); sleep 1; read -r T1 I1 < <(cpu_sample)
-BUSY_PCT=$(awk -v dt=$((T1 - T0)) -v di=$((I1 - I0)) 'BEGIN{ printf "%.0f", dt > 0 ? 100 * (1 - di / dt) : 0 }')
+BUSY_PCT=$(awk -v dt=$((T1 - T0)) -v di=$((I1 - I0)) 'BEGIN{ printf "%.0f", (dt > 0 ? 100 * (1 - di / dt) : 0) }')
 BUSY_NOTE=""
+NOISY_PCT=${NOISY_PCT:-10}   # other processes' share of all CPUs above which a peer's numbers are marked noisy
 if (( BUSY_PCT > 15 )); then
   BUSY_NOTE="machine was ${BUSY_PCT}% busy with other work before the run: numbers are unreliable"
   warn "$BUSY_NOTE (top: $(ps -eo pcpu=,comm= --sort=-pcpu | head -n 3 | awk '{printf "%s %s%%; ", $2, $1}'))"
@@ -143,6 +145,29 @@ wait_http() {
     sleep 0.1
   done
   return 1
+}
+
+# CPU ticks used by processes that are not ours during a measurement: all busy
+# ticks (/proc/stat, steal included) minus the ticks of every process this script
+# started (nginx master+workers, modelmux, Portkey) and of this shell with its
+# reaped children (wrk, curl). Prints "busy_total ours total".
+cpu_ticks() {
+  local p kid pids=("$$" "${PIDS[@]}")
+  for p in "${PIDS[@]}"; do
+    while read -r kid; do [[ -n $kid ]] && pids+=("$kid"); done < <(pgrep -P "$p" 2>/dev/null || true)
+  done
+  {
+    awk '/^cpu /{t=0; for (i=2; i<=NF; i++) t+=$i; print "SYS", t - $5 - $6, t}' /proc/stat
+    for p in "${pids[@]}"; do
+      awk -v self="$([[ $p == "$$" ]] && echo 1 || echo 0)" \
+        '{ sub(/^.*\) /, ""); print "OUR", $12 + $13 + (self ? $14 + $15 : 0) }' "/proc/$p/stat" 2>/dev/null || true
+    done
+  } | awk '$1=="SYS"{b=$2; t=$3} $1=="OUR"{o+=$2} END{print b, o+0, t}'
+}
+# other_pct "before" "after": share (%) of all CPU time used by other processes
+other_pct() {
+  awk -v a="$1" -v b="$2" 'BEGIN{ split(a, x, " "); split(b, y, " "); dt = y[3] - x[3]
+    f = (y[1] - x[1]) - (y[2] - x[2]); if (f < 0) f = 0; printf "%.0f", (dt > 0 ? 100 * f / dt : 0) }'
 }
 
 rss_kb() { awk '/^VmRSS:/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -275,6 +300,7 @@ bench_peer() {
   local p=$1
   log "${LABEL[$p]}: verify, warm up $WARMUP, req/s at $CONNS conns for $DURATION, latency at 1 conn for $DURATION"
   verify "$p" || { warn "${LABEL[$p]}: ${STATUS[$p]}"; FLAGGED=1; return 0; }
+  local c0; c0=$(cpu_ticks)
   wrk_run "$p" warmup -t"$THREADS" -c"$CONNS" -d"$WARMUP"
   sleep 0.5
   wrk_run "$p" rps -t"$THREADS" -c"$CONNS" -d"$DURATION"
@@ -288,6 +314,7 @@ bench_peer() {
   P50[$p]=$(median "${p50s[@]}")
   P99[$p]=$(median "${p99s[@]}")
   (( LAT_RUNS > 1 )) && log "  ${LABEL[$p]}: p99 of the $LAT_RUNS latency runs: ${p99s[*]} us"
+  OTHER[$p]=$(other_pct "$c0" "$(cpu_ticks)")
   NON2XX[$p]=$(non2xx "$TMP/$p".rps.txt "$TMP/$p".lat*.txt)
   SOCKERR[$p]=$(sockerr "$TMP/$p".rps.txt "$TMP/$p".lat*.txt)
   if [[ -z ${RPS[$p]} || -z ${P99[$p]} ]]; then
@@ -298,6 +325,10 @@ bench_peer() {
     FLAGGED=1
   else
     STATUS[$p]="ok"
+  fi
+  if (( OTHER[$p] > NOISY_PCT )); then
+    STATUS[$p]+=" (NOISY: other processes used ${OTHER[$p]}% of the CPU)"
+    NOISY=1
   fi
   log "  ${LABEL[$p]}: ${RPS[$p]:-?} req/s, p50 ${P50[$p]:-?} us, p99 ${P99[$p]:-?} us (${STATUS[$p]})"
 }
@@ -351,7 +382,7 @@ elif [[ -n $MM_PID ]]; then
 fi
 
 # --------------------------------------------------------------------------- report
-ok_peer() { [[ ${STATUS[$1]:-} == ok || ${STATUS[$1]:-} == FLAGGED* ]] && [[ -n ${RPS[$1]:-} ]]; }
+ok_peer() { [[ ${STATUS[$1]:-} == ok* || ${STATUS[$1]:-} == FLAGGED* ]] && [[ -n ${RPS[$1]:-} ]]; }
 ratio()  { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "n/a" }'; }
 verdict() { # verdict VALUE OP TARGET
   awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN{
@@ -372,6 +403,12 @@ PK_R_NGINX="n/a"; ok_peer portkey && ok_peer nginx && PK_R_NGINX=$(ratio "${RPS[
 
 V_RPS=$(verdict "$R_NGINX" ">=" "$TARGET_RPS_RATIO")
 V_P99=$(verdict "$ADD_P99" "<=" "$TARGET_ADDED_P99_US")
+NOISY_NOTE=""
+if (( NOISY )); then
+  NOISY_NOTE="other processes used more than ${NOISY_PCT}% of the CPU during some runs (see 'other CPU'): req/s and latency numbers are unreliable, rerun on a quiet machine"
+  [[ $V_RPS != n/a ]] && V_RPS+=" (noisy)"
+  [[ $V_P99 != n/a ]] && V_P99+=" (noisy)"
+fi
 RSS_IDLE_MB=""; RSS_HOLD_MB=""
 [[ -n $RSS_IDLE_KB ]] && RSS_IDLE_MB=$(mb "$RSS_IDLE_KB")
 [[ -n $RSS_HOLD_KB ]] && RSS_HOLD_MB=$(mb "$RSS_HOLD_KB")
@@ -380,10 +417,10 @@ V_HOLD=$(verdict "$RSS_HOLD_MB" "<=" "$TARGET_RSS_HOLD_MB")
 
 # Terminal table
 echo
-printf '%-20s %12s %10s %10s %8s %8s  %s\n' "peer" "req/s@$CONNS" "p50@1" "p99@1" "non-2xx" "sockerr" "status"
+printf '%-20s %12s %10s %10s %8s %8s %9s  %s\n' "peer" "req/s@$CONNS" "p50@1" "p99@1" "non-2xx" "sockerr" "other CPU" "status"
 for p in "${PEERS[@]}"; do
-  printf '%-20s %12s %10s %10s %8s %8s  %s\n' "${LABEL[$p]}" "${RPS[$p]:--}" "$(fmt_us "${P50[$p]:-}")" \
-    "$(fmt_us "${P99[$p]:-}")" "${NON2XX[$p]:--}" "${SOCKERR[$p]:--}" "${STATUS[$p]:-}"
+  printf '%-20s %12s %10s %10s %8s %8s %9s  %s\n' "${LABEL[$p]}" "${RPS[$p]:--}" "$(fmt_us "${P50[$p]:-}")" \
+    "$(fmt_us "${P99[$p]:-}")" "${NON2XX[$p]:--}" "${SOCKERR[$p]:--}" "${OTHER[$p]:+${OTHER[$p]}%}" "${STATUS[$p]:-}"
 done
 echo
 printf '%-40s %10s   target %-10s %s\n' "modelmux / nginx req/s" "$R_NGINX" ">= $TARGET_RPS_RATIO" "$V_RPS"
@@ -398,6 +435,7 @@ printf '%-40s %10s   target %-10s %s\n' "modelmux RSS, $HOLD_CONNS idle conns (M
 [[ -n $PK_RSS_KB ]] && printf '%-40s %10s\n' "Portkey RSS after load (MB, reference)" "$(mb "$PK_RSS_KB")"
 echo
 [[ -n $BUSY_NOTE ]] && warn "$BUSY_NOTE"
+[[ -n $NOISY_NOTE ]] && warn "$NOISY_NOTE"
 
 # Markdown
 mkdir -p "$(dirname "$RESULTS")"
@@ -412,12 +450,13 @@ git -C "$ROOT" diff --quiet HEAD 2>/dev/null || MM_REV="$MM_REV (dirty tree)"
   echo "- load: \`wrk -t$THREADS -c$CONNS -d$DURATION\` for req/s; \`wrk -t1 -c1 -d$DURATION --latency\` for p50/p99 (median of $LAT_RUNS run(s)); warm-up $WARMUP per peer"
   echo "- nginx $(nginx -v 2>&1 | sed 's#.*/##'), worker_processes $NGINX_WORKERS; node $(node --version); Portkey gateway $PORTKEY_VERSION ($( [[ $SKIP_PORTKEY == 1 ]] && echo skipped || echo "node, 1 process" ))"
   [[ -n $BUSY_NOTE ]] && echo "- **WARNING: $BUSY_NOTE**"
+  [[ -n $NOISY_NOTE ]] && echo "- **WARNING: $NOISY_NOTE**"
   echo "- modelmux: $( [[ $SKIP_MODELMUX == 1 ]] && echo "skipped (SKIP_MODELMUX=1)" || echo "$MM_REV, server.access_log: $MODELMUX_ACCESS_LOG" )"
   echo
-  echo "| peer | req/s ($CONNS conns) | p50 (1 conn) | p99 (1 conn) | non-2xx | socket errors | status |"
-  echo "|---|---:|---:|---:|---:|---:|---|"
+  echo "| peer | req/s ($CONNS conns) | p50 (1 conn) | p99 (1 conn) | non-2xx | socket errors | other CPU | status |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---|"
   for p in "${PEERS[@]}"; do
-    echo "| ${LABEL[$p]} | ${RPS[$p]:--} | $(fmt_us "${P50[$p]:-}") | $(fmt_us "${P99[$p]:-}") | ${NON2XX[$p]:--} | ${SOCKERR[$p]:--} | ${STATUS[$p]:-} |"
+    echo "| ${LABEL[$p]} | ${RPS[$p]:--} | $(fmt_us "${P50[$p]:-}") | $(fmt_us "${P99[$p]:-}") | ${NON2XX[$p]:--} | ${SOCKERR[$p]:--} | ${OTHER[$p]:+${OTHER[$p]}%} | ${STATUS[$p]:-} |"
   done
   echo
   echo "| metric | value | target | result |"

@@ -56,11 +56,15 @@ boost::asio::awaitable<void> route(http::Exchange& ex, const pipeline::Runtime& 
 
 config::Config discover_defaults() {
   config::Config cfg = config::builtin_defaults();
-  // An Ollama answering on its default port gives its local models; a short timeout keeps start-up quick
-  // on machines without one.
+  // An Ollama answering on its default port (or at OLLAMA_HOST, Ollama's own variable) gives its local
+  // models; a short timeout keeps start-up quick on machines without one.
+  std::string ollama = "http://127.0.0.1:11434";
+  if (const char* h = std::getenv("OLLAMA_HOST"); h && *h)
+    ollama = std::string_view(h).starts_with("http") ? h : std::string("http://") + h;
+  auto url = http::parse_url(ollama);
+  if (!url) return cfg;
   boost::asio::io_context ioc;
   auto probe = [&]() -> boost::asio::awaitable<Result<std::string>> {
-    auto url = http::parse_url("http://127.0.0.1:11434");
     http::ClientRequest r;
     r.method = "GET";
     r.target = "/api/tags";
@@ -84,13 +88,13 @@ config::Config discover_defaults() {
     auto* name = m.get_object().if_contains("name");
     if (!name || !name->is_string()) continue;
     config::ModelConfig mc;
-    mc.origin = {"<ollama at 127.0.0.1:11434>", 0, "models"};
+    mc.origin = {"<ollama at " + url->origin() + ">", 0, "models"};
     mc.name = name->get_string();
     config::TargetConfig t;
     t.origin = mc.origin;
     t.provider = "openai_compatible";
     t.model = mc.name;
-    t.api_base = "http://127.0.0.1:11434/v1";
+    t.api_base = url->origin() + "/v1";
     mc.targets.push_back(std::move(t));
     bool taken = false;
     for (const auto& existing : cfg.models) taken = taken || existing.name == mc.name;

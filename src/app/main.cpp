@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   mock_cmd->add_option("--retry-after", mo.retry_after, "Retry-After seconds sent with failures");
   mock_cmd->add_option("--reset-rate", mo.reset_rate, "fraction of requests answered with a connection reset");
   mock_cmd->add_option("--stall-rate", mo.stall_rate, "fraction of requests never answered");
+  mock_cmd->add_option("--cut-after-chunks", mo.cut_after_chunks, "reset a stream's connection after N events");
 
   CLI11_PARSE(cli, argc, argv);
   if (serve_cmd->parsed()) return serve(config_path, listen, threads);

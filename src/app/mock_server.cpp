@@ -107,11 +107,15 @@ asio::awaitable<void> chat(http::Exchange& ex, const MockServerOptions& o, State
     co_return;
   }
   if (!co_await ex.begin_stream(200, "text/event-stream")) co_return;
-  bool first = true;
+  int sent = 0;
   for (const auto& frame : mock::stream_frames(body, o.shape)) {
-    if (!first) co_await sleep_ms(o.chunk_interval_ms);
-    first = false;
+    if (sent == o.cut_after_chunks) {
+      ex.abort();
+      co_return;
+    }
+    if (sent > 0) co_await sleep_ms(o.chunk_interval_ms);
     if (!co_await ex.write(frame)) co_return;
+    ++sent;
   }
   co_await ex.end_stream();
 }

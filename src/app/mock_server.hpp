@@ -21,6 +21,7 @@ struct MockServerOptions {
   int retry_after = -1;
   double reset_rate = 0;
   double stall_rate = 0;
+  int cut_after_chunks = -1;  // >= 0: a stream is cut (TCP reset) after this many events
   bool quiet = true;
 };
 

@@ -259,6 +259,11 @@ models:
       t.provider = "openai";
       t.model = m;
       t.api_key = key;
+      // The OpenAI SDKs' own variable for another base URL (a proxy, a compatible service).
+      if (const char* base = std::getenv("OPENAI_BASE_URL"); base && *base) {
+        t.api_base = base;
+        while (!t.api_base.empty() && t.api_base.back() == '/') t.api_base.pop_back();
+      }
       mc.targets.push_back(std::move(t));
       cfg.models.push_back(std::move(mc));
     }

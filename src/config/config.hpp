@@ -70,7 +70,8 @@ struct Config {
 Config load_file(const std::string& path);
 Config load_string(const std::string& yaml, const std::string& source_name);
 
-// Built-in defaults: the `mock` model, plus OpenAI's models when OPENAI_API_KEY is set.
+// Built-in defaults: the `mock` model, plus OpenAI's models when OPENAI_API_KEY is set (at
+// OPENAI_BASE_URL when that is set).
 Config builtin_defaults();
 
 // "host:port" or "[v6]:port".
