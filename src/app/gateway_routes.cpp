@@ -75,7 +75,9 @@ config::Config discover_defaults() {
     co_return co_await (*reply)->read_all(4u << 20);
   };
   auto fut = boost::asio::co_spawn(ioc, probe(), boost::asio::use_future);
-  ioc.run();
+  while (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    if (ioc.run_one() == 0) ioc.restart();
+  }
   auto body = fut.get();
   if (!body) return cfg;
   boost::system::error_code ec;

@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/json.hpp>
+#include <array>
 #include <iostream>
 #include <mutex>
 #include <random>
@@ -59,7 +60,6 @@ asio::awaitable<void> chat(http::Exchange& ex, const MockServerOptions& o, State
     std::lock_guard lock(state.mu);
     state.last_request = json::serialize(rec);
   }
-  http::Headers json_type;
   if (!o.api_key.empty()) {
     auto it = req.find(boost::beast::http::field::authorization);
     if (it == req.end() || it->value() != "Bearer " + o.api_key) {
@@ -80,8 +80,9 @@ asio::awaitable<void> chat(http::Exchange& ex, const MockServerOptions& o, State
   int delay = o.latency_ms + (o.jitter_ms > 0 ? static_cast<int>(uniform() * o.jitter_ms) : 0);
   co_await sleep_ms(delay);
   if (o.fail_status > 0 && uniform() < o.fail_rate) {
-    http::Headers h;
-    if (o.retry_after >= 0) h.emplace_back("retry-after", std::to_string(o.retry_after));
+    std::string seconds = std::to_string(o.retry_after);
+    std::array<http::HeaderView, 1> retry{http::HeaderView{"retry-after", seconds}};
+    http::HeaderViews h(retry.data(), o.retry_after >= 0 ? 1 : 0);
     co_await ex.respond(static_cast<unsigned>(o.fail_status), "application/json",
                         mock::error_body(fmt::format("mock-server injected failure {}", o.fail_status),
                                          error_type_for(o.fail_status), ""),

@@ -109,13 +109,20 @@ TargetConfig read_target(const Reader& r, const YAML::Node& n, const std::string
     t.api_base = r.str(v, key + ".api_base");
     while (!t.api_base.empty() && t.api_base.back() == '/') t.api_base.pop_back();
   }
-  if (auto v = n["api_key"]) t.api_key = r.str(v, key + ".api_key");
+  auto no_line_breaks = [&](const YAML::Node& v, const std::string& k, const std::string& text) {
+    if (text.find_first_of("\r\n") != std::string::npos) raise(r.at(v, k), "must not contain line breaks");
+  };
+  if (auto v = n["api_key"]) {
+    t.api_key = r.str(v, key + ".api_key");
+    no_line_breaks(v, key + ".api_key", t.api_key);
+  }
   if (auto v = n["weight"]) t.weight = static_cast<int>(r.integer(v, key + ".weight", 0, 1'000'000));
   if (auto h = n["headers"]) {
     r.require_map(h, key + ".headers");
     for (const auto& kv : h) {
       auto name = kv.first.as<std::string>();
       t.headers[name] = r.str(kv.second, key + ".headers." + name);
+      no_line_breaks(kv.second, key + ".headers." + name, name + t.headers[name]);
     }
   }
   if (auto to = n["timeouts"]) {

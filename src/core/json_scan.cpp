@@ -1,5 +1,8 @@
 #include "core/json_scan.hpp"
 
+#include <charconv>
+#include <cstring>
+
 namespace modelmux::json_scan {
 namespace {
 
@@ -10,17 +13,27 @@ std::size_t skip_ws(std::string_view t, std::size_t i) {
   return i;
 }
 
-// i at the opening quote; returns one past the closing quote.
+// i at the opening quote; returns one past the closing quote. memchr jumps over the string's bulk.
 std::size_t skip_string(std::string_view t, std::size_t i) {
-  for (++i; i < t.size(); ++i) {
-    if (t[i] == '\\') {
-      ++i;
-    } else if (t[i] == '"') {
-      return i + 1;
-    }
+  ++i;
+  while (i < t.size()) {
+    const void* q = std::memchr(t.data() + i, '"', t.size() - i);
+    if (!q) return t.size();
+    std::size_t at = static_cast<std::size_t>(static_cast<const char*>(q) - t.data());
+    std::size_t slashes = 0;
+    while (at - slashes > i && t[at - slashes - 1] == '\\') ++slashes;
+    if (slashes % 2 == 0) return at + 1;
+    i = at + 1;
   }
   return t.size();
 }
+
+// Bytes that matter inside a container: quotes and brackets; everything else is skipped in bulk.
+struct Structural {
+  bool is[256] = {};
+  constexpr Structural() { is['"'] = is['{'] = is['}'] = is['['] = is[']'] = true; }
+};
+constexpr Structural kStructural;
 
 std::size_t skip_value(std::string_view t, std::size_t i) {
   if (i >= t.size()) return i;
@@ -29,6 +42,10 @@ std::size_t skip_value(std::string_view t, std::size_t i) {
     int depth = 0;
     while (i < t.size()) {
       char c = t[i];
+      if (!kStructural.is[static_cast<unsigned char>(c)]) {
+        ++i;
+        continue;
+      }
       if (c == '"') {
         i = skip_string(t, i);
         continue;
@@ -64,6 +81,37 @@ std::vector<Span> find_top_level(std::string_view t, std::string_view key) {
     if (i < t.size() && t[i] == ',') i = skip_ws(t, i + 1);
   }
   return spans;
+}
+
+std::optional<Span> find_last_key(std::string_view t, std::string_view key) {
+  // Walk back from quote to quote (memrchr is vectorised); a candidate is a quote closing `"key"`.
+  std::size_t end = t.size();
+  while (end > key.size() + 1) {
+    const void* q = ::memrchr(t.data(), '"', end);
+    if (!q) return std::nullopt;
+    std::size_t close = static_cast<std::size_t>(static_cast<const char*>(q) - t.data());
+    end = close;
+    if (close < key.size() + 1) return std::nullopt;
+    std::size_t open = close - key.size() - 1;
+    if (t[open] != '"' || t.compare(open + 1, key.size(), key) != 0) continue;
+    // An escaped quote before it would make it string content, which valid JSON cannot have unescaped.
+    if (open > 0 && t[open - 1] == '\\') continue;
+    std::size_t i = skip_ws(t, close + 1);
+    if (i < t.size() && t[i] == ':') {
+      i = skip_ws(t, i + 1);
+      return Span{i, skip_value(t, i)};
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> find_last_int(std::string_view t, std::string_view key) {
+  auto span = find_last_key(t, key);
+  if (!span || span->begin >= span->end) return std::nullopt;
+  std::int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(t.data() + span->begin, t.data() + span->end, v);
+  if (ec != std::errc() || ptr != t.data() + span->end) return std::nullopt;
+  return v;
 }
 
 std::string replace(std::string_view text, const std::vector<Span>& spans, std::string_view replacement) {

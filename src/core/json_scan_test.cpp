@@ -33,3 +33,12 @@ TEST(JsonScan, DuplicateKeysAreAllFound) {
 }
 
 TEST(JsonScan, NotAnObject) { EXPECT_TRUE(find_top_level("[1,2]", "model").empty()); }
+
+TEST(JsonScan, FindLastKeyFromTheEnd) {
+  std::string t = R"({"choices":[{"message":{"content":"the \"usage\": {} is not a key"}}],"usage" : {"prompt_tokens":3},"x":1})";
+  auto s = find_last_key(t, "usage");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(t.substr(s->begin, s->end - s->begin), R"({"prompt_tokens":3})");
+  EXPECT_FALSE(find_last_key(R"({"a":"usage"})", "usage"));
+  EXPECT_FALSE(find_last_key("", "usage"));
+}

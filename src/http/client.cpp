@@ -1,16 +1,22 @@
 #include "http/client.hpp"
 
+#include "http/deadline.hpp"
+
 #include <fmt/format.h>
 #include <openssl/ssl.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <array>
+#include <atomic>
 #include <unordered_map>
 
 namespace modelmux::http {
@@ -60,14 +66,20 @@ asio::ssl::context& tls_context() {
 }
 
 struct Connection {
+  Connection(const asio::any_io_executor& ex, bool use_tls)
+      : plain(use_tls ? nullptr : std::make_unique<tcp::socket>(ex)),
+        tls(use_tls ? std::make_unique<asio::ssl::stream<tcp::socket>>(ex, tls_context()) : nullptr),
+        deadline(lowest()) {}
+
   std::string origin;
-  std::unique_ptr<beast::tcp_stream> plain;
-  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
+  std::unique_ptr<tcp::socket> plain;
+  std::unique_ptr<asio::ssl::stream<tcp::socket>> tls;
+  Deadline deadline;
   beast::flat_buffer buffer;
   Clock::time_point idle_since;
   bool reused = false;
 
-  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+  tcp::socket& lowest() { return tls ? tls->next_layer() : *plain; }
   template <class F>
   auto with_stream(F&& f) {
     return tls ? f(*tls) : f(*plain);
@@ -83,8 +95,14 @@ struct Pool : asio::execution_context::service {
   static constexpr auto kMaxIdleAge = std::chrono::seconds(30);
   std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
 
+  // Bumped whenever any pool goes away, so per-thread look-up caches never outlive their pool.
+  static inline std::atomic<std::uint64_t> epoch{0};
+
   explicit Pool(asio::execution_context& ctx) : asio::execution_context::service(ctx) {}
-  void shutdown() override { idle.clear(); }
+  void shutdown() override {
+    idle.clear();
+    epoch.fetch_add(1);
+  }
 
   std::unique_ptr<Connection> take(const std::string& origin) {
     auto it = idle.find(origin);
@@ -94,7 +112,7 @@ struct Pool : asio::execution_context::service {
     while (!list.empty()) {
       auto c = std::move(list.back());
       list.pop_back();
-      if (now - c->idle_since < kMaxIdleAge && c->lowest().socket().is_open()) {
+      if (now - c->idle_since < kMaxIdleAge && c->lowest().is_open()) {
         c->reused = true;
         return c;
       }
@@ -111,13 +129,25 @@ struct Pool : asio::execution_context::service {
 };
 asio::execution_context::id Pool::id;
 
+// asio::use_service locks and searches the context's service registry; a thread runs one context at a
+// time in practice, so the last answer is remembered per thread.
 template <class Executor>
 Pool& pool_of(const Executor& ex) {
-  return asio::use_service<Pool>(asio::query(ex, asio::execution::context));
+  thread_local asio::execution_context* last_ctx = nullptr;
+  thread_local Pool* last_pool = nullptr;
+  thread_local std::uint64_t last_epoch = 0;
+  auto& ctx = asio::query(ex, asio::execution::context);
+  std::uint64_t now = Pool::epoch.load(std::memory_order_acquire);
+  if (&ctx != last_ctx || last_epoch != now) {
+    last_pool = &asio::use_service<Pool>(ctx);
+    last_ctx = &ctx;
+    last_epoch = now;
+  }
+  return *last_pool;
 }
 
-Error network_error(const beast::error_code& ec, const Url& origin, std::string_view phase) {
-  if (ec == beast::error::timeout)
+Error network_error(const beast::error_code& ec, const Url& origin, std::string_view phase, bool timed_out) {
+  if (timed_out)
     return Error::make(ErrorCode::timeout, fmt::format("upstream {} timed out ({})", origin.origin(), phase));
   if (ec == asio::error::connection_refused)
     return Error::make(ErrorCode::connection_failed, fmt::format("upstream {} refused the connection", origin.origin()));
@@ -133,26 +163,22 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> connect(const Url& origin, 
   if (rec)
     co_return fail(ErrorCode::connection_failed,
                    fmt::format("cannot resolve upstream host {}: {}", origin.host, rec.message()));
-  auto c = std::make_unique<Connection>();
+  auto c = std::make_unique<Connection>(ex, origin.tls);
   c->origin = origin.origin();
-  if (origin.tls) {
-    c->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ex, tls_context());
-  } else {
-    c->plain = std::make_unique<beast::tcp_stream>(ex);
-  }
   auto& low = c->lowest();
-  low.expires_after(t.connect);
-  auto [cec, ep] = co_await low.async_connect(endpoints, tuple_awaitable);
-  if (cec) co_return std::unexpected(network_error(cec, origin, "connect"));
-  low.socket().set_option(tcp::no_delay(true));
+  c->deadline.expires_after(t.connect);
+  auto [cec, ep] = co_await asio::async_connect(low, endpoints, tuple_awaitable);
+  if (cec) co_return std::unexpected(network_error(cec, origin, "connect", c->deadline.expired()));
+  boost::system::error_code ignored;
+  low.set_option(tcp::no_delay(true), ignored);
   if (c->tls) {
     if (!SSL_set_tlsext_host_name(c->tls->native_handle(), origin.host.c_str()))
       co_return fail(ErrorCode::connection_failed, "cannot set TLS server name");
     c->tls->set_verify_callback(asio::ssl::host_name_verification(origin.host));
     auto [hec] = co_await c->tls->async_handshake(asio::ssl::stream_base::client, tuple_awaitable);
-    if (hec) co_return std::unexpected(network_error(hec, origin, "TLS handshake"));
+    if (hec) co_return std::unexpected(network_error(hec, origin, "TLS handshake", c->deadline.expired()));
   }
-  low.expires_never();
+  c->deadline.disarm();
   co_return c;
 }
 
@@ -163,8 +189,9 @@ class NetworkReply final : public Reply {
       : conn_(std::move(conn)), parser_(std::move(parser)), origin_(std::move(origin)), timeouts_(timeouts) {}
 
   ~NetworkReply() override {
-    if (conn_ && parser_->is_done() && parser_->keep_alive())
-      pool_of(conn_->lowest().get_executor()).put(std::move(conn_));
+    if (!conn_) return;
+    conn_->deadline.disarm();
+    if (parser_->is_done() && parser_->keep_alive()) pool_of(conn_->lowest().get_executor()).put(std::move(conn_));
   }
 
   int status() const override { return static_cast<int>(parser_->get().result_int()); }
@@ -179,13 +206,14 @@ class NetworkReply final : public Reply {
       auto& body = parser_->get().body();
       body.data = buf_;
       body.size = sizeof buf_;
-      conn_->lowest().expires_after(timeouts_.idle);
+      conn_->deadline.expires_after(timeouts_.idle);
       auto [ec, n] = co_await conn_->with_stream(
           [&](auto& s) { return bhttp::async_read_some(s, conn_->buffer, *parser_, tuple_awaitable); });
       if (ec == bhttp::error::need_buffer) ec = {};
       if (ec) {
+        bool timed_out = conn_->deadline.expired();
         conn_.reset();  // never pool a connection in an unknown state
-        co_return std::unexpected(network_error(ec, origin_, "reading the reply"));
+        co_return std::unexpected(network_error(ec, origin_, "reading the reply", timed_out));
       }
       std::size_t got = sizeof buf_ - parser_->get().body().size;
       if (got > 0) co_return std::string_view(buf_, got);
@@ -205,15 +233,21 @@ class NetworkReply final : public Reply {
 
 asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRequest request,
                                                      const ClientTimeouts& timeouts) {
-  bhttp::request<bhttp::string_body> req;
-  req.method_string(request.method);
-  req.target(request.target);
-  req.version(11);
-  req.set(bhttp::field::host, origin.host_header());
-  for (auto& [k, v] : request.headers) req.set(k, v);
-  req.body() = std::move(request.body);
-  req.prepare_payload();
-  req.keep_alive(true);
+  // The request head is written directly: one string and one gathered write with the body.
+  std::string head;
+  head.reserve(256 + request.target.size());
+  head.append(request.method).append(" ").append(request.target).append(" HTTP/1.1\r\nhost: ");
+  head.append(origin.host_header()).append("\r\n");
+  head.append(request.prepared_headers);
+  for (const auto& [k, v] : request.headers) {
+    head.append(k).append(": ");
+    for (char c : v) head.push_back(c == '\r' || c == '\n' ? ' ' : c);
+    head.append("\r\n");
+  }
+  if (!request.body.empty() || request.method == "POST" || request.method == "PUT")
+    head.append("content-length: ").append(std::to_string(request.body.size())).append("\r\n");
+  head.append("\r\n");
+  std::array<asio::const_buffer, 2> wire{asio::buffer(head), asio::buffer(request.body)};
 
   // A pooled connection may have been closed by the upstream while idle; such a failure before any reply
   // byte is retried once on a fresh connection.
@@ -225,12 +259,12 @@ asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRe
       if (!fresh) co_return std::unexpected(fresh.error());
       conn = std::move(*fresh);
     }
-    conn->lowest().expires_after(timeouts.first_byte);
+    conn->deadline.expires_after(timeouts.first_byte);
     auto [wec, wn] =
-        co_await conn->with_stream([&](auto& s) { return bhttp::async_write(s, req, tuple_awaitable); });
+        co_await conn->with_stream([&](auto& s) { return asio::async_write(s, wire, tuple_awaitable); });
     if (wec) {
       if (conn->reused) continue;
-      co_return std::unexpected(network_error(wec, origin, "sending the request"));
+      co_return std::unexpected(network_error(wec, origin, "sending the request", conn->deadline.expired()));
     }
     auto parser = std::make_unique<bhttp::response_parser<bhttp::buffer_body>>();
     parser->body_limit(boost::none);
@@ -241,8 +275,9 @@ asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRe
       bool stale = conn->reused && (rec == bhttp::error::end_of_stream || rec == asio::error::connection_reset ||
                                     rec == asio::error::eof);
       if (stale) continue;
-      co_return std::unexpected(network_error(rec, origin, "waiting for the reply"));
+      co_return std::unexpected(network_error(rec, origin, "waiting for the reply", conn->deadline.expired()));
     }
+    conn->deadline.disarm();
     co_return std::make_unique<NetworkReply>(std::move(conn), std::move(parser), origin, timeouts);
   }
   co_return fail(ErrorCode::connection_failed, fmt::format("upstream {} closed the connection", origin.origin()));

@@ -4,70 +4,99 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
+#include <array>
+#include <cstdio>
+#include <cstring>
 
 namespace modelmux::http {
 namespace bhttp = boost::beast::http;
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
-asio::awaitable<bool> Exchange::respond(unsigned status, std::string_view content_type, std::string body,
-                                        const Headers& extra) {
-  responded_ = true;
-  status_ = status;
-  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), 11};
-  res.set(bhttp::field::content_type, content_type);
-  res.set("x-request-id", request_id_);
-  for (const auto& [k, v] : extra) res.set(k, v);
-  res.keep_alive(keep_alive_);
-  res.body() = std::move(body);
-  res.prepare_payload();
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await bhttp::async_write(stream_, res, tuple_awaitable);
+namespace {
+
+// Response heads are written directly rather than through Beast's serializer: one string, one gathered
+// write with the body, no per-field allocations on the hot path.
+void append_header(std::string& head, std::string_view name, std::string_view value) {
+  head.append(name);
+  head.append(": ");
+  if (!std::memchr(value.data(), '\r', value.size()) && !std::memchr(value.data(), '\n', value.size())) {
+    head.append(value);
+  } else {
+    for (char c : value) head.push_back(c == '\r' || c == '\n' ? ' ' : c);  // no header injection
+  }
+  head.append("\r\n");
+}
+
+std::string make_head(unsigned status, std::string_view content_type, std::string_view request_id,
+                      HeaderViews extra, bool keep_alive, unsigned version) {
+  std::string head;
+  head.reserve(256);
+  head.append("HTTP/1.1 ");
+  head.append(std::to_string(status));
+  head.push_back(' ');
+  auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(status));
+  head.append(reason.data(), reason.size());
+  head.append("\r\n");
+  append_header(head, "content-type", content_type);
+  append_header(head, "x-request-id", request_id);
+  for (const auto& [k, v] : extra) append_header(head, k, v);
+  if (!keep_alive) head.append("connection: close\r\n");
+  else if (version < 11) head.append("connection: keep-alive\r\n");
+  return head;
+}
+
+}  // namespace
+
+asio::awaitable<bool> Exchange::send(auto const& buffers) {
+  deadline_.expires_after(write_timeout_);
+  auto [ec, n] = co_await asio::async_write(socket_, buffers, tuple_awaitable);
+  deadline_.disarm();
   if (ec) broken_ = true;
   co_return !ec;
 }
 
-asio::awaitable<bool> Exchange::begin_stream(unsigned status, std::string_view content_type, const Headers& extra) {
+asio::awaitable<bool> Exchange::respond(unsigned status, std::string_view content_type, std::string body,
+                                        HeaderViews extra) {
+  responded_ = true;
+  status_ = status;
+  std::string head = make_head(status, content_type, request_id_, extra, keep_alive_, request_.version());
+  head.append("content-length: ");
+  head.append(std::to_string(body.size()));
+  head.append("\r\n\r\n");
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
+  co_return co_await send(buffers);
+}
+
+asio::awaitable<bool> Exchange::begin_stream(unsigned status, std::string_view content_type, HeaderViews extra) {
   responded_ = true;
   streaming_ = true;
   status_ = status;
-  bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(status), 11};
-  res.set(bhttp::field::content_type, content_type);
-  res.set(bhttp::field::cache_control, "no-cache");
-  res.set("x-request-id", request_id_);
-  for (const auto& [k, v] : extra) res.set(k, v);
-  res.keep_alive(keep_alive_);
-  res.chunked(true);
-  bhttp::response_serializer<bhttp::empty_body> sr{res};
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await bhttp::async_write_header(stream_, sr, tuple_awaitable);
-  if (ec) broken_ = true;
-  co_return !ec;
+  std::string head = make_head(status, content_type, request_id_, extra, keep_alive_, request_.version());
+  head.append("cache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n");
+  co_return co_await send(asio::buffer(head));
 }
 
 asio::awaitable<bool> Exchange::write(std::string_view data) {
   if (broken_) co_return false;
   if (data.empty()) co_return true;  // an empty chunk would end the chunked body
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await asio::async_write(stream_, bhttp::make_chunk(asio::buffer(data.data(), data.size())),
-                                            tuple_awaitable);
-  if (ec) broken_ = true;
-  co_return !ec;
+  char size_line[24];
+  int len = std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size());
+  std::array<asio::const_buffer, 3> buffers{asio::buffer(size_line, static_cast<std::size_t>(len)),
+                                            asio::buffer(data.data(), data.size()), asio::buffer("\r\n", 2)};
+  co_return co_await send(buffers);
 }
 
 asio::awaitable<bool> Exchange::end_stream() {
   if (broken_) co_return false;
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await asio::async_write(stream_, bhttp::make_chunk_last(), tuple_awaitable);
-  if (ec) broken_ = true;
-  co_return !ec;
+  co_return co_await send(asio::buffer("0\r\n\r\n", 5));
 }
 
 void Exchange::abort() {
   responded_ = true;
   broken_ = true;
   boost::system::error_code ignored;
-  stream_.socket().set_option(asio::socket_base::linger(true, 0), ignored);
-  stream_.socket().close(ignored);
+  socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+  socket_.close(ignored);
 }
 
 }  // namespace modelmux::http

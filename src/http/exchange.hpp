@@ -3,25 +3,31 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "http/client.hpp"
+#include "http/deadline.hpp"
 
 namespace modelmux::http {
 
 namespace beast = boost::beast;
 using ServerRequest = beast::http::request<beast::http::string_body>;
+// Extra response headers, copied into the response head at once, so views are enough.
+using HeaderView = std::pair<std::string_view, std::string_view>;
+using HeaderViews = std::span<const HeaderView>;
 
 class Exchange {
  public:
-  Exchange(beast::tcp_stream& stream, ServerRequest& request, std::string request_id, bool draining,
-           std::chrono::milliseconds write_timeout)
-      : stream_(stream),
+  Exchange(asio::ip::tcp::socket& socket, Deadline& deadline, ServerRequest& request, std::string request_id,
+           bool draining, std::chrono::milliseconds write_timeout)
+      : socket_(socket),
+        deadline_(deadline),
         request_(request),
         request_id_(std::move(request_id)),
         keep_alive_(request.keep_alive() && !draining),
@@ -33,9 +39,9 @@ class Exchange {
 
   // A whole response. Returns false when the client is gone.
   asio::awaitable<bool> respond(unsigned status, std::string_view content_type, std::string body,
-                                const Headers& extra = {});
+                                HeaderViews extra = {});
   // A chunked response: begin, write pieces as they come, end.
-  asio::awaitable<bool> begin_stream(unsigned status, std::string_view content_type, const Headers& extra = {});
+  asio::awaitable<bool> begin_stream(unsigned status, std::string_view content_type, HeaderViews extra = {});
   asio::awaitable<bool> write(std::string_view data);
   asio::awaitable<bool> end_stream();
   // Drops the connection with a TCP reset, as a failing upstream would (used by the mock-server).
@@ -47,7 +53,10 @@ class Exchange {
   unsigned status() const { return status_; }
 
  private:
-  beast::tcp_stream& stream_;
+  asio::awaitable<bool> send(auto const& buffers);
+
+  asio::ip::tcp::socket& socket_;
+  Deadline& deadline_;
   ServerRequest& request_;
   std::string request_id_;
   bool keep_alive_;

@@ -34,7 +34,10 @@ std::string new_request_id() {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   z ^= z >> 31;
-  return fmt::format("{:016x}", z);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(16, '0');
+  for (int i = 15; i >= 0; --i, z >>= 4) id[static_cast<std::size_t>(i)] = kHex[z & 15];
+  return id;
 }
 
 bool usable_request_id(std::string_view id) {
@@ -47,11 +50,12 @@ bool usable_request_id(std::string_view id) {
 }  // namespace
 
 struct Server::Worker {
-  asio::io_context ioc{1};
+  // Only this worker's thread runs the context, so the reactor needs no per-socket locking.
+  asio::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   tcp::acceptor acceptor{ioc};
   bool draining = false;
   struct Slot {
-    beast::tcp_stream* stream;
+    tcp::socket* socket;
     bool idle;
   };
   std::unordered_set<Slot*> sessions;
@@ -78,34 +82,35 @@ struct Server::Worker {
     boost::system::error_code ignored;
     acceptor.close(ignored);
     for (auto* s : sessions)
-      if (s->idle) s->stream->socket().cancel(ignored);
+      if (s->idle) s->socket->cancel(ignored);
   }
 
-  asio::awaitable<void> reject(beast::tcp_stream& stream, ServerRequest& req, const Error& err) {
-    Exchange ex(stream, req, new_request_id(), /*draining=*/true, server->cfg_.idle_timeout);
+  asio::awaitable<void> reject(tcp::socket& socket, Deadline& deadline, ServerRequest& req, const Error& err) {
+    Exchange ex(socket, deadline, req, new_request_id(), /*draining=*/true, server->cfg_.idle_timeout);
     co_await server->on_error_(ex, err);
   }
 
   // After refusing a request whose body is still arriving, read and drop the rest (bounded) before closing:
   // closing with unread data makes the kernel send a reset, and the client would lose the 413.
-  static asio::awaitable<void> discard_rest(beast::tcp_stream& stream) {
+  static asio::awaitable<void> discard_rest(tcp::socket& socket, Deadline& deadline) {
     boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
     std::vector<char> sink(64 * 1024);
     std::size_t total = 0;
     while (total < (256u << 20)) {
-      stream.expires_after(std::chrono::seconds(5));
-      auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), tuple_awaitable);
+      deadline.expires_after(std::chrono::seconds(5));
+      auto [ec, n] = co_await socket.async_read_some(asio::buffer(sink), tuple_awaitable);
       if (ec) break;
       total += n;
     }
+    deadline.disarm();
   }
 
-  asio::awaitable<void> session(tcp::socket sock) {
+  asio::awaitable<void> session(tcp::socket socket) {
     const auto& cfg = server->cfg_;
-    beast::tcp_stream stream(std::move(sock));
+    Deadline deadline(socket);
     beast::flat_buffer buf;
-    Slot slot{&stream, true};
+    Slot slot{&socket, true};
     sessions.insert(&slot);
     struct Erase {
       std::unordered_set<Slot*>& set;
@@ -117,8 +122,8 @@ struct Server::Worker {
       slot.idle = true;
       if (draining) break;
       if (buf.size() == 0) {
-        stream.expires_after(cfg.idle_timeout);
-        auto [ec, n] = co_await stream.async_read_some(buf.prepare(4096), tuple_awaitable);
+        deadline.expires_after(cfg.idle_timeout);
+        auto [ec, n] = co_await socket.async_read_some(buf.prepare(4096), tuple_awaitable);
         if (ec) break;
         buf.commit(n);
       }
@@ -127,18 +132,19 @@ struct Server::Worker {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(64 * 1024);
       parser.body_limit(cfg.max_body_bytes);
-      stream.expires_after(cfg.header_timeout);
-      auto [hec, hn] = co_await bhttp::async_read_header(stream, buf, parser, tuple_awaitable);
+      deadline.expires_after(cfg.header_timeout);
+      auto [hec, hn] = co_await bhttp::async_read_header(socket, buf, parser, tuple_awaitable);
       if (hec) {
+        bool timed_out = deadline.expired();
         if (hec == bhttp::error::body_limit) {
-          co_await reject(stream, parser.get(), Error::make(ErrorCode::payload_too_large,
+          co_await reject(socket, deadline, parser.get(), Error::make(ErrorCode::payload_too_large,
                                                             fmt::format("request body is larger than the limit of {} bytes", cfg.max_body_bytes)));
-          co_await discard_rest(stream);
+          co_await discard_rest(socket, deadline);
         } else if (hec == bhttp::error::header_limit) {
-          co_await reject(stream, parser.get(), Error::make(ErrorCode::invalid_request, "request headers are too large"));
-        } else if (hec != beast::error::timeout && hec != bhttp::error::end_of_stream &&
+          co_await reject(socket, deadline, parser.get(), Error::make(ErrorCode::invalid_request, "request headers are too large"));
+        } else if (!timed_out && hec != bhttp::error::end_of_stream && hec != asio::error::operation_aborted &&
                    hec != asio::error::connection_reset && hec != asio::error::eof) {
-          co_await reject(stream, parser.get(), Error::make(ErrorCode::invalid_request,
+          co_await reject(socket, deadline, parser.get(), Error::make(ErrorCode::invalid_request,
                                                             fmt::format("malformed HTTP request: {}", hec.message())));
         }
         break;
@@ -147,22 +153,23 @@ struct Server::Worker {
       if (auto it = head.find(bhttp::field::expect);
           it != head.end() && beast::iequals(it->value(), "100-continue")) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(kContinue), tuple_awaitable);
+        auto [wec, wn] = co_await asio::async_write(socket, asio::buffer(kContinue), tuple_awaitable);
         if (wec) break;
       }
-      stream.expires_after(cfg.body_timeout);
-      auto [bec, bn] = co_await bhttp::async_read(stream, buf, parser, tuple_awaitable);
+      deadline.expires_after(cfg.body_timeout);
+      auto [bec, bn] = co_await bhttp::async_read(socket, buf, parser, tuple_awaitable);
       if (bec) {
+        bool timed_out = deadline.expired();
         if (bec == bhttp::error::body_limit) {
-          co_await reject(stream, parser.get(), Error::make(ErrorCode::payload_too_large,
+          co_await reject(socket, deadline, parser.get(), Error::make(ErrorCode::payload_too_large,
                                                             fmt::format("request body is larger than the limit of {} bytes", cfg.max_body_bytes)));
-          co_await discard_rest(stream);
-        } else if (bec != beast::error::timeout && bec != asio::error::connection_reset)
-          co_await reject(stream, parser.get(), Error::make(ErrorCode::invalid_request,
+          co_await discard_rest(socket, deadline);
+        } else if (!timed_out && bec != asio::error::operation_aborted && bec != asio::error::connection_reset)
+          co_await reject(socket, deadline, parser.get(), Error::make(ErrorCode::invalid_request,
                                                             fmt::format("malformed HTTP request body: {}", bec.message())));
         break;
       }
-      stream.expires_never();
+      deadline.disarm();
 
       ServerRequest req = parser.release();
       std::string id;
@@ -170,7 +177,7 @@ struct Server::Worker {
         id = std::string(it->value());
       else
         id = new_request_id();
-      Exchange ex(stream, req, std::move(id), draining, cfg.idle_timeout);
+      Exchange ex(socket, deadline, req, std::move(id), draining, cfg.idle_timeout);
       co_await server->handler_(ex);
       if (!ex.responded()) {
         // A handler that wrote nothing is a bug; the client still gets an answer.
@@ -178,9 +185,10 @@ struct Server::Worker {
       }
       if (!ex.keep_alive()) break;
     }
+    deadline.disarm();
     boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream.close();
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    socket.close(ignored);
   }
 };
 

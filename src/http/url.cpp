@@ -4,13 +4,6 @@
 
 namespace modelmux::http {
 
-std::string Url::origin() const { return fmt::format("{}://{}:{}", tls ? "https" : "http", host, port); }
-
-std::string Url::host_header() const {
-  bool default_port = (tls && port == 443) || (!tls && port == 80);
-  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  return default_port ? h : fmt::format("{}:{}", h, port);
-}
 
 Result<Url> parse_url(const std::string& text) {
   Url u;
@@ -52,6 +45,10 @@ Result<Url> parse_url(const std::string& text) {
     u.port = static_cast<std::uint16_t>(p);
   }
   if (u.host.empty()) return fail(ErrorCode::invalid_request, fmt::format("\"{}\" has no host", text));
+  u.origin_ = fmt::format("{}://{}:{}", u.tls ? "https" : "http", u.host, u.port);
+  bool default_port = (u.tls && u.port == 443) || (!u.tls && u.port == 80);
+  std::string h = u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host;
+  u.host_header_ = default_port ? h : fmt::format("{}:{}", h, u.port);
   return u;
 }
 

@@ -14,8 +14,14 @@ struct Url {
   std::uint16_t port = 0;
   std::string path;  // without a trailing slash; "" for the root
 
-  std::string origin() const;  // scheme://host:port, the connection pool's key
-  std::string host_header() const;
+  // Computed once by parse_url: scheme://host:port (the connection pool's key) and the Host header.
+  const std::string& origin() const { return origin_; }
+  const std::string& host_header() const { return host_header_; }
+
+ private:
+  friend Result<Url> parse_url(const std::string& text);
+  std::string origin_;
+  std::string host_header_;
 };
 
 Result<Url> parse_url(const std::string& text);

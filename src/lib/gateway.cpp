@@ -21,9 +21,11 @@ struct Gateway::Impl {
   template <class T>
   Result<T> run(asio::awaitable<Result<T>> op) {
     std::lock_guard lock(mu);
-    ioc.restart();
     auto fut = asio::co_spawn(ioc, std::move(op), asio::use_future);
-    ioc.run();
+    // Until this call's work is done; background work (a timeout sweep) may still be pending after it.
+    while (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      if (ioc.run_one() == 0) ioc.restart();
+    }
     return fut.get();
   }
 

@@ -42,6 +42,7 @@ Target make_target(const config::TargetConfig& cfg) {
   t.base = *url;
   t.label = fmt::format("{}/{}", cfg.provider, cfg.model);
   t.timeouts = {cfg.timeouts.connect, cfg.timeouts.first_byte, cfg.timeouts.idle};
+  t.provider->prepare(t);
   return t;
 }
 

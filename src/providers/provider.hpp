@@ -32,6 +32,9 @@ struct Target {
   http::Url base;
   std::string label;  // provider/model, for logs and headers
   http::ClientTimeouts timeouts;
+  // Upstream header lines the provider renders once per target (auth, content type, extra headers),
+  // for a plain and for a streamed request.
+  std::string prepared_headers[2];
 };
 
 // Incremental decoder of a streamed reply into canonical events.
@@ -61,6 +64,8 @@ class Provider {
   virtual Wire wire() const = 0;
   // Used when a target sets no api_base; empty means api_base is required.
   virtual std::string default_api_base() const { return {}; }
+  // Work done once per target at config load (e.g. rendering its fixed headers).
+  virtual void prepare(Target&) const {}
 
   virtual Result<http::ClientRequest> build_chat(const ChatRequest& req, const Target& target) const = 0;
   // For pass-through: the client's body in this provider's own wire format, for this target.

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "core/json_scan.hpp"
+#include "core/json_util.hpp"
 #include "http/sse.hpp"
 #include "providers/openai/chat_json.hpp"
 
@@ -67,11 +68,18 @@ class OpenAiReplyObserver final : public ReplyObserver {
       sse_.finish([&](const http::SseEvent& ev) { inspect(ev.data); });
       return;
     }
-    auto spans = json_scan::find_top_level(body_, "usage");
-    if (spans.empty()) return;
-    boost::system::error_code ec;
-    auto v = json::parse(std::string_view(body_).substr(spans[0].begin, spans[0].end - spans[0].begin), ec);
-    if (!ec) usage_ = usage_of(v);
+    // OpenAI puts usage last; a raw `"usage"` can only be a key (quotes inside strings are escaped), so
+    // the last one is found from the end instead of walking the whole reply.
+    auto span = json_scan::find_last_key(body_, "usage");
+    if (!span) return;
+    std::string_view u = std::string_view(body_).substr(span->begin, span->end - span->begin);
+    if (u.empty() || u[0] != '{') return;
+    Usage usage;
+    usage.input_tokens = json_scan::find_last_int(u, "prompt_tokens").value_or(0);
+    usage.output_tokens = json_scan::find_last_int(u, "completion_tokens").value_or(0);
+    usage.cached_input_tokens = json_scan::find_last_int(u, "cached_tokens").value_or(0);
+    usage.reasoning_tokens = json_scan::find_last_int(u, "reasoning_tokens").value_or(0);
+    usage_ = usage;
   }
   std::optional<Usage> usage() const override { return usage_; }
   std::optional<Error> error() const override { return error_; }
@@ -83,7 +91,7 @@ class OpenAiReplyObserver final : public ReplyObserver {
     bool has_error = data.find("\"error\"") != std::string_view::npos;
     if (!has_usage && !has_error) return;
     boost::system::error_code ec;
-    auto v = json::parse(data, ec);
+    auto v = json_util::parse(data, ec);
     if (ec || !v.is_object()) return;
     if (auto* u = v.get_object().if_contains("usage"); u && u->is_object()) usage_ = usage_of(*u);
     if (auto* e = v.get_object().if_contains("error"); e && !e->is_null()) {
@@ -121,15 +129,21 @@ std::pair<std::string, std::string> openai_error_fields(std::string_view body) {
   return {std::string(body.substr(0, 300)), {}};
 }
 
+void OpenAiProvider::prepare(Target& target) const {
+  for (int stream = 0; stream < 2; ++stream) {
+    std::string h = "content-type: application/json\r\n";
+    h += stream ? "accept: text/event-stream\r\n" : "accept: application/json\r\n";
+    if (!target.cfg.api_key.empty()) h += "authorization: Bearer " + target.cfg.api_key + "\r\n";
+    for (const auto& [k, v] : target.cfg.headers) h += k + ": " + v + "\r\n";
+    target.prepared_headers[stream] = std::move(h);
+  }
+}
+
 http::ClientRequest OpenAiProvider::request_for(const Target& target, std::string body, bool stream) const {
   http::ClientRequest r;
   r.method = "POST";
   r.target = target.base.path + "/chat/completions";
-  r.headers.reserve(4 + target.cfg.headers.size());
-  r.headers.emplace_back("content-type", "application/json");
-  r.headers.emplace_back("accept", stream ? "text/event-stream" : "application/json");
-  if (!target.cfg.api_key.empty()) r.headers.emplace_back("authorization", "Bearer " + target.cfg.api_key);
-  for (const auto& [k, v] : target.cfg.headers) r.headers.emplace_back(k, v);
+  r.prepared_headers = target.prepared_headers[stream ? 1 : 0];
   r.body = std::move(body);
   return r;
 }

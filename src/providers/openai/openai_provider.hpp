@@ -13,6 +13,7 @@ class OpenAiProvider : public Provider {
   std::string_view name() const override { return name_; }
   Wire wire() const override { return Wire::openai_chat; }
   std::string default_api_base() const override { return default_base_; }
+  void prepare(Target& target) const override;
 
   Result<http::ClientRequest> build_chat(const ChatRequest& req, const Target& target) const override;
   Result<http::ClientRequest> build_passthrough(std::string_view body, const boost::json::object& parsed,

@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <boost/json.hpp>
+#include <charconv>
 
+#include "core/json_util.hpp"
 #include "pipeline/attempts.hpp"
 #include "providers/openai/chat_json.hpp"
 
@@ -30,8 +33,12 @@ std::chrono::microseconds since(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t);
 }
 
-http::Headers route_headers(const providers::Target& target, std::size_t attempts) {
-  return {{"x-modelmux-target", target.label}, {"x-modelmux-attempts", std::to_string(attempts)}};
+// The routing headers every routed response carries; `digits` must outlive the returned views.
+std::array<http::HeaderView, 2> route_headers(const providers::Target& target, std::size_t attempts,
+                                              std::array<char, 24>& digits) {
+  auto [end, ec] = std::to_chars(digits.data(), digits.data() + digits.size(), attempts);
+  return {http::HeaderView{"x-modelmux-target", target.label},
+          http::HeaderView{"x-modelmux-attempts", std::string_view(digits.data(), static_cast<std::size_t>(end - digits.data()))}};
 }
 
 // An error that ends a stream already under way, in the shape the OpenAI SDK raises as an APIError.
@@ -41,7 +48,8 @@ std::string stream_error_frame(const Error& err) { return "data: " + error_body(
 asio::awaitable<void> relay(http::Exchange& ex, pipeline::Answer& answer, bool stream, AccessRecord& rec) {
   auto& reply = *answer.reply;
   auto observer = answer.target->provider->reply_observer(stream);
-  auto headers = route_headers(*answer.target, rec.attempts.size());
+  std::array<char, 24> digits;
+  auto headers = route_headers(*answer.target, rec.attempts.size(), digits);
   if (!stream) {
     auto body = co_await reply.read_all();
     if (!body) {
@@ -86,7 +94,8 @@ asio::awaitable<void> relay(http::Exchange& ex, pipeline::Answer& answer, bool s
 asio::awaitable<void> translate(http::Exchange& ex, pipeline::Answer& answer, const ChatRequest& req,
                                 AccessRecord& rec) {
   const auto& provider = *answer.target->provider;
-  auto headers = route_headers(*answer.target, rec.attempts.size());
+  std::array<char, 24> digits;
+  auto headers = route_headers(*answer.target, rec.attempts.size(), digits);
   auto& reply = *answer.reply;
   if (!req.stream) {
     auto body = co_await reply.read_all();
@@ -150,8 +159,9 @@ std::string error_body(const Error& err) {
 }
 
 asio::awaitable<void> respond_error(http::Exchange& ex, const Error& err) {
-  http::Headers headers;
-  if (err.retry_after) headers.emplace_back("retry-after", std::to_string(err.retry_after->count()));
+  std::string seconds = err.retry_after ? std::to_string(err.retry_after->count()) : std::string();
+  std::array<http::HeaderView, 1> retry_after{http::HeaderView{"retry-after", seconds}};
+  http::HeaderViews headers(retry_after.data(), err.retry_after ? 1 : 0);
   if (ex.streaming()) {
     co_await ex.write(stream_error_frame(err));
     co_await ex.end_stream();
@@ -174,7 +184,8 @@ asio::awaitable<void> chat_completions(http::Exchange& ex, const pipeline::Runti
   // decode
   const std::string& body = http_req.body();
   boost::system::error_code ec;
-  json::value parsed = json::parse(body, ec);
+  json::monotonic_resource arena;  // one request's parse tree, freed in one go
+  json::value parsed = json_util::parse(body, ec, &arena);
   std::optional<Error> error;
   if (ec) {
     error = Error::make(ErrorCode::invalid_json, fmt::format("request body is not valid JSON: {}", ec.message()));
