@@ -6,7 +6,7 @@
 #   DURATION=5s CONNS=128 bench/run.sh
 #
 # Starts (all on 127.0.0.1, random free ports, own temp dir):
-#   nginx   -- static upstream (fixed OpenAI chat completion) + keep-alive reverse proxy
+#   nginx   -- static upstream (fixed OpenAI chat completion), and a keep-alive reverse proxy (own process)
 #   modelmux -- build/modelmux serve, routed to the static upstream
 #   Portkey  -- @portkey-ai/gateway from npm (installed into bench/.peers/), custom host = upstream
 # then runs wrk against each, measures modelmux RSS idle and with HOLD_CONNS idle
@@ -178,18 +178,24 @@ UPSTREAM_JSON_MARK='Hello! How can I help you today?'
 
 # --------------------------------------------------------------------------- nginx
 UP_PORT=$(pick_port); PX_PORT=$(pick_port)
-mkdir -p "$TMP/nginx"
-sed -e "s#@TMP@#$TMP/nginx#g" -e "s#@NGINX_WORKERS@#$NGINX_WORKERS#" \
-    -e "s#@UPSTREAM_PORT@#$UP_PORT#g" -e "s#@PROXY_PORT@#$PX_PORT#g" \
-    "$BENCH_DIR/nginx.conf.in" > "$TMP/nginx/nginx.conf"
-nginx -q -t -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/nginx-error.log" \
-  || die "nginx config test failed (see $TMP/nginx/nginx.conf)"
+# Two nginx instances: the static upstream, and the proxy in a process of its own, as every other peer
+# is (with one shared nginx a worker can serve its own proxied request without a process hop).
+start_nginx() {  # role port-to-wait-on
+  local role=$1 dir="$TMP/nginx-$1"
+  mkdir -p "$dir"
+  sed -e "s#@TMP@#$dir#g" -e "s#@NGINX_WORKERS@#$NGINX_WORKERS#" \
+      -e "s#@UPSTREAM_PORT@#$UP_PORT#g" -e "s#@PROXY_PORT@#$PX_PORT#g" \
+      "$BENCH_DIR/nginx-$role.conf.in" > "$dir/nginx.conf"
+  nginx -q -t -p "$dir" -c "$dir/nginx.conf" -e "$dir/nginx-error.log" \
+    || die "nginx $role config test failed (see $dir/nginx.conf)"
+  nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/nginx-error.log" >"$dir/stdout.log" 2>&1 &
+  local pid=$!; PIDS+=("$pid")
+  wait_http "http://127.0.0.1:$2/health" "$pid" 10 \
+    || die "nginx $role did not start: $(cat "$dir/nginx-error.log" "$dir/stdout.log" 2>/dev/null)"
+}
 log "starting nginx (worker_processes $NGINX_WORKERS): upstream 127.0.0.1:$UP_PORT, proxy 127.0.0.1:$PX_PORT"
-nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/nginx-error.log" >"$TMP/nginx/stdout.log" 2>&1 &
-NGINX_PID=$!; PIDS+=("$NGINX_PID")
-wait_http "http://127.0.0.1:$UP_PORT/health" "$NGINX_PID" 10 \
-  || die "nginx did not start: $(cat "$TMP/nginx/nginx-error.log" "$TMP/nginx/stdout.log" 2>/dev/null)"
-wait_http "http://127.0.0.1:$PX_PORT/health" "$NGINX_PID" 10 || die "nginx proxy did not start"
+start_nginx upstream "$UP_PORT"
+start_nginx proxy "$PX_PORT"
 
 REQ_OPENAI='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]}'
 URL[direct]="http://127.0.0.1:$UP_PORT/v1/chat/completions"

@@ -11,22 +11,14 @@
 
 namespace modelmux::app {
 
-namespace {
-std::string_view path_of(std::string_view target) {
-  auto q = target.find('?');
-  return q == std::string_view::npos ? target : target.substr(0, q);
-}
-}  // namespace
-
 boost::asio::awaitable<void> reject(http::Exchange& ex, const Error& err) {
   co_await surfaces::openai::respond_error(ex, err);
 }
 
 boost::asio::awaitable<void> route(http::Exchange& ex, const pipeline::Runtime& rt) {
   const auto& req = ex.request();
-  std::string_view target(req.target().data(), req.target().size());
-  std::string_view path = path_of(target);
-  std::string_view method(req.method_string().data(), req.method_string().size());
+  std::string_view path = req.path();
+  std::string_view method = req.method;
   auto only = [&](std::string_view allowed) {
     return Error::make(ErrorCode::invalid_request,
                        fmt::format("method {} is not allowed on {} (use {})", method, path, allowed));

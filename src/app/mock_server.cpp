@@ -48,21 +48,17 @@ asio::awaitable<void> chat(http::Exchange& ex, const MockServerOptions& o, State
   const auto& req = ex.request();
   {
     json::object headers;
-    for (const auto& f : req) {
-      std::string name(f.name_string());
+    for (std::size_t i = 0; i < req.headers.size(); ++i) {
+      std::string name(req.headers.name(i));
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      headers[name] = std::string_view(f.value().data(), f.value().size());
+      headers[name] = req.headers.value(i);
     }
-    json::object rec{{"method", std::string_view(req.method_string().data(), req.method_string().size())},
-                     {"path", std::string_view(req.target().data(), req.target().size())},
-                     {"headers", std::move(headers)},
-                     {"body", req.body()}};
+    json::object rec{{"method", req.method}, {"path", req.target}, {"headers", std::move(headers)}, {"body", req.body}};
     std::lock_guard lock(state.mu);
     state.last_request = json::serialize(rec);
   }
   if (!o.api_key.empty()) {
-    auto it = req.find(boost::beast::http::field::authorization);
-    if (it == req.end() || it->value() != "Bearer " + o.api_key) {
+    if (req.headers.get("authorization") != "Bearer " + o.api_key) {
       co_await ex.respond(401, "application/json",
                           mock::error_body("Incorrect API key provided.", "invalid_request_error", "invalid_api_key"));
       co_return;
@@ -90,7 +86,7 @@ asio::awaitable<void> chat(http::Exchange& ex, const MockServerOptions& o, State
     co_return;
   }
   boost::system::error_code ec;
-  auto v = json::parse(req.body(), ec);
+  auto v = json::parse(req.body, ec);
   if (ec || !v.is_object()) {
     co_await ex.respond(400, "application/json",
                         mock::error_body("We could not parse the JSON body of your request.", "invalid_request_error", ""));
@@ -130,7 +126,7 @@ int run_mock_server(const MockServerOptions& o) {
   sc.shutdown_grace = std::chrono::milliseconds(2000);
   State state;
   auto handler = [&](http::Exchange& ex) -> asio::awaitable<void> {
-    std::string_view target(ex.request().target().data(), ex.request().target().size());
+    std::string_view target = ex.request().target;
     if (target.starts_with("/v1/chat/completions") || target.starts_with("/chat/completions")) {
       co_await chat(ex, o, state);
     } else if (target.starts_with("/v1/models")) {

@@ -1,6 +1,7 @@
 #include "http/client.hpp"
 
 #include "http/deadline.hpp"
+#include "http/message.hpp"
 
 #include <fmt/format.h>
 #include <openssl/ssl.h>
@@ -184,8 +185,8 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> connect(const Url& origin, 
 
 class NetworkReply final : public Reply {
  public:
-  NetworkReply(std::unique_ptr<Connection> conn, std::unique_ptr<bhttp::response_parser<bhttp::buffer_body>> parser,
-               Url origin, ClientTimeouts timeouts)
+  NetworkReply(std::unique_ptr<Connection> conn, std::unique_ptr<ResponseParser> parser, Url origin,
+               ClientTimeouts timeouts)
       : conn_(std::move(conn)), parser_(std::move(parser)), origin_(std::move(origin)), timeouts_(timeouts) {}
 
   ~NetworkReply() override {
@@ -194,39 +195,44 @@ class NetworkReply final : public Reply {
     if (parser_->is_done() && parser_->keep_alive()) pool_of(conn_->lowest().get_executor()).put(std::move(conn_));
   }
 
-  int status() const override { return static_cast<int>(parser_->get().result_int()); }
-  std::string_view header(std::string_view name) const override {
-    auto it = parser_->get().find(beast::string_view(name.data(), name.size()));
-    if (it == parser_->get().end()) return {};
-    return {it->value().data(), it->value().size()};
-  }
+  int status() const override { return parser_->status; }
+  std::string_view header(std::string_view name) const override { return parser_->headers.get(name); }
 
   asio::awaitable<Result<std::string_view>> read_some() override {
-    while (!parser_->is_done()) {
-      auto& body = parser_->get().body();
-      body.data = buf_;
-      body.size = sizeof buf_;
-      conn_->deadline.expires_after(timeouts_.idle);
-      auto [ec, n] = co_await conn_->with_stream(
-          [&](auto& s) { return bhttp::async_read_some(s, conn_->buffer, *parser_, tuple_awaitable); });
-      if (ec == bhttp::error::need_buffer) ec = {};
-      if (ec) {
-        bool timed_out = conn_->deadline.expired();
-        conn_.reset();  // never pool a connection in an unknown state
-        co_return std::unexpected(network_error(ec, origin_, "reading the reply", timed_out));
-      }
-      std::size_t got = sizeof buf_ - parser_->get().body().size;
-      if (got > 0) co_return std::string_view(buf_, got);
+    parser_->body.clear();  // the caller is done with the previous piece
+    while (!parser_->is_done() && parser_->body.empty()) {
+      if (auto r = co_await read_more(); !r) co_return std::unexpected(r.error());
     }
-    co_return std::string_view{};
+    co_return std::string_view(parser_->body);
+  }
+
+  asio::awaitable<Result<std::string>> read_all(std::size_t limit) override {
+    while (!parser_->is_done()) {
+      if (auto r = co_await read_more(); !r) co_return std::unexpected(r.error());
+      if (parser_->body.size() > limit)
+        co_return fail(ErrorCode::upstream_error, fmt::format("upstream reply larger than {} bytes", limit));
+    }
+    co_return std::move(parser_->body);
   }
 
  private:
+  asio::awaitable<Result<void>> read_more() {
+    conn_->deadline.expires_after(timeouts_.idle);
+    auto [ec, n] = co_await conn_->with_stream(
+        [&](auto& s) { return bhttp::async_read_some(s, conn_->buffer, *parser_, tuple_awaitable); });
+    conn_->deadline.disarm();
+    if (ec) {
+      bool timed_out = conn_->deadline.expired();
+      conn_.reset();  // never pool a connection in an unknown state
+      co_return std::unexpected(network_error(ec, origin_, "reading the reply", timed_out));
+    }
+    co_return Result<void>{};
+  }
+
   std::unique_ptr<Connection> conn_;
-  std::unique_ptr<bhttp::response_parser<bhttp::buffer_body>> parser_;
+  std::unique_ptr<ResponseParser> parser_;
   Url origin_;
   ClientTimeouts timeouts_;
-  char buf_[16384];
 };
 
 }  // namespace
@@ -266,7 +272,7 @@ asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRe
       if (conn->reused) continue;
       co_return std::unexpected(network_error(wec, origin, "sending the request", conn->deadline.expired()));
     }
-    auto parser = std::make_unique<bhttp::response_parser<bhttp::buffer_body>>();
+    auto parser = std::make_unique<ResponseParser>();
     parser->body_limit(boost::none);
     parser->header_limit(64 * 1024);
     auto [rec, rn] = co_await conn->with_stream(
@@ -278,6 +284,8 @@ asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRe
       co_return std::unexpected(network_error(rec, origin, "waiting for the reply", conn->deadline.expired()));
     }
     conn->deadline.disarm();
+    // Not eager: Beast's read_some keeps reading while put() reports need_more, and an eager parse of a
+    // complete chunk followed by a partial one reports exactly that, which would hold a stream back.
     co_return std::make_unique<NetworkReply>(std::move(conn), std::move(parser), origin, timeouts);
   }
   co_return fail(ErrorCode::connection_failed, fmt::format("upstream {} closed the connection", origin.origin()));

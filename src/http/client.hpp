@@ -42,7 +42,7 @@ class Reply {
   // The next piece of the body; an empty view at its end.
   virtual asio::awaitable<Result<std::string_view>> read_some() = 0;
   // The whole (remaining) body, refusing more than `limit` bytes.
-  asio::awaitable<Result<std::string>> read_all(std::size_t limit = 64u << 20);
+  virtual asio::awaitable<Result<std::string>> read_all(std::size_t limit = 64u << 20);
 };
 
 // A reply fully in memory, e.g. from the in-process mock upstream.

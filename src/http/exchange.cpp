@@ -59,7 +59,7 @@ asio::awaitable<bool> Exchange::respond(unsigned status, std::string_view conten
                                         HeaderViews extra) {
   responded_ = true;
   status_ = status;
-  std::string head = make_head(status, content_type, request_id_, extra, keep_alive_, request_.version());
+  std::string head = make_head(status, content_type, request_id_, extra, keep_alive_, request_.version);
   head.append("content-length: ");
   head.append(std::to_string(body.size()));
   head.append("\r\n\r\n");
@@ -71,7 +71,7 @@ asio::awaitable<bool> Exchange::begin_stream(unsigned status, std::string_view c
   responded_ = true;
   streaming_ = true;
   status_ = status;
-  std::string head = make_head(status, content_type, request_id_, extra, keep_alive_, request_.version());
+  std::string head = make_head(status, content_type, request_id_, extra, keep_alive_, request_.version);
   head.append("cache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n");
   co_return co_await send(asio::buffer(head));
 }

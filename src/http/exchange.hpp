@@ -4,8 +4,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <span>
 #include <string>
@@ -13,27 +11,26 @@
 
 #include "http/client.hpp"
 #include "http/deadline.hpp"
+#include "http/message.hpp"
 
 namespace modelmux::http {
 
-namespace beast = boost::beast;
-using ServerRequest = beast::http::request<beast::http::string_body>;
 // Extra response headers, copied into the response head at once, so views are enough.
 using HeaderView = std::pair<std::string_view, std::string_view>;
 using HeaderViews = std::span<const HeaderView>;
 
 class Exchange {
  public:
-  Exchange(asio::ip::tcp::socket& socket, Deadline& deadline, ServerRequest& request, std::string request_id,
+  Exchange(asio::ip::tcp::socket& socket, Deadline& deadline, const Request& request, std::string request_id,
            bool draining, std::chrono::milliseconds write_timeout)
       : socket_(socket),
         deadline_(deadline),
         request_(request),
         request_id_(std::move(request_id)),
-        keep_alive_(request.keep_alive() && !draining),
+        keep_alive_(request.keep_alive && !draining),
         write_timeout_(write_timeout) {}
 
-  const ServerRequest& request() const { return request_; }
+  const Request& request() const { return request_; }
   std::string_view request_id() const { return request_id_; }
   std::chrono::steady_clock::time_point started() const { return started_; }
 
@@ -57,7 +54,7 @@ class Exchange {
 
   asio::ip::tcp::socket& socket_;
   Deadline& deadline_;
-  ServerRequest& request_;
+  const Request& request_;
   std::string request_id_;
   bool keep_alive_;
   std::chrono::milliseconds write_timeout_;

@@ -21,6 +21,7 @@
 #include <unordered_set>
 
 namespace modelmux::http {
+namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
@@ -85,7 +86,7 @@ struct Server::Worker {
       if (s->idle) s->socket->cancel(ignored);
   }
 
-  asio::awaitable<void> reject(tcp::socket& socket, Deadline& deadline, ServerRequest& req, const Error& err) {
+  asio::awaitable<void> reject(tcp::socket& socket, Deadline& deadline, const Request& req, const Error& err) {
     Exchange ex(socket, deadline, req, new_request_id(), /*draining=*/true, server->cfg_.idle_timeout);
     co_await server->on_error_(ex, err);
   }
@@ -110,6 +111,7 @@ struct Server::Worker {
     const auto& cfg = server->cfg_;
     Deadline deadline(socket);
     beast::flat_buffer buf;
+    Request req;  // reused from request to request: its buffers keep their capacity
     Slot slot{&socket, true};
     sessions.insert(&slot);
     struct Erase {
@@ -129,7 +131,7 @@ struct Server::Worker {
       }
       slot.idle = false;
 
-      bhttp::request_parser<bhttp::string_body> parser;
+      RequestParser parser(req);
       parser.header_limit(64 * 1024);
       parser.body_limit(cfg.max_body_bytes);
       deadline.expires_after(cfg.header_timeout);
@@ -137,21 +139,19 @@ struct Server::Worker {
       if (hec) {
         bool timed_out = deadline.expired();
         if (hec == bhttp::error::body_limit) {
-          co_await reject(socket, deadline, parser.get(), Error::make(ErrorCode::payload_too_large,
+          co_await reject(socket, deadline, req, Error::make(ErrorCode::payload_too_large,
                                                             fmt::format("request body is larger than the limit of {} bytes", cfg.max_body_bytes)));
           co_await discard_rest(socket, deadline);
         } else if (hec == bhttp::error::header_limit) {
-          co_await reject(socket, deadline, parser.get(), Error::make(ErrorCode::invalid_request, "request headers are too large"));
+          co_await reject(socket, deadline, req, Error::make(ErrorCode::invalid_request, "request headers are too large"));
         } else if (!timed_out && hec != bhttp::error::end_of_stream && hec != asio::error::operation_aborted &&
                    hec != asio::error::connection_reset && hec != asio::error::eof) {
-          co_await reject(socket, deadline, parser.get(), Error::make(ErrorCode::invalid_request,
+          co_await reject(socket, deadline, req, Error::make(ErrorCode::invalid_request,
                                                             fmt::format("malformed HTTP request: {}", hec.message())));
         }
         break;
       }
-      auto& head = parser.get();
-      if (auto it = head.find(bhttp::field::expect);
-          it != head.end() && beast::iequals(it->value(), "100-continue")) {
+      if (beast::iequals(req.headers.get("expect"), "100-continue")) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         auto [wec, wn] = co_await asio::async_write(socket, asio::buffer(kContinue), tuple_awaitable);
         if (wec) break;
@@ -161,20 +161,19 @@ struct Server::Worker {
       if (bec) {
         bool timed_out = deadline.expired();
         if (bec == bhttp::error::body_limit) {
-          co_await reject(socket, deadline, parser.get(), Error::make(ErrorCode::payload_too_large,
+          co_await reject(socket, deadline, req, Error::make(ErrorCode::payload_too_large,
                                                             fmt::format("request body is larger than the limit of {} bytes", cfg.max_body_bytes)));
           co_await discard_rest(socket, deadline);
         } else if (!timed_out && bec != asio::error::operation_aborted && bec != asio::error::connection_reset)
-          co_await reject(socket, deadline, parser.get(), Error::make(ErrorCode::invalid_request,
+          co_await reject(socket, deadline, req, Error::make(ErrorCode::invalid_request,
                                                             fmt::format("malformed HTTP request body: {}", bec.message())));
         break;
       }
       deadline.disarm();
 
-      ServerRequest req = parser.release();
       std::string id;
-      if (auto it = req.find("x-request-id"); it != req.end() && usable_request_id(it->value()))
-        id = std::string(it->value());
+      if (auto given = req.headers.get("x-request-id"); usable_request_id(given))
+        id = std::string(given);
       else
         id = new_request_id();
       Exchange ex(socket, deadline, req, std::move(id), draining, cfg.idle_timeout);

@@ -182,7 +182,7 @@ asio::awaitable<void> chat_completions(http::Exchange& ex, const pipeline::Runti
   };
 
   // decode
-  const std::string& body = http_req.body();
+  const std::string& body = http_req.body;
   boost::system::error_code ec;
   json::monotonic_resource arena;  // one request's parse tree, freed in one go
   json::value parsed = json_util::parse(body, ec, &arena);
