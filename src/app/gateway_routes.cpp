@@ -11,39 +11,31 @@
 
 namespace modelmux::app {
 
-boost::asio::awaitable<void> reject(http::Exchange& ex, const Error& err) {
+boost::asio::awaitable<void> reject(http::Exchange& ex, Error err) {
   co_await surfaces::openai::respond_error(ex, err);
 }
 
+boost::asio::awaitable<void> health(http::Exchange& ex) {
+  co_await ex.respond(200, "application/json", R"({"status":"ok"})");
+}
+
+// A plain function returning the handler's awaitable, not a coroutine itself: no frame of its own.
 boost::asio::awaitable<void> route(http::Exchange& ex, const pipeline::Runtime& rt) {
   const auto& req = ex.request();
   std::string_view path = req.path();
   std::string_view method = req.method;
   auto only = [&](std::string_view allowed) {
-    return Error::make(ErrorCode::invalid_request,
-                       fmt::format("method {} is not allowed on {} (use {})", method, path, allowed));
+    auto e = Error::make(ErrorCode::invalid_request,
+                         fmt::format("method {} is not allowed on {} (use {})", method, path, allowed));
+    e.http_status = 405;
+    return reject(ex, e);
   };
-  if (path == "/v1/chat/completions" || path == "/chat/completions") {
-    if (method != "POST") {
-      auto e = only("POST");
-      e.http_status = 405;
-      co_return co_await reject(ex, e);
-    }
-    co_return co_await surfaces::openai::chat_completions(ex, rt);
-  }
-  if (path == "/v1/models" || path == "/models") {
-    if (method != "GET") {
-      auto e = only("GET");
-      e.http_status = 405;
-      co_return co_await reject(ex, e);
-    }
-    co_return co_await surfaces::openai::list_models(ex, rt);
-  }
-  if (path == "/health" || path == "/healthz") {
-    co_await ex.respond(200, "application/json", R"({"status":"ok"})");
-    co_return;
-  }
-  co_await reject(ex, Error::make(ErrorCode::not_found, fmt::format("no route for {} {}", method, path)));
+  if (path == "/v1/chat/completions" || path == "/chat/completions")
+    return method == "POST" ? surfaces::openai::chat_completions(ex, rt) : only("POST");
+  if (path == "/v1/models" || path == "/models")
+    return method == "GET" ? surfaces::openai::list_models(ex, rt) : only("GET");
+  if (path == "/health" || path == "/healthz") return health(ex);
+  return reject(ex, Error::make(ErrorCode::not_found, fmt::format("no route for {} {}", method, path)));
 }
 
 config::Config discover_defaults() {

@@ -1,6 +1,5 @@
 #include "core/json_scan.hpp"
 
-#include <charconv>
 #include <cstring>
 
 namespace modelmux::json_scan {
@@ -103,15 +102,6 @@ std::optional<Span> find_last_key(std::string_view t, std::string_view key) {
     }
   }
   return std::nullopt;
-}
-
-std::optional<std::int64_t> find_last_int(std::string_view t, std::string_view key) {
-  auto span = find_last_key(t, key);
-  if (!span || span->begin >= span->end) return std::nullopt;
-  std::int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(t.data() + span->begin, t.data() + span->end, v);
-  if (ec != std::errc() || ptr != t.data() + span->end) return std::nullopt;
-  return v;
 }
 
 std::string replace(std::string_view text, const std::vector<Span>& spans, std::string_view replacement) {

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstddef>
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,9 +23,6 @@ std::vector<Span> find_top_level(std::string_view text, std::string_view key);
 // `"key"` followed by a colon is always a key (quotes inside strings are escaped), though not always a
 // top-level one: use it where the last such key is the wanted one (e.g. usage at the end of a reply).
 std::optional<Span> find_last_key(std::string_view text, std::string_view key);
-
-// The integer value of the last `"key":` (see find_last_key), when it is an integer.
-std::optional<std::int64_t> find_last_int(std::string_view text, std::string_view key);
 
 // `text` with each span replaced by `replacement` (spans sorted and non-overlapping).
 std::string replace(std::string_view text, const std::vector<Span>& spans, std::string_view replacement);

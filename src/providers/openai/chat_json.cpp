@@ -35,22 +35,48 @@ std::string_view str_or_empty(const json::object& o, std::string_view key) {
   return {};
 }
 
-Result<void> decode_content(const json::value& v, const std::string& where, Message& m) {
+// A field's path in the request ("messages[2].content[0].text"), formatted only when an error names it:
+// valid requests, the common case, never pay for the string.
+class Path {
+ public:
+  explicit Path(std::string_view name) : name_(name) {}
+  Path(const Path& parent, std::string_view name) : parent_(&parent), name_(name) {}
+  Path(const Path& parent, std::size_t index) : parent_(&parent), index_(index), indexed_(true) {}
+  std::string str() const {
+    std::string s = parent_ ? parent_->str() : std::string();
+    if (indexed_) return s + "[" + std::to_string(index_) + "]";
+    if (parent_) s += '.';
+    return s.append(name_);
+  }
+
+ private:
+  const Path* parent_ = nullptr;
+  std::string_view name_;
+  std::size_t index_ = 0;
+  bool indexed_ = false;
+};
+
+std::unexpected<Error> bad(const Path& at, std::string_view problem) {
+  std::string where = at.str();
+  return bad(where, fmt::format("{} {}", where, problem));
+}
+
+Result<void> decode_content(const json::value& v, const Path& where, Message& m) {
   if (v.is_null()) return {};
   if (v.is_string()) {
     m.content.push_back({ContentPart::Kind::text, std::string(v.get_string()), {}, {}, {}});
     return {};
   }
-  if (!v.is_array()) return bad(where, fmt::format("{} must be a string or an array of content parts", where));
+  if (!v.is_array()) return bad(where, "must be a string or an array of content parts");
   const auto& parts = v.get_array();
   for (std::size_t i = 0; i < parts.size(); ++i) {
-    std::string pw = fmt::format("{}[{}]", where, i);
-    if (!parts[i].is_object()) return bad(pw, pw + " must be an object");
+    Path pw(where, i);
+    if (!parts[i].is_object()) return bad(pw, "must be an object");
     const auto& p = parts[i].get_object();
     auto type = str_or_empty(p, "type");
     if (type == "text") {
       auto* t = p.if_contains("text");
-      if (!t || !t->is_string()) return bad(pw + ".text", pw + ".text must be a string");
+      if (!t || !t->is_string()) return bad(Path(pw, "text"), "must be a string");
       m.content.push_back({ContentPart::Kind::text, std::string(t->get_string()), {}, {}, {}});
     } else if (type == "image_url") {
       auto* iu = p.if_contains("image_url");
@@ -62,7 +88,7 @@ Result<void> decode_content(const json::value& v, const std::string& where, Mess
         part.image_url = iu->get_object().at("url").get_string();
         part.detail = str_or_empty(iu->get_object(), "detail");
       } else {
-        return bad(pw + ".image_url", pw + ".image_url must be an object with a string url");
+        return bad(Path(pw, "image_url"), "must be an object with a string url");
       }
       if (part.image_url.starts_with("data:")) {
         auto semi = part.image_url.find(';');
@@ -70,7 +96,7 @@ Result<void> decode_content(const json::value& v, const std::string& where, Mess
       }
       m.content.push_back(std::move(part));
     } else if (type.empty()) {
-      return bad(pw + ".type", pw + ".type must be a string");
+      return bad(Path(pw, "type"), "must be a string");
     }
     // Other part types (audio, files, refusals) have no canonical home yet; the pass-through path keeps
     // them in the original body.
@@ -78,41 +104,38 @@ Result<void> decode_content(const json::value& v, const std::string& where, Mess
   return {};
 }
 
-Result<void> decode_message(const json::value& v, std::size_t i, Message& m) {
-  std::string where = fmt::format("messages[{}]", i);
-  if (!v.is_object()) return bad(where, where + " must be an object");
+Result<void> decode_message(const json::value& v, const Path& where, Message& m) {
+  if (!v.is_object()) return bad(where, "must be an object");
   const auto& o = v.get_object();
   auto* role = o.if_contains("role");
-  if (!role || !role->is_string()) return bad(where + ".role", where + ".role must be a string");
+  if (!role || !role->is_string()) return bad(Path(where, "role"), "must be a string");
   auto r = role_from_string(role->get_string());
   if (!r)
-    return bad(where + ".role",
-               fmt::format("{}.role \"{}\" is not one of system, developer, user, assistant, tool", where,
-                           std::string_view(role->get_string())));
+    return bad(Path(where, "role"), fmt::format("\"{}\" is not one of system, developer, user, assistant, tool",
+                                                std::string_view(role->get_string())));
   m.role = *r;
   if (auto* c = o.if_contains("content")) {
-    if (auto ok = decode_content(*c, where + ".content", m); !ok) return ok;
+    if (auto ok = decode_content(*c, Path(where, "content"), m); !ok) return ok;
   } else if (m.role != Role::assistant) {
-    return bad(where + ".content", where + ".content is required");
+    return bad(Path(where, "content"), "is required");
   }
   if (auto* n = o.if_contains("name"); n && n->is_string()) m.name = n->get_string();
   if (m.role == Role::tool) {
     auto* id = o.if_contains("tool_call_id");
-    if (!id || !id->is_string())
-      return bad(where + ".tool_call_id", where + ".tool_call_id must be a string");
+    if (!id || !id->is_string()) return bad(Path(where, "tool_call_id"), "must be a string");
     m.tool_call_id = id->get_string();
   }
   if (auto* tc = o.if_contains("tool_calls"); tc && !tc->is_null()) {
-    if (!tc->is_array()) return bad(where + ".tool_calls", where + ".tool_calls must be an array");
+    Path calls(where, "tool_calls");
+    if (!tc->is_array()) return bad(calls, "must be an array");
     for (std::size_t k = 0; k < tc->get_array().size(); ++k) {
-      std::string cw = fmt::format("{}.tool_calls[{}]", where, k);
       const auto& c = tc->get_array()[k];
       const json::object* fn = nullptr;
       if (c.is_object()) {
         if (auto* f = c.get_object().if_contains("function"); f && f->is_object()) fn = &f->get_object();
       }
       if (!fn || !fn->contains("name") || !fn->at("name").is_string())
-        return bad(cw + ".function.name", cw + ".function.name must be a string");
+        return bad(Path(Path(Path(calls, k), "function"), "name"), "must be a string");
       ToolCall call;
       call.id = str_or_empty(c.get_object(), "id");
       call.name = fn->at("name").get_string();
@@ -126,16 +149,17 @@ Result<void> decode_message(const json::value& v, std::size_t i, Message& m) {
 Result<void> decode_tools(const json::value& v, ChatRequest& req) {
   if (v.is_null()) return {};
   if (!v.is_array()) return bad("tools", "tools must be an array");
+  Path tools("tools");
   for (std::size_t i = 0; i < v.get_array().size(); ++i) {
-    std::string where = fmt::format("tools[{}]", i);
+    Path where(tools, i);
     const auto& t = v.get_array()[i];
     const json::object* fn = nullptr;
     if (t.is_object())
       if (auto* f = t.get_object().if_contains("function"); f && f->is_object()) fn = &f->get_object();
-    if (!fn) return bad(where + ".function", where + ".function must be an object");
+    if (!fn) return bad(Path(where, "function"), "must be an object");
     auto* name = fn->if_contains("name");
     if (!name || !name->is_string() || name->get_string().empty())
-      return bad(where + ".function.name", where + ".function.name must be a non-empty string");
+      return bad(Path(Path(where, "function"), "name"), "must be a non-empty string");
     Tool tool;
     tool.name = name->get_string();
     tool.description = str_or_empty(*fn, "description");
@@ -206,8 +230,10 @@ Result<ChatRequest> decode_chat_request(const json::object& body) {
       if (!v.is_array()) return bad("messages", "messages must be an array");
       const auto& arr = v.get_array();
       req.messages.resize(arr.size());
+      Path messages("messages");
       for (std::size_t i = 0; i < arr.size(); ++i)
-        if (auto ok = decode_message(arr[i], i, req.messages[i]); !ok) return std::unexpected(ok.error());
+        if (auto ok = decode_message(arr[i], Path(messages, i), req.messages[i]); !ok)
+          return std::unexpected(ok.error());
     } else if (key == "stream") {
       if (!v.is_bool() && !v.is_null()) return bad("stream", "stream must be a boolean");
       req.stream = v.is_bool() && v.get_bool();
@@ -397,7 +423,7 @@ Result<ChatResponse> decode_chat_response(const json::object& body) {
   if (!msg || !msg->is_object()) return malformed("choices[0].message missing");
   r.message.role = Role::assistant;
   if (auto ok = decode_content(msg->get_object().contains("content") ? msg->get_object().at("content") : json::value(),
-                               "content", r.message);
+                               Path("content"), r.message);
       !ok)
     return malformed("choices[0].message.content");
   if (auto* tc = msg->get_object().if_contains("tool_calls"); tc && tc->is_array()) {

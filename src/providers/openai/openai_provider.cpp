@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
+#include <charconv>
 
 #include "core/json_scan.hpp"
 #include "core/json_util.hpp"
@@ -45,6 +46,35 @@ class OpenAiStreamDecoder final : public StreamDecoder {
   bool finished_ = false;
 };
 
+// Every `"key": <integer>` of a usage object, nested details included, in one forward pass (usage objects
+// hold only numbers and objects, so no string value can hide a quote).
+Usage usage_from_span(std::string_view u) {
+  Usage usage;
+  std::size_t i = 0;
+  while ((i = u.find('"', i)) != std::string_view::npos) {
+    std::size_t end = u.find('"', i + 1);
+    if (end == std::string_view::npos) break;
+    std::string_view key = u.substr(i + 1, end - i - 1);
+    std::size_t j = end + 1;
+    while (j < u.size() && (u[j] == ' ' || u[j] == '\n' || u[j] == '\r' || u[j] == '\t')) ++j;
+    if (j < u.size() && u[j] == ':') {
+      ++j;
+      while (j < u.size() && (u[j] == ' ' || u[j] == '\n' || u[j] == '\r' || u[j] == '\t')) ++j;
+      std::int64_t v = 0;
+      auto [ptr, ec] = std::from_chars(u.data() + j, u.data() + u.size(), v);
+      if (ec == std::errc()) {
+        if (key == "prompt_tokens") usage.input_tokens = v;
+        else if (key == "completion_tokens") usage.output_tokens = v;
+        else if (key == "cached_tokens") usage.cached_input_tokens = v;
+        else if (key == "reasoning_tokens") usage.reasoning_tokens = v;
+        j = static_cast<std::size_t>(ptr - u.data());
+      }
+    }
+    i = j;
+  }
+  return usage;
+}
+
 std::optional<Usage> usage_of(const json::value& v) {
   if (!v.is_object()) return std::nullopt;
   return openai::decode_usage(v.get_object());
@@ -74,12 +104,7 @@ class OpenAiReplyObserver final : public ReplyObserver {
     if (!span) return;
     std::string_view u = std::string_view(body_).substr(span->begin, span->end - span->begin);
     if (u.empty() || u[0] != '{') return;
-    Usage usage;
-    usage.input_tokens = json_scan::find_last_int(u, "prompt_tokens").value_or(0);
-    usage.output_tokens = json_scan::find_last_int(u, "completion_tokens").value_or(0);
-    usage.cached_input_tokens = json_scan::find_last_int(u, "cached_tokens").value_or(0);
-    usage.reasoning_tokens = json_scan::find_last_int(u, "reasoning_tokens").value_or(0);
-    usage_ = usage;
+    usage_ = usage_from_span(u);
   }
   std::optional<Usage> usage() const override { return usage_; }
   std::optional<Error> error() const override { return error_; }
