@@ -77,6 +77,8 @@ struct Connection {
   std::unique_ptr<asio::ssl::stream<tcp::socket>> tls;
   Deadline deadline;
   beast::flat_buffer buffer;
+  HeaderList reply_headers;  // storage for the reply being read, reused across requests
+  std::string reply_body;
   Clock::time_point idle_since;
   bool reused = false;
 
@@ -122,6 +124,8 @@ struct Pool : asio::execution_context::service {
   }
 
   void put(std::unique_ptr<Connection> c) {
+    if (c->reply_body.capacity() > 64 * 1024) c->reply_body = std::string();
+    if (c->buffer.size() == 0 && c->buffer.capacity() > 64 * 1024) c->buffer.shrink_to_fit();
     auto& list = idle[c->origin];
     if (list.size() >= kMaxIdlePerOrigin) return;
     c->idle_since = Clock::now();
@@ -272,7 +276,7 @@ asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRe
       if (conn->reused) continue;
       co_return std::unexpected(network_error(wec, origin, "sending the request", conn->deadline.expired()));
     }
-    auto parser = std::make_unique<ResponseParser>();
+    auto parser = std::make_unique<ResponseParser>(conn->reply_headers, conn->reply_body);
     parser->body_limit(boost::none);
     parser->header_limit(64 * 1024);
     auto [rec, rn] = co_await conn->with_stream(

@@ -31,17 +31,20 @@ std::string make_head(unsigned status, std::string_view content_type, std::strin
                       HeaderViews extra, bool keep_alive, unsigned version) {
   std::string head;
   head.reserve(256);
-  head.append("HTTP/1.1 ");
-  head.append(std::to_string(status));
-  head.push_back(' ');
-  auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(status));
-  head.append(reason.data(), reason.size());
-  head.append("\r\n");
+  if (status == 200) {
+    head.append("HTTP/1.1 200 OK\r\n", 17);
+  } else {
+    char line[64];
+    auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(status));
+    int n = std::snprintf(line, sizeof line, "HTTP/1.1 %u %.*s\r\n", status, static_cast<int>(reason.size()),
+                          reason.data());
+    head.append(line, static_cast<std::size_t>(n));
+  }
   append_header(head, "content-type", content_type);
   append_header(head, "x-request-id", request_id);
   for (const auto& [k, v] : extra) append_header(head, k, v);
-  if (!keep_alive) head.append("connection: close\r\n");
-  else if (version < 11) head.append("connection: keep-alive\r\n");
+  if (!keep_alive) head.append("connection: close\r\n", 19);
+  else if (version < 11) head.append("connection: keep-alive\r\n", 24);
   return head;
 }
 
@@ -60,9 +63,9 @@ asio::awaitable<bool> Exchange::respond(unsigned status, std::string_view conten
   responded_ = true;
   status_ = status;
   std::string head = make_head(status, content_type, request_id_, extra, keep_alive_, request_.version);
-  head.append("content-length: ");
-  head.append(std::to_string(body.size()));
-  head.append("\r\n\r\n");
+  char length[40];
+  int n = std::snprintf(length, sizeof length, "content-length: %zu\r\n\r\n", body.size());
+  head.append(length, static_cast<std::size_t>(n));
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
   co_return co_await send(buffers);
 }

@@ -87,9 +87,14 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
 // reader to take.
 class ResponseParser final : public boost::beast::http::basic_parser<false> {
  public:
+  // `headers` and `body` belong to the connection, so their buffers are reused from reply to reply.
+  ResponseParser(HeaderList& headers_storage, std::string& body_storage) : headers(headers_storage), body(body_storage) {
+    headers.clear();
+    body.clear();
+  }
   int status = 0;
-  HeaderList headers;
-  std::string body;
+  HeaderList& headers;
+  std::string& body;
 
  private:
   using error_code = boost::beast::error_code;

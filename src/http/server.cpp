@@ -107,6 +107,8 @@ struct Server::Worker {
     deadline.disarm();
   }
 
+  static constexpr std::size_t kKeepBytes = 64 * 1024;
+
   asio::awaitable<void> session(tcp::socket socket) {
     const auto& cfg = server->cfg_;
     Deadline deadline(socket);
@@ -183,6 +185,9 @@ struct Server::Worker {
         co_await server->on_error_(ex, Error::make(ErrorCode::internal, "no response was produced"));
       }
       if (!ex.keep_alive()) break;
+      // Buffers are reused between requests, but an idle connection must not keep a large body's memory.
+      if (req.body.capacity() > kKeepBytes) req.body = std::string();
+      if (buf.size() == 0 && buf.capacity() > kKeepBytes) buf.shrink_to_fit();
     }
     deadline.disarm();
     boost::system::error_code ignored;

@@ -184,7 +184,8 @@ asio::awaitable<void> chat_completions(http::Exchange& ex, const pipeline::Runti
   // decode
   const std::string& body = http_req.body;
   boost::system::error_code ec;
-  json::monotonic_resource arena;  // one request's parse tree, freed in one go
+  unsigned char arena_buffer[2048];  // most request trees fit; larger ones spill to the heap
+  json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);  // one request's tree, freed at once
   json::value parsed = json_util::parse(body, ec, &arena);
   std::optional<Error> error;
   if (ec) {
