@@ -109,6 +109,25 @@ struct Server::Worker {
 
   static constexpr std::size_t kKeepBytes = 64 * 1024;
 
+  // Answers a request that could not be read, when there is still someone to answer: not after a
+  // timeout, a reset or the client's own close.
+  asio::awaitable<void> refuse(tcp::socket& socket, Deadline& deadline, const Request& req, beast::error_code ec,
+                               std::string_view what) {
+    const auto& cfg = server->cfg_;
+    if (ec == bhttp::error::body_limit) {
+      co_await reject(socket, deadline, req,
+                      Error::make(ErrorCode::payload_too_large,
+                                  fmt::format("request body is larger than the limit of {} bytes", cfg.max_body_bytes)));
+      co_await discard_rest(socket, deadline);
+    } else if (ec == bhttp::error::header_limit) {
+      co_await reject(socket, deadline, req, Error::make(ErrorCode::invalid_request, "request headers are too large"));
+    } else if (!deadline.expired() && ec != bhttp::error::end_of_stream && ec != asio::error::operation_aborted &&
+               ec != asio::error::connection_reset && ec != asio::error::eof) {
+      co_await reject(socket, deadline, req,
+                      Error::make(ErrorCode::invalid_request, fmt::format("malformed HTTP {}: {}", what, ec.message())));
+    }
+  }
+
   asio::awaitable<void> session(tcp::socket socket) {
     const auto& cfg = server->cfg_;
     Deadline deadline(socket);
@@ -139,18 +158,7 @@ struct Server::Worker {
       deadline.expires_after(cfg.header_timeout);
       auto [hec, hn] = co_await bhttp::async_read_header(socket, buf, parser, tuple_awaitable);
       if (hec) {
-        bool timed_out = deadline.expired();
-        if (hec == bhttp::error::body_limit) {
-          co_await reject(socket, deadline, req, Error::make(ErrorCode::payload_too_large,
-                                                            fmt::format("request body is larger than the limit of {} bytes", cfg.max_body_bytes)));
-          co_await discard_rest(socket, deadline);
-        } else if (hec == bhttp::error::header_limit) {
-          co_await reject(socket, deadline, req, Error::make(ErrorCode::invalid_request, "request headers are too large"));
-        } else if (!timed_out && hec != bhttp::error::end_of_stream && hec != asio::error::operation_aborted &&
-                   hec != asio::error::connection_reset && hec != asio::error::eof) {
-          co_await reject(socket, deadline, req, Error::make(ErrorCode::invalid_request,
-                                                            fmt::format("malformed HTTP request: {}", hec.message())));
-        }
+        co_await refuse(socket, deadline, req, hec, "request");
         break;
       }
       if (beast::iequals(req.headers.get("expect"), "100-continue")) {
@@ -161,14 +169,7 @@ struct Server::Worker {
       deadline.expires_after(cfg.body_timeout);
       auto [bec, bn] = co_await bhttp::async_read(socket, buf, parser, tuple_awaitable);
       if (bec) {
-        bool timed_out = deadline.expired();
-        if (bec == bhttp::error::body_limit) {
-          co_await reject(socket, deadline, req, Error::make(ErrorCode::payload_too_large,
-                                                            fmt::format("request body is larger than the limit of {} bytes", cfg.max_body_bytes)));
-          co_await discard_rest(socket, deadline);
-        } else if (!timed_out && bec != asio::error::operation_aborted && bec != asio::error::connection_reset)
-          co_await reject(socket, deadline, req, Error::make(ErrorCode::invalid_request,
-                                                            fmt::format("malformed HTTP request body: {}", bec.message())));
+        co_await refuse(socket, deadline, req, bec, "request body");
         break;
       }
       deadline.disarm();
