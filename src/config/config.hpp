@@ -51,6 +51,7 @@ struct TargetConfig {
   std::string api_base;  // empty: the provider's default
   std::string api_key;
   int weight = 1;
+  bool stream_usage = true;  // ask for streamed usage even when the client does not (for accounting)
   std::map<std::string, std::string> headers;  // extra headers sent upstream
   UpstreamTimeouts timeouts;
 };

@@ -7,11 +7,11 @@
 namespace modelmux::providers {
 
 Result<http::ClientRequest> Provider::build_passthrough(std::string_view, const boost::json::object&,
-                                                        const Target& target) const {
+                                                        const Target& target, bool) const {
   return fail(ErrorCode::internal, fmt::format("provider {} cannot take a pass-through body", target.label));
 }
 
-std::unique_ptr<ReplyObserver> Provider::reply_observer(bool) const { return nullptr; }
+std::unique_ptr<ReplyObserver> Provider::reply_observer(bool, bool) const { return nullptr; }
 
 asio::awaitable<Result<std::unique_ptr<http::Reply>>> Provider::send(const Target& target,
                                                                     http::ClientRequest request) const {

@@ -47,11 +47,14 @@ class StreamDecoder {
 };
 
 // Watches a passed-through reply (whole or streamed) for what accounting needs, without re-encoding it.
+// When it also filters (it hides events the gateway asked for on its own behalf), `forward` receives the
+// bytes the client should get; otherwise every byte goes to the client as it came.
 class ReplyObserver {
  public:
   virtual ~ReplyObserver() = default;
-  virtual void feed(std::string_view bytes) = 0;
-  virtual void finish() = 0;
+  virtual bool filters() const { return false; }
+  virtual void feed(std::string_view bytes, std::string* forward) = 0;
+  virtual void finish(std::string* forward) = 0;
   virtual std::optional<Usage> usage() const = 0;
   // An error the upstream reported inside a 2xx reply (e.g. an error event in a stream).
   virtual std::optional<Error> error() const = 0;
@@ -68,13 +71,15 @@ class Provider {
   virtual void prepare(Target&) const {}
 
   virtual Result<http::ClientRequest> build_chat(const ChatRequest& req, const Target& target) const = 0;
-  // For pass-through: the client's body in this provider's own wire format, for this target.
+  // For pass-through: the client's body in this provider's own wire format, for this target. With
+  // `add_stream_usage` the upstream is asked for streamed usage the client did not ask for (accounting
+  // needs it); the matching reply_observer then hides those events from the client.
   virtual Result<http::ClientRequest> build_passthrough(std::string_view body, const boost::json::object& parsed,
-                                                        const Target& target) const;
+                                                        const Target& target, bool add_stream_usage) const;
 
   virtual Result<ChatResponse> decode_chat(std::string_view body) const = 0;
   virtual std::unique_ptr<StreamDecoder> stream_decoder() const = 0;
-  virtual std::unique_ptr<ReplyObserver> reply_observer(bool stream) const;
+  virtual std::unique_ptr<ReplyObserver> reply_observer(bool stream, bool hide_stream_usage) const;
   virtual Error map_error(int status, std::string_view retry_after, std::string_view body) const = 0;
 
   // Sends a built request; the network by default, in-process for the mock.

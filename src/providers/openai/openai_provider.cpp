@@ -81,20 +81,41 @@ std::optional<Usage> usage_of(const json::value& v) {
 }
 
 // Reads usage (and in-stream errors) from bytes on their way to the client. Only events that mention
-// "usage" or "error" are parsed, so the relay stays cheap.
+// "usage" or "error" are parsed, so the relay stays cheap. With hide_usage it also drops the usage-only
+// chunk (`"choices":[]` with usage) that the gateway asked for without the client: whole events are then
+// forwarded as they complete.
 class OpenAiReplyObserver final : public ReplyObserver {
  public:
-  explicit OpenAiReplyObserver(bool stream) : stream_(stream) {}
+  OpenAiReplyObserver(bool stream, bool hide_usage) : stream_(stream), hide_usage_(stream && hide_usage) {}
 
-  void feed(std::string_view bytes) override {
+  bool filters() const override { return hide_usage_; }
+
+  void feed(std::string_view bytes, std::string* forward) override {
     if (!stream_) {
       if (body_.size() < kMaxBody) body_.append(bytes);
       return;
     }
-    sse_.feed(bytes, [&](const http::SseEvent& ev) { inspect(ev.data); });
+    if (!hide_usage_ || !forward) {
+      sse_.feed(bytes, [&](const http::SseEvent& ev) { inspect(ev.data); });
+      return;
+    }
+    pending_.append(bytes);
+    std::size_t start = 0;
+    for (;;) {
+      std::size_t end = event_end(pending_, start);
+      if (end == std::string::npos) break;
+      pass_event(std::string_view(pending_).substr(start, end - start), *forward);
+      start = end;
+    }
+    pending_.erase(0, start);
   }
-  void finish() override {
+
+  void finish(std::string* forward) override {
     if (stream_) {
+      if (hide_usage_ && forward) {
+        if (!pending_.empty()) pass_event(pending_, *forward);
+        pending_.clear();
+      }
       sse_.finish([&](const http::SseEvent& ev) { inspect(ev.data); });
       return;
     }
@@ -111,22 +132,49 @@ class OpenAiReplyObserver final : public ReplyObserver {
 
  private:
   static constexpr std::size_t kMaxBody = 4u << 20;
-  void inspect(std::string_view data) {
+
+  // One past the blank line that ends the event starting at `from`, or npos.
+  static std::size_t event_end(const std::string& s, std::size_t from) {
+    std::size_t lf = s.find("\n\n", from), crlf = s.find("\r\n\r\n", from);
+    if (lf == std::string::npos && crlf == std::string::npos) return std::string::npos;
+    if (crlf == std::string::npos || (lf != std::string::npos && lf < crlf)) return lf + 2;
+    return crlf + 4;
+  }
+
+  void pass_event(std::string_view raw, std::string& forward) {
+    bool usage_only = false;
+    http::SseParser one;
+    auto on = [&](const http::SseEvent& ev) { usage_only = inspect(ev.data) || usage_only; };
+    one.feed(raw, on);
+    one.finish(on);
+    if (!usage_only) forward.append(raw);
+  }
+
+  // Records usage and errors; true when the event is a usage-only chunk (no choices).
+  bool inspect(std::string_view data) {
     bool has_usage = data.find("\"usage\"") != std::string_view::npos;
     bool has_error = data.find("\"error\"") != std::string_view::npos;
-    if (!has_usage && !has_error) return;
+    if (!has_usage && !has_error) return false;
     boost::system::error_code ec;
     auto v = json_util::parse(data, ec);
-    if (ec || !v.is_object()) return;
-    if (auto* u = v.get_object().if_contains("usage"); u && u->is_object()) usage_ = usage_of(*u);
+    if (ec || !v.is_object()) return false;
+    bool usage_only = false;
+    if (auto* u = v.get_object().if_contains("usage"); u && u->is_object()) {
+      usage_ = usage_of(*u);
+      auto* choices = v.get_object().if_contains("choices");
+      usage_only = choices && choices->is_array() && choices->get_array().empty();
+    }
     if (auto* e = v.get_object().if_contains("error"); e && !e->is_null()) {
       auto [msg, code] = openai_error_fields(data);
       error_ = Error::make(ErrorCode::upstream_error, msg.empty() ? "error inside the stream" : msg);
     }
+    return usage_only;
   }
 
   bool stream_;
+  bool hide_usage_;
   std::string body_;
+  std::string pending_;  // the start of an event not yet complete (filtering only)
   http::SseParser sse_;
   std::optional<Usage> usage_;
   std::optional<Error> error_;
@@ -178,7 +226,7 @@ Result<http::ClientRequest> OpenAiProvider::build_chat(const ChatRequest& req, c
 }
 
 Result<http::ClientRequest> OpenAiProvider::build_passthrough(std::string_view body, const json::object& parsed,
-                                                              const Target& target) const {
+                                                              const Target& target, bool add_stream_usage) const {
   bool stream = false;
   if (auto* s = parsed.if_contains("stream"); s && s->is_bool()) stream = s->get_bool();
   auto spans = json_scan::find_top_level(body, "model");
@@ -186,9 +234,26 @@ Result<http::ClientRequest> OpenAiProvider::build_passthrough(std::string_view b
     // The key was written with escapes; re-serialize rather than forward the client's model name.
     json::object copy = parsed;
     copy["model"] = target.cfg.model;
+    if (add_stream_usage) copy["stream_options"] = json::object{{"include_usage", true}};
     return request_for(target, json::serialize(copy), stream);
   }
-  return request_for(target, json_scan::replace(body, spans, json::serialize(json::value(target.cfg.model))), stream);
+  std::string out = json_scan::replace(body, spans, json::serialize(json::value(target.cfg.model)));
+  if (add_stream_usage) {
+    json::object options{{"include_usage", true}};
+    if (auto* so = parsed.if_contains("stream_options"); so && so->is_object()) {
+      options = so->get_object();
+      options["include_usage"] = true;
+    }
+    std::string replacement = json::serialize(options);
+    auto existing = json_scan::find_top_level(out, "stream_options");
+    if (!existing.empty()) {
+      out = json_scan::replace(out, existing, replacement);
+    } else {
+      auto close = out.find_last_of('}');  // the body is a valid object: its last brace closes it
+      out.insert(close, ",\"stream_options\":" + replacement);
+    }
+  }
+  return request_for(target, std::move(out), stream);
 }
 
 Result<ChatResponse> OpenAiProvider::decode_chat(std::string_view body) const {
@@ -200,8 +265,8 @@ Result<ChatResponse> OpenAiProvider::decode_chat(std::string_view body) const {
 
 std::unique_ptr<StreamDecoder> OpenAiProvider::stream_decoder() const { return std::make_unique<OpenAiStreamDecoder>(); }
 
-std::unique_ptr<ReplyObserver> OpenAiProvider::reply_observer(bool stream) const {
-  return std::make_unique<OpenAiReplyObserver>(stream);
+std::unique_ptr<ReplyObserver> OpenAiProvider::reply_observer(bool stream, bool hide_stream_usage) const {
+  return std::make_unique<OpenAiReplyObserver>(stream, hide_stream_usage);
 }
 
 Error OpenAiProvider::map_error(int status, std::string_view retry_after, std::string_view body) const {

@@ -26,7 +26,7 @@ TEST(OpenAiProvider, PassThroughRewritesOnlyTheModel) {
   auto t = target();
   std::string body = R"({"model":"fast","messages":[{"role":"user","content":"model"}],"custom":{"model":"keep"},"stream":true})";
   auto parsed = json::parse(body).as_object();
-  auto req = t.provider->build_passthrough(body, parsed, t);
+  auto req = t.provider->build_passthrough(body, parsed, t, false);
   ASSERT_TRUE(req);
   EXPECT_EQ(req->body, R"({"model":"gpt-up","messages":[{"role":"user","content":"model"}],"custom":{"model":"keep"},"stream":true})");
   EXPECT_EQ(req->target, "/v1/chat/completions");
@@ -39,7 +39,7 @@ TEST(OpenAiProvider, PassThroughWithAnEscapedModelKeyStillRewrites) {
   auto t = target();
   std::string body = R"({"mod\u0065l":"fast","messages":[{"role":"user","content":"x"}]})";
   auto parsed = json::parse(body).as_object();
-  auto req = t.provider->build_passthrough(body, parsed, t);
+  auto req = t.provider->build_passthrough(body, parsed, t, false);
   ASSERT_TRUE(req);
   EXPECT_EQ(json::parse(req->body).as_object().at("model").as_string(), "gpt-up");
 }
@@ -84,17 +84,18 @@ TEST(OpenAiProvider, ReplyObserverReadsUsageFromAStreamSplitAnywhere) {
       "data: {\"choices\":[{\"delta\":{\"content\":\"usage\"}}]}\n\n"
       "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":5}}\n\ndata: [DONE]\n\n";
   for (std::size_t cut = 1; cut < stream.size(); cut += 7) {
-    auto obs = t.provider->reply_observer(true);
-    obs->feed(std::string_view(stream).substr(0, cut));
-    obs->feed(std::string_view(stream).substr(cut));
-    obs->finish();
+    auto obs = t.provider->reply_observer(true, false);
+    obs->feed(std::string_view(stream).substr(0, cut), nullptr);
+    obs->feed(std::string_view(stream).substr(cut), nullptr);
+    obs->finish(nullptr);
     ASSERT_TRUE(obs->usage()) << cut;
     EXPECT_EQ(obs->usage()->input_tokens, 11);
     EXPECT_EQ(obs->usage()->output_tokens, 5);
   }
-  auto whole = t.provider->reply_observer(false);
-  whole->feed(R"({"id":"x","choices":[{"message":{"content":"\"usage\":{}"}}],"usage":{"prompt_tokens":3,"completion_tokens":4}})");
-  whole->finish();
+  auto whole = t.provider->reply_observer(false, false);
+  whole->feed(R"({"id":"x","choices":[{"message":{"content":"\"usage\":{}"}}],"usage":{"prompt_tokens":3,"completion_tokens":4}})",
+              nullptr);
+  whole->finish(nullptr);
   ASSERT_TRUE(whole->usage());
   EXPECT_EQ(whole->usage()->output_tokens, 4);
 }
@@ -105,4 +106,41 @@ TEST(ParseRetryAfter, SecondsAndDates) {
   EXPECT_FALSE(parse_retry_after(""));
   EXPECT_FALSE(parse_retry_after("soon"));
   EXPECT_TRUE(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"));
+}
+
+TEST(OpenAiProvider, AsksForStreamUsageAndHidesItFromTheClient) {
+  auto t = target();
+  std::string body = R"({"model":"fast","stream":true,"messages":[{"role":"user","content":"x"}]})";
+  auto req = t.provider->build_passthrough(body, json::parse(body).as_object(), t, true);
+  ASSERT_TRUE(req);
+  auto sent = json::parse(req->body).as_object();
+  EXPECT_EQ(sent.at("stream_options").as_object().at("include_usage").as_bool(), true);
+  EXPECT_EQ(sent.at("model").as_string(), "gpt-up");
+
+  std::string with_options = R"({"model":"fast","stream":true,"stream_options":{"include_usage":false,"x":1},"messages":[]})";
+  auto req2 = t.provider->build_passthrough(with_options, json::parse(with_options).as_object(), t, true);
+  auto opts = json::parse(req2->body).as_object().at("stream_options").as_object();
+  EXPECT_EQ(opts.at("include_usage").as_bool(), true);
+  EXPECT_EQ(opts.at("x").as_int64(), 1);
+
+  std::string stream =
+      "data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n"
+      "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\r\n\r\n"
+      "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":1}}\n\n"
+      "data: [DONE]\n\n";
+  std::string expected_out =
+      "data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n"
+      "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\r\n\r\n"
+      "data: [DONE]\n\n";
+  for (std::size_t cut = 1; cut < stream.size(); cut += 5) {
+    auto obs = t.provider->reply_observer(true, true);
+    ASSERT_TRUE(obs->filters());
+    std::string out;
+    obs->feed(std::string_view(stream).substr(0, cut), &out);
+    obs->feed(std::string_view(stream).substr(cut), &out);
+    obs->finish(&out);
+    EXPECT_EQ(out, expected_out) << cut;
+    ASSERT_TRUE(obs->usage());
+    EXPECT_EQ(obs->usage()->input_tokens, 2);
+  }
 }

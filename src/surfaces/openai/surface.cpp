@@ -45,9 +45,16 @@ std::array<http::HeaderView, 2> route_headers(const providers::Target& target, s
 std::string stream_error_frame(const Error& err) { return "data: " + error_body(err) + "\n\n"; }
 
 // Same wire on both sides: relay the upstream's bytes as they arrive, reading usage on the way.
-asio::awaitable<void> relay(http::Exchange& ex, pipeline::Answer& answer, bool stream, AccessRecord& rec) {
+// Whether the gateway asks this target for streamed usage the client did not ask for (accounting needs it).
+bool adds_stream_usage(const ChatRequest& req, const providers::Target& target) {
+  return req.stream && !req.include_usage && target.cfg.stream_usage;
+}
+
+asio::awaitable<void> relay(http::Exchange& ex, pipeline::Answer& answer, const ChatRequest& req, AccessRecord& rec) {
+  bool stream = req.stream;
   auto& reply = *answer.reply;
-  auto observer = answer.target->provider->reply_observer(stream);
+  auto observer = answer.target->provider->reply_observer(stream, adds_stream_usage(req, *answer.target));
+  std::string forward;  // used when the observer filters what reaches the client
   std::array<char, 24> digits;
   auto headers = route_headers(*answer.target, rec.attempts.size(), digits);
   if (!stream) {
@@ -58,8 +65,8 @@ asio::awaitable<void> relay(http::Exchange& ex, pipeline::Answer& answer, bool s
       co_return;
     }
     if (observer) {
-      observer->feed(*body);
-      observer->finish();
+      observer->feed(*body, nullptr);
+      observer->finish(nullptr);
       rec.usage = observer->usage();
     }
     rec.upstream = since(answer.sent);
@@ -75,14 +82,23 @@ asio::awaitable<void> relay(http::Exchange& ex, pipeline::Answer& answer, bool s
       break;
     }
     if (piece->empty()) break;
-    if (observer) observer->feed(*piece);
-    if (!co_await ex.write(*piece)) {
+    std::string_view out = *piece;
+    if (observer && observer->filters()) {
+      forward.clear();
+      observer->feed(*piece, &forward);
+      out = forward;
+    } else if (observer) {
+      observer->feed(*piece, nullptr);
+    }
+    if (!co_await ex.write(out)) {
       rec.error = "client_disconnected";
       co_return;
     }
   }
   if (observer) {
-    observer->finish();
+    forward.clear();
+    observer->finish(&forward);
+    if (!forward.empty()) co_await ex.write(forward);
     rec.usage = observer->usage();
     if (auto e = observer->error()) rec.error = to_string(e->code);
   }
@@ -212,8 +228,9 @@ asio::awaitable<void> chat_completions(http::Exchange& ex, const pipeline::Runti
     // attempts
     const auto& object = parsed.get_object();
     pipeline::BuildRequest build = [&](const providers::Target& t) {
-      return t.provider->wire() == providers::Wire::openai_chat ? t.provider->build_passthrough(body, object, t)
-                                                                : t.provider->build_chat(*req, t);
+      return t.provider->wire() == providers::Wire::openai_chat
+                 ? t.provider->build_passthrough(body, object, t, adds_stream_usage(*req, t))
+                 : t.provider->build_chat(*req, t);
     };
     auto answer = co_await pipeline::attempt_targets(*group, build, rec.attempts);
     if (!answer) {
@@ -221,7 +238,7 @@ asio::awaitable<void> chat_completions(http::Exchange& ex, const pipeline::Runti
     } else {
       rec.target = answer->target->label;
       if (answer->target->provider->wire() == providers::Wire::openai_chat)
-        co_await relay(ex, *answer, req->stream, rec);
+        co_await relay(ex, *answer, *req, rec);
       else
         co_await translate(ex, *answer, *req, rec);
     }

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# User-space instructions per pass-through request, counted by callgrind: a repeatable measure of
+# modelmux's own CPU cost that, unlike req/s on a shared 2-core VM, does not move with machine noise.
+#
+#   bench/instructions.sh            # needs build/modelmux, nginx, wrk, valgrind
+#
+# One modelmux worker thread under callgrind, a static nginx upstream, wrk with 4 connections. Counting is
+# switched on after a warm-up and off before the dump, so start-up is not measured.
+set -euo pipefail
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH_DIR/.." && pwd)
+BIN=${MODELMUX_BIN:-$ROOT/build/modelmux}
+DURATION=${DURATION:-4s}
+for tool in nginx wrk valgrind callgrind_control callgrind_annotate curl; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y nginx-light wrk valgrind curl)" >&2; exit 1; }
+done
+[ -x "$BIN" ] || { echo "no $BIN: run make build first" >&2; exit 1; }
+
+TMP=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.3; rm -rf "$TMP"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+UP=$(free_port); MM=$(free_port)
+sed -e "s#@TMP@#$TMP#g" -e "s#@NGINX_WORKERS@#1#" -e "s#@UPSTREAM_PORT@#$UP#g" \
+  "$BENCH_DIR/nginx-upstream.conf.in" > "$TMP/nginx.conf"
+nginx -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/nginx-error.log" >/dev/null 2>&1 &
+PIDS+=($!)
+cat > "$TMP/modelmux.yaml" <<YAML
+server:
+  listen: 127.0.0.1:$MM
+  access_log: false
+models:
+  - name: bench
+    targets:
+      - provider: openai
+        model: gpt-4o-mini
+        api_base: http://127.0.0.1:$UP/v1
+        api_key: sk-bench
+YAML
+valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/callgrind.out.%p" \
+  "$BIN" serve --config "$TMP/modelmux.yaml" --threads 1 >"$TMP/modelmux.log" 2>&1 &
+VG=$!; PIDS+=("$VG")
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$MM/health" >/dev/null && break; sleep 0.2; done
+export BENCH_BODY='{"model":"bench","messages":[{"role":"user","content":"hello"}]}'
+URL="http://127.0.0.1:$MM/v1/chat/completions"
+wrk -t1 -c4 -d2s -s "$BENCH_DIR/post.lua" "$URL" >/dev/null
+callgrind_control -i on "$VG" >/dev/null 2>&1
+out=$(wrk -t1 -c4 -d"$DURATION" -s "$BENCH_DIR/post.lua" "$URL")
+callgrind_control -i off "$VG" >/dev/null 2>&1
+callgrind_control -d "$VG" >/dev/null 2>&1
+sleep 0.5
+requests=$(awk '/requests in/ {print $1}' <<<"$out")
+non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
+[ -z "$non2xx" ] || { echo "non-2xx responses: $non2xx" >&2; exit 1; }
+dump=$(ls "$TMP"/callgrind.out.*.1 | head -1)
+total=$(callgrind_annotate "$dump" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",","",$1); print $1}')
+awk -v t="$total" -v r="$requests" 'BEGIN { printf "%d requests, %.0f instructions/request\n", r, t / r }'
+if [ -n "${KEEP_PROFILE:-}" ]; then cp "$dump" "$KEEP_PROFILE"; echo "profile: $KEEP_PROFILE"; fi
