@@ -66,7 +66,7 @@ Result<ChatResponse> Gateway::chat(const ChatRequest& request) {
     if (!answer) co_return std::unexpected(answer.error());
     auto body = co_await answer->reply->read_all();
     if (!body) co_return std::unexpected(body.error());
-    co_return answer->target->provider->decode_chat(*body);
+    co_return answer->target->provider->decode_chat(*body, r);
   }(**group, std::move(req)));
 }
 
@@ -84,7 +84,7 @@ Result<std::optional<Usage>> Gateway::chat_stream(const ChatRequest& request,
     auto answer = co_await pipeline::attempt_targets(
         g, [&](const providers::Target& t) { return t.provider->build_chat(r, t); }, log);
     if (!answer) co_return std::unexpected(answer.error());
-    auto decoder = answer->target->provider->stream_decoder();
+    auto decoder = answer->target->provider->stream_decoder(r);
     std::vector<StreamEvent> events;
     R usage;
     for (;;) {

@@ -46,6 +46,32 @@ Target make_target(const config::TargetConfig& cfg) {
   return t;
 }
 
+Error error_from_status(std::string_view provider, int status, std::string_view retry_after, std::string_view message,
+                        ErrorCode code_for_400) {
+  ErrorCode ec;
+  switch (status) {
+    case 400: ec = code_for_400; break;
+    case 401: ec = ErrorCode::authentication; break;
+    case 403: ec = ErrorCode::permission_denied; break;
+    case 404: ec = ErrorCode::not_found; break;
+    case 408: ec = ErrorCode::timeout; break;
+    case 409: ec = ErrorCode::conflict; break;
+    case 413: ec = ErrorCode::payload_too_large; break;
+    case 422: ec = ErrorCode::unprocessable; break;
+    case 429: ec = ErrorCode::rate_limited; break;
+    case 503:
+    case 529: ec = ErrorCode::overloaded; break;
+    default: ec = status >= 500 ? ErrorCode::upstream_error : ErrorCode::invalid_request; break;
+  }
+  Error e = Error::make(ec, fmt::format("{} upstream returned {}: {}", provider, status,
+                                        message.empty() ? std::string_view("(no message)") : message));
+  e.provider = provider;
+  if (status >= 400 && status < 500 && ec != ErrorCode::timeout) e.http_status = status;
+  if (ec == ErrorCode::conflict) e.retryable = true;
+  e.retry_after = parse_retry_after(retry_after);
+  return e;
+}
+
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view v) {
   while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
   while (!v.empty() && v.back() == ' ') v.remove_suffix(1);

@@ -77,8 +77,9 @@ class Provider {
   virtual Result<http::ClientRequest> build_passthrough(std::string_view body, const boost::json::object& parsed,
                                                         const Target& target, bool add_stream_usage) const;
 
-  virtual Result<ChatResponse> decode_chat(std::string_view body) const = 0;
-  virtual std::unique_ptr<StreamDecoder> stream_decoder() const = 0;
+  // Decoding may depend on what was asked (a JSON schema served through a forced tool, for one).
+  virtual Result<ChatResponse> decode_chat(std::string_view body, const ChatRequest& req) const = 0;
+  virtual std::unique_ptr<StreamDecoder> stream_decoder(const ChatRequest& req) const = 0;
   virtual std::unique_ptr<ReplyObserver> reply_observer(bool stream, bool hide_stream_usage) const;
   virtual Error map_error(int status, std::string_view retry_after, std::string_view body) const = 0;
 
@@ -93,6 +94,12 @@ std::vector<std::string_view> names();
 
 // Resolves a target's configuration; errors name the config file and line.
 Target make_target(const config::TargetConfig& cfg);
+
+// An upstream's HTTP error as the one Error type: the status decides code and retryability (4xx statuses
+// reach the client as they are, 5xx become 502/503); `code_for_400` refines a 400 (context length,
+// content filter) from what the provider's body said.
+Error error_from_status(std::string_view provider, int status, std::string_view retry_after, std::string_view message,
+                        ErrorCode code_for_400 = ErrorCode::invalid_request);
 
 // Retry-After as seconds, from either delta-seconds or an HTTP date.
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view value);

@@ -1,4 +1,5 @@
 // Every provider adapter, one line each.
+#include "providers/anthropic/anthropic_provider.hpp"
 #include "providers/mock/mock_provider.hpp"
 #include "providers/openai/openai_provider.hpp"
 #include "providers/provider.hpp"
@@ -10,7 +11,8 @@ const std::vector<const Provider*>& all() {
   static const OpenAiProvider openai("openai", "https://api.openai.com/v1");
   static const OpenAiProvider openai_compatible("openai_compatible", "");
   static const MockProvider mock;
-  static const std::vector<const Provider*> list{&openai, &openai_compatible, &mock};
+  static const AnthropicProvider anthropic;
+  static const std::vector<const Provider*> list{&openai, &openai_compatible, &mock, &anthropic};
   return list;
 }
 

@@ -456,6 +456,7 @@ json::object encode_chat_response(const ChatResponse& r) {
                                    {"function", json::object{{"name", c.name}, {"arguments", c.arguments}}}});
     msg["tool_calls"] = std::move(calls);
   }
+  msg["refusal"] = nullptr;
   json::object choice{{"index", 0}, {"message", std::move(msg)}, {"logprobs", nullptr}};
   auto fr = to_string(r.finish_reason);
   if (fr.empty()) choice["finish_reason"] = nullptr;
@@ -538,6 +539,11 @@ json::object ChunkEncoder::base() const {
 }
 
 std::vector<std::string> ChunkEncoder::encode(const StreamEvent& ev) {
+  if (ev.kind == StreamEvent::Kind::start) {
+    if (!ev.id.empty()) id_ = ev.id;
+    if (!ev.model.empty()) model_ = ev.model;
+  }
+  if (ev.kind == StreamEvent::Kind::usage && !include_usage_) return {};
   json::object o = base();
   json::object delta;
   json::value finish = nullptr;

@@ -34,11 +34,12 @@ class ChunkDecoder {
   bool done_ = false;
 };
 
-// Encodes canonical stream events as chat.completion.chunk payloads (without the SSE framing).
+// Encodes canonical stream events as chat.completion.chunk payloads (without the SSE framing). The start
+// event sets the chunks' id and model; usage becomes a chunk only when the client asked for it.
 class ChunkEncoder {
  public:
-  ChunkEncoder(std::string id, std::string model, std::int64_t created)
-      : id_(std::move(id)), model_(std::move(model)), created_(created) {}
+  ChunkEncoder(std::string fallback_model, bool include_usage, std::int64_t created)
+      : id_("chatcmpl-modelmux"), model_(std::move(fallback_model)), created_(created), include_usage_(include_usage) {}
   // Returns the payloads this event produces (zero or one).
   std::vector<std::string> encode(const StreamEvent& ev);
 
@@ -46,6 +47,7 @@ class ChunkEncoder {
   boost::json::object base() const;
   std::string id_, model_;
   std::int64_t created_;
+  bool include_usage_;
 };
 
 }  // namespace modelmux::openai

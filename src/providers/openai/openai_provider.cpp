@@ -256,14 +256,16 @@ Result<http::ClientRequest> OpenAiProvider::build_passthrough(std::string_view b
   return request_for(target, std::move(out), stream);
 }
 
-Result<ChatResponse> OpenAiProvider::decode_chat(std::string_view body) const {
+Result<ChatResponse> OpenAiProvider::decode_chat(std::string_view body, const ChatRequest&) const {
   boost::system::error_code ec;
   auto v = json::parse(body, ec);
   if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "upstream reply is not a JSON object");
   return openai::decode_chat_response(v.get_object());
 }
 
-std::unique_ptr<StreamDecoder> OpenAiProvider::stream_decoder() const { return std::make_unique<OpenAiStreamDecoder>(); }
+std::unique_ptr<StreamDecoder> OpenAiProvider::stream_decoder(const ChatRequest&) const {
+  return std::make_unique<OpenAiStreamDecoder>();
+}
 
 std::unique_ptr<ReplyObserver> OpenAiProvider::reply_observer(bool stream, bool hide_stream_usage) const {
   return std::make_unique<OpenAiReplyObserver>(stream, hide_stream_usage);
@@ -271,33 +273,11 @@ std::unique_ptr<ReplyObserver> OpenAiProvider::reply_observer(bool stream, bool 
 
 Error OpenAiProvider::map_error(int status, std::string_view retry_after, std::string_view body) const {
   auto [message, code] = openai_error_fields(body);
-  ErrorCode ec = ErrorCode::upstream_error;
-  switch (status) {
-    case 400:
-      ec = code.find("context_length") != std::string::npos ? ErrorCode::context_length
-           : code.find("content_filter") != std::string::npos || code.find("content_policy") != std::string::npos
-               ? ErrorCode::content_filter
-               : ErrorCode::invalid_request;
-      break;
-    case 401: ec = ErrorCode::authentication; break;
-    case 403: ec = ErrorCode::permission_denied; break;
-    case 404: ec = ErrorCode::not_found; break;
-    case 408: ec = ErrorCode::timeout; break;
-    case 409: ec = ErrorCode::conflict; break;
-    case 413: ec = ErrorCode::payload_too_large; break;
-    case 422: ec = ErrorCode::unprocessable; break;
-    case 429: ec = ErrorCode::rate_limited; break;
-    case 503:
-    case 529: ec = ErrorCode::overloaded; break;
-    default: ec = status >= 500 ? ErrorCode::upstream_error : ErrorCode::invalid_request; break;
-  }
-  Error e = Error::make(ec, fmt::format("{} upstream returned {}: {}", name_, status,
-                                        message.empty() ? std::string("(no message)") : message));
-  e.provider = name_;
-  if (status >= 400 && status < 500 && ec != ErrorCode::timeout) e.http_status = status;
-  if (ec == ErrorCode::conflict) e.retryable = true;
-  e.retry_after = parse_retry_after(retry_after);
-  return e;
+  ErrorCode for_400 = ErrorCode::invalid_request;
+  if (code.find("context_length") != std::string::npos) for_400 = ErrorCode::context_length;
+  else if (code.find("content_filter") != std::string::npos || code.find("content_policy") != std::string::npos)
+    for_400 = ErrorCode::content_filter;
+  return error_from_status(name_, status, retry_after, message, for_400);
 }
 
 }  // namespace modelmux::providers

@@ -18,8 +18,8 @@ class OpenAiProvider : public Provider {
   Result<http::ClientRequest> build_chat(const ChatRequest& req, const Target& target) const override;
   Result<http::ClientRequest> build_passthrough(std::string_view body, const boost::json::object& parsed,
                                                 const Target& target, bool add_stream_usage) const override;
-  Result<ChatResponse> decode_chat(std::string_view body) const override;
-  std::unique_ptr<StreamDecoder> stream_decoder() const override;
+  Result<ChatResponse> decode_chat(std::string_view body, const ChatRequest& req) const override;
+  std::unique_ptr<StreamDecoder> stream_decoder(const ChatRequest& req) const override;
   std::unique_ptr<ReplyObserver> reply_observer(bool stream, bool hide_stream_usage) const override;
   Error map_error(int status, std::string_view retry_after, std::string_view body) const override;
 

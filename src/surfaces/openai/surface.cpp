@@ -115,7 +115,7 @@ asio::awaitable<void> translate(http::Exchange& ex, pipeline::Answer& answer, co
   auto& reply = *answer.reply;
   if (!req.stream) {
     auto body = co_await reply.read_all();
-    Result<ChatResponse> resp = body ? provider.decode_chat(*body) : std::unexpected(body.error());
+    Result<ChatResponse> resp = body ? provider.decode_chat(*body, req) : std::unexpected(body.error());
     if (!resp) {
       rec.error = to_string(resp.error().code);
       co_await respond_error(ex, resp.error());
@@ -126,22 +126,17 @@ asio::awaitable<void> translate(http::Exchange& ex, pipeline::Answer& answer, co
     co_await ex.respond(200, "application/json", json::serialize(::modelmux::openai::encode_chat_response(*resp)), headers);
     co_return;
   }
-  auto decoder = provider.stream_decoder();
-  std::optional<::modelmux::openai::ChunkEncoder> encoder;
+  auto decoder = provider.stream_decoder(req);
+  ::modelmux::openai::ChunkEncoder encoder(
+      req.model, req.include_usage,
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
   std::vector<StreamEvent> events;
   if (!co_await ex.begin_stream(200, "text/event-stream", headers)) co_return;
   auto emit = [&]() -> asio::awaitable<bool> {
     std::string out;
     for (const auto& ev : events) {
-      if (ev.kind == StreamEvent::Kind::start && !encoder)
-        encoder.emplace(ev.id, ev.model.empty() ? req.model : ev.model,
-                        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-      if (ev.kind == StreamEvent::Kind::usage) {
-        rec.usage = ev.usage;
-        if (!req.include_usage) continue;
-      }
-      if (!encoder) encoder.emplace("chatcmpl-modelmux", req.model, 0);
-      for (auto& payload : encoder->encode(ev)) out += "data: " + payload + "\n\n";
+      if (ev.kind == StreamEvent::Kind::usage) rec.usage = ev.usage;
+      for (auto& payload : encoder.encode(ev)) out += "data: " + payload + "\n\n";
     }
     events.clear();
     co_return co_await ex.write(out);

@@ -1,0 +1,215 @@
+#include "providers/anthropic/messages_json.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+namespace json = boost::json;
+
+namespace modelmux::anthropic {
+namespace {
+
+constexpr std::int64_t kDefaultMaxTokens = 4096;
+
+json::object image_block(const ContentPart& p) {
+  json::object source;
+  if (p.image_url.starts_with("data:")) {
+    auto comma = p.image_url.find(',');
+    source = {{"type", "base64"},
+              {"media_type", p.media_type.empty() ? "image/png" : p.media_type},
+              {"data", comma == std::string::npos ? std::string() : p.image_url.substr(comma + 1)}};
+  } else {
+    source = {{"type", "url"}, {"url", p.image_url}};
+  }
+  return {{"type", "image"}, {"source", std::move(source)}};
+}
+
+// Appends a turn, merging it into the previous one when the roles match (Anthropic alternates roles).
+void append_turn(json::array& messages, std::string_view role, json::array blocks) {
+  if (blocks.empty()) return;
+  if (!messages.empty()) {
+    auto& last = messages.back().as_object();
+    if (last.at("role").as_string() == role) {
+      auto& content = last["content"];
+      if (content.is_string()) content = json::array{json::object{{"type", "text"}, {"text", content.as_string()}}};
+      for (auto& b : blocks) content.as_array().push_back(std::move(b));
+      return;
+    }
+  }
+  json::value content;
+  if (blocks.size() == 1 && blocks[0].as_object().at("type").as_string() == "text")
+    content = blocks[0].as_object().at("text");
+  else
+    content = std::move(blocks);
+  messages.push_back(json::object{{"role", role}, {"content", std::move(content)}});
+}
+
+}  // namespace
+
+std::string forced_json_tool(const ChatRequest& req) {
+  if (req.response_format.type != ResponseFormat::Type::json_schema) return {};
+  return req.response_format.schema_name.empty() ? "response" : req.response_format.schema_name;
+}
+
+Result<json::object> encode_request(const ChatRequest& req, std::string_view upstream_model) {
+  json::object o;
+  o["model"] = upstream_model;
+  o["max_tokens"] = req.max_tokens.value_or(kDefaultMaxTokens);
+  std::string system;
+  json::array messages;
+  for (std::size_t i = 0; i < req.messages.size(); ++i) {
+    const Message& m = req.messages[i];
+    json::array blocks;
+    switch (m.role) {
+      case Role::system:
+      case Role::developer:
+        if (!system.empty()) system += "\n\n";
+        system += m.text();
+        continue;
+      case Role::tool:
+        blocks.push_back(json::object{{"type", "tool_result"}, {"tool_use_id", m.tool_call_id}, {"content", m.text()}});
+        append_turn(messages, "user", std::move(blocks));
+        continue;
+      case Role::user:
+      case Role::assistant:
+        break;
+    }
+    for (const auto& p : m.content) {
+      if (p.kind == ContentPart::Kind::text) {
+        // Anthropic refuses empty text blocks; an empty text is kept only when it is all the turn says.
+        bool only = m.content.size() == 1 && m.tool_calls.empty();
+        if (!p.text.empty() || only) blocks.push_back(json::object{{"type", "text"}, {"text", p.text}});
+      } else {
+        blocks.push_back(image_block(p));
+      }
+    }
+    for (std::size_t k = 0; k < m.tool_calls.size(); ++k) {
+      const auto& c = m.tool_calls[k];
+      boost::system::error_code ec;
+      json::value input = c.arguments.empty() ? json::value(json::object{}) : json::parse(c.arguments, ec);
+      if (ec || !input.is_object())
+        return fail(ErrorCode::invalid_request,
+                    fmt::format("messages[{}].tool_calls[{}].function.arguments is not a JSON object", i, k),
+                    fmt::format("messages[{}].tool_calls[{}].function.arguments", i, k));
+      blocks.push_back(json::object{{"type", "tool_use"}, {"id", c.id}, {"name", c.name}, {"input", std::move(input)}});
+    }
+    append_turn(messages, m.role == Role::user ? "user" : "assistant", std::move(blocks));
+  }
+  if (messages.empty())
+    return fail(ErrorCode::invalid_request, "Anthropic needs at least one user or assistant message", "messages");
+  if (!system.empty()) o["system"] = system;
+  o["messages"] = std::move(messages);
+  if (req.temperature) o["temperature"] = *req.temperature;
+  if (req.top_p) o["top_p"] = *req.top_p;
+  if (!req.stop.empty()) {
+    json::array stops;
+    for (const auto& s : req.stop) stops.emplace_back(s);
+    o["stop_sequences"] = std::move(stops);
+  }
+  if (!req.user.empty()) o["metadata"] = json::object{{"user_id", req.user}};
+  if (req.stream) o["stream"] = true;
+
+  json::array tools;
+  for (const auto& t : req.tools) {
+    json::object tool{{"name", t.name}};
+    if (!t.description.empty()) tool["description"] = t.description;
+    tool["input_schema"] = t.parameters.is_null() ? json::value(json::object{{"type", "object"}}) : t.parameters;
+    tools.push_back(std::move(tool));
+  }
+  json::object choice;
+  switch (req.tool_choice.mode) {
+    case ToolChoice::Mode::unset: break;
+    case ToolChoice::Mode::auto_: choice = {{"type", "auto"}}; break;
+    case ToolChoice::Mode::none: choice = {{"type", "none"}}; break;
+    case ToolChoice::Mode::required: choice = {{"type", "any"}}; break;
+    case ToolChoice::Mode::named: choice = {{"type", "tool"}, {"name", req.tool_choice.name}}; break;
+  }
+  if (auto name = forced_json_tool(req); !name.empty()) {
+    tools.push_back(json::object{{"name", name},
+                                 {"description", "Respond with JSON that matches this schema."},
+                                 {"input_schema", req.response_format.schema}});
+    choice = {{"type", "tool"}, {"name", name}};
+  }
+  if (req.parallel_tool_calls && !*req.parallel_tool_calls && !tools.empty()) {
+    if (choice.empty()) choice = {{"type", "auto"}};
+    choice["disable_parallel_tool_use"] = true;
+  }
+  if (!tools.empty()) o["tools"] = std::move(tools);
+  if (!choice.empty()) o["tool_choice"] = std::move(choice);
+  return o;
+}
+
+FinishReason finish_reason(std::string_view s) {
+  if (s == "end_turn" || s == "stop_sequence" || s == "pause_turn") return FinishReason::stop;
+  if (s == "max_tokens" || s == "model_context_window_exceeded") return FinishReason::length;
+  if (s == "tool_use") return FinishReason::tool_calls;
+  if (s == "refusal") return FinishReason::content_filter;
+  return FinishReason::none;
+}
+
+Usage usage_of(const json::object& u) {
+  auto num = [&](std::string_view key) -> std::int64_t {
+    auto* v = u.if_contains(key);
+    return v && v->is_int64() ? v->get_int64() : v && v->is_uint64() ? static_cast<std::int64_t>(v->get_uint64()) : 0;
+  };
+  Usage usage;
+  usage.cached_input_tokens = num("cache_read_input_tokens");
+  usage.input_tokens = num("input_tokens") + usage.cached_input_tokens + num("cache_creation_input_tokens");
+  usage.output_tokens = num("output_tokens");
+  return usage;
+}
+
+Result<ChatResponse> decode_reply(const json::object& body, const ChatRequest& req) {
+  ChatResponse r;
+  if (auto* id = body.if_contains("id"); id && id->is_string()) r.id = id->get_string();
+  if (auto* m = body.if_contains("model"); m && m->is_string()) r.model = m->get_string();
+  r.message.role = Role::assistant;
+  auto* content = body.if_contains("content");
+  if (!content || !content->is_array()) return fail(ErrorCode::upstream_error, "malformed Anthropic reply: no content");
+  std::string forced = forced_json_tool(req);
+  std::string text;
+  bool answered_by_forced_tool = false;
+  for (const auto& b : content->get_array()) {
+    if (!b.is_object()) continue;
+    const auto& block = b.get_object();
+    auto* type = block.if_contains("type");
+    if (!type || !type->is_string()) continue;
+    if (type->get_string() == "text") {
+      if (auto* t = block.if_contains("text"); t && t->is_string()) text += t->get_string();
+    } else if (type->get_string() == "tool_use") {
+      ToolCall call;
+      if (auto* v = block.if_contains("id"); v && v->is_string()) call.id = v->get_string();
+      if (auto* v = block.if_contains("name"); v && v->is_string()) call.name = v->get_string();
+      if (auto* v = block.if_contains("input")) call.arguments = json::serialize(*v);
+      if (!forced.empty() && call.name == forced) {
+        text += call.arguments;
+        answered_by_forced_tool = true;
+      } else {
+        r.message.tool_calls.push_back(std::move(call));
+      }
+    }
+    // thinking and redacted_thinking blocks are not part of an OpenAI reply.
+  }
+  if (!text.empty() || r.message.tool_calls.empty())
+    r.message.content.push_back({ContentPart::Kind::text, std::move(text), {}, {}, {}});
+  std::string_view stop;
+  if (auto* s = body.if_contains("stop_reason"); s && s->is_string()) stop = s->get_string();
+  r.finish_reason = answered_by_forced_tool && stop == "tool_use" ? FinishReason::stop : finish_reason(stop);
+  if (auto* u = body.if_contains("usage"); u && u->is_object()) r.usage = usage_of(u->get_object());
+  return r;
+}
+
+std::pair<std::string, std::string> error_fields(std::string_view body) {
+  boost::system::error_code ec;
+  auto v = json::parse(body, ec);
+  if (ec || !v.is_object()) return {{}, std::string(body.substr(0, 300))};
+  if (auto* e = v.get_object().if_contains("error"); e && e->is_object()) {
+    std::string type, message;
+    if (auto* t = e->get_object().if_contains("type"); t && t->is_string()) type = t->get_string();
+    if (auto* m = e->get_object().if_contains("message"); m && m->is_string()) message = m->get_string();
+    return {type, message};
+  }
+  return {{}, std::string(body.substr(0, 300))};
+}
+
+}  // namespace modelmux::anthropic

@@ -1,0 +1,140 @@
+// One driver for every golden case in tests/cases/<provider>/*.json: an OpenAI client request goes through
+// the provider's encoder and must equal the expected upstream request; the recorded upstream reply (body,
+// SSE stream or error) goes back through the decoder and must equal the expected client response. A new
+// case is a new file, not new code.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "providers/openai/chat_json.hpp"
+#include "providers/provider.hpp"
+
+namespace json = boost::json;
+using namespace modelmux;
+
+namespace {
+
+std::vector<std::filesystem::path> case_files() {
+  std::vector<std::filesystem::path> out;
+  for (const auto& dir : std::filesystem::directory_iterator(MODELMUX_CASES_DIR))
+    if (dir.is_directory())
+      for (const auto& f : std::filesystem::directory_iterator(dir.path()))
+        if (f.path().extension() == ".json") out.push_back(f.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+json::object load(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return json::parse(ss.str()).as_object();
+}
+
+std::string header_value(const http::ClientRequest& r, std::string_view name) {
+  std::string_view all = r.prepared_headers;
+  while (!all.empty()) {
+    auto end = all.find("\r\n");
+    std::string_view line = all.substr(0, end);
+    auto colon = line.find(": ");
+    if (colon != std::string_view::npos && line.substr(0, colon) == name) return std::string(line.substr(colon + 2));
+    all.remove_prefix(end == std::string_view::npos ? all.size() : end + 2);
+  }
+  for (const auto& [k, v] : r.headers)
+    if (k == name) return v;
+  return "<absent>";
+}
+
+class GoldenCase : public ::testing::TestWithParam<std::filesystem::path> {};
+
+TEST_P(GoldenCase, TranslatesBothWays) {
+  json::object c = load(GetParam());
+  SCOPED_TRACE(GetParam().filename().string() + ": " + std::string(c.at("description").as_string()));
+  const auto& t = c.at("target").as_object();
+  config::TargetConfig tc;
+  tc.provider = t.at("provider").as_string();
+  tc.model = t.at("model").as_string();
+  tc.api_key = t.at("api_key").as_string();
+  if (auto* base = t.if_contains("api_base")) tc.api_base = base->as_string();
+  providers::Target target = providers::make_target(tc);
+  const providers::Provider& provider = *target.provider;
+
+  auto req = openai::decode_chat_request(c.at("client_request").as_object());
+  ASSERT_TRUE(req) << req.error().message;
+
+  // client request -> upstream request
+  auto up = provider.build_chat(*req, target);
+  ASSERT_TRUE(up) << up.error().message;
+  const auto& expected_up = c.at("upstream_request").as_object();
+  EXPECT_EQ(up->method, expected_up.at("method").as_string());
+  EXPECT_EQ(up->target, expected_up.at("path").as_string());
+  for (const auto& h : expected_up.at("headers").as_object())
+    EXPECT_EQ(header_value(*up, h.key()), h.value().as_string()) << "header " << h.key();
+  EXPECT_EQ(json::parse(up->body), expected_up.at("body")) << "sent: " << up->body;
+
+  // upstream reply -> client response
+  const auto& reply = c.at("upstream_reply").as_object();
+  int status = static_cast<int>(reply.at("status").as_int64());
+  if (auto* expected_error = c.if_contains("client_error")) {
+    const auto& ee = expected_error->as_object();
+    std::string retry_after;
+    if (auto* hs = reply.if_contains("headers"))
+      if (auto* ra = hs->as_object().if_contains("retry-after")) retry_after = ra->as_string();
+    Error e = provider.map_error(status, retry_after, json::serialize(reply.at("body")));
+    EXPECT_EQ(to_string(e.code), ee.at("code").as_string());
+    EXPECT_EQ(e.http_status, ee.at("status").as_int64());
+    EXPECT_EQ(e.retryable, ee.at("retryable").as_bool());
+    if (auto* ra = ee.if_contains("retry_after")) {
+      ASSERT_TRUE(e.retry_after);
+      EXPECT_EQ(e.retry_after->count(), ra->as_int64());
+    }
+    EXPECT_NE(e.message.find(std::string(ee.at("message_contains").as_string())), std::string::npos) << e.message;
+    return;
+  }
+  ASSERT_EQ(status, 200);
+  if (auto* body = reply.if_contains("body")) {
+    auto resp = provider.decode_chat(json::serialize(*body), *req);
+    ASSERT_TRUE(resp) << resp.error().message;
+    json::object got = openai::encode_chat_response(*resp);
+    got["created"] = 0;
+    EXPECT_EQ(json::value(got), c.at("client_response")) << "got: " << json::serialize(got);
+    return;
+  }
+  // A stream, fed whole and then split at every 7th byte: the chunks must be the same.
+  std::string sse(reply.at("sse").as_string());
+  for (std::size_t step : {sse.size(), std::size_t{7}}) {
+    SCOPED_TRACE("fed in pieces of " + std::to_string(step));
+    auto decoder = provider.stream_decoder(*req);
+    openai::ChunkEncoder encoder(req->model, req->include_usage, 0);
+    json::array chunks;
+    Result<void> fed;
+    std::vector<StreamEvent> events;
+    for (std::size_t i = 0; i < sse.size() && fed; i += step) fed = decoder->feed(std::string_view(sse).substr(i, step), events);
+    if (fed) fed = decoder->finish(events);
+    for (const auto& ev : events)
+      for (auto& payload : encoder.encode(ev)) chunks.push_back(json::parse(payload));
+    json::array expected = c.contains("client_stream") ? c.at("client_stream").as_array() : json::array{};
+    EXPECT_EQ(json::value(chunks), json::value(expected)) << "got: " << json::serialize(chunks);
+    if (auto* se = c.if_contains("client_stream_error")) {
+      ASSERT_FALSE(fed) << "the stream should have ended in an error";
+      EXPECT_EQ(to_string(fed.error().code), se->as_object().at("code").as_string());
+      EXPECT_NE(fed.error().message.find(std::string(se->as_object().at("message_contains").as_string())), std::string::npos)
+          << fed.error().message;
+    } else {
+      EXPECT_TRUE(fed) << fed.error().message;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, GoldenCase, ::testing::ValuesIn(case_files()),
+                         [](const auto& info) {
+                           std::string name = info.param.parent_path().filename().string() + "_" + info.param.stem().string();
+                           for (auto& ch : name)
+                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           return name;
+                         });
+
+}  // namespace
