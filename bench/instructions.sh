@@ -27,18 +27,8 @@ sed -e "s#@TMP@#$TMP#g" -e "s#@NGINX_WORKERS@#1#" -e "s#@UPSTREAM_PORT@#$UP#g" \
   "$BENCH_DIR/nginx-upstream.conf.in" > "$TMP/nginx.conf"
 nginx -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/nginx-error.log" >/dev/null 2>&1 &
 PIDS+=($!)
-cat > "$TMP/modelmux.yaml" <<YAML
-server:
-  listen: 127.0.0.1:$MM
-  access_log: false
-models:
-  - name: bench
-    targets:
-      - provider: openai
-        model: gpt-4o-mini
-        api_base: http://127.0.0.1:$UP/v1
-        api_key: sk-bench
-YAML
+sed -e "s#@LISTEN@#127.0.0.1:$MM#" -e "s#@SERVER_EXTRA@#  access_log: false#" -e "s#@UPSTREAM_PORT@#$UP#" \
+  "$BENCH_DIR/modelmux.yaml.in" > "$TMP/modelmux.yaml"
 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/callgrind.out.%p" \
   "$BIN" serve --config "$TMP/modelmux.yaml" --threads 1 >"$TMP/modelmux.log" 2>&1 &
 VG=$!; PIDS+=("$VG")

@@ -212,18 +212,8 @@ if [[ $SKIP_MODELMUX == 1 ]]; then
 else
   MM_SERVER_EXTRA=""
   [[ $MODELMUX_ACCESS_LOG != default ]] && MM_SERVER_EXTRA="  access_log: $MODELMUX_ACCESS_LOG"
-  cat > "$TMP/modelmux.yaml" <<EOF
-server:
-  listen: 127.0.0.1:0
-$MM_SERVER_EXTRA
-models:
-  - name: bench
-    targets:
-      - provider: openai
-        model: gpt-4o-mini
-        api_base: http://127.0.0.1:$UP_PORT/v1
-        api_key: sk-bench
-EOF
+  sed -e "s#@LISTEN@#127.0.0.1:0#" -e "s#@SERVER_EXTRA@#$MM_SERVER_EXTRA#" -e "s#@UPSTREAM_PORT@#$UP_PORT#" \
+    "$BENCH_DIR/modelmux.yaml.in" > "$TMP/modelmux.yaml"
   log "starting modelmux: $MODELMUX_BIN serve --config $TMP/modelmux.yaml --listen 127.0.0.1:0"
   # stdbuf: make sure the "listening" line reaches the file even if stdout is block-buffered.
   stdbuf -oL -eL "$MODELMUX_BIN" serve --config "$TMP/modelmux.yaml" --listen 127.0.0.1:0 \
