@@ -127,7 +127,8 @@ int run_mock_server(const MockServerOptions& o) {
   State state;
   auto handler = [&](http::Exchange& ex) -> asio::awaitable<void> {
     std::string_view target = ex.request().target;
-    if (target.starts_with("/v1/chat/completions") || target.starts_with("/chat/completions")) {
+    std::string_view path = target.substr(0, target.find('?'));
+    if (path.ends_with("/chat/completions")) {  // /v1/..., and Azure's /openai/deployments/<d>/...
       co_await chat(ex, o, state);
     } else if (target.starts_with("/v1/models")) {
       co_await ex.respond(200, "application/json",

@@ -96,7 +96,8 @@ void read_server(const Reader& r, const YAML::Node& n, ServerConfig& s) {
 
 TargetConfig read_target(const Reader& r, const YAML::Node& n, const std::string& key) {
   r.require_map(n, key);
-  r.only_keys(n, key, {"provider", "model", "api_base", "api_key", "weight", "stream_usage", "headers", "timeouts"});
+  r.only_keys(n, key,
+              {"provider", "model", "api_base", "api_key", "api_version", "weight", "stream_usage", "headers", "timeouts"});
   TargetConfig t;
   t.origin = r.at(n, key);
   if (!n["provider"]) raise(r.at(n, key + ".provider"), "is required");
@@ -118,6 +119,7 @@ TargetConfig read_target(const Reader& r, const YAML::Node& n, const std::string
   }
   if (auto v = n["weight"]) t.weight = static_cast<int>(r.integer(v, key + ".weight", 0, 1'000'000));
   if (auto v = n["stream_usage"]) t.stream_usage = r.boolean(v, key + ".stream_usage");
+  if (auto v = n["api_version"]) t.api_version = r.str(v, key + ".api_version");
   if (auto h = n["headers"]) {
     r.require_map(h, key + ".headers");
     for (const auto& kv : h) {

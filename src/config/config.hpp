@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -51,7 +52,8 @@ struct TargetConfig {
   std::string api_base;  // empty: the provider's default
   std::string api_key;
   int weight = 1;
-  bool stream_usage = true;  // ask for streamed usage even when the client does not (for accounting)
+  std::optional<bool> stream_usage;  // ask for streamed usage the client did not ask for; unset: the provider's default
+  std::string api_version;           // azure: the api-version query parameter
   std::map<std::string, std::string> headers;  // extra headers sent upstream
   UpstreamTimeouts timeouts;
 };

@@ -33,8 +33,11 @@ struct Target {
   std::string label;  // provider/model, for logs and headers
   http::ClientTimeouts timeouts;
   // Upstream header lines the provider renders once per target (auth, content type, extra headers),
-  // for a plain and for a streamed request.
+  // for a plain and for a streamed request, and the request path.
   std::string prepared_headers[2];
+  std::string request_path;
+  // Whether the gateway may ask this target for streamed usage the client did not ask for.
+  bool stream_usage = false;
 };
 
 // Incremental decoder of a streamed reply into canonical events.

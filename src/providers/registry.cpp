@@ -8,11 +8,21 @@ namespace modelmux::providers {
 namespace {
 
 const std::vector<const Provider*>& all() {
-  static const OpenAiProvider openai("openai", "https://api.openai.com/v1");
-  static const OpenAiProvider openai_compatible("openai_compatible", "");
+  static const OpenAiProvider openai({"openai", "https://api.openai.com/v1"});
+  static const OpenAiProvider openai_compatible({"openai_compatible", ""});
+  static const OpenAiProvider azure({"azure", "", true, /*azure=*/true});
+  static const OpenAiProvider groq({"groq", "https://api.groq.com/openai/v1"});
+  static const OpenAiProvider together({"together", "https://api.together.xyz/v1"});
+  // Mistral refuses request fields it does not know; its streams end with usage anyway.
+  static const OpenAiProvider mistral({"mistral", "https://api.mistral.ai/v1", /*accepts_stream_options=*/false});
+  static const OpenAiProvider deepseek({"deepseek", "https://api.deepseek.com/v1"});
+  static const OpenAiProvider openrouter({"openrouter", "https://openrouter.ai/api/v1"});
+  static const OpenAiProvider fireworks({"fireworks", "https://api.fireworks.ai/inference/v1"});
   static const MockProvider mock;
   static const AnthropicProvider anthropic;
-  static const std::vector<const Provider*> list{&openai, &openai_compatible, &mock, &anthropic};
+  static const std::vector<const Provider*> list{&openai,   &openai_compatible, &azure,      &groq,      &together,
+                                                 &mistral,  &deepseek,          &openrouter, &fireworks, &anthropic,
+                                                 &mock};
   return list;
 }
 

@@ -8,7 +8,7 @@ namespace modelmux::providers {
 
 class MockProvider final : public OpenAiProvider {
  public:
-  MockProvider() : OpenAiProvider("mock", "http://mock.invalid/v1") {}
+  MockProvider() : OpenAiProvider({"mock", "http://mock.invalid/v1"}) {}
   asio::awaitable<Result<std::unique_ptr<http::Reply>>> send(const Target& target,
                                                             http::ClientRequest request) const override;
 };

@@ -15,6 +15,8 @@ namespace json = boost::json;
 namespace modelmux::providers {
 namespace {
 
+constexpr std::string_view kAzureApiVersion = "2024-10-21";
+
 class OpenAiStreamDecoder final : public StreamDecoder {
  public:
   Result<void> feed(std::string_view bytes, std::vector<StreamEvent>& out) override {
@@ -203,10 +205,19 @@ std::pair<std::string, std::string> openai_error_fields(std::string_view body) {
 }
 
 void OpenAiProvider::prepare(Target& target) const {
+  if (flavor_.azure) {
+    // Azure addresses a deployment (the target's model) and versions the API in the query.
+    std::string version = target.cfg.api_version.empty() ? std::string(kAzureApiVersion) : target.cfg.api_version;
+    target.request_path = target.base.path + "/openai/deployments/" + target.cfg.model + "/chat/completions?api-version=" + version;
+  } else {
+    target.request_path = target.base.path + "/chat/completions";
+  }
+  target.stream_usage = target.cfg.stream_usage.value_or(flavor_.accepts_stream_options);
   for (int stream = 0; stream < 2; ++stream) {
     std::string h = "content-type: application/json\r\n";
     h += stream ? "accept: text/event-stream\r\n" : "accept: application/json\r\n";
-    if (!target.cfg.api_key.empty()) h += "authorization: Bearer " + target.cfg.api_key + "\r\n";
+    if (!target.cfg.api_key.empty())
+      h += (flavor_.azure ? "api-key: " : "authorization: Bearer ") + target.cfg.api_key + "\r\n";
     for (const auto& [k, v] : target.cfg.headers) h += k + ": " + v + "\r\n";
     target.prepared_headers[stream] = std::move(h);
   }
@@ -215,7 +226,7 @@ void OpenAiProvider::prepare(Target& target) const {
 http::ClientRequest OpenAiProvider::request_for(const Target& target, std::string body, bool stream) const {
   http::ClientRequest r;
   r.method = "POST";
-  r.target = target.base.path + "/chat/completions";
+  r.target = target.request_path;
   r.prepared_headers = target.prepared_headers[stream ? 1 : 0];
   r.body = std::move(body);
   return r;
@@ -277,7 +288,7 @@ Error OpenAiProvider::map_error(int status, std::string_view retry_after, std::s
   if (code.find("context_length") != std::string::npos) for_400 = ErrorCode::context_length;
   else if (code.find("content_filter") != std::string::npos || code.find("content_policy") != std::string::npos)
     for_400 = ErrorCode::content_filter;
-  return error_from_status(name_, status, retry_after, message, for_400);
+  return error_from_status(name(), status, retry_after, message, for_400);
 }
 
 }  // namespace modelmux::providers

@@ -5,14 +5,21 @@
 
 namespace modelmux::providers {
 
+// What sets one OpenAI-format service apart from another.
+struct OpenAiFlavor {
+  std::string name;
+  std::string default_base;  // empty: api_base is required
+  bool accepts_stream_options = true;  // some services refuse unknown fields such as stream_options
+  bool azure = false;  // deployment URLs, `api-key` header, api-version query parameter
+};
+
 class OpenAiProvider : public Provider {
  public:
-  OpenAiProvider(std::string name, std::string default_base)
-      : name_(std::move(name)), default_base_(std::move(default_base)) {}
+  explicit OpenAiProvider(OpenAiFlavor flavor) : flavor_(std::move(flavor)) {}
 
-  std::string_view name() const override { return name_; }
+  std::string_view name() const override { return flavor_.name; }
   Wire wire() const override { return Wire::openai_chat; }
-  std::string default_api_base() const override { return default_base_; }
+  std::string default_api_base() const override { return flavor_.default_base; }
   void prepare(Target& target) const override;
 
   Result<http::ClientRequest> build_chat(const ChatRequest& req, const Target& target) const override;
@@ -27,8 +34,7 @@ class OpenAiProvider : public Provider {
   http::ClientRequest request_for(const Target& target, std::string body, bool stream) const;
 
  private:
-  std::string name_;
-  std::string default_base_;
+  OpenAiFlavor flavor_;
 };
 
 // OpenAI's error body {"error":{"message",...}} and its common variants, as (message, code) text.

@@ -144,3 +144,46 @@ TEST(OpenAiProvider, AsksForStreamUsageAndHidesItFromTheClient) {
     EXPECT_EQ(obs->usage()->input_tokens, 2);
   }
 }
+
+TEST(OpenAiProvider, PresetsKnowTheirServices) {
+  auto make = [](std::string provider) {
+    config::TargetConfig c;
+    c.provider = std::move(provider);
+    c.model = std::string(1, 'm');
+    c.api_key = std::string(1, 'k');
+    return make_target(c);
+  };
+  auto groq = make("groq");
+  EXPECT_EQ(groq.base.host, "api.groq.com");
+  EXPECT_EQ(groq.request_path, "/openai/v1/chat/completions");
+  EXPECT_TRUE(groq.stream_usage);
+  EXPECT_EQ(make("openrouter").request_path, "/api/v1/chat/completions");
+  EXPECT_EQ(make("fireworks").request_path, "/inference/v1/chat/completions");
+  EXPECT_EQ(make("deepseek").base.host, "api.deepseek.com");
+  EXPECT_EQ(make("together").base.host, "api.together.xyz");
+  EXPECT_FALSE(make("mistral").stream_usage);  // Mistral refuses unknown fields
+  config::TargetConfig forced;
+  forced.provider = std::string("mistral");
+  forced.model = std::string(1, 'm');
+  forced.stream_usage = true;
+  EXPECT_TRUE(make_target(forced).stream_usage);
+}
+
+TEST(OpenAiProvider, AzureAddressesADeploymentWithItsOwnHeader) {
+  config::TargetConfig c;
+  c.provider = "azure";
+  c.model = "gpt4o-prod";
+  c.api_key = "azure-key";
+  c.api_base = "https://myres.openai.azure.com";
+  auto t = make_target(c);
+  EXPECT_EQ(t.request_path, "/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21");
+  EXPECT_NE(t.prepared_headers[0].find("api-key: azure-key\r\n"), std::string::npos);
+  EXPECT_EQ(t.prepared_headers[0].find("authorization"), std::string::npos);
+  c.api_version = "2025-04-01-preview";
+  EXPECT_EQ(make_target(c).request_path, "/openai/deployments/gpt4o-prod/chat/completions?api-version=2025-04-01-preview");
+  c.api_base.clear();
+  EXPECT_THROW(make_target(c), config::ConfigError);
+  // Azure's content filter refusal maps to content_filter.
+  auto e = t.provider->map_error(400, "", R"({"error":{"message":"filtered","code":"content_filter"}})");
+  EXPECT_EQ(e.code, ErrorCode::content_filter);
+}

@@ -47,7 +47,7 @@ std::string stream_error_frame(const Error& err) { return "data: " + error_body(
 // Same wire on both sides: relay the upstream's bytes as they arrive, reading usage on the way.
 // Whether the gateway asks this target for streamed usage the client did not ask for (accounting needs it).
 bool adds_stream_usage(const ChatRequest& req, const providers::Target& target) {
-  return req.stream && !req.include_usage && target.cfg.stream_usage;
+  return req.stream && !req.include_usage && target.stream_usage;
 }
 
 asio::awaitable<void> relay(http::Exchange& ex, pipeline::Answer& answer, const ChatRequest& req, AccessRecord& rec) {
