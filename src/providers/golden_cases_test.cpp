@@ -103,12 +103,12 @@ TEST_P(GoldenCase, TranslatesBothWays) {
     EXPECT_EQ(json::value(got), c.at("client_response")) << "got: " << json::serialize(got);
     return;
   }
-  // A stream, fed whole and then split at every 7th byte: the chunks must be the same.
-  std::string sse(reply.at("sse").as_string());
+  // A stream (SSE or NDJSON), fed whole and then split at every 7th byte: the chunks must be the same.
+  std::string sse(reply.contains("sse") ? reply.at("sse").as_string() : reply.at("ndjson").as_string());
   for (std::size_t step : {sse.size(), std::size_t{7}}) {
     SCOPED_TRACE("fed in pieces of " + std::to_string(step));
     auto decoder = provider.stream_decoder(*req);
-    openai::ChunkEncoder encoder(req->model, req->include_usage, 0);
+    openai::ChunkEncoder encoder("chatcmpl-test", req->model, req->include_usage, 0);
     json::array chunks;
     Result<void> fed;
     std::vector<StreamEvent> events;

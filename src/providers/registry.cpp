@@ -1,6 +1,7 @@
 // Every provider adapter, one line each.
 #include "providers/anthropic/anthropic_provider.hpp"
 #include "providers/mock/mock_provider.hpp"
+#include "providers/ollama/ollama_provider.hpp"
 #include "providers/openai/openai_provider.hpp"
 #include "providers/provider.hpp"
 
@@ -20,9 +21,10 @@ const std::vector<const Provider*>& all() {
   static const OpenAiProvider fireworks({"fireworks", "https://api.fireworks.ai/inference/v1"});
   static const MockProvider mock;
   static const AnthropicProvider anthropic;
+  static const OllamaProvider ollama;
   static const std::vector<const Provider*> list{&openai,   &openai_compatible, &azure,      &groq,      &together,
                                                  &mistral,  &deepseek,          &openrouter, &fireworks, &anthropic,
-                                                 &mock};
+                                                 &ollama,   &mock};
   return list;
 }
 

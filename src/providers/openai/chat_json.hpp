@@ -38,8 +38,9 @@ class ChunkDecoder {
 // event sets the chunks' id and model; usage becomes a chunk only when the client asked for it.
 class ChunkEncoder {
  public:
-  ChunkEncoder(std::string fallback_model, bool include_usage, std::int64_t created)
-      : id_("chatcmpl-modelmux"), model_(std::move(fallback_model)), created_(created), include_usage_(include_usage) {}
+  // `fallback_id` and `fallback_model` stand until (and unless) the upstream names its own.
+  ChunkEncoder(std::string fallback_id, std::string fallback_model, bool include_usage, std::int64_t created)
+      : id_(std::move(fallback_id)), model_(std::move(fallback_model)), created_(created), include_usage_(include_usage) {}
   // Returns the payloads this event produces (zero or one).
   std::vector<std::string> encode(const StreamEvent& ev);
 

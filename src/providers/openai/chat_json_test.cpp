@@ -112,7 +112,7 @@ TEST(OpenAiChatJson, ChunksDecodeIntoEventsAndBack) {
   EXPECT_EQ(ev[3].finish_reason, FinishReason::length);
   EXPECT_EQ(ev[4].usage.output_tokens, 2);
 
-  openai::ChunkEncoder enc("m", /*include_usage=*/true, 1);
+  openai::ChunkEncoder enc("chatcmpl-x", "m", /*include_usage=*/true, 1);
   enc.encode(ev[0]);
   auto chunk = json::parse(enc.encode(ev[2])[0]).as_object();
   auto call = chunk.at("choices").as_array()[0].as_object().at("delta").as_object().at("tool_calls").as_array()[0].as_object();

@@ -121,6 +121,10 @@ asio::awaitable<void> translate(http::Exchange& ex, pipeline::Answer& answer, co
       co_await respond_error(ex, resp.error());
       co_return;
     }
+    // Upstreams that give no id or time (Ollama) still get an OpenAI-shaped reply.
+    if (resp->id.empty()) resp->id = "chatcmpl-" + std::string(ex.request_id());
+    if (resp->created == 0)
+      resp->created = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     rec.usage = resp->usage;
     rec.upstream = since(answer.sent);
     co_await ex.respond(200, "application/json", json::serialize(::modelmux::openai::encode_chat_response(*resp)), headers);
@@ -128,7 +132,7 @@ asio::awaitable<void> translate(http::Exchange& ex, pipeline::Answer& answer, co
   }
   auto decoder = provider.stream_decoder(req);
   ::modelmux::openai::ChunkEncoder encoder(
-      req.model, req.include_usage,
+      "chatcmpl-" + std::string(ex.request_id()), req.model, req.include_usage,
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
   std::vector<StreamEvent> events;
   if (!co_await ex.begin_stream(200, "text/event-stream", headers)) co_return;
