@@ -7,6 +7,7 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 
+#include "surfaces/anthropic/surface.hpp"
 #include "surfaces/openai/surface.hpp"
 
 namespace modelmux::app {
@@ -32,6 +33,8 @@ boost::asio::awaitable<void> route(http::Exchange& ex, const pipeline::Runtime& 
   };
   if (path == "/v1/chat/completions" || path == "/chat/completions")
     return method == "POST" ? surfaces::openai::chat_completions(ex, rt) : only("POST");
+  if (path == "/v1/messages")
+    return method == "POST" ? surfaces::anthropic::messages(ex, rt) : only("POST");
   if (path == "/v1/models" || path == "/models")
     return method == "GET" ? surfaces::openai::list_models(ex, rt) : only("GET");
   if (path == "/health" || path == "/healthz") return health(ex);

@@ -23,3 +23,37 @@ Usage usage_of(const boost::json::object& usage);
 std::pair<std::string, std::string> error_fields(std::string_view body);
 
 }  // namespace modelmux::anthropic
+
+namespace modelmux::anthropic {
+
+// The client side of the same wire (the /v1/messages surface): a client's request into canonical form,
+// a canonical reply and stream back into Anthropic's shapes, and errors as Anthropic error bodies.
+Result<ChatRequest> decode_request(const boost::json::object& body);
+boost::json::object encode_reply(const ChatResponse& resp, std::string_view fallback_id);
+std::string error_body(const Error& err);
+int error_status(const Error& err);  // Anthropic answers overload with 529
+
+// Canonical stream events -> Anthropic SSE frames ("event: ...\ndata: {...}\n\n"). Blocks are opened and
+// closed as the content switches between text and tool calls; message_delta and message_stop come at the
+// end, when stop reason and usage are both known.
+class StreamEncoder {
+ public:
+  StreamEncoder(std::string fallback_id, std::string fallback_model)
+      : id_(std::move(fallback_id)), model_(std::move(fallback_model)) {}
+  std::string encode(const StreamEvent& ev);
+  std::string finish();
+  static std::string error_frame(const Error& err);
+
+ private:
+  std::string close_block();
+  std::string id_, model_;
+  int next_index_ = 0;
+  int open_index_ = -1;
+  bool open_is_text_ = false;
+  int open_tool_ = -1;  // the OpenAI tool index of the open tool_use block
+  bool started_ = false;
+  FinishReason finish_ = FinishReason::stop;
+  Usage usage_;
+};
+
+}  // namespace modelmux::anthropic

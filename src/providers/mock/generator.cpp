@@ -70,6 +70,20 @@ std::vector<std::string> split(const std::string& text, int chunks) {
   return pieces;
 }
 
+// With tools offered and "tool" in the last user message, the mock calls the first tool.
+std::string mock_tool(const json::object& req, const std::string& last_user_text) {
+  auto* tools = req.if_contains("tools");
+  if (!tools || !tools->is_array() || tools->get_array().empty()) return {};
+  if (last_user_text.find("tool") == std::string::npos) return {};
+  const auto& t = tools->get_array()[0];
+  if (!t.is_object()) return {};
+  if (auto* f = t.get_object().if_contains("function"); f && f->is_object())
+    if (auto* n = f->get_object().if_contains("name"); n && n->is_string()) return std::string(n->get_string());
+  return {};
+}
+
+constexpr std::string_view kToolArguments = R"({"city":"Paris"})";
+
 }  // namespace
 
 Result<void> validate(const json::object& req) {
@@ -103,9 +117,16 @@ std::string reply_text(const json::object& req, const Shape& shape) {
 std::string completion(const json::object& req, const Shape& shape) {
   std::string text = reply_text(req, shape);
   std::int64_t in = prompt_tokens(req), out = std::max<std::int64_t>(cost::estimate_tokens(text), 1);
+  std::string tool = mock_tool(req, text);
   json::object msg{{"role", "assistant"}, {"content", text}, {"refusal", nullptr}};
+  if (!tool.empty()) {
+    msg["content"] = nullptr;
+    msg["tool_calls"] = json::array{json::object{
+        {"id", "call_mock1"}, {"type", "function"}, {"function", json::object{{"name", tool}, {"arguments", kToolArguments}}}}};
+  }
   json::object o{{"id", new_id()}, {"object", "chat.completion"}, {"created", now()}, {"model", model_of(req)}};
-  o["choices"] = json::array{json::object{{"index", 0}, {"message", std::move(msg)}, {"logprobs", nullptr}, {"finish_reason", "stop"}}};
+  o["choices"] = json::array{json::object{{"index", 0}, {"message", std::move(msg)}, {"logprobs", nullptr},
+                                          {"finish_reason", tool.empty() ? "stop" : "tool_calls"}}};
   o["usage"] = json::object{{"prompt_tokens", in}, {"completion_tokens", out}, {"total_tokens", in + out}};
   return json::serialize(o);
 }
@@ -124,8 +145,25 @@ std::vector<std::string> stream_frames(const json::object& req, const Shape& sha
   };
   std::vector<std::string> frames;
   frames.push_back(frame(json::object{{"role", "assistant"}, {"content", ""}, {"refusal", nullptr}}, nullptr));
-  for (auto& piece : split(text, shape.chunks)) frames.push_back(frame(json::object{{"content", piece}}, nullptr));
-  frames.push_back(frame(json::object{}, "stop"));
+  if (std::string tool = mock_tool(req, text); !tool.empty()) {
+    // A tool call streams as OpenAI sends one: id and name first, then the arguments in pieces.
+    auto call = [](json::object fn, bool first) {
+      json::object c{{"index", 0}};
+      if (first) {
+        c["id"] = "call_mock1";
+        c["type"] = "function";
+      }
+      c["function"] = std::move(fn);
+      return json::object{{"tool_calls", json::array{std::move(c)}}};
+    };
+    frames.push_back(frame(call(json::object{{"name", tool}, {"arguments", ""}}, true), nullptr));
+    frames.push_back(frame(call(json::object{{"arguments", kToolArguments.substr(0, 8)}}, false), nullptr));
+    frames.push_back(frame(call(json::object{{"arguments", kToolArguments.substr(8)}}, false), nullptr));
+    frames.push_back(frame(json::object{}, "tool_calls"));
+  } else {
+    for (auto& piece : split(text, shape.chunks)) frames.push_back(frame(json::object{{"content", piece}}, nullptr));
+    frames.push_back(frame(json::object{}, "stop"));
+  }
   if (include_usage) {
     std::int64_t in = prompt_tokens(req), out = std::max<std::int64_t>(cost::estimate_tokens(text), 1);
     json::object o{{"id", id}, {"object", "chat.completion.chunk"}, {"created", created}, {"model", model}};
