@@ -4,8 +4,8 @@
 
 #include <boost/json.hpp>
 
-#include "core/json_util.hpp"
 #include "pipeline/attempts.hpp"
+#include "pipeline/intake.hpp"
 #include "providers/anthropic/messages_json.hpp"
 
 namespace json = boost::json;
@@ -91,20 +91,16 @@ asio::awaitable<void> messages(http::Exchange& ex, const pipeline::Runtime& rt) 
   rec.method = "POST";
   rec.path = "/v1/messages";
   // decode
-  boost::system::error_code ec;
-  json::value parsed = json_util::parse(ex.request().body, ec);
-  Result<ChatRequest> req =
-      ec ? Result<ChatRequest>(fail(ErrorCode::invalid_json, fmt::format("request body is not valid JSON: {}", ec.message())))
-      : !parsed.is_object() ? Result<ChatRequest>(fail(ErrorCode::invalid_request, "request body must be a JSON object"))
-                            : ::modelmux::anthropic::decode_request(parsed.get_object());
+  auto parsed = pipeline::parse_body(ex.request().body);
+  Result<ChatRequest> req = parsed ? ::modelmux::anthropic::decode_request(parsed->get_object())
+                                   : Result<ChatRequest>(std::unexpected(parsed.error()));
   // route
   const routing::ModelGroup* group = nullptr;
   if (req) {
     rec.model = req->model;
     rec.stream = req->stream;
-    group = rt.catalog.find(req->model);
-    if (!group)
-      req = fail(ErrorCode::model_not_found, fmt::format("model: {} is not configured in modelmux", req->model), "model");
+    if (auto g = pipeline::route(rt.catalog, req->model)) group = *g;
+    else req = std::unexpected(g.error());
   }
   if (!req) {
     rec.error = to_string(req.error().code);

@@ -6,8 +6,8 @@
 #include <boost/json.hpp>
 #include <charconv>
 
-#include "core/json_util.hpp"
 #include "pipeline/attempts.hpp"
+#include "pipeline/intake.hpp"
 #include "providers/openai/chat_json.hpp"
 
 namespace json = boost::json;
@@ -198,37 +198,27 @@ asio::awaitable<void> chat_completions(http::Exchange& ex, const pipeline::Runti
 
   // decode
   const std::string& body = http_req.body;
-  boost::system::error_code ec;
   unsigned char arena_buffer[2048];  // most request trees fit; larger ones spill to the heap
   json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);  // one request's tree, freed at once
-  json::value parsed = json_util::parse(body, ec, &arena);
-  std::optional<Error> error;
-  if (ec) {
-    error = Error::make(ErrorCode::invalid_json, fmt::format("request body is not valid JSON: {}", ec.message()));
-  } else if (!parsed.is_object()) {
-    error = Error::make(ErrorCode::invalid_request, "request body must be a JSON object");
-  }
-  Result<ChatRequest> req = error ? Result<ChatRequest>(std::unexpected(*error))
-                                  : ::modelmux::openai::decode_chat_request(parsed.get_object());
+  auto parsed = pipeline::parse_body(body, &arena);
+  Result<ChatRequest> req = parsed ? ::modelmux::openai::decode_chat_request(parsed->get_object())
+                                   : Result<ChatRequest>(std::unexpected(parsed.error()));
+  // route
   const routing::ModelGroup* group = nullptr;
   if (req) {
     rec.model = req->model;
     rec.stream = req->stream;
-    // route
-    group = rt.catalog.find(req->model);
-    if (!group)
-      req = std::unexpected(Error::make(ErrorCode::model_not_found,
-                                        fmt::format("The model `{}` does not exist or is not configured in modelmux", req->model),
-                                        "model"));
+    if (auto g = pipeline::route(rt.catalog, req->model)) group = *g;
+    else req = std::unexpected(g.error());
   }
   if (!req) {
     co_await fail_with(req.error());
   } else {
     // attempts
-    const auto& object = parsed.get_object();
+    const auto& fields = parsed->get_object();
     pipeline::BuildRequest build = [&](const providers::Target& t) {
       return t.provider->wire() == providers::Wire::openai_chat
-                 ? t.provider->build_passthrough(body, object, t, adds_stream_usage(*req, t))
+                 ? t.provider->build_passthrough(body, fields, t, adds_stream_usage(*req, t))
                  : t.provider->build_chat(*req, t);
     };
     auto answer = co_await pipeline::attempt_targets(*group, build, rec.attempts);

@@ -1,0 +1,21 @@
+// The first stages every surface runs, before its own decoding: the body as a JSON object, and the route
+// from a model name to the group that serves it. Their errors read the same whatever the surface.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/storage_ptr.hpp>
+#include <boost/json/value.hpp>
+#include <string_view>
+
+#include "routing/catalog.hpp"
+
+namespace modelmux::pipeline {
+
+// Parses a body that must be a JSON object, into `storage`. (Returned rather than assigned: assigning a
+// tree to a value with other storage deep-copies it.)
+Result<boost::json::value> parse_body(std::string_view body, boost::json::storage_ptr storage = {});
+
+// The route stage: the group serving `model`, or model_not_found naming it.
+Result<const routing::ModelGroup*> route(const routing::Catalog& catalog, std::string_view model);
+
+}  // namespace modelmux::pipeline
