@@ -2,7 +2,9 @@
 # User-space instructions per pass-through request, counted by callgrind: a repeatable measure of
 # modelmux's own CPU cost that, unlike req/s on a shared 2-core VM, does not move with machine noise.
 #
-#   bench/instructions.sh            # needs build/modelmux, nginx, wrk, valgrind
+#   bench/instructions.sh                        # pass-through (OpenAI-format upstream)
+#   MODEL=bench-anthropic bench/instructions.sh  # translated (Anthropic-format upstream)
+# Needs build/modelmux, nginx, wrk, valgrind.
 #
 # One modelmux worker thread under callgrind, a static nginx upstream, wrk with 4 connections. Counting is
 # switched on after a warm-up and off before the dump, so start-up is not measured.
@@ -33,7 +35,7 @@ valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/callgrin
   "$BIN" serve --config "$TMP/modelmux.yaml" --threads 1 >"$TMP/modelmux.log" 2>&1 &
 VG=$!; PIDS+=("$VG")
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$MM/health" >/dev/null && break; sleep 0.2; done
-export BENCH_BODY='{"model":"bench","messages":[{"role":"user","content":"hello"}]}'
+export BENCH_BODY="{\"model\":\"${MODEL:-bench}\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}"
 URL="http://127.0.0.1:$MM/v1/chat/completions"
 wrk -t1 -c4 -d2s -s "$BENCH_DIR/post.lua" "$URL" >/dev/null
 callgrind_control -i on "$VG" >/dev/null 2>&1

@@ -42,9 +42,10 @@ TARGET_RPS_RATIO=0.90
 TARGET_ADDED_P99_US=50
 TARGET_RSS_IDLE_MB=30
 TARGET_RSS_HOLD_MB=150
+TARGET_TRANSLATED_RATIO=0.70   # translated path (OpenAI client, Anthropic upstream) / pass-through req/s
 
-PEERS=(direct nginx modelmux portkey)
-declare -A LABEL=([direct]="direct (upstream)" [nginx]="nginx proxy" [modelmux]="modelmux" [portkey]="Portkey $PORTKEY_VERSION")
+PEERS=(direct nginx modelmux translated portkey)
+declare -A LABEL=([direct]="direct (upstream)" [nginx]="nginx proxy" [modelmux]="modelmux" [translated]="modelmux->anthropic" [portkey]="Portkey $PORTKEY_VERSION")
 declare -A URL BODY HDRS STATUS RPS P50 P99 NON2XX SOCKERR OTHER
 PIDS=()
 TMP=""
@@ -209,6 +210,7 @@ HDRS[nginx]="Authorization: Bearer sk-bench"
 MM_PID=""
 if [[ $SKIP_MODELMUX == 1 ]]; then
   STATUS[modelmux]="skipped"
+  STATUS[translated]="skipped"
 else
   MM_SERVER_EXTRA=""
   [[ $MODELMUX_ACCESS_LOG != default ]] && MM_SERVER_EXTRA="  access_log: $MODELMUX_ACCESS_LOG"
@@ -236,6 +238,9 @@ $(tail -n 20 "$TMP/modelmux.err")"
   URL[modelmux]="http://127.0.0.1:$MM_PORT/v1/chat/completions"
   BODY[modelmux]='{"model":"bench","messages":[{"role":"user","content":"hello"}]}'
   HDRS[modelmux]=""
+  URL[translated]=${URL[modelmux]}
+  BODY[translated]='{"model":"bench-anthropic","messages":[{"role":"user","content":"hello"}]}'
+  HDRS[translated]=""
   sleep 0.5
   RSS_START_KB=$(rss_kb "$MM_PID")
   log "modelmux on 127.0.0.1:$MM_PORT (pid $MM_PID, RSS at start $(mb "$RSS_START_KB") MB)"
@@ -396,6 +401,8 @@ if (( MM_OK )) && ok_peer direct; then
 fi
 ok_peer nginx && ok_peer direct && NGX_ADD_P99=$(( P99[nginx] - P99[direct] ))
 PK_R_NGINX="n/a"; ok_peer portkey && ok_peer nginx && PK_R_NGINX=$(ratio "${RPS[portkey]}" "${RPS[nginx]}")
+R_TRANSLATED="n/a"; (( MM_OK )) && ok_peer translated && R_TRANSLATED=$(ratio "${RPS[translated]}" "${RPS[modelmux]}")
+V_TRANSLATED=$(verdict "$R_TRANSLATED" ">=" "$TARGET_TRANSLATED_RATIO")
 
 V_RPS=$(verdict "$R_NGINX" ">=" "$TARGET_RPS_RATIO")
 V_P99=$(verdict "$ADD_P99" "<=" "$TARGET_ADDED_P99_US")
@@ -421,6 +428,7 @@ done
 echo
 printf '%-40s %10s   target %-10s %s\n' "modelmux / nginx req/s" "$R_NGINX" ">= $TARGET_RPS_RATIO" "$V_RPS"
 printf '%-40s %10s\n' "modelmux / Portkey req/s" "$R_PK"
+printf '%-40s %10s   target %-10s %s\n' "translated / pass-through req/s" "$R_TRANSLATED" ">= $TARGET_TRANSLATED_RATIO" "$V_TRANSLATED"
 printf '%-40s %10s   target %-10s %s\n' "modelmux p99 - direct p99 (us, 1 conn)" "$ADD_P99" "<= $TARGET_ADDED_P99_US" "$V_P99"
 printf '%-40s %10s\n' "modelmux p50 - direct p50 (us, 1 conn)" "$ADD_P50"
 printf '%-40s %10s\n' "nginx p99 - direct p99 (us, reference)" "$NGX_ADD_P99"
@@ -459,6 +467,7 @@ git -C "$ROOT" diff --quiet HEAD 2>/dev/null || MM_REV="$MM_REV (dirty tree)"
   echo "|---|---:|---|---|"
   echo "| modelmux / nginx req/s | $R_NGINX | >= $TARGET_RPS_RATIO | $V_RPS |"
   echo "| modelmux / Portkey req/s | $R_PK | | |"
+  echo "| translated (Anthropic upstream) / pass-through req/s | $R_TRANSLATED | >= $TARGET_TRANSLATED_RATIO | $V_TRANSLATED |"
   echo "| modelmux p99 - direct p99 (1 conn) | $ADD_P99 us | <= $TARGET_ADDED_P99_US us | $V_P99 |"
   echo "| modelmux p50 - direct p50 (1 conn) | $ADD_P50 us | | |"
   echo "| nginx p99 - direct p99 (reference) | $NGX_ADD_P99 us | | |"
