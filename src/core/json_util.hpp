@@ -2,7 +2,9 @@
 #pragma once
 
 #include <boost/json/storage_ptr.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <cstdint>
 #include <string_view>
 
 #include "modelmux/error.hpp"
@@ -12,5 +14,10 @@ namespace modelmux::json_util {
 // Parses with a parser kept per thread: building a boost::json::parser costs more than parsing a small body.
 boost::json::value parse(std::string_view text, boost::system::error_code& ec,
                          boost::json::storage_ptr storage = {});
+
+// A member's string value, or empty when it is absent or not a string.
+std::string_view string_field(const boost::json::object& o, std::string_view key);
+// A member's integer value, or 0 when it is absent or not an integer.
+std::int64_t int_field(const boost::json::object& o, std::string_view key);
 
 }  // namespace modelmux::json_util

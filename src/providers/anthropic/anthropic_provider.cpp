@@ -14,11 +14,6 @@ namespace {
 
 constexpr std::string_view kApiVersion = "2023-06-01";
 
-std::string_view str(const json::object& o, std::string_view key) {
-  if (auto* v = o.if_contains(key); v && v->is_string()) return v->get_string();
-  return {};
-}
-
 // Anthropic error types (in bodies and in-stream error events) as the one Error type.
 Error error_from_type(std::string_view type, std::string message) {
   ErrorCode code = ErrorCode::upstream_error;
@@ -66,21 +61,21 @@ class AnthropicStreamDecoder final : public StreamDecoder {
     json::value v = json_util::parse(data, ec);
     if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "malformed anthropic stream event");
     const auto& o = v.get_object();
-    std::string_view type = str(o, "type");
+    std::string_view type = json_util::string_field(o, "type");
     if (type == "message_start") {
       StreamEvent ev;
       ev.kind = StreamEvent::Kind::start;
       if (auto* m = o.if_contains("message"); m && m->is_object()) {
-        ev.id = str(m->get_object(), "id");
-        ev.model = str(m->get_object(), "model");
+        ev.id = json_util::string_field(m->get_object(), "id");
+        ev.model = json_util::string_field(m->get_object(), "model");
         if (auto* u = m->get_object().if_contains("usage"); u && u->is_object()) usage_ = anthropic::usage_of(u->get_object());
       }
       out.push_back(std::move(ev));
     } else if (type == "content_block_start") {
       auto* block = o.if_contains("content_block");
-      if (!block || !block->is_object() || str(block->get_object(), "type") != "tool_use") return {};
+      if (!block || !block->is_object() || json_util::string_field(block->get_object(), "type") != "tool_use") return {};
       int index = o.contains("index") && o.at("index").is_int64() ? static_cast<int>(o.at("index").get_int64()) : -1;
-      std::string name(str(block->get_object(), "name"));
+      std::string name(json_util::string_field(block->get_object(), "name"));
       if (!forced_tool_.empty() && name == forced_tool_) {
         forced_block_ = index;
         return {};
@@ -90,30 +85,30 @@ class AnthropicStreamDecoder final : public StreamDecoder {
       StreamEvent ev;
       ev.kind = StreamEvent::Kind::tool_call_delta;
       ev.tool_index = ordinal;
-      ev.tool_id = str(block->get_object(), "id");
+      ev.tool_id = json_util::string_field(block->get_object(), "id");
       ev.tool_name = std::move(name);
       out.push_back(std::move(ev));
     } else if (type == "content_block_delta") {
       auto* d = o.if_contains("delta");
       if (!d || !d->is_object()) return {};
       const auto& delta = d->get_object();
-      std::string_view dtype = str(delta, "type");
+      std::string_view dtype = json_util::string_field(delta, "type");
       int index = o.contains("index") && o.at("index").is_int64() ? static_cast<int>(o.at("index").get_int64()) : -1;
       StreamEvent ev;
       if (dtype == "text_delta") {
         ev.kind = StreamEvent::Kind::text_delta;
-        ev.text = str(delta, "text");
+        ev.text = json_util::string_field(delta, "text");
         if (ev.text.empty()) return {};
       } else if (dtype == "input_json_delta" && index == forced_block_) {
         ev.kind = StreamEvent::Kind::text_delta;
-        ev.text = str(delta, "partial_json");
+        ev.text = json_util::string_field(delta, "partial_json");
         if (ev.text.empty()) return {};
       } else if (dtype == "input_json_delta") {
         auto it = tool_of_block_.find(index);
         if (it == tool_of_block_.end()) return {};
         ev.kind = StreamEvent::Kind::tool_call_delta;
         ev.tool_index = it->second;
-        ev.tool_arguments = str(delta, "partial_json");
+        ev.tool_arguments = json_util::string_field(delta, "partial_json");
       } else {
         return {};  // thinking_delta, signature_delta: not part of an OpenAI stream
       }
@@ -129,7 +124,7 @@ class AnthropicStreamDecoder final : public StreamDecoder {
         }
       }
       if (auto* d = o.if_contains("delta"); d && d->is_object()) {
-        std::string_view stop = str(d->get_object(), "stop_reason");
+        std::string_view stop = json_util::string_field(d->get_object(), "stop_reason");
         if (!stop.empty()) {
           StreamEvent ev;
           ev.kind = StreamEvent::Kind::finish;
@@ -146,8 +141,8 @@ class AnthropicStreamDecoder final : public StreamDecoder {
     } else if (type == "error") {
       std::string etype, message;
       if (auto* e = o.if_contains("error"); e && e->is_object()) {
-        etype = str(e->get_object(), "type");
-        message = str(e->get_object(), "message");
+        etype = json_util::string_field(e->get_object(), "type");
+        message = json_util::string_field(e->get_object(), "message");
       }
       return std::unexpected(error_from_type(etype, std::move(message)));
     }
@@ -167,6 +162,7 @@ class AnthropicStreamDecoder final : public StreamDecoder {
 }  // namespace
 
 void AnthropicProvider::prepare(Target& target) const {
+  target.request_path = target.base.path + "/messages";
   for (int stream = 0; stream < 2; ++stream) {
     std::string h = "content-type: application/json\r\n";
     h += stream ? "accept: text/event-stream\r\n" : "accept: application/json\r\n";
@@ -181,7 +177,7 @@ Result<http::ClientRequest> AnthropicProvider::build_chat(const ChatRequest& req
   auto body = anthropic::encode_request(req, target.cfg.model);
   if (!body) return std::unexpected(body.error());
   http::ClientRequest r;
-  r.target = target.base.path + "/messages";
+  r.target = target.request_path;
   r.prepared_headers = target.prepared_headers[req.stream ? 1 : 0];
   r.body = json::serialize(*body);
   return r;

@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_util.hpp"
+
 namespace json = boost::json;
 
 namespace modelmux::anthropic {
@@ -148,10 +150,7 @@ FinishReason finish_reason(std::string_view s) {
 }
 
 Usage usage_of(const json::object& u) {
-  auto num = [&](std::string_view key) -> std::int64_t {
-    auto* v = u.if_contains(key);
-    return v && v->is_int64() ? v->get_int64() : v && v->is_uint64() ? static_cast<std::int64_t>(v->get_uint64()) : 0;
-  };
+  auto num = [&](std::string_view key) { return json_util::int_field(u, key); };
   Usage usage;
   usage.cached_input_tokens = num("cache_read_input_tokens");
   usage.input_tokens = num("input_tokens") + usage.cached_input_tokens + num("cache_creation_input_tokens");

@@ -3,6 +3,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_util.hpp"
+
 #include "providers/anthropic/messages_json.hpp"
 
 namespace json = boost::json;
@@ -14,17 +16,12 @@ std::unexpected<Error> bad(std::string param, std::string message) {
   return fail(ErrorCode::invalid_request, std::move(message), std::move(param));
 }
 
-std::string_view str(const json::object& o, std::string_view key) {
-  if (auto* v = o.if_contains(key); v && v->is_string()) return v->get_string();
-  return {};
-}
-
 std::string text_of(const json::value& content) {
   if (content.is_string()) return std::string(content.get_string());
   std::string out;
   if (content.is_array())
     for (const auto& b : content.get_array())
-      if (b.is_object() && str(b.get_object(), "type") == "text") out += str(b.get_object(), "text");
+      if (b.is_object() && json_util::string_field(b.get_object(), "type") == "text") out += json_util::string_field(b.get_object(), "text");
   return out;
 }
 
@@ -67,32 +64,32 @@ Result<void> decode_blocks(const json::value& content, const std::string& where,
     const auto& b = content.get_array()[k];
     if (!b.is_object()) return bad(bw, bw + " must be an object");
     const auto& block = b.get_object();
-    std::string_view type = str(block, "type");
+    std::string_view type = json_util::string_field(block, "type");
     if (type == "text") {
-      m.content.push_back({ContentPart::Kind::text, std::string(str(block, "text")), {}, {}, {}});
+      m.content.push_back({ContentPart::Kind::text, std::string(json_util::string_field(block, "text")), {}, {}, {}});
     } else if (type == "image") {
       const json::object* src = nullptr;
       if (auto* s = block.if_contains("source"); s && s->is_object()) src = &s->get_object();
       if (!src) return bad(bw + ".source", bw + ".source must be an object");
       ContentPart part{ContentPart::Kind::image, {}, {}, {}, {}};
-      if (str(*src, "type") == "base64") {
-        part.media_type = str(*src, "media_type");
-        part.image_url = fmt::format("data:{};base64,{}", part.media_type, str(*src, "data"));
+      if (json_util::string_field(*src, "type") == "base64") {
+        part.media_type = json_util::string_field(*src, "media_type");
+        part.image_url = fmt::format("data:{};base64,{}", part.media_type, json_util::string_field(*src, "data"));
       } else {
-        part.image_url = str(*src, "url");
+        part.image_url = json_util::string_field(*src, "url");
       }
       m.content.push_back(std::move(part));
     } else if (type == "tool_use") {
       ToolCall call;
-      call.id = str(block, "id");
-      call.name = str(block, "name");
+      call.id = json_util::string_field(block, "id");
+      call.name = json_util::string_field(block, "name");
       if (auto* in = block.if_contains("input")) call.arguments = json::serialize(*in);
       m.tool_calls.push_back(std::move(call));
     } else if (type == "tool_result") {
       flush();
       Message result;
       result.role = Role::tool;
-      result.tool_call_id = str(block, "tool_use_id");
+      result.tool_call_id = json_util::string_field(block, "tool_use_id");
       if (auto* c = block.if_contains("content")) result.content.push_back({ContentPart::Kind::text, text_of(*c), {}, {}, {}});
       else result.content.push_back({ContentPart::Kind::text, {}, {}, {}, {}});
       req.messages.push_back(std::move(result));
@@ -130,7 +127,7 @@ Result<ChatRequest> decode_request(const json::object& body) {
     std::string where = fmt::format("messages.{}", i);
     const auto& mv = messages->get_array()[i];
     if (!mv.is_object()) return bad(where, where + " must be an object");
-    std::string_view role = str(mv.get_object(), "role");
+    std::string_view role = json_util::string_field(mv.get_object(), "role");
     if (role != "user" && role != "assistant") return bad(where + ".role", where + ".role: Input should be 'user' or 'assistant'");
     auto* content = mv.get_object().if_contains("content");
     if (!content) return bad(where + ".content", where + ".content: Field required");
@@ -144,27 +141,27 @@ Result<ChatRequest> decode_request(const json::object& body) {
       if (s.is_string()) req.stop.emplace_back(s.get_string());
   if (auto* v = body.if_contains("stream"); v && v->is_bool()) req.stream = v->get_bool();
   req.include_usage = req.stream;  // Anthropic streams always report usage
-  if (auto* md = body.if_contains("metadata"); md && md->is_object()) req.user = str(md->get_object(), "user_id");
+  if (auto* md = body.if_contains("metadata"); md && md->is_object()) req.user = json_util::string_field(md->get_object(), "user_id");
   if (auto* tools = body.if_contains("tools"); tools && tools->is_array()) {
     for (std::size_t i = 0; i < tools->get_array().size(); ++i) {
       const auto& t = tools->get_array()[i];
-      if (!t.is_object() || str(t.get_object(), "name").empty())
+      if (!t.is_object() || json_util::string_field(t.get_object(), "name").empty())
         return bad(fmt::format("tools.{}.name", i), fmt::format("tools.{}.name: Field required", i));
       Tool tool;
-      tool.name = str(t.get_object(), "name");
-      tool.description = str(t.get_object(), "description");
+      tool.name = json_util::string_field(t.get_object(), "name");
+      tool.description = json_util::string_field(t.get_object(), "description");
       if (auto* s = t.get_object().if_contains("input_schema")) tool.parameters = *s;
       req.tools.push_back(std::move(tool));
     }
   }
   if (auto* tc = body.if_contains("tool_choice"); tc && tc->is_object()) {
-    std::string_view type = str(tc->get_object(), "type");
+    std::string_view type = json_util::string_field(tc->get_object(), "type");
     if (type == "auto") req.tool_choice.mode = ToolChoice::Mode::auto_;
     else if (type == "any") req.tool_choice.mode = ToolChoice::Mode::required;
     else if (type == "none") req.tool_choice.mode = ToolChoice::Mode::none;
     else if (type == "tool") {
       req.tool_choice.mode = ToolChoice::Mode::named;
-      req.tool_choice.name = str(tc->get_object(), "name");
+      req.tool_choice.name = json_util::string_field(tc->get_object(), "name");
     }
     if (auto* d = tc->get_object().if_contains("disable_parallel_tool_use"); d && d->is_bool() && d->get_bool())
       req.parallel_tool_calls = false;

@@ -11,19 +11,6 @@ namespace json = boost::json;
 namespace modelmux::providers {
 namespace {
 
-std::string_view str(const json::object& o, std::string_view key) {
-  if (auto* v = o.if_contains(key); v && v->is_string()) return v->get_string();
-  return {};
-}
-
-std::int64_t num(const json::object& o, std::string_view key) {
-  if (auto* v = o.if_contains(key)) {
-    if (v->is_int64()) return v->get_int64();
-    if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  }
-  return 0;
-}
-
 Result<json::object> encode(const ChatRequest& req, std::string_view model) {
   json::array messages;
   for (std::size_t i = 0; i < req.messages.size(); ++i) {
@@ -101,11 +88,11 @@ std::vector<ToolCall> tool_calls_of(const json::object& message, int& counter) {
     for (const auto& tc : tcs->get_array()) {
       if (!tc.is_object()) continue;
       ToolCall call;
-      call.id = str(tc.get_object(), "id");
+      call.id = json_util::string_field(tc.get_object(), "id");
       if (call.id.empty()) call.id = fmt::format("call_{}", counter);  // older Ollama sends no ids
       ++counter;
       if (auto* f = tc.get_object().if_contains("function"); f && f->is_object()) {
-        call.name = str(f->get_object(), "name");
+        call.name = json_util::string_field(f->get_object(), "name");
         if (auto* a = f->get_object().if_contains("arguments"))
           call.arguments = a->is_string() ? std::string(a->get_string()) : json::serialize(*a);
       }
@@ -157,7 +144,7 @@ class OllamaStreamDecoder final : public StreamDecoder {
     json::value v = json_util::parse(text, ec);
     if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "malformed ollama stream line");
     const auto& o = v.get_object();
-    if (auto e = str(o, "error"); !e.empty()) {
+    if (auto e = json_util::string_field(o, "error"); !e.empty()) {
       Error err = Error::make(ErrorCode::upstream_error, "ollama: " + std::string(e));
       err.provider = "ollama";
       return std::unexpected(std::move(err));
@@ -166,11 +153,11 @@ class OllamaStreamDecoder final : public StreamDecoder {
       started_ = true;
       StreamEvent ev;
       ev.kind = StreamEvent::Kind::start;
-      ev.model = str(o, "model");
+      ev.model = json_util::string_field(o, "model");
       out.push_back(std::move(ev));
     }
     if (auto* m = o.if_contains("message"); m && m->is_object()) {
-      if (auto t = str(m->get_object(), "content"); !t.empty()) {
+      if (auto t = json_util::string_field(m->get_object(), "content"); !t.empty()) {
         StreamEvent ev;
         ev.kind = StreamEvent::Kind::text_delta;
         ev.text = t;
@@ -190,12 +177,12 @@ class OllamaStreamDecoder final : public StreamDecoder {
       done_ = true;
       StreamEvent fin;
       fin.kind = StreamEvent::Kind::finish;
-      fin.finish_reason = finish_of(str(o, "done_reason"), tool_counter_ > 0);
+      fin.finish_reason = finish_of(json_util::string_field(o, "done_reason"), tool_counter_ > 0);
       out.push_back(std::move(fin));
       StreamEvent usage;
       usage.kind = StreamEvent::Kind::usage;
-      usage.usage.input_tokens = num(o, "prompt_eval_count");
-      usage.usage.output_tokens = num(o, "eval_count");
+      usage.usage.input_tokens = json_util::int_field(o, "prompt_eval_count");
+      usage.usage.output_tokens = json_util::int_field(o, "eval_count");
       out.push_back(std::move(usage));
     }
     return {};
@@ -238,17 +225,17 @@ Result<ChatResponse> OllamaProvider::decode_chat(std::string_view body, const Ch
   auto* m = o.if_contains("message");
   if (!m || !m->is_object()) return fail(ErrorCode::upstream_error, "malformed ollama reply: no message");
   ChatResponse r;
-  r.model = str(o, "model");
+  r.model = json_util::string_field(o, "model");
   r.message.role = Role::assistant;
   int counter = 0;
   r.message.tool_calls = tool_calls_of(m->get_object(), counter);
-  std::string text(str(m->get_object(), "content"));
+  std::string text(json_util::string_field(m->get_object(), "content"));
   if (!text.empty() || r.message.tool_calls.empty())
     r.message.content.push_back({ContentPart::Kind::text, std::move(text), {}, {}, {}});
-  r.finish_reason = finish_of(str(o, "done_reason"), !r.message.tool_calls.empty());
+  r.finish_reason = finish_of(json_util::string_field(o, "done_reason"), !r.message.tool_calls.empty());
   Usage u;
-  u.input_tokens = num(o, "prompt_eval_count");
-  u.output_tokens = num(o, "eval_count");
+  u.input_tokens = json_util::int_field(o, "prompt_eval_count");
+  u.output_tokens = json_util::int_field(o, "eval_count");
   r.usage = u;
   return r;
 }
@@ -261,7 +248,7 @@ Error OllamaProvider::map_error(int status, std::string_view retry_after, std::s
   std::string message(body.substr(0, 300));
   boost::system::error_code ec;
   if (auto v = json::parse(body, ec); !ec && v.is_object())
-    if (auto e = str(v.get_object(), "error"); !e.empty()) message = e;
+    if (auto e = json_util::string_field(v.get_object(), "error"); !e.empty()) message = e;
   return error_from_status(name(), status, retry_after, message);
 }
 

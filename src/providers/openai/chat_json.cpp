@@ -1,6 +1,8 @@
 #include "providers/openai/chat_json.hpp"
 
 #include <boost/json.hpp>
+
+#include "core/json_util.hpp"
 #include <fmt/format.h>
 
 namespace json = boost::json;
@@ -28,11 +30,6 @@ std::optional<std::int64_t> as_integer(const json::value& v) {
     if (d == static_cast<double>(static_cast<std::int64_t>(d))) return static_cast<std::int64_t>(d);
   }
   return std::nullopt;
-}
-
-std::string_view str_or_empty(const json::object& o, std::string_view key) {
-  if (auto* v = o.if_contains(key); v && v->is_string()) return v->get_string();
-  return {};
 }
 
 // A field's path in the request ("messages[2].content[0].text"), formatted only when an error names it:
@@ -73,7 +70,7 @@ Result<void> decode_content(const json::value& v, const Path& where, Message& m)
     Path pw(where, i);
     if (!parts[i].is_object()) return bad(pw, "must be an object");
     const auto& p = parts[i].get_object();
-    auto type = str_or_empty(p, "type");
+    auto type = json_util::string_field(p, "type");
     if (type == "text") {
       auto* t = p.if_contains("text");
       if (!t || !t->is_string()) return bad(Path(pw, "text"), "must be a string");
@@ -86,7 +83,7 @@ Result<void> decode_content(const json::value& v, const Path& where, Message& m)
       } else if (iu && iu->is_object() && iu->get_object().contains("url") &&
                  iu->get_object().at("url").is_string()) {
         part.image_url = iu->get_object().at("url").get_string();
-        part.detail = str_or_empty(iu->get_object(), "detail");
+        part.detail = json_util::string_field(iu->get_object(), "detail");
       } else {
         return bad(Path(pw, "image_url"), "must be an object with a string url");
       }
@@ -137,9 +134,9 @@ Result<void> decode_message(const json::value& v, const Path& where, Message& m)
       if (!fn || !fn->contains("name") || !fn->at("name").is_string())
         return bad(Path(Path(Path(calls, k), "function"), "name"), "must be a string");
       ToolCall call;
-      call.id = str_or_empty(c.get_object(), "id");
+      call.id = json_util::string_field(c.get_object(), "id");
       call.name = fn->at("name").get_string();
-      call.arguments = str_or_empty(*fn, "arguments");
+      call.arguments = json_util::string_field(*fn, "arguments");
       m.tool_calls.push_back(std::move(call));
     }
   }
@@ -162,7 +159,7 @@ Result<void> decode_tools(const json::value& v, ChatRequest& req) {
       return bad(Path(Path(where, "function"), "name"), "must be a non-empty string");
     Tool tool;
     tool.name = name->get_string();
-    tool.description = str_or_empty(*fn, "description");
+    tool.description = json_util::string_field(*fn, "description");
     if (auto* p = fn->if_contains("parameters")) tool.parameters = *p;
     if (auto* s = fn->if_contains("strict"); s && s->is_bool()) tool.strict = s->get_bool();
     req.tools.push_back(std::move(tool));
@@ -196,7 +193,7 @@ Result<void> decode_tool_choice(const json::value& v, ChatRequest& req) {
 Result<void> decode_response_format(const json::value& v, ChatRequest& req) {
   if (v.is_null()) return {};
   if (!v.is_object()) return bad("response_format", "response_format must be an object");
-  auto type = str_or_empty(v.get_object(), "type");
+  auto type = json_util::string_field(v.get_object(), "type");
   auto& rf = req.response_format;
   if (type == "text") {
     rf.type = ResponseFormat::Type::text;
@@ -207,7 +204,7 @@ Result<void> decode_response_format(const json::value& v, ChatRequest& req) {
     auto* js = v.get_object().if_contains("json_schema");
     if (!js || !js->is_object())
       return bad("response_format.json_schema", "response_format.json_schema must be an object");
-    rf.schema_name = str_or_empty(js->get_object(), "name");
+    rf.schema_name = json_util::string_field(js->get_object(), "name");
     if (auto* s = js->get_object().if_contains("schema")) rf.schema = *s;
     if (auto* s = js->get_object().if_contains("strict"); s && s->is_bool()) rf.strict = s->get_bool();
   } else {
@@ -412,8 +409,8 @@ Result<ChatResponse> decode_chat_response(const json::object& body) {
     return fail(ErrorCode::upstream_error, "malformed upstream reply: " + what);
   };
   ChatResponse r;
-  r.id = str_or_empty(body, "id");
-  r.model = str_or_empty(body, "model");
+  r.id = json_util::string_field(body, "id");
+  r.model = json_util::string_field(body, "model");
   if (auto* c = body.if_contains("created")) r.created = as_integer(*c).value_or(0);
   auto* choices = body.if_contains("choices");
   if (!choices || !choices->is_array() || choices->get_array().empty() || !choices->get_array()[0].is_object())
@@ -430,15 +427,15 @@ Result<ChatResponse> decode_chat_response(const json::object& body) {
     for (const auto& c : tc->get_array()) {
       if (!c.is_object()) continue;
       ToolCall call;
-      call.id = str_or_empty(c.get_object(), "id");
+      call.id = json_util::string_field(c.get_object(), "id");
       if (auto* f = c.get_object().if_contains("function"); f && f->is_object()) {
-        call.name = str_or_empty(f->get_object(), "name");
-        call.arguments = str_or_empty(f->get_object(), "arguments");
+        call.name = json_util::string_field(f->get_object(), "name");
+        call.arguments = json_util::string_field(f->get_object(), "arguments");
       }
       r.message.tool_calls.push_back(std::move(call));
     }
   }
-  r.finish_reason = finish_reason_from_string(str_or_empty(choice, "finish_reason"));
+  r.finish_reason = finish_reason_from_string(json_util::string_field(choice, "finish_reason"));
   if (auto* u = body.if_contains("usage"); u && u->is_object()) r.usage = decode_usage(u->get_object());
   return r;
 }
@@ -478,7 +475,7 @@ Result<void> ChunkDecoder::feed(std::string_view data, std::vector<StreamEvent>&
   const auto& o = v.get_object();
   if (auto* e = o.if_contains("error"); e && e->is_object()) {
     auto err = Error::make(ErrorCode::upstream_error,
-                           std::string(str_or_empty(e->get_object(), "message")));
+                           std::string(json_util::string_field(e->get_object(), "message")));
     if (err.message.empty()) err.message = "upstream sent an error inside the stream";
     return std::unexpected(std::move(err));
   }
@@ -486,8 +483,8 @@ Result<void> ChunkDecoder::feed(std::string_view data, std::vector<StreamEvent>&
     started_ = true;
     StreamEvent ev;
     ev.kind = StreamEvent::Kind::start;
-    ev.id = str_or_empty(o, "id");
-    ev.model = str_or_empty(o, "model");
+    ev.id = json_util::string_field(o, "id");
+    ev.model = json_util::string_field(o, "model");
     out.push_back(std::move(ev));
   }
   if (auto* choices = o.if_contains("choices"); choices && choices->is_array()) {
@@ -508,16 +505,16 @@ Result<void> ChunkDecoder::feed(std::string_view data, std::vector<StreamEvent>&
             StreamEvent ev;
             ev.kind = StreamEvent::Kind::tool_call_delta;
             if (auto* idx = tc.get_object().if_contains("index")) ev.tool_index = static_cast<int>(as_integer(*idx).value_or(0));
-            ev.tool_id = str_or_empty(tc.get_object(), "id");
+            ev.tool_id = json_util::string_field(tc.get_object(), "id");
             if (auto* f = tc.get_object().if_contains("function"); f && f->is_object()) {
-              ev.tool_name = str_or_empty(f->get_object(), "name");
-              ev.tool_arguments = str_or_empty(f->get_object(), "arguments");
+              ev.tool_name = json_util::string_field(f->get_object(), "name");
+              ev.tool_arguments = json_util::string_field(f->get_object(), "arguments");
             }
             out.push_back(std::move(ev));
           }
         }
       }
-      if (auto fr = str_or_empty(choice, "finish_reason"); !fr.empty()) {
+      if (auto fr = json_util::string_field(choice, "finish_reason"); !fr.empty()) {
         StreamEvent ev;
         ev.kind = StreamEvent::Kind::finish;
         ev.finish_reason = finish_reason_from_string(fr);
