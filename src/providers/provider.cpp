@@ -46,6 +46,26 @@ Target make_target(const config::TargetConfig& cfg) {
   return t;
 }
 
+void prepare_json_headers(Target& target, std::string_view stream_accept, std::string_view auth_lines) {
+  for (int stream = 0; stream < 2; ++stream) {
+    std::string h = "content-type: application/json\r\naccept: ";
+    h += stream ? stream_accept : "application/json";
+    h += "\r\n";
+    h += auth_lines;
+    for (const auto& [k, v] : target.cfg.headers) h += k + ": " + v + "\r\n";
+    target.prepared_headers[stream] = std::move(h);
+  }
+}
+
+http::ClientRequest json_post(const Target& target, std::string body, bool stream) {
+  http::ClientRequest r;
+  r.method = "POST";
+  r.target = target.request_path;
+  r.prepared_headers = target.prepared_headers[stream ? 1 : 0];
+  r.body = std::move(body);
+  return r;
+}
+
 Error error_from_status(std::string_view provider, int status, std::string_view retry_after, std::string_view message,
                         ErrorCode code_for_400) {
   ErrorCode ec;

@@ -98,6 +98,13 @@ std::vector<std::string_view> names();
 // Resolves a target's configuration; errors name the config file and line.
 Target make_target(const config::TargetConfig& cfg);
 
+// Renders a target's upstream headers once, for a plain and a streamed request: JSON content type, the
+// accept type (`stream_accept` when streaming), the provider's `auth_lines` ("name: value\r\n", may be
+// empty), then the headers the configuration adds.
+void prepare_json_headers(Target& target, std::string_view stream_accept, std::string_view auth_lines);
+// A POST of `body` to the target's prepared path, with its prepared headers.
+http::ClientRequest json_post(const Target& target, std::string body, bool stream);
+
 // An upstream's HTTP error as the one Error type: the status decides code and retryability (4xx statuses
 // reach the client as they are, 5xx become 502/503); `code_for_400` refines a 400 (context length,
 // content filter) from what the provider's body said.

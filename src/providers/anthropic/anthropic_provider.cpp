@@ -163,24 +163,15 @@ class AnthropicStreamDecoder final : public StreamDecoder {
 
 void AnthropicProvider::prepare(Target& target) const {
   target.request_path = target.base.path + "/messages";
-  for (int stream = 0; stream < 2; ++stream) {
-    std::string h = "content-type: application/json\r\n";
-    h += stream ? "accept: text/event-stream\r\n" : "accept: application/json\r\n";
-    h += "anthropic-version: " + std::string(kApiVersion) + "\r\n";
-    if (!target.cfg.api_key.empty()) h += "x-api-key: " + target.cfg.api_key + "\r\n";
-    for (const auto& [k, v] : target.cfg.headers) h += k + ": " + v + "\r\n";
-    target.prepared_headers[stream] = std::move(h);
-  }
+  std::string auth = "anthropic-version: " + std::string(kApiVersion) + "\r\n";
+  if (!target.cfg.api_key.empty()) auth += "x-api-key: " + target.cfg.api_key + "\r\n";
+  prepare_json_headers(target, "text/event-stream", auth);
 }
 
 Result<http::ClientRequest> AnthropicProvider::build_chat(const ChatRequest& req, const Target& target) const {
   auto body = anthropic::encode_request(req, target.cfg.model);
   if (!body) return std::unexpected(body.error());
-  http::ClientRequest r;
-  r.target = target.request_path;
-  r.prepared_headers = target.prepared_headers[req.stream ? 1 : 0];
-  r.body = json::serialize(*body);
-  return r;
+  return json_post(target, json::serialize(*body), req.stream);
 }
 
 Result<ChatResponse> AnthropicProvider::decode_chat(std::string_view body, const ChatRequest& req) const {

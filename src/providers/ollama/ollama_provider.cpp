@@ -198,23 +198,14 @@ class OllamaStreamDecoder final : public StreamDecoder {
 
 void OllamaProvider::prepare(Target& target) const {
   target.request_path = target.base.path + "/api/chat";
-  for (int stream = 0; stream < 2; ++stream) {
-    std::string h = "content-type: application/json\r\n";
-    h += stream ? "accept: application/x-ndjson\r\n" : "accept: application/json\r\n";
-    if (!target.cfg.api_key.empty()) h += "authorization: Bearer " + target.cfg.api_key + "\r\n";
-    for (const auto& [k, v] : target.cfg.headers) h += k + ": " + v + "\r\n";
-    target.prepared_headers[stream] = std::move(h);
-  }
+  prepare_json_headers(target, "application/x-ndjson",
+                       target.cfg.api_key.empty() ? std::string() : "authorization: Bearer " + target.cfg.api_key + "\r\n");
 }
 
 Result<http::ClientRequest> OllamaProvider::build_chat(const ChatRequest& req, const Target& target) const {
   auto body = encode(req, target.cfg.model);
   if (!body) return std::unexpected(body.error());
-  http::ClientRequest r;
-  r.target = target.request_path;
-  r.prepared_headers = target.prepared_headers[req.stream ? 1 : 0];
-  r.body = json::serialize(*body);
-  return r;
+  return json_post(target, json::serialize(*body), req.stream);
 }
 
 Result<ChatResponse> OllamaProvider::decode_chat(std::string_view body, const ChatRequest&) const {

@@ -213,27 +213,15 @@ void OpenAiProvider::prepare(Target& target) const {
     target.request_path = target.base.path + "/chat/completions";
   }
   target.stream_usage = target.cfg.stream_usage.value_or(flavor_.accepts_stream_options);
-  for (int stream = 0; stream < 2; ++stream) {
-    std::string h = "content-type: application/json\r\n";
-    h += stream ? "accept: text/event-stream\r\n" : "accept: application/json\r\n";
-    if (!target.cfg.api_key.empty())
-      h += (flavor_.azure ? "api-key: " : "authorization: Bearer ") + target.cfg.api_key + "\r\n";
-    for (const auto& [k, v] : target.cfg.headers) h += k + ": " + v + "\r\n";
-    target.prepared_headers[stream] = std::move(h);
-  }
+  std::string auth;
+  if (!target.cfg.api_key.empty())
+    auth = (flavor_.azure ? "api-key: " : "authorization: Bearer ") + target.cfg.api_key + "\r\n";
+  prepare_json_headers(target, "text/event-stream", auth);
 }
 
-http::ClientRequest OpenAiProvider::request_for(const Target& target, std::string body, bool stream) const {
-  http::ClientRequest r;
-  r.method = "POST";
-  r.target = target.request_path;
-  r.prepared_headers = target.prepared_headers[stream ? 1 : 0];
-  r.body = std::move(body);
-  return r;
-}
 
 Result<http::ClientRequest> OpenAiProvider::build_chat(const ChatRequest& req, const Target& target) const {
-  return request_for(target, json::serialize(openai::encode_chat_request(req, target.cfg.model)), req.stream);
+  return json_post(target, json::serialize(openai::encode_chat_request(req, target.cfg.model)), req.stream);
 }
 
 Result<http::ClientRequest> OpenAiProvider::build_passthrough(std::string_view body, const json::object& parsed,
@@ -246,7 +234,7 @@ Result<http::ClientRequest> OpenAiProvider::build_passthrough(std::string_view b
     json::object copy = parsed;
     copy["model"] = target.cfg.model;
     if (add_stream_usage) copy["stream_options"] = json::object{{"include_usage", true}};
-    return request_for(target, json::serialize(copy), stream);
+    return json_post(target, json::serialize(copy), stream);
   }
   std::string out = json_scan::replace(body, spans, json::serialize(json::value(target.cfg.model)));
   if (add_stream_usage) {
@@ -264,7 +252,7 @@ Result<http::ClientRequest> OpenAiProvider::build_passthrough(std::string_view b
       out.insert(close, ",\"stream_options\":" + replacement);
     }
   }
-  return request_for(target, std::move(out), stream);
+  return json_post(target, std::move(out), stream);
 }
 
 Result<ChatResponse> OpenAiProvider::decode_chat(std::string_view body, const ChatRequest&) const {

@@ -30,9 +30,6 @@ class OpenAiProvider : public Provider {
   std::unique_ptr<ReplyObserver> reply_observer(bool stream, bool hide_stream_usage) const override;
   Error map_error(int status, std::string_view retry_after, std::string_view body) const override;
 
- protected:
-  http::ClientRequest request_for(const Target& target, std::string body, bool stream) const;
-
  private:
   OpenAiFlavor flavor_;
 };
