@@ -24,7 +24,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 if [ "$want_tests" = "--tests" ]; then
   dir=$(cd "$(dirname "$0")/.." && pwd)/tests/conformance
-  if [ -f "$dir/package.json" ] && [ ! -d "$dir/node_modules" ]; then
+  # npm records what it installed in node_modules/.package-lock.json; a lock file newer than that record
+  # means packages were added or bumped since the last install.
+  if [ -f "$dir/package.json" ] && { [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+       [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; }; then
     echo "deps: npm ci in tests/conformance"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
