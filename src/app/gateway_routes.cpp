@@ -37,6 +37,9 @@ boost::asio::awaitable<void> route(http::Exchange& ex, const pipeline::Runtime& 
     return method == "POST" ? surfaces::anthropic::messages(ex, rt) : only("POST");
   if (path == "/v1/models" || path == "/models")
     return method == "GET" ? surfaces::openai::list_models(ex, rt) : only("GET");
+  if (path == "/v1/route" || path == "/route")
+    return method == "POST" ? surfaces::openai::route_explain(ex, rt) : only("POST");
+  if (path == "/health/targets") return method == "GET" ? surfaces::openai::health_targets(ex, rt) : only("GET");
   if (path == "/health" || path == "/healthz") return health(ex);
   return reject(ex, Error::make(ErrorCode::not_found, fmt::format("no route for {} {}", method, path)));
 }

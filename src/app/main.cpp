@@ -1,8 +1,14 @@
-// modelmux: `serve` runs the gateway, `mock-server` a fake upstream.
+// modelmux: `serve` runs the gateway, `route` explains a routing decision, `mock-server` a fake upstream.
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include <boost/json/serialize.hpp>
+#include <fstream>
+#include <sstream>
+
 #include "app/gateway_routes.hpp"
+#include "app/health_checks.hpp"
+#include "surfaces/openai/surface.hpp"
 #include "app/mock_server.hpp"
 #include "http/server.hpp"
 #include "observability/access_log.hpp"
@@ -19,6 +25,7 @@ int serve(const std::string& config_path, const std::string& listen, int threads
     if (threads > 0) cfg.server.threads = threads;
     auto runtime = std::make_shared<const pipeline::Runtime>(std::move(cfg));
     observability::set_access_log_enabled(runtime->config.server.access_log);
+    app::HealthChecks health_checks(*runtime);
     http::Server server(
         runtime->config.server,
         [runtime](http::Exchange& ex) { return app::route(ex, *runtime); },
@@ -35,6 +42,37 @@ int serve(const std::string& config_path, const std::string& listen, int threads
   } catch (const std::exception& e) {
     std::cerr << "modelmux: " << e.what() << std::endl;
     return 1;
+  }
+}
+
+// `modelmux route`: the decision POST /v1/route would give, from a config file, for a body on disk or stdin.
+int route(const std::string& config_path, const std::string& body_path, const std::string& strategy) {
+  try {
+    config::Config cfg = config_path.empty() ? config::builtin_defaults() : config::load_file(config_path);
+    pipeline::Runtime rt(std::move(cfg));
+    std::stringstream body;
+    if (body_path.empty() || body_path == "-") {
+      body << std::cin.rdbuf();
+    } else {
+      std::ifstream in(body_path, std::ios::binary);
+      if (!in) {
+        std::cerr << "modelmux route: cannot read " << body_path << std::endl;
+        return 2;
+      }
+      body << in.rdbuf();
+    }
+    http::HeaderList headers;
+    if (!strategy.empty()) headers.add("x-modelmux-strategy", strategy);
+    auto out = surfaces::openai::explain_route(rt, headers, body.str());
+    if (!out) {
+      std::cerr << "modelmux route: " << out.error().message << std::endl;
+      return 2;
+    }
+    std::cout << boost::json::serialize(*out) << std::endl;
+    return 0;
+  } catch (const config::ConfigError& e) {
+    std::cerr << "modelmux: configuration error: " << e.what() << std::endl;
+    return 2;
   }
 }
 
@@ -67,9 +105,20 @@ int main(int argc, char** argv) {
   mock_cmd->add_option("--reset-rate", mo.reset_rate, "fraction of requests answered with a connection reset");
   mock_cmd->add_option("--stall-rate", mo.stall_rate, "fraction of requests never answered");
   mock_cmd->add_option("--cut-after-chunks", mo.cut_after_chunks, "reset a stream's connection after N events");
+  mock_cmd->add_option("--malformed-rate", mo.malformed_rate, "fraction of 200 replies whose body is not JSON");
+  mock_cmd->add_option("--stream-error-rate", mo.stream_error_rate, "fraction of streams that send an error first");
+  mock_cmd->add_option("--fail-code", mo.fail_code, "the error code in injected failures' bodies");
+  mock_cmd->add_option("--fail-first", mo.fail_first, "the first N requests fail with --fail-status");
+
+  std::string route_config, route_body, route_strategy;
+  auto* route_cmd = cli.add_subcommand("route", "Explain the route a chat-completions body would take (no provider is called)");
+  route_cmd->add_option("-c,--config", route_config, "YAML configuration file (built-in defaults without it)");
+  route_cmd->add_option("-f,--file", route_body, "the request body (JSON); standard input when omitted or -");
+  route_cmd->add_option("-s,--strategy", route_strategy, "override the group's strategy");
 
   CLI11_PARSE(cli, argc, argv);
   if (serve_cmd->parsed()) return serve(config_path, listen, threads);
+  if (route_cmd->parsed()) return route(route_config, route_body, route_strategy);
   if (mock_cmd->parsed()) {
     try {
       return app::run_mock_server(mo);

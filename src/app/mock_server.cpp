@@ -23,7 +23,41 @@ namespace {
 struct State {
   std::mutex mu;
   std::string last_request = "null";
+  MockServerOptions live;  // changed at run time by POST /_mock/set
+  std::uint64_t requests = 0;
 };
+
+// POST /_mock/set {"latency_ms": 500, "fail_rate": 1, ...}: tests change the fault plan while running.
+std::string set_options(State& state, std::string_view body) {
+  boost::system::error_code ec;
+  auto v = json::parse(body, ec);
+  if (ec || !v.is_object()) return "body must be a JSON object";
+  std::lock_guard lock(state.mu);
+  auto& o = state.live;
+  for (const auto& [k, val] : v.get_object()) {
+    if (k == "fail_code" && val.is_string()) {
+      o.fail_code = val.get_string();
+      continue;
+    }
+    if (!val.is_number()) return "values must be numbers";
+    double d = val.to_number<double>();
+    int i = static_cast<int>(d);
+    if (k == "latency_ms") o.latency_ms = i;
+    else if (k == "jitter_ms") o.jitter_ms = i;
+    else if (k == "fail_status") o.fail_status = i;
+    else if (k == "fail_rate") o.fail_rate = d;
+    else if (k == "retry_after") o.retry_after = i;
+    else if (k == "reset_rate") o.reset_rate = d;
+    else if (k == "stall_rate") o.stall_rate = d;
+    else if (k == "cut_after_chunks") o.cut_after_chunks = i;
+    else if (k == "malformed_rate") o.malformed_rate = d;
+    else if (k == "stream_error_rate") o.stream_error_rate = d;
+    else if (k == "fail_first") o.fail_first = i;
+    else if (k == "chunk_interval_ms") o.chunk_interval_ms = i;
+    else return "unknown option " + std::string(k);
+  }
+  return {};
+}
 
 double uniform() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -44,8 +78,19 @@ std::string_view error_type_for(int status) {
   }
 }
 
-asio::awaitable<void> chat(http::Exchange& ex, const MockServerOptions& o, State& state) {
+asio::awaitable<void> chat(http::Exchange& ex, State& state) {
   const auto& req = ex.request();
+  MockServerOptions o;
+  bool fail_now = false;
+  {
+    std::lock_guard lock(state.mu);
+    ++state.requests;
+    if (state.live.fail_first > 0) {
+      --state.live.fail_first;
+      fail_now = true;
+    }
+    o = state.live;
+  }
   {
     json::object headers;
     for (std::size_t i = 0; i < req.headers.size(); ++i) {
@@ -75,13 +120,13 @@ asio::awaitable<void> chat(http::Exchange& ex, const MockServerOptions& o, State
   }
   int delay = o.latency_ms + (o.jitter_ms > 0 ? static_cast<int>(uniform() * o.jitter_ms) : 0);
   co_await sleep_ms(delay);
-  if (o.fail_status > 0 && uniform() < o.fail_rate) {
+  if (o.fail_status > 0 && (fail_now || uniform() < o.fail_rate)) {
     std::string seconds = std::to_string(o.retry_after);
     std::array<http::HeaderView, 1> retry{http::HeaderView{"retry-after", seconds}};
     http::HeaderViews h(retry.data(), o.retry_after >= 0 ? 1 : 0);
     co_await ex.respond(static_cast<unsigned>(o.fail_status), "application/json",
                         mock::error_body(fmt::format("mock-server injected failure {}", o.fail_status),
-                                         error_type_for(o.fail_status), ""),
+                                         error_type_for(o.fail_status), o.fail_code),
                         h);
     co_return;
   }
@@ -99,11 +144,23 @@ asio::awaitable<void> chat(http::Exchange& ex, const MockServerOptions& o, State
   const auto& body = v.get_object();
   bool stream = false;
   if (auto* s = body.if_contains("stream"); s && s->is_bool()) stream = s->get_bool();
+  bool malformed = o.malformed_rate > 0 && uniform() < o.malformed_rate;
+  // (Bodies are built before co_await: GCC 12 destroys temporaries of a ?: inside co_await twice.)
   if (!stream) {
-    co_await ex.respond(200, "application/json", mock::completion(body, o.shape));
+    std::string reply = malformed ? std::string("{\"id\": \"chatcmpl-broken\", \"choi") : mock::completion(body, o.shape);
+    co_await ex.respond(200, "application/json", std::move(reply));
     co_return;
   }
   if (!co_await ex.begin_stream(200, "text/event-stream")) co_return;
+  if (malformed || (o.stream_error_rate > 0 && uniform() < o.stream_error_rate)) {
+    // What some upstreams do under load: a 200, then an error where the first chunk should be.
+    std::string first = malformed ? std::string("data: {\"id\": \"chatcmpl-broken\", \"choi\n\n")
+                                  : "data: " + mock::error_body("mock-server injected stream error", "server_error", "") +
+                                        "\n\n";
+    co_await ex.write(first);
+    co_await ex.end_stream();
+    co_return;
+  }
   int sent = 0;
   for (const auto& frame : mock::stream_frames(body, o.shape)) {
     if (sent == o.cut_after_chunks) {
@@ -125,11 +182,12 @@ int run_mock_server(const MockServerOptions& o) {
   sc.threads = o.threads;
   sc.shutdown_grace = std::chrono::milliseconds(2000);
   State state;
+  state.live = o;
   auto handler = [&](http::Exchange& ex) -> asio::awaitable<void> {
     std::string_view target = ex.request().target;
     std::string_view path = target.substr(0, target.find('?'));
     if (path.ends_with("/chat/completions")) {  // /v1/..., and Azure's /openai/deployments/<d>/...
-      co_await chat(ex, o, state);
+      co_await chat(ex, state);
     } else if (target.starts_with("/v1/models")) {
       co_await ex.respond(200, "application/json",
                           R"({"object":"list","data":[{"id":"mock","object":"model","created":0,"owned_by":"mock"}]})");
@@ -140,6 +198,17 @@ int run_mock_server(const MockServerOptions& o) {
         last = state.last_request;
       }
       co_await ex.respond(200, "application/json", std::move(last));
+    } else if (target == "/_mock/stats") {
+      std::uint64_t n = 0;
+      {
+        std::lock_guard lock(state.mu);
+        n = state.requests;
+      }
+      co_await ex.respond(200, "application/json", fmt::format(R"({{"requests":{}}})", n));
+    } else if (target == "/_mock/set" && ex.request().method == "POST") {
+      auto problem = set_options(state, ex.request().body);
+      if (problem.empty()) co_await ex.respond(200, "application/json", R"({"ok":true})");
+      else co_await ex.respond(400, "application/json", mock::error_body(problem, "invalid_request_error", ""));
     } else if (target == "/health") {
       co_await ex.respond(200, "application/json", R"({"status":"ok"})");
     } else {

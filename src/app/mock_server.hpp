@@ -22,6 +22,10 @@ struct MockServerOptions {
   double reset_rate = 0;
   double stall_rate = 0;
   int cut_after_chunks = -1;  // >= 0: a stream is cut (TCP reset) after this many events
+  double malformed_rate = 0;     // a 200 whose body (or first stream event) is not JSON
+  double stream_error_rate = 0;  // a 200 stream whose first event is an error
+  std::string fail_code;         // the error body's code (e.g. context_length_exceeded, content_filter)
+  int fail_first = 0;            // the first N requests fail with fail_status (then fail_rate applies)
   bool quiet = true;
 };
 

@@ -68,6 +68,34 @@ class Reader {
     raise(at(n, key), fmt::format("\"{}\" is not a boolean", s));
   }
 
+  double number(const YAML::Node& n, const std::string& key, double min, double max) const {
+    std::string s = str(n, key);
+    double v = 0;
+    std::size_t used = 0;
+    try {
+      v = std::stod(s, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != s.size()) raise(at(n, key), fmt::format("\"{}\" is not a number", s));
+    if (v < min || v > max) raise(at(n, key), fmt::format("{} is out of range [{}, {}]", v, min, max));
+    return v;
+  }
+
+  std::vector<std::string> strings(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsSequence()) raise(at(n, key), "must be a list of strings");
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < n.size(); ++i) out.push_back(str(n[i], fmt::format("{}[{}]", key, i)));
+    return out;
+  }
+
+  Strategy strategy(const YAML::Node& n, const std::string& key) const {
+    std::string s = str(n, key);
+    if (auto v = parse_strategy(s)) return *v;
+    raise(at(n, key), fmt::format("unknown strategy \"{}\" (known: priority, weighted, least_busy, latency, cost, "
+                                  "quality, balanced, local_first, adaptive, auto)", s));
+  }
+
   ms millis(const YAML::Node& n, const std::string& key) const {
     return ms(integer(n, key, 1, 24LL * 3600 * 1000));
   }
@@ -97,7 +125,8 @@ void read_server(const Reader& r, const YAML::Node& n, ServerConfig& s) {
 TargetConfig read_target(const Reader& r, const YAML::Node& n, const std::string& key) {
   r.require_map(n, key);
   r.only_keys(n, key,
-              {"provider", "model", "api_base", "api_key", "api_version", "weight", "stream_usage", "headers", "timeouts"});
+              {"provider", "model", "api_base", "api_key", "api_version", "weight", "stream_usage", "headers", "timeouts",
+               "tags", "quality", "local", "health_check"});
   TargetConfig t;
   t.origin = r.at(n, key);
   if (!n["provider"]) raise(r.at(n, key + ".provider"), "is required");
@@ -136,7 +165,138 @@ TargetConfig read_target(const Reader& r, const YAML::Node& n, const std::string
     if (auto v = to["first_byte_ms"]) t.timeouts.first_byte = r.millis(v, tk + ".first_byte_ms");
     if (auto v = to["idle_ms"]) t.timeouts.idle = r.millis(v, tk + ".idle_ms");
   }
+  if (auto v = n["tags"]) t.tags = r.strings(v, key + ".tags");
+  if (auto v = n["quality"]) t.quality = r.number(v, key + ".quality", 0, 1);
+  if (auto v = n["local"]) t.local = r.boolean(v, key + ".local");
+  if (auto hc = n["health_check"]) {
+    std::string hk = key + ".health_check";
+    r.require_map(hc, hk);
+    r.only_keys(hc, hk, {"interval_ms", "timeout_ms", "prompt"});
+    t.health_check.interval = hc["interval_ms"] ? r.millis(hc["interval_ms"], hk + ".interval_ms") : ms(30'000);
+    if (auto v = hc["timeout_ms"]) t.health_check.timeout = r.millis(v, hk + ".timeout_ms");
+    if (auto v = hc["prompt"]) t.health_check.prompt = r.str(v, hk + ".prompt");
+  }
   return t;
+}
+
+void read_group_routing(const Reader& r, const YAML::Node& m, const std::string& key, ModelConfig& mc) {
+  if (auto v = m["strategy"]) mc.strategy = r.strategy(v, key + ".strategy");
+  if (auto v = m["fallbacks"]) mc.fallbacks = r.strings(v, key + ".fallbacks");
+  if (auto v = m["content_policy_fallback"]) mc.content_policy_fallback = r.str(v, key + ".content_policy_fallback");
+  if (auto h = m["hedge"]) {
+    std::string hk = key + ".hedge";
+    r.require_map(h, hk);
+    r.only_keys(h, hk, {"after_ms"});
+    auto v = h["after_ms"];
+    if (!v) raise(r.at(h, hk + ".after_ms"), "is required (milliseconds, or p95)");
+    mc.hedge.enabled = true;
+    if (v.IsScalar() && v.Scalar() == "p95") mc.hedge.after_p95 = true;
+    else mc.hedge.after = r.millis(v, hk + ".after_ms");
+  }
+  if (auto t = m["tiers"]) {
+    std::string tk = key + ".tiers";
+    r.require_map(t, tk);
+    r.only_keys(t, tk, {"simple", "moderate", "complex", "expert"});
+    for (const auto& kv : t) mc.tiers[kv.first.as<std::string>()] = r.str(kv.second, tk + "." + kv.first.as<std::string>());
+    if (mc.strategy && *mc.strategy != Strategy::auto_tier) raise(r.at(t, tk), "is only used with strategy auto");
+    mc.strategy = Strategy::auto_tier;
+  }
+  if (mc.strategy == Strategy::auto_tier && mc.tiers.empty())
+    raise(r.at(m, key + ".tiers"), "is required with strategy auto (tier -> model group)");
+}
+
+// Names a group uses (fallbacks, tiers, content-policy fallback) must be groups of the same file.
+void check_group_references(const Reader& r, const YAML::Node& n, const std::vector<ModelConfig>& models) {
+  std::set<std::string> names;
+  for (const auto& m : models) names.insert(m.name);
+  for (std::size_t i = 0; i < models.size(); ++i) {
+    const auto& m = models[i];
+    std::string key = fmt::format("models[{}]", i);
+    auto check = [&](const std::string& name, const std::string& field) {
+      if (name == m.name) raise(r.at(n[i], key + "." + field), fmt::format("\"{}\" refers to its own group", name));
+      if (!names.contains(name))
+        raise(r.at(n[i], key + "." + field), fmt::format("\"{}\" is not a model group of this configuration", name));
+    };
+    for (const auto& f : m.fallbacks) check(f, "fallbacks");
+    for (const auto& [tier, g] : m.tiers) check(g, "tiers." + tier);
+    if (!m.content_policy_fallback.empty()) check(m.content_policy_fallback, "content_policy_fallback");
+  }
+}
+
+void read_routing(const Reader& r, const YAML::Node& n, RoutingConfig& rc) {
+  r.require_map(n, "routing");
+  r.only_keys(n, "routing", {"default_strategy", "retries", "breaker", "balanced", "adaptive", "latency",
+                             "expected_output_tokens"});
+  if (auto v = n["default_strategy"]) {
+    rc.default_strategy = r.strategy(v, "routing.default_strategy");
+    if (rc.default_strategy == Strategy::auto_tier)
+      raise(r.at(v, "routing.default_strategy"), "auto needs tiers, so it is set per model group");
+  }
+  if (auto v = n["expected_output_tokens"])
+    rc.expected_output_tokens = r.integer(v, "routing.expected_output_tokens", 1, 10'000'000);
+  if (auto t = n["retries"]) {
+    r.require_map(t, "routing.retries");
+    r.only_keys(t, "routing.retries", {"max_attempts", "max_retries", "backoff_base_ms", "backoff_max_ms",
+                                       "max_retry_after_ms", "attempt_timeout_ms"});
+    auto& x = rc.retries;
+    if (auto v = t["max_attempts"]) x.max_attempts = static_cast<int>(r.integer(v, "routing.retries.max_attempts", 1, 100));
+    if (auto v = t["max_retries"]) x.max_retries = static_cast<int>(r.integer(v, "routing.retries.max_retries", 0, 100));
+    if (auto v = t["backoff_base_ms"]) x.backoff_base = r.millis(v, "routing.retries.backoff_base_ms");
+    if (auto v = t["backoff_max_ms"]) x.backoff_max = r.millis(v, "routing.retries.backoff_max_ms");
+    if (auto v = t["max_retry_after_ms"]) x.max_retry_after = r.millis(v, "routing.retries.max_retry_after_ms");
+    if (auto v = t["attempt_timeout_ms"]) x.attempt_timeout = r.millis(v, "routing.retries.attempt_timeout_ms");
+  }
+  if (auto b = n["breaker"]) {
+    r.require_map(b, "routing.breaker");
+    r.only_keys(b, "routing.breaker", {"consecutive_failures", "error_rate", "min_requests", "window_ms", "cooldown_ms",
+                                       "half_open_probes"});
+    auto& x = rc.breaker;
+    if (auto v = b["consecutive_failures"])
+      x.consecutive_failures = static_cast<int>(r.integer(v, "routing.breaker.consecutive_failures", 1, 1'000'000));
+    if (auto v = b["error_rate"]) x.error_rate = r.number(v, "routing.breaker.error_rate", 0.01, 1);
+    if (auto v = b["min_requests"]) x.min_requests = static_cast<int>(r.integer(v, "routing.breaker.min_requests", 1, 1'000'000));
+    if (auto v = b["window_ms"]) x.window = r.millis(v, "routing.breaker.window_ms");
+    if (auto v = b["cooldown_ms"]) x.cooldown = r.millis(v, "routing.breaker.cooldown_ms");
+    if (auto v = b["half_open_probes"]) x.half_open_probes = static_cast<int>(r.integer(v, "routing.breaker.half_open_probes", 1, 1000));
+  }
+  if (auto b = n["balanced"]) {
+    r.require_map(b, "routing.balanced");
+    r.only_keys(b, "routing.balanced", {"cost", "speed", "quality"});
+    if (auto v = b["cost"]) rc.balanced.cost = r.number(v, "routing.balanced.cost", 0, 1000);
+    if (auto v = b["speed"]) rc.balanced.speed = r.number(v, "routing.balanced.speed", 0, 1000);
+    if (auto v = b["quality"]) rc.balanced.quality = r.number(v, "routing.balanced.quality", 0, 1000);
+  }
+  if (auto a = n["adaptive"]) {
+    r.require_map(a, "routing.adaptive");
+    r.only_keys(a, "routing.adaptive", {"exploration", "half_life_ms"});
+    if (auto v = a["exploration"]) rc.adaptive_exploration = r.number(v, "routing.adaptive.exploration", 0, 1);
+    if (auto v = a["half_life_ms"]) rc.adaptive_half_life = r.millis(v, "routing.adaptive.half_life_ms");
+  }
+  if (auto l = n["latency"]) {
+    r.require_map(l, "routing.latency");
+    r.only_keys(l, "routing.latency", {"half_life_ms"});
+    if (auto v = l["half_life_ms"]) rc.latency_half_life = r.millis(v, "routing.latency.half_life_ms");
+  }
+}
+
+void read_prices(const Reader& r, const YAML::Node& n, std::vector<PriceOverride>& out) {
+  r.require_map(n, "prices");
+  for (const auto& kv : n) {
+    PriceOverride p;
+    p.model = kv.first.as<std::string>();
+    std::string key = "prices." + p.model;
+    p.origin = r.at(kv.first, key);
+    const YAML::Node e = kv.second;
+    r.require_map(e, key);
+    r.only_keys(e, key, {"input", "output", "cached_input", "context_window", "capabilities", "quality"});
+    if (auto v = e["input"]) p.input = r.number(v, key + ".input", 0, 1e6);
+    if (auto v = e["output"]) p.output = r.number(v, key + ".output", 0, 1e6);
+    if (auto v = e["cached_input"]) p.cached_input = r.number(v, key + ".cached_input", 0, 1e6);
+    if (auto v = e["context_window"]) p.context_window = r.integer(v, key + ".context_window", 1, 1LL << 40);
+    if (auto v = e["capabilities"]) p.capabilities = r.strings(v, key + ".capabilities");
+    if (auto v = e["quality"]) p.quality = r.number(v, key + ".quality", 0, 1);
+    out.push_back(std::move(p));
+  }
 }
 
 void read_models(const Reader& r, const YAML::Node& n, std::vector<ModelConfig>& models) {
@@ -146,7 +306,7 @@ void read_models(const Reader& r, const YAML::Node& n, std::vector<ModelConfig>&
     std::string key = fmt::format("models[{}]", i);
     const YAML::Node m = n[i];
     r.require_map(m, key);
-    r.only_keys(m, key, {"name", "targets"});
+    r.only_keys(m, key, {"name", "targets", "strategy", "fallbacks", "content_policy_fallback", "hedge", "tiers"});
     ModelConfig mc;
     mc.origin = r.at(m, key);
     if (!m["name"]) raise(r.at(m, key + ".name"), "is required");
@@ -154,14 +314,18 @@ void read_models(const Reader& r, const YAML::Node& n, std::vector<ModelConfig>&
     if (mc.name.empty()) raise(r.at(m["name"], key + ".name"), "must not be empty");
     if (!names.insert(mc.name).second)
       raise(r.at(m["name"], key + ".name"), fmt::format("duplicate model name \"{}\"", mc.name));
+    read_group_routing(r, m, key, mc);
     auto targets = m["targets"];
-    if (!targets) raise(r.at(m, key + ".targets"), "is required (a list of at least one target)");
-    if (!targets.IsSequence() || targets.size() == 0)
+    // A group routed by tier (strategy auto) may own no targets: its tiers' groups serve it.
+    bool needs_targets = mc.tiers.empty();
+    if (!targets && needs_targets) raise(r.at(m, key + ".targets"), "is required (a list of at least one target)");
+    if (targets && (!targets.IsSequence() || (targets.size() == 0 && needs_targets)))
       raise(r.at(targets, key + ".targets"), "must be a list of at least one target");
-    for (std::size_t k = 0; k < targets.size(); ++k)
+    for (std::size_t k = 0; targets && k < targets.size(); ++k)
       mc.targets.push_back(read_target(r, targets[k], fmt::format("{}.targets[{}]", key, k)));
     models.push_back(std::move(mc));
   }
+  check_group_references(r, n, models);
 }
 
 Config parse(const std::string& yaml, const std::string& source) {
@@ -176,8 +340,10 @@ Config parse(const std::string& yaml, const std::string& source) {
   cfg.source = source;
   if (!root || root.IsNull()) throw ConfigError(fmt::format("{}:1: the configuration is empty", source));
   r.require_map(root, "");
-  r.only_keys(root, "", {"server", "models"});
+  r.only_keys(root, "", {"server", "models", "routing", "prices"});
   if (auto s = root["server"]) read_server(r, s, cfg.server);
+  if (auto v = root["routing"]) read_routing(r, v, cfg.routing);
+  if (auto v = root["prices"]) read_prices(r, v, cfg.prices);
   if (auto m = root["models"]) read_models(r, m, cfg.models);
   if (cfg.models.empty()) throw ConfigError(fmt::format("{}:1: models: at least one model is required", source));
   return cfg;
@@ -237,6 +403,26 @@ std::string interpolate_env(const std::string& text, const Origin& at) {
     i = end + 1;
   }
   return out;
+}
+
+namespace {
+constexpr std::pair<Strategy, std::string_view> kStrategies[] = {
+    {Strategy::priority, "priority"}, {Strategy::weighted, "weighted"},     {Strategy::least_busy, "least_busy"},
+    {Strategy::latency, "latency"},   {Strategy::cost, "cost"},             {Strategy::quality, "quality"},
+    {Strategy::balanced, "balanced"}, {Strategy::local_first, "local_first"}, {Strategy::adaptive, "adaptive"},
+    {Strategy::auto_tier, "auto"}};
+}  // namespace
+
+std::optional<Strategy> parse_strategy(std::string_view name) {
+  for (auto [s, n] : kStrategies)
+    if (n == name) return s;
+  return std::nullopt;
+}
+
+std::string_view to_string(Strategy s) {
+  for (auto [v, n] : kStrategies)
+    if (v == s) return n;
+  return "priority";
 }
 
 Config load_string(const std::string& yaml, const std::string& source_name) { return parse(yaml, source_name); }

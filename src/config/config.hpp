@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace modelmux::config {
@@ -45,6 +46,20 @@ struct UpstreamTimeouts {
   ms idle{60'000};  // between two reads of a streamed reply
 };
 
+// How a model group orders its targets for each request (see src/routing/strategy.hpp).
+enum class Strategy : std::uint8_t {
+  priority, weighted, least_busy, latency, cost, quality, balanced, local_first, adaptive, auto_tier
+};
+std::optional<Strategy> parse_strategy(std::string_view name);
+std::string_view to_string(Strategy s);
+
+// Optional active probing of a target: a one-token chat request every `interval`.
+struct HealthCheckConfig {
+  ms interval{0};  // 0: no active checks (real traffic still feeds the breaker)
+  ms timeout{5'000};
+  std::string prompt = "ping";
+};
+
 struct TargetConfig {
   Origin origin;
   std::string provider;
@@ -56,18 +71,80 @@ struct TargetConfig {
   std::string api_version;           // azure: the api-version query parameter
   std::map<std::string, std::string> headers;  // extra headers sent upstream
   UpstreamTimeouts timeouts;
+  std::vector<std::string> tags;
+  std::optional<double> quality;  // overrides the price table's score (0..1)
+  std::optional<bool> local;      // unset: ollama, or an api_base on loopback or a private network
+  HealthCheckConfig health_check;
+};
+
+// Hedging: when the first attempt has no first byte after `after` (or its target's observed p95 latency),
+// a second attempt starts on the next target; the first to answer wins.
+struct HedgeConfig {
+  bool enabled = false;
+  ms after{0};
+  bool after_p95 = false;
 };
 
 struct ModelConfig {
   Origin origin;
   std::string name;
   std::vector<TargetConfig> targets;
+  std::optional<Strategy> strategy;                 // unset: routing.default_strategy
+  std::vector<std::string> fallbacks;               // model groups tried in order after this one's targets
+  std::string content_policy_fallback;              // model group tried when a target filters the content
+  HedgeConfig hedge;
+  std::map<std::string, std::string> tiers;         // strategy auto: tier (simple..expert) -> model group
+};
+
+struct RetryConfig {
+  int max_attempts = 8;   // upstream calls per request, over every target and round
+  int max_retries = 2;    // further rounds over the plan once every target has failed retryably
+  ms backoff_base{100};   // round n waits a uniformly random time in [0, min(max, base * 2^n)]
+  ms backoff_max{5'000};
+  ms max_retry_after{5'000};  // a target asking to wait longer is not retried: its 429 goes to the client
+  std::optional<ms> attempt_timeout;  // caps every target's first-byte timeout for one attempt
+};
+
+struct BreakerConfig {
+  int consecutive_failures = 5;  // opens after this many failures in a row
+  double error_rate = 0.5;       // or when the failure ratio over the window reaches this
+  int min_requests = 20;         // ... with at least this many requests in the window
+  ms window{30'000};
+  ms cooldown{30'000};           // open this long, then half-open
+  int half_open_probes = 1;      // concurrent trial requests while half-open
+};
+
+struct BalancedWeights {
+  double cost = 0.4, speed = 0.3, quality = 0.3;
+};
+
+struct RoutingConfig {
+  Strategy default_strategy = Strategy::priority;
+  RetryConfig retries;
+  BreakerConfig breaker;
+  BalancedWeights balanced;
+  double adaptive_exploration = 0.05;  // share of requests sent to a random healthy target
+  ms adaptive_half_life{60'000};       // how fast adaptive forgets what it observed
+  ms latency_half_life{10'000};        // the peak-EWMA's decay for the latency strategy
+  std::int64_t expected_output_tokens = 256;  // for cost estimates when a request sets no max_tokens
+};
+
+// A price table entry from the configuration; unset fields keep the built-in table's values.
+struct PriceOverride {
+  Origin origin;
+  std::string model;
+  std::optional<double> input, output, cached_input;  // USD per 1M tokens
+  std::optional<std::int64_t> context_window;
+  std::optional<std::vector<std::string>> capabilities;
+  std::optional<double> quality;
 };
 
 struct Config {
   std::string source;  // file name, or "<built-in defaults>"
   ServerConfig server;
   std::vector<ModelConfig> models;
+  RoutingConfig routing;
+  std::vector<PriceOverride> prices;
 };
 
 Config load_file(const std::string& path);

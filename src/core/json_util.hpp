@@ -15,6 +15,9 @@ namespace modelmux::json_util {
 boost::json::value parse(std::string_view text, boost::system::error_code& ec,
                          boost::json::storage_ptr storage = {});
 
+// Whether `text` is one well-formed JSON value; checks syntax without building a tree.
+bool valid(std::string_view text);
+
 // A member's string value, or empty when it is absent or not a string.
 std::string_view string_field(const boost::json::object& o, std::string_view key);
 // A member's integer value, or 0 when it is absent or not an integer.

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "pipeline/attempts.hpp"
+#include "pipeline/intake.hpp"
 #include "pipeline/runtime.hpp"
 
 namespace asio = boost::asio;
@@ -29,11 +30,9 @@ struct Gateway::Impl {
     return fut.get();
   }
 
-  Result<const routing::ModelGroup*> group_for(const ChatRequest& req) {
-    const auto* g = runtime.catalog.find(req.model);
-    if (!g) return fail(ErrorCode::model_not_found, "The model `" + req.model + "` is not configured", "model");
+  Result<routing::Plan> plan_for(const ChatRequest& req) {
     if (req.messages.empty()) return fail(ErrorCode::invalid_request, "messages must not be empty", "messages");
-    return g;
+    return pipeline::plan_route(runtime, req, {});
   }
 };
 
@@ -55,34 +54,35 @@ std::vector<std::string> Gateway::models() const {
 }
 
 Result<ChatResponse> Gateway::chat(const ChatRequest& request) {
-  auto group = impl_->group_for(request);
-  if (!group) return std::unexpected(group.error());
   ChatRequest req = request;
   req.stream = false;
-  return impl_->run<ChatResponse>([](const routing::ModelGroup& g, ChatRequest r) -> asio::awaitable<Result<ChatResponse>> {
+  auto plan = impl_->plan_for(req);
+  if (!plan) return std::unexpected(plan.error());
+  return impl_->run<ChatResponse>([](const pipeline::Runtime& rt, routing::Plan p,
+                                     ChatRequest r) -> asio::awaitable<Result<ChatResponse>> {
     std::vector<observability::AttemptRecord> log;
     auto answer = co_await pipeline::attempt_targets(
-        g, [&](const providers::Target& t) { return t.provider->build_chat(r, t); }, log);
+        rt, p, r, [&](const providers::Target& t) { return t.provider->build_chat(r, t); }, log);
     if (!answer) co_return std::unexpected(answer.error());
     auto body = co_await answer->reply->read_all();
     if (!body) co_return std::unexpected(body.error());
     co_return answer->target->provider->decode_chat(*body, r);
-  }(**group, std::move(req)));
+  }(impl_->runtime, std::move(*plan), std::move(req)));
 }
 
 Result<std::optional<Usage>> Gateway::chat_stream(const ChatRequest& request,
                                                   const std::function<void(const StreamEvent&)>& on_event) {
-  auto group = impl_->group_for(request);
-  if (!group) return std::unexpected(group.error());
   ChatRequest req = request;
   req.stream = true;
   req.include_usage = true;
+  auto plan = impl_->plan_for(req);
+  if (!plan) return std::unexpected(plan.error());
   using R = std::optional<Usage>;
-  return impl_->run<R>([](const routing::ModelGroup& g, ChatRequest r,
+  return impl_->run<R>([](const pipeline::Runtime& rt, routing::Plan p, ChatRequest r,
                           const std::function<void(const StreamEvent&)>& cb) -> asio::awaitable<Result<R>> {
     std::vector<observability::AttemptRecord> log;
     auto answer = co_await pipeline::attempt_targets(
-        g, [&](const providers::Target& t) { return t.provider->build_chat(r, t); }, log);
+        rt, p, r, [&](const providers::Target& t) { return t.provider->build_chat(r, t); }, log);
     if (!answer) co_return std::unexpected(answer.error());
     auto decoder = answer->target->provider->stream_decoder(r);
     std::vector<StreamEvent> events;
@@ -100,7 +100,7 @@ Result<std::optional<Usage>> Gateway::chat_stream(const ChatRequest& request,
       if (piece->empty()) break;
     }
     co_return usage;
-  }(**group, std::move(req), on_event));
+  }(impl_->runtime, std::move(*plan), std::move(req), on_event));
 }
 
 }  // namespace modelmux

@@ -39,6 +39,7 @@ void write_access_log(const AccessRecord& r) {
       json::object x{{"target", at.target}, {"status", at.status},
                      {"us", at.latency.count()}};
       if (!at.error.empty()) x["error"] = at.error;
+      if (!at.reason.empty()) x["reason"] = at.reason;
       a.push_back(std::move(x));
     }
     o["attempts"] = std::move(a);

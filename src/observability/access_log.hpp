@@ -17,6 +17,7 @@ struct AttemptRecord {
   int status = 0;                  // upstream status, 0 when none arrived
   std::string error;               // error code, empty on success
   std::chrono::microseconds latency{0};
+  std::string reason;              // why it failed, in words (the upstream's message, shortened)
 };
 
 struct AccessRecord {

@@ -1,42 +1,307 @@
 #include "pipeline/attempts.hpp"
 
+#include <fmt/format.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <random>
+
+#include "core/json_util.hpp"
+
 namespace modelmux::pipeline {
 
-boost::asio::awaitable<Result<Answer>> attempt_targets(const routing::ModelGroup& group, const BuildRequest& build,
-                                                       std::vector<observability::AttemptRecord>& log) {
-  using Clock = std::chrono::steady_clock;
+namespace {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+using routing::Candidate;
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+// A reply that first gives back the bytes read while the attempt was checked, then reads on.
+class ReplayReply final : public http::Reply {
+ public:
+  ReplayReply(std::unique_ptr<http::Reply> inner, std::string head, bool inner_done)
+      : inner_(std::move(inner)), head_(std::move(head)), inner_done_(inner_done) {}
+  int status() const override { return inner_->status(); }
+  std::string_view header(std::string_view name) const override { return inner_->header(name); }
+  asio::awaitable<Result<std::string_view>> read_some() override {
+    if (!head_sent_) {
+      head_sent_ = true;
+      if (!head_.empty()) co_return std::string_view(head_);
+    }
+    if (inner_done_) co_return std::string_view();
+    co_return co_await inner_->read_some();
+  }
+
+ private:
+  std::unique_ptr<http::Reply> inner_;
+  std::string head_;
+  bool inner_done_;
+  bool head_sent_ = false;
+};
+
+std::string shorten(std::string_view s) {
+  return std::string(s.substr(0, 200));
+}
+
+bool content_event(const StreamEvent& ev) {
+  return (ev.kind == StreamEvent::Kind::text_delta && !ev.text.empty()) ||
+         ev.kind == StreamEvent::Kind::tool_call_delta || ev.kind == StreamEvent::Kind::finish;
+}
+
+// Errors that say something about the request rather than the target: they neither trip the breaker nor
+// move on (except for the two with their own fallbacks).
+bool blames_request(const Error& e) { return !e.retryable; }
+
+// Reads the start of a 2xx reply: a stream up to its first content, a whole body otherwise. A failure
+// here (an error event in the stream, a cut, a malformed body) is the attempt's failure.
+asio::awaitable<Result<std::string>> check_reply(http::Reply& reply, const providers::Provider& provider,
+                                                 const ChatRequest& req, bool& ended) {
+  if (!req.stream) {
+    auto body = co_await reply.read_all();
+    if (!body) co_return std::unexpected(body.error());
+    ended = true;
+    if (!json_util::valid(*body))
+      co_return fail(ErrorCode::upstream_error, "the upstream's reply is not well-formed JSON");
+    co_return std::move(*body);
+  }
+  auto decoder = provider.stream_decoder(req);
+  std::vector<StreamEvent> events;
+  std::string head;
+  for (;;) {
+    auto piece = co_await reply.read_some();
+    if (!piece) co_return std::unexpected(piece.error());
+    bool end = piece->empty();
+    auto fed = end ? decoder->finish(events) : decoder->feed(*piece, events);
+    if (!fed) {
+      Error e = fed.error();
+      // Nothing has reached the client yet: any failure here may go to another target.
+      if (e.code != ErrorCode::context_length && e.code != ErrorCode::content_filter) e.retryable = true;
+      co_return std::unexpected(std::move(e));
+    }
+    head.append(*piece);
+    if (end) {
+      ended = true;
+      co_return head;
+    }
+    for (const auto& ev : events)
+      if (content_event(ev)) co_return head;
+    events.clear();
+  }
+}
+
+struct Attempt {
+  const providers::Target* target;
+  const routing::TargetInfo* info;
+};
+
+// One call to one target, with its outcome fed to the target's statistics and breaker.
+asio::awaitable<Result<Answer>> attempt_one(const Runtime& rt, Attempt at, const ChatRequest& req,
+                                            const BuildRequest& build, observability::AttemptRecord& rec) {
+  const auto& target = *at.target;
+  auto& stats = *at.info->stats;
+  const auto& clock = rt.router.clock();
+  rec.target = target.label;
+  auto admit = stats.breaker.admit(clock.now());
+  if (admit == routing::Breaker::Admit::no) {
+    rec.error = "circuit_open";
+    co_return fail(ErrorCode::unavailable, fmt::format("circuit open for {}", target.label));
+  }
+  bool probe = admit == routing::Breaker::Admit::probe;
+  // A probe whose attempt is cancelled (a lost hedge) must give its slot back.
+  struct ProbeSlot {
+    routing::Breaker* b;
+    ~ProbeSlot() {
+      if (b) b->abandon_probe();
+    }
+  } slot{probe ? &stats.breaker : nullptr};
+
+  auto request = build(target);
+  if (!request) co_return std::unexpected(request.error());
+  routing::InFlight in_flight(&stats);
+  auto started = Clock::now();
+  auto elapsed = [&] { return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started); };
+  // The per-attempt timeout caps the target's own first-byte timeout.
+  const providers::Target* sent_to = &target;
+  providers::Target capped;
+  if (const auto& limit = rt.config.routing.retries.attempt_timeout; limit && *limit < target.timeouts.first_byte) {
+    capped = target;
+    capped.timeouts.first_byte = *limit;
+    sent_to = &capped;
+  }
+  auto reply = co_await target.provider->send(*sent_to, std::move(*request));
+  Error err;
+  if (reply && (*reply)->status() >= 200 && (*reply)->status() < 300) {
+    rec.status = (*reply)->status();
+    bool ended = false;
+    auto head = co_await check_reply(**reply, *target.provider, req, ended);
+    if (head) {
+      rec.latency = elapsed();
+      slot.b = nullptr;
+      stats.on_success(clock.now(), static_cast<double>(rec.latency.count()), probe);
+      Answer a;
+      a.target = &target;
+      a.reply = std::make_unique<ReplayReply>(std::move(*reply), std::move(*head), ended);
+      a.sent = started;
+      a.in_flight = std::move(in_flight);
+      co_return a;
+    }
+    err = std::move(head.error());
+  } else if (!reply) {
+    err = std::move(reply.error());
+  } else {
+    auto& r = **reply;
+    rec.status = r.status();
+    auto body = co_await r.read_all(1u << 20);
+    err = target.provider->map_error(r.status(), r.header("retry-after"), body ? std::string_view(*body) : "");
+  }
+  if (err.provider.empty()) err.provider = std::string(target.provider->name());
+  rec.error = std::string(to_string(err.code));
+  rec.reason = shorten(err.message);
+  rec.latency = elapsed();
+  slot.b = nullptr;
+  if (blames_request(err)) stats.breaker.on_success(clock.now(), probe);  // the target answered
+  else stats.on_failure(clock.now(), err.code, probe);
+  co_return std::unexpected(std::move(err));
+}
+
+Attempt attempt_of(const Candidate& c) { return {&c.target(), &c.info()}; }
+
+// The first attempt raced against a second one started after the hedging delay (or at once when the first
+// fails before it). Returns the winner, or the last failure when both fail; the loser is cancelled, which
+// closes its upstream connection.
+asio::awaitable<Result<Answer>> hedged(const Runtime& rt, routing::Plan& plan, Attempt first, std::chrono::nanoseconds delay,
+                                       const ChatRequest& req, const BuildRequest& build,
+                                       std::vector<observability::AttemptRecord>& log) {
+  using namespace asio::experimental::awaitable_operators;
+  auto ex = co_await asio::this_coro::executor;
+  asio::steady_timer start_second(ex, delay);
+  asio::steady_timer hold(ex, asio::steady_timer::time_point::max());
+  int finished = 0, started = 1;
+  observability::AttemptRecord rec_a, rec_b;
+  bool b_ran = false;
+  auto settle = [&](Result<Answer> r) -> asio::awaitable<Result<Answer>> {
+    // A failed branch waits for the other; the race ends with the first success or the second failure.
+    if (!r && ++finished < started) co_await hold.async_wait(tuple_awaitable);
+    co_return r;
+  };
+  auto branch_a = [&]() -> asio::awaitable<Result<Answer>> {
+    auto r = co_await attempt_one(rt, first, req, build, rec_a);
+    if (!r) start_second.cancel();  // no reason to wait for the delay any more
+    co_return co_await settle(std::move(r));
+  };
+  auto branch_b = [&]() -> asio::awaitable<Result<Answer>> {
+    co_await start_second.async_wait(tuple_awaitable);
+    Candidate* c = plan.next();
+    if (!c) co_return co_await settle(fail(ErrorCode::unavailable, "no second target to hedge with"));
+    ++started;
+    b_ran = true;
+    auto r = co_await attempt_one(rt, attempt_of(*c), req, build, rec_b);
+    co_return co_await settle(std::move(r));
+  };
+  auto winner = co_await (branch_a() || branch_b());
+  auto mark_cancelled = [](observability::AttemptRecord& rec) {
+    if (rec.status == 0 && rec.error.empty()) {
+      rec.error = "cancelled";
+      rec.reason = "lost the hedge";
+    }
+  };
+  if (winner.index() == 0) {
+    if (b_ran) mark_cancelled(rec_b);
+  } else {
+    mark_cancelled(rec_a);
+  }
+  log.push_back(std::move(rec_a));
+  if (b_ran) log.push_back(std::move(rec_b));
+  co_return winner.index() == 0 ? std::move(std::get<0>(winner)) : std::move(std::get<1>(winner));
+}
+
+std::chrono::nanoseconds hedge_delay(const routing::ModelGroup& g, const routing::TargetInfo& first) {
+  if (!g.hedge.after_p95) return g.hedge.after;
+  const auto& h = first.stats->histogram;
+  // Too few observations for a p95: the configured delay, or a second, whichever the group gives.
+  if (h.count() < 20) return g.hedge.after.count() > 0 ? std::chrono::nanoseconds(g.hedge.after) : std::chrono::seconds(1);
+  return std::chrono::microseconds(static_cast<std::int64_t>(h.quantile(0.95)));
+}
+
+}  // namespace
+
+asio::awaitable<Result<Answer>> attempt_targets(const Runtime& rt, routing::Plan& plan, const ChatRequest& req,
+                                                const BuildRequest& build,
+                                                std::vector<observability::AttemptRecord>& log) {
+  const auto& rc = rt.config.routing.retries;
+  const auto& clock = rt.router.clock();
+  auto ex = co_await asio::this_coro::executor;
   std::optional<Error> last;
-  for (const auto& target : group.targets) {
-    if (target.cfg.weight == 0) continue;  // weight 0 parks a target without removing it
-    auto request = build(target);
-    if (!request) co_return std::unexpected(request.error());
-    auto started = Clock::now();
-    observability::AttemptRecord rec{target.label, 0, {}, {}};
-    auto reply = co_await target.provider->send(target, std::move(*request));
-    if (reply && (*reply)->status() >= 200 && (*reply)->status() < 300) {
-      rec.status = (*reply)->status();
-      rec.latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
-      log.push_back(std::move(rec));
-      co_return Answer{&target, std::move(*reply), started};
+  std::int64_t min_context = 0;
+  const routing::ModelGroup* only = nullptr;
+  std::vector<routing::Nanos> not_before(plan.candidates.size(), 0);  // Retry-After, per candidate
+  int attempts = 0, round = 0;
+  thread_local std::minstd_rand jitter(std::random_device{}());
+
+  while (attempts < rc.max_attempts) {
+    Candidate* c = plan.next(min_context, only);
+    if (!c) {
+      if (round >= rc.max_retries || !last || !last->retryable) break;
+      ++round;
+      plan.new_round();
+      // Full jitter: a uniform wait in [0, min(cap, base * 2^round)], and never before the soonest
+      // Retry-After among the candidates still worth retrying.
+      auto cap = std::min<std::int64_t>(rc.backoff_max.count(), rc.backoff_base.count() << std::min(round - 1, 20));
+      std::chrono::nanoseconds wait = std::chrono::milliseconds(std::uniform_int_distribution<std::int64_t>(0, cap)(jitter));
+      routing::Nanos now = clock.now(), soonest = std::numeric_limits<routing::Nanos>::max();
+      for (std::size_t i = 0; i < plan.candidates.size() && i < not_before.size(); ++i)
+        if (plan.candidates[i].eligible) soonest = std::min(soonest, not_before[i]);
+      if (soonest == std::numeric_limits<routing::Nanos>::max()) break;  // every candidate asked for too long a wait
+      wait = std::max(wait, std::chrono::nanoseconds(soonest - now));
+      asio::steady_timer t(ex, wait);
+      co_await t.async_wait(tuple_awaitable);
+      continue;
     }
-    Error err;
-    if (!reply) {
-      err = std::move(reply.error());
+    auto idx = static_cast<std::size_t>(c - plan.candidates.data());
+    if (idx >= not_before.size()) not_before.resize(plan.candidates.size(), 0);
+    if (not_before[idx] > clock.now()) continue;  // still inside its Retry-After: another one first
+    ++attempts;
+    Result<Answer> got = fail(ErrorCode::internal, "no attempt");
+    const auto& g = *c->group;
+    if (attempts == 1 && g.hedge.enabled && plan.candidates.size() > 1) {
+      got = co_await hedged(rt, plan, attempt_of(*c), hedge_delay(g, c->info()), req, build, log);
+      ++attempts;
     } else {
-      auto& r = **reply;
-      rec.status = r.status();
-      auto body = co_await r.read_all(1u << 20);
-      err = target.provider->map_error(r.status(), r.header("retry-after"), body ? std::string_view(*body) : "");
+      observability::AttemptRecord rec;
+      got = co_await attempt_one(rt, attempt_of(*c), req, build, rec);
+      log.push_back(std::move(rec));
     }
-    if (err.provider.empty()) err.provider = std::string(target.provider->name());
-    rec.error = std::string(to_string(err.code));
-    rec.latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
-    log.push_back(std::move(rec));
+    if (got) co_return got;
+    Error err = std::move(got.error());
+    c = &plan.candidates[idx];  // (hedging may have taken a second candidate; pointers stay valid until add_group)
+    if (err.code == ErrorCode::context_length) {
+      // A target with a larger window may take it; the estimate is the floor when the window is unknown.
+      const auto* price = c->info().price;
+      min_context = std::max(min_context, price && price->context_window > 0 ? price->context_window : plan.input_tokens);
+      last = std::move(err);
+      continue;
+    }
+    if (err.code == ErrorCode::content_filter && plan.requested->content_policy && !only) {
+      only = plan.requested->content_policy;
+      plan.add_group(only);
+      not_before.resize(plan.candidates.size(), 0);
+      last = std::move(err);
+      continue;
+    }
+    if (err.retry_after) {
+      auto ra = std::chrono::duration_cast<std::chrono::nanoseconds>(*err.retry_after);
+      // A target asking for longer than we would wait is out of this request's retries.
+      not_before[idx] = ra > rc.max_retry_after ? std::numeric_limits<routing::Nanos>::max() : clock.now() + ra.count();
+    }
     bool retryable = err.retryable;
     last = std::move(err);
     if (!retryable) break;
   }
-  if (!last) co_return fail(ErrorCode::unavailable, "no target of model " + group.name + " is available");
+  if (!last) co_return fail(ErrorCode::unavailable, "no target of model " + plan.requested->name + " is available");
   co_return std::unexpected(std::move(*last));
 }
 

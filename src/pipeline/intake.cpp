@@ -20,4 +20,43 @@ Result<const routing::ModelGroup*> route(const routing::Catalog& catalog, std::s
               fmt::format("The model `{}` does not exist or is not configured in modelmux", model), "model");
 }
 
+Result<routing::Preferences> preferences(const http::HeaderList& headers, boost::json::object* body, bool& removed,
+                                         const config::RoutingConfig& rc) {
+  routing::Preferences prefs;
+  removed = false;
+  std::string_view name = headers.get("x-modelmux-strategy");
+  std::string_view field = "x-modelmux-strategy";
+  if (body) {
+    if (auto* v = body->if_contains("strategy")) {
+      if (!v->is_string()) return fail(ErrorCode::invalid_request, "strategy must be a string", "strategy");
+      if (name.empty()) {
+        name = v->get_string();
+        field = "strategy";
+      }
+    }
+  }
+  if (!name.empty()) {
+    auto s = config::parse_strategy(name);
+    if (!s)
+      return fail(ErrorCode::invalid_request,
+                  fmt::format("{}: unknown strategy \"{}\" (known: priority, weighted, least_busy, latency, cost, "
+                              "quality, balanced, local_first, adaptive, auto)", field, name),
+                  std::string(field));
+    prefs.strategy = *s;
+  }
+  if (body && body->erase("strategy") > 0) removed = true;
+  if (auto w = headers.get("x-modelmux-weights"); !w.empty()) {
+    auto parsed = routing::parse_weights(w, rc.balanced);
+    if (!parsed) return std::unexpected(parsed.error());
+    prefs.weights = *parsed;
+  }
+  return prefs;
+}
+
+Result<routing::Plan> plan_route(const Runtime& rt, const ChatRequest& req, const routing::Preferences& prefs) {
+  auto group = route(rt.catalog, req.model);
+  if (!group) return std::unexpected(group.error());
+  return rt.router.plan(**group, req, prefs);
+}
+
 }  // namespace modelmux::pipeline

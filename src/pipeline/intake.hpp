@@ -7,7 +7,10 @@
 #include <boost/json/value.hpp>
 #include <string_view>
 
+#include "http/message.hpp"
+#include "pipeline/runtime.hpp"
 #include "routing/catalog.hpp"
+#include "routing/router.hpp"
 
 namespace modelmux::pipeline {
 
@@ -17,5 +20,14 @@ Result<boost::json::value> parse_body(std::string_view body, boost::json::storag
 
 // The route stage: the group serving `model`, or model_not_found naming it.
 Result<const routing::ModelGroup*> route(const routing::Catalog& catalog, std::string_view model);
+
+// What the request asks of routing: the strategy from header x-modelmux-strategy or the body's
+// `strategy` field (which is removed from `body`, since no upstream knows it; `removed` says so), and
+// balanced weights from x-modelmux-weights.
+Result<routing::Preferences> preferences(const http::HeaderList& headers, boost::json::object* body, bool& removed,
+                                         const config::RoutingConfig& rc);
+
+// The route stage whole: the model's group and the plan of targets for this request.
+Result<routing::Plan> plan_route(const Runtime& rt, const ChatRequest& req, const routing::Preferences& prefs);
 
 }  // namespace modelmux::pipeline

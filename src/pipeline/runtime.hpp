@@ -1,4 +1,5 @@
-// Everything a request reads that comes from configuration: built once, shared immutably by all workers.
+// Everything a request reads that comes from configuration: built once, shared immutably by all workers
+// (the targets' live statistics inside the catalog are atomics).
 #pragma once
 
 #include <chrono>
@@ -6,13 +7,16 @@
 
 #include "config/config.hpp"
 #include "routing/catalog.hpp"
+#include "routing/router.hpp"
 
 namespace modelmux::pipeline {
 
 struct Runtime {
-  explicit Runtime(config::Config c) : config(std::move(c)), catalog(config) {}
+  explicit Runtime(config::Config c, const routing::Clock& clock = routing::steady_clock())
+      : config(std::move(c)), catalog(config), router(config.routing, clock) {}
   config::Config config;
   routing::Catalog catalog;
+  routing::Router router;
   std::int64_t started_at = std::chrono::duration_cast<std::chrono::seconds>(
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count();

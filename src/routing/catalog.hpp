@@ -1,19 +1,39 @@
-// Public model names -> their groups of targets, built once from the configuration and then immutable.
+// Public model names -> their groups of targets, built once from the configuration and then immutable,
+// except for each target's live statistics (atomics, shared by every worker).
 #pragma once
 
+#include <array>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "config/config.hpp"
+#include "cost/prices.hpp"
 #include "providers/provider.hpp"
+#include "routing/stats.hpp"
 
 namespace modelmux::routing {
 
+// What routing knows of a target beyond its configuration.
+struct TargetInfo {
+  TargetStats* stats = nullptr;           // shared by every group naming the same upstream
+  const cost::ModelPrice* price = nullptr;  // null: a model the price table does not know
+  double quality = 0.5;
+  bool local = false;
+};
+
 struct ModelGroup {
   std::string name;
-  std::vector<providers::Target> targets;  // in priority order
+  std::size_t index = 0;
+  std::vector<providers::Target> targets;  // in listed order
+  std::vector<TargetInfo> info;            // parallel to targets
+  config::Strategy strategy = config::Strategy::priority;
+  std::vector<const ModelGroup*> fallbacks;
+  const ModelGroup* content_policy = nullptr;
+  config::HedgeConfig hedge;
+  std::array<const ModelGroup*, 4> tiers{};  // strategy auto, by Tier
 };
 
 class Catalog {
@@ -23,10 +43,16 @@ class Catalog {
 
   const ModelGroup* find(std::string_view name) const;
   const std::vector<ModelGroup>& groups() const { return groups_; }
+  const cost::PriceTable& prices() const { return prices_; }
 
  private:
+  cost::PriceTable prices_;
   std::vector<ModelGroup> groups_;
   std::unordered_map<std::string_view, const ModelGroup*> by_name_;
+  std::vector<std::unique_ptr<TargetStats>> stats_;
 };
+
+// Whether a target runs on this machine or network: ollama, or an api_base on loopback or a private range.
+bool is_local(const providers::Target& t);
 
 }  // namespace modelmux::routing

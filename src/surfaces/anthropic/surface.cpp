@@ -92,15 +92,19 @@ asio::awaitable<void> messages(http::Exchange& ex, const pipeline::Runtime& rt) 
   rec.path = "/v1/messages";
   // decode
   auto parsed = pipeline::parse_body(ex.request().body);
-  Result<ChatRequest> req = parsed ? ::modelmux::anthropic::decode_request(parsed->get_object())
-                                   : Result<ChatRequest>(std::unexpected(parsed.error()));
+  bool rewritten = false;
+  Result<routing::Preferences> prefs =
+      parsed ? pipeline::preferences(ex.request().headers, &parsed->get_object(), rewritten, rt.config.routing)
+             : Result<routing::Preferences>(std::unexpected(parsed.error()));
+  Result<ChatRequest> req = prefs ? ::modelmux::anthropic::decode_request(parsed->get_object())
+                                  : Result<ChatRequest>(std::unexpected(prefs.error()));
   // route
-  const routing::ModelGroup* group = nullptr;
+  Result<routing::Plan> plan = std::unexpected(Error{});
   if (req) {
     rec.model = req->model;
     rec.stream = req->stream;
-    if (auto g = pipeline::route(rt.catalog, req->model)) group = *g;
-    else req = std::unexpected(g.error());
+    plan = pipeline::plan_route(rt, *req, *prefs);
+    if (!plan) req = std::unexpected(plan.error());
   }
   if (!req) {
     rec.error = to_string(req.error().code);
@@ -108,7 +112,7 @@ asio::awaitable<void> messages(http::Exchange& ex, const pipeline::Runtime& rt) 
   } else {
     // attempts
     auto got = co_await pipeline::attempt_targets(
-        *group, [&](const providers::Target& t) { return t.provider->build_chat(*req, t); }, rec.attempts);
+        rt, *plan, *req, [&](const providers::Target& t) { return t.provider->build_chat(*req, t); }, rec.attempts);
     if (!got) {
       rec.error = to_string(got.error().code);
       co_await respond_error(ex, got.error());

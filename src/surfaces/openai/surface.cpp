@@ -197,19 +197,29 @@ asio::awaitable<void> chat_completions(http::Exchange& ex, const pipeline::Runti
   };
 
   // decode
-  const std::string& body = http_req.body;
+  std::string_view body = http_req.body;
   unsigned char arena_buffer[2048];  // most request trees fit; larger ones spill to the heap
   json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);  // one request's tree, freed at once
   auto parsed = pipeline::parse_body(body, &arena);
-  Result<ChatRequest> req = parsed ? ::modelmux::openai::decode_chat_request(parsed->get_object())
-                                   : Result<ChatRequest>(std::unexpected(parsed.error()));
+  bool rewritten = false;
+  Result<routing::Preferences> prefs =
+      parsed ? pipeline::preferences(http_req.headers, &parsed->get_object(), rewritten, rt.config.routing)
+             : Result<routing::Preferences>(std::unexpected(parsed.error()));
+  Result<ChatRequest> req = prefs ? ::modelmux::openai::decode_chat_request(parsed->get_object())
+                                  : Result<ChatRequest>(std::unexpected(prefs.error()));
+  // The body without the fields meant for the gateway, for upstreams that take it as it is.
+  std::string stripped;
+  if (rewritten) {
+    stripped = json::serialize(parsed->get_object());
+    body = stripped;
+  }
   // route
-  const routing::ModelGroup* group = nullptr;
+  Result<routing::Plan> plan = std::unexpected(Error{});
   if (req) {
     rec.model = req->model;
     rec.stream = req->stream;
-    if (auto g = pipeline::route(rt.catalog, req->model)) group = *g;
-    else req = std::unexpected(g.error());
+    plan = pipeline::plan_route(rt, *req, *prefs);
+    if (!plan) req = std::unexpected(plan.error());
   }
   if (!req) {
     co_await fail_with(req.error());
@@ -221,7 +231,7 @@ asio::awaitable<void> chat_completions(http::Exchange& ex, const pipeline::Runti
                  ? t.provider->build_passthrough(body, fields, t, adds_stream_usage(*req, t))
                  : t.provider->build_chat(*req, t);
     };
-    auto answer = co_await pipeline::attempt_targets(*group, build, rec.attempts);
+    auto answer = co_await pipeline::attempt_targets(rt, *plan, *req, build, rec.attempts);
     if (!answer) {
       co_await fail_with(answer.error());
     } else {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
 #include <string>
 
 #include "http/exchange.hpp"
@@ -15,5 +16,12 @@ boost::asio::awaitable<void> respond_error(http::Exchange& ex, const Error& err)
 
 boost::asio::awaitable<void> chat_completions(http::Exchange& ex, const pipeline::Runtime& rt);
 boost::asio::awaitable<void> list_models(http::Exchange& ex, const pipeline::Runtime& rt);
+
+// POST /v1/route: the route decision for a chat-completions body, explained, without calling a provider.
+Result<boost::json::object> explain_route(const pipeline::Runtime& rt, const http::HeaderList& headers,
+                                          std::string_view body);
+boost::asio::awaitable<void> route_explain(http::Exchange& ex, const pipeline::Runtime& rt);
+// GET /health/targets: every target's breaker, load, latency and error rate.
+boost::asio::awaitable<void> health_targets(http::Exchange& ex, const pipeline::Runtime& rt);
 
 }  // namespace modelmux::surfaces::openai
