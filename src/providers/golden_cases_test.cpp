@@ -1,7 +1,8 @@
 // One driver for every golden case in tests/cases/<provider>/*.json: an OpenAI client request goes through
 // the provider's encoder and must equal the expected upstream request; the recorded upstream reply (body,
-// SSE stream or error) goes back through the decoder and must equal the expected client response. A new
-// case is a new file, not new code.
+// SSE stream or error) goes back through the decoder and must equal the expected client response. A case
+// with `client_request_error` instead checks the 400 the gateway gives for a request the provider cannot
+// take. A new case is a new file, not new code.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -65,8 +66,18 @@ TEST_P(GoldenCase, TranslatesBothWays) {
   auto req = openai::decode_chat_request(c.at("client_request").as_object());
   ASSERT_TRUE(req) << req.error().message;
 
-  // client request -> upstream request
+  // client request -> upstream request, or the 400 the gateway answers itself when it cannot be translated
   auto up = provider.build_chat(*req, target);
+  if (auto* refused = c.if_contains("client_request_error")) {
+    const auto& re = refused->as_object();
+    ASSERT_FALSE(up) << "the request should have been refused: " << up->body;
+    EXPECT_EQ(to_string(up.error().code), re.at("code").as_string());
+    EXPECT_EQ(up.error().http_status, re.at("status").as_int64());
+    EXPECT_EQ(up.error().param, re.at("param").as_string());
+    EXPECT_NE(up.error().message.find(std::string(re.at("message_contains").as_string())), std::string::npos)
+        << up.error().message;
+    return;
+  }
   ASSERT_TRUE(up) << up.error().message;
   const auto& expected_up = c.at("upstream_request").as_object();
   EXPECT_EQ(up->method, expected_up.at("method").as_string());

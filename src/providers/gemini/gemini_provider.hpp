@@ -1,0 +1,22 @@
+// Google's Gemini API: POST {base}/models/{model}:generateContent, streams from :streamGenerateContent?alt=sse
+// (SSE of GenerateContentResponse objects), the key in x-goog-api-key.
+#pragma once
+
+#include "providers/provider.hpp"
+
+namespace modelmux::providers {
+
+class GeminiProvider final : public Provider {
+ public:
+  std::string_view name() const override { return "gemini"; }
+  Wire wire() const override { return Wire::other; }
+  std::string default_api_base() const override { return "https://generativelanguage.googleapis.com/v1beta"; }
+  void prepare(Target& target) const override;
+
+  Result<http::ClientRequest> build_chat(const ChatRequest& req, const Target& target) const override;
+  Result<ChatResponse> decode_chat(std::string_view body, const ChatRequest& req) const override;
+  std::unique_ptr<StreamDecoder> stream_decoder(const ChatRequest& req) const override;
+  Error map_error(int status, std::string_view retry_after, std::string_view body) const override;
+};
+
+}  // namespace modelmux::providers
