@@ -18,7 +18,12 @@ before(async () => {
         api_base: ${upstream.url}/v1beta
         api_key: ${key}
 `;
-  gw = await startGateway({ config: `models:
+  // These tests inject upstream errors on purpose to check their translation: no retries, and no breaker
+  // opening on them (routing has its own tests).
+  gw = await startGateway({ config: `routing:
+  retries: {max_retries: 0}
+  breaker: {consecutive_failures: 1000, min_requests: 1000}
+models:
 ${target('gemini', 'gemini-2.5-flash', 'AIza-fake')}${target('gemini-badkey', 'gemini-2.5-flash', 'AIza-wrong')}${target('gemini-missing', 'gemini-missing', 'AIza-fake')}` });
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'x', maxRetries: 0 });
   anthropic = new Anthropic({ baseURL: gw.url, apiKey: 'x', maxRetries: 0 });
