@@ -53,10 +53,11 @@ Result<routing::Preferences> preferences(const http::HeaderList& headers, boost:
   return prefs;
 }
 
-Result<routing::Plan> plan_route(const Runtime& rt, const ChatRequest& req, const routing::Preferences& prefs) {
+Result<routing::Plan> plan_route(const Runtime& rt, const ChatRequest& req, const routing::Preferences& prefs,
+                                 bool explain) {
   auto group = route(rt.catalog, req.model);
   if (!group) return std::unexpected(group.error());
-  return rt.router.plan(**group, req, prefs);
+  return rt.router.plan(**group, req, prefs, explain);
 }
 
 }  // namespace modelmux::pipeline

@@ -28,6 +28,7 @@ Result<routing::Preferences> preferences(const http::HeaderList& headers, boost:
                                          const config::RoutingConfig& rc);
 
 // The route stage whole: the model's group and the plan of targets for this request.
-Result<routing::Plan> plan_route(const Runtime& rt, const ChatRequest& req, const routing::Preferences& prefs);
+Result<routing::Plan> plan_route(const Runtime& rt, const ChatRequest& req, const routing::Preferences& prefs,
+                                 bool explain = false);
 
 }  // namespace modelmux::pipeline

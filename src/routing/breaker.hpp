@@ -50,8 +50,9 @@ class Breaker {
   void open(Nanos now);
   void close();
 
-  config::BreakerConfig cfg_;
+  // state_ first: planning reads it for every candidate, next to the target's in-flight count.
   std::atomic<BreakerState> state_{BreakerState::closed};
+  config::BreakerConfig cfg_;
   std::atomic<int> consecutive_{0};
   std::atomic<Nanos> opened_at_{0};
   std::atomic<int> probes_{0};

@@ -44,6 +44,7 @@ Catalog::Catalog(const config::Config& cfg) : prices_(cost::PriceTable::load(cfg
       info.price = prices_.find(t.model);
       info.quality = t.quality.value_or(info.price ? info.price->quality : 0.5);
       info.local = is_local(target);
+      info.weight = t.weight;
       g.info.push_back(info);
     }
     groups_.push_back(std::move(g));

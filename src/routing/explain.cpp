@@ -107,10 +107,10 @@ json::object explain(const Plan& plan, Nanos now) {
     x["group"] = c->group->name;
     x["rank"] = c->rank;
     x["eligible"] = c->eligible;
-    if (!c->excluded.empty()) x["excluded"] = c->excluded;
+    if (c->excluded != Exclusion::none) x["excluded"] = to_string(c->excluded);
     if (std::isfinite(c->score)) x["score"] = round_to(c->score, 9);
     else x["score"] = "first";
-    if (c->est_cost_usd >= 0) x["estimated_cost_usd"] = round_to(c->est_cost_usd, 9);
+    if (c->est_cost_usd >= 0) x["estimated_cost_usd"] = round_to(c->est_cost_usd, 8);
     else x["estimated_cost_usd"] = nullptr;
     if (c->est_latency_ms >= 0) x["estimated_latency_ms"] = round_to(c->est_latency_ms, 3);
     else x["estimated_latency_ms"] = nullptr;

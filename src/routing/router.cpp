@@ -68,48 +68,98 @@ Result<config::BalancedWeights> parse_weights(std::string_view text, config::Bal
   return w;
 }
 
+void Candidate::rescore(Nanos now) {
+  if (!lazy) return;
+  lazy = false;
+  const auto& st = *info().stats;
+  // Peak-EWMA cost: latency (decaying toward 0 while unobserved, so a target once slow is tried again)
+  // times the requests it already has in flight.
+  score = (st.latency_us.value_at(now, 0) + 1) * (st.in_flight.load(std::memory_order_relaxed) + 1);
+}
+
+std::string_view to_string(Exclusion e) {
+  switch (e) {
+    case Exclusion::none: return "";
+    case Exclusion::weight_zero: return "weight 0";
+    case Exclusion::circuit_open: return "circuit open";
+    case Exclusion::capability: return "lacks a capability the request uses";
+    case Exclusion::context_window: return "context window smaller than the estimated input";
+  }
+  return "";
+}
+
 void Router::score_group(Plan& plan, const ModelGroup& g, std::uint16_t rank) const {
   Nanos now = clock_.now();
   Strategy strategy = plan.prefs.strategy && *plan.prefs.strategy != Strategy::auto_tier ? *plan.prefs.strategy
                                                                                           : g.strategy;
   if (strategy == Strategy::auto_tier) strategy = Strategy::priority;  // a tier group's own order
   std::size_t first = plan.candidates.size();
-  std::uint32_t capability_misses = 0;
-  for (std::uint32_t i = 0; i < g.targets.size(); ++i) {
-    Candidate c;
+  std::uint32_t capability_misses = 0, eligible = 0;
+  // Estimates only where the strategy weighs them or the plan is to be explained: at 100 targets the
+  // decision's whole budget is about a microsecond.
+  bool want_cost = plan.explain || strategy == Strategy::cost || strategy == Strategy::balanced || strategy == Strategy::adaptive;
+  bool want_latency = plan.explain || strategy == Strategy::balanced;
+  auto n = static_cast<std::uint32_t>(g.targets.size());
+  for (std::uint32_t i = 0; i < n; ++i) {
+    auto& c = plan.candidates.emplace_back();
     c.group = &g;
     c.index = i;
     c.rank = rank;
     const auto& info = g.info[i];
-    if (info.price) c.est_cost_usd = info.price->cost(plan.input_tokens, plan.output_tokens);
-    if (info.stats->latency_us.observed()) c.est_latency_ms = info.stats->latency_us.value_at(now, 0) / 1000;
-    if (g.targets[i].cfg.weight == 0) {
-      c.eligible = false;
-      c.excluded = "weight 0";
-    } else if (info.stats->breaker.refusing(now)) {
-      c.eligible = false;
-      c.excluded = "circuit open";
-    } else if (info.price && (info.price->capabilities & plan.needs) != plan.needs) {
-      c.eligible = false;
-      c.excluded = "lacks a capability the request uses";
-      ++capability_misses;
-    } else if (info.price && info.price->context_window > 0 && plan.input_tokens > info.price->context_window) {
-      c.eligible = false;
-      c.excluded = "context window smaller than the estimated input";
-      ++capability_misses;
+    const auto* price = info.price;
+    const auto& st = *info.stats;
+    double cost = price ? price->cost(plan.input_tokens, plan.output_tokens) : -1;
+    if (want_cost) c.est_cost_usd = static_cast<float>(cost);
+    if (want_latency && st.latency_us.observed()) c.est_latency_ms = static_cast<float>(st.latency_us.value_at(now, 0) / 1000);
+    if (info.weight == 0) c.excluded = Exclusion::weight_zero;
+    else if (st.breaker.refusing(now)) c.excluded = Exclusion::circuit_open;
+    else if (price && (price->capabilities & plan.needs) != plan.needs) c.excluded = Exclusion::capability;
+    else if (price && price->context_window > 0 && plan.input_tokens > price->context_window) c.excluded = Exclusion::context_window;
+    c.eligible = c.excluded == Exclusion::none;
+    eligible += c.eligible;
+    capability_misses += c.excluded == Exclusion::capability || c.excluded == Exclusion::context_window;
+    // The strategies that need one look at each candidate alone score here; the others below.
+    switch (strategy) {
+      case Strategy::priority:
+      case Strategy::auto_tier:
+      case Strategy::weighted: c.score = i; break;
+      case Strategy::least_busy: c.score = st.in_flight.load(std::memory_order_relaxed) + i * kTie; break;
+      // Peak-EWMA cost: latency (decaying toward 0 while unobserved, so a target once slow is tried
+      // again) times the requests it already has in flight.
+      // Only the two drawn candidates are scored now; the rest when a fallback needs the order.
+      case Strategy::latency:
+        c.lazy = true;
+        if (plan.explain) c.rescore(now);
+        break;
+      case Strategy::cost: c.score = (cost < 0 ? 1e9 : cost) + i * kTie; break;
+      case Strategy::quality: c.score = -info.quality + i * kTie; break;
+      case Strategy::local_first: c.score = (info.local ? 0 : 1e6) + i; break;
+      case Strategy::balanced:
+      case Strategy::adaptive: break;
     }
-    plan.candidates.push_back(c);
   }
+  // The group's best candidate, so the first next() needs no scan (the scan is most of a decision's
+  // cost at 100 targets). Strategies that score or draw below update it.
+  std::int64_t best = -1;
+  auto consider_all = [&] {
+    best = -1;
+    for (std::size_t k = first; k < plan.candidates.size(); ++k) {
+      const auto& c = plan.candidates[k];
+      if (c.eligible && (best < 0 || c.score < plan.candidates[static_cast<std::size_t>(best)].score))
+        best = static_cast<std::int64_t>(k);
+    }
+  };
   std::span<Candidate> cs(plan.candidates.data() + first, plan.candidates.size() - first);
   // When no target qualifies on paper, the price table may be wrong or old: let the upstreams decide.
-  if (capability_misses > 0 && std::none_of(cs.begin(), cs.end(), [](const Candidate& c) { return c.eligible; }))
+  if (capability_misses > 0 && eligible == 0)
     for (auto& c : cs)
-      if (c.excluded != "circuit open" && c.excluded != "weight 0") {
+      if (c.excluded == Exclusion::capability || c.excluded == Exclusion::context_window) {
         c.eligible = true;
-        c.excluded = {};
+        c.excluded = Exclusion::none;
       }
 
   // Power of two choices: two distinct eligible candidates drawn at random, the better one goes first.
+  // (With one eligible candidate there is nothing to compare: it goes first unscored.)
   auto draw_first = [&](auto better) {
     std::uint64_t n = 0;
     for (const auto& c : cs) n += c.eligible;
@@ -126,96 +176,97 @@ void Router::score_group(Plan& plan, const ModelGroup& g, std::uint16_t rank) co
       Candidate& other = nth(j >= i ? j + 1 : j);
       if (better(other, *pick)) pick = &other;
     }
+    pick->lazy = false;
     pick->chosen_first = true;
+    pick->score = -std::numeric_limits<double>::infinity();
+    best = pick - plan.candidates.data();
   };
 
   switch (strategy) {
     case Strategy::priority:
     case Strategy::auto_tier:
-      for (auto& c : cs) c.score = c.index;
+    case Strategy::least_busy:
+    case Strategy::cost:
+    case Strategy::quality:
+    case Strategy::local_first:
+      consider_all();
       break;
     case Strategy::weighted: {
       if (swrr_current.size() <= g.index) swrr_current.resize(g.index + 1);
       auto& cur = swrr_current[g.index];
       if (cur.size() != g.targets.size()) cur.assign(g.targets.size(), 0);
       std::int64_t total = 0;
-      Candidate* best = nullptr;
+      Candidate* pick = nullptr;
       for (auto& c : cs) {
-        c.score = c.index;
         if (!c.eligible) continue;
-        std::int64_t w = g.targets[c.index].cfg.weight;
+        std::int64_t w = c.info().weight;
         cur[c.index] += w;
         total += w;
-        if (!best || cur[c.index] > cur[best->index]) best = &c;
+        if (!pick || cur[c.index] > cur[pick->index]) pick = &c;
       }
-      if (best) {
-        cur[best->index] -= total;
-        best->chosen_first = true;
+      if (pick) {
+        cur[pick->index] -= total;
+        pick->chosen_first = true;
+        pick->score = -std::numeric_limits<double>::infinity();
+        best = pick - plan.candidates.data();
       }
       break;
     }
-    case Strategy::least_busy:
-      for (auto& c : cs) c.score = c.info().stats->in_flight.load(std::memory_order_relaxed) + c.index * kTie;
-      break;
     case Strategy::latency: {
-      // Peak-EWMA cost: latency (decaying toward 0 while unobserved, so a target once slow is tried
-      // again) times the requests it already has in flight.
-      for (auto& c : cs) {
-        const auto& st = *c.info().stats;
-        c.score = (st.latency_us.value_at(now, 0) + 1) * (st.in_flight.load(std::memory_order_relaxed) + 1);
-      }
-      draw_first([](const Candidate& x, const Candidate& y) { return x.score < y.score; });
+      draw_first([&](Candidate& x, Candidate& y) {
+        x.rescore(now);
+        y.rescore(now);
+        return x.score < y.score;
+      });
       break;
     }
-    case Strategy::cost:
-      for (auto& c : cs) c.score = (c.est_cost_usd < 0 ? 1e9 : c.est_cost_usd) + c.index * kTie;
-      break;
-    case Strategy::quality:
-      for (auto& c : cs) c.score = -c.info().quality + c.index * kTie;
-      break;
     case Strategy::balanced: {
+      // value = w.cost * (1 - cost/max) + w.speed * (1 - latency/max) + w.quality * quality, with the
+      // divisions taken out of the loop. Unknown cost counts as the dearest, unknown latency as middling.
       auto w = plan.prefs.weights.value_or(cfg_.balanced);
       double max_cost = 0, max_lat = 0;
       for (const auto& c : cs) {
-        max_cost = std::max(max_cost, c.est_cost_usd);
-        max_lat = std::max(max_lat, c.est_latency_ms);
+        max_cost = std::max<double>(max_cost, c.est_cost_usd);
+        max_lat = std::max<double>(max_lat, c.est_latency_ms);
       }
+      double per_cost = max_cost > 0 ? w.cost / max_cost : 0, per_lat = max_lat > 0 ? w.speed / max_lat : 0;
       for (auto& c : cs) {
-        double cost = max_cost > 0 && c.est_cost_usd >= 0 ? c.est_cost_usd / max_cost : (c.est_cost_usd < 0 ? 1 : 0);
-        double lat = max_lat > 0 && c.est_latency_ms >= 0 ? c.est_latency_ms / max_lat : 0.5;
-        double value = w.cost * (1 - cost) + w.speed * (1 - lat) + w.quality * c.info().quality;
-        c.score = -value + c.index * kTie;
+        double cost_part = c.est_cost_usd >= 0 ? w.cost - per_cost * c.est_cost_usd : 0;
+        double lat_part = c.est_latency_ms >= 0 && max_lat > 0 ? w.speed - per_lat * c.est_latency_ms : 0.5 * w.speed;
+        c.score = -(cost_part + lat_part + w.quality * c.info().quality) + c.index * kTie;
       }
+      consider_all();
       break;
     }
-    case Strategy::local_first:
-      for (auto& c : cs) c.score = (c.info().local ? 0 : 1e6) + c.index;
-      break;
     case Strategy::adaptive: {
+      // success^2 / (1 + latency/slowest) / (1 + cost/dearest / 2), each decaying average read once.
       double max_lat = 1, max_cost = 0;
-      for (const auto& c : cs) {
-        max_lat = std::max(max_lat, c.info().stats->adaptive_latency_us.value_at(now, 0));
-        max_cost = std::max(max_cost, c.est_cost_usd);
-      }
       for (auto& c : cs) {
-        const auto& st = *c.info().stats;
-        double success = st.adaptive_success.value_at(now, 1.0);  // unobserved or long quiet: assume healthy
-        double lat = st.adaptive_latency_us.value_at(now, 0) / max_lat;
-        double cost = max_cost > 0 && c.est_cost_usd >= 0 ? c.est_cost_usd / max_cost : 0;
-        c.score = -(success * success / (1 + lat) / (1 + 0.5 * cost)) + c.index * kTie;
+        c.score = c.info().stats->adaptive_latency_us.value_at(now, 0);  // (the latency, for now)
+        max_lat = std::max(max_lat, c.score);
+        max_cost = std::max<double>(max_cost, c.est_cost_usd);
       }
+      double per_lat = 1 / max_lat, per_cost = max_cost > 0 ? 0.5 / max_cost : 0;
+      for (auto& c : cs) {
+        double success = c.info().stats->adaptive_success.value_at(now, 1.0);  // unobserved or quiet: healthy
+        double cost = c.est_cost_usd >= 0 ? per_cost * c.est_cost_usd : 0;
+        c.score = -(success * success) / ((1 + c.score * per_lat) * (1 + cost)) + c.index * kTie;
+      }
+      consider_all();
       // Exploration: some requests go to a random healthy target, so a recovered one is noticed.
       if (uniform01() < cfg_.adaptive_exploration)
         draw_first([](const Candidate&, const Candidate&) { return false; });
       break;
     }
   }
-  for (auto& c : cs)
-    if (c.chosen_first) c.score = -std::numeric_limits<double>::infinity();
+  // Groups are scored in rank order: the first with an eligible candidate holds the plan's first pick.
+  if (best >= 0 && plan.hint < 0 && !plan.hint_used) plan.hint = best;
 }
 
-Result<Plan> Router::plan(const ModelGroup& requested, const ChatRequest& req, const Preferences& prefs) const {
+Result<Plan> Router::plan(const ModelGroup& requested, const ChatRequest& req, const Preferences& prefs,
+                          bool explain) const {
   Plan plan;
+  plan.explain = explain;
   plan.router = this;
   plan.prefs = prefs;
   plan.requested = &requested;
@@ -260,7 +311,7 @@ Result<Plan> Router::plan(const ModelGroup& requested, const ChatRequest& req, c
   if (std::none_of(plan.candidates.begin(), plan.candidates.end(), [](const Candidate& c) { return c.eligible; })) {
     Nanos reopen = std::numeric_limits<Nanos>::max();
     for (const auto& c : plan.candidates)
-      if (c.excluded == "circuit open") reopen = std::min(reopen, c.info().stats->breaker.reopens_at());
+      if (c.excluded == Exclusion::circuit_open) reopen = std::min(reopen, c.info().stats->breaker.reopens_at());
     auto err = Error::make(ErrorCode::unavailable,
                            fmt::format("every target of model {} is unavailable (circuit open or weight 0)", requested.name));
     if (reopen != std::numeric_limits<Nanos>::max()) {
@@ -273,9 +324,20 @@ Result<Plan> Router::plan(const ModelGroup& requested, const ChatRequest& req, c
 }
 
 Candidate* Plan::next(std::int64_t min_context, const ModelGroup* only) {
+  if (hint >= 0) {
+    auto& c = candidates[static_cast<std::size_t>(hint)];
+    hint = -1;
+    hint_used = true;
+    if (min_context == 0 && !only && c.eligible && !c.used) {
+      c.used = true;
+      return &c;
+    }
+  }
   Candidate* best = nullptr;
+  Nanos now = router ? router->clock().now() : 0;
   for (auto& c : candidates) {
     if (!c.eligible || c.used) continue;
+    if (c.lazy) c.rescore(now);
     if (only && c.group != only) continue;
     if (min_context > 0) {
       const auto* p = c.info().price;
@@ -288,6 +350,8 @@ Candidate* Plan::next(std::int64_t min_context, const ModelGroup* only) {
 }
 
 void Plan::new_round() {
+  hint = -1;
+  hint_used = true;
   for (auto& c : candidates) c.used = false;
 }
 

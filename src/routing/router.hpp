@@ -27,17 +27,26 @@ struct Preferences {
 // "cost=0.5,speed=0.2,quality=0.3": any subset; the others keep their defaults.
 Result<config::BalancedWeights> parse_weights(std::string_view text, config::BalancedWeights defaults);
 
+// Why a candidate is not eligible.
+enum class Exclusion : std::uint8_t { none, weight_zero, circuit_open, capability, context_window };
+std::string_view to_string(Exclusion e);
+
+// Kept small (40 bytes): a decision over 100 targets writes 100 of them.
 struct Candidate {
   const ModelGroup* group = nullptr;
-  std::uint32_t index = 0;  // in group->targets
-  std::uint16_t rank = 0;   // 0: the serving group; then its fallback groups in order
+  double score = 0;               // lower is better within a rank
+  float est_cost_usd = -1;        // -1: unknown model, or not needed by the strategy (see Plan::explain)
+  float est_latency_ms = -1;      // -1: nothing observed yet, or not needed
+  std::uint32_t index = 0;        // in group->targets
+  std::uint16_t rank = 0;         // 0: the serving group; then its fallback groups in order
+  Exclusion excluded = Exclusion::none;
   bool eligible = true;
   bool used = false;
-  bool chosen_first = false;     // picked by a strategy that draws (weighted, latency, adaptive)
-  double score = 0;              // lower is better within a rank
-  double est_cost_usd = -1;      // -1: the price table does not know the model
-  double est_latency_ms = -1;    // -1: nothing observed yet
-  std::string_view excluded;     // why it is not eligible
+  bool chosen_first = false;      // picked by a strategy that draws (weighted, latency, adaptive)
+  bool lazy = false;              // latency: scored only when compared (see rescore)
+
+  // Computes a lazily scored candidate's latency score from the live statistics.
+  void rescore(Nanos now);
 
   const providers::Target& target() const { return group->targets[index]; }
   const TargetInfo& info() const { return group->info[index]; }
@@ -63,6 +72,9 @@ struct Plan {
   // Every candidate in the order next() would give them.
   std::vector<const Candidate*> order() const;
 
+  bool explain = false;  // every estimate filled in, not only those the strategy uses
+  std::int64_t hint = -1;  // the first pick, found while scoring, so the first next() needs no scan
+  bool hint_used = false;
   // Set by the router for add_group.
   const class Router* router = nullptr;
   Preferences prefs;
@@ -74,7 +86,8 @@ class Router {
 
   // The plan for `req` on `group`; an error only when every target's breaker is open (503 with
   // Retry-After) or a tier has no group.
-  Result<Plan> plan(const ModelGroup& group, const ChatRequest& req, const Preferences& prefs) const;
+  Result<Plan> plan(const ModelGroup& group, const ChatRequest& req, const Preferences& prefs,
+                    bool explain = false) const;
 
   const Clock& clock() const { return clock_; }
   const config::RoutingConfig& config() const { return cfg_; }

@@ -2,12 +2,6 @@
 
 namespace modelmux::routing {
 
-double DecayingAverage::weight(Nanos now) const {
-  Nanos last = last_.load(std::memory_order_relaxed);
-  if (last == 0) return 0.0;  // nothing observed yet: the first sample is the average
-  double dt = static_cast<double>(now > last ? now - last : 0);
-  return std::exp2(-dt / static_cast<double>(half_life_));
-}
 
 void DecayingAverage::observe(Nanos now, double sample) {
   double w = weight(now);
@@ -22,12 +16,6 @@ void DecayingAverage::observe_peak(Nanos now, double sample) {
   double w = std::min(weight(now), 0.875);
   value_.update([&](double old) { return sample > old ? sample : old * w + sample * (1 - w); });
   last_.store(now, std::memory_order_relaxed);
-}
-
-double DecayingAverage::value_at(Nanos now, double rest) const {
-  if (!observed()) return rest;
-  double w = weight(now);
-  return value_.load() * w + rest * (1 - w);
 }
 
 void LatencyHistogram::observe(double micros) {

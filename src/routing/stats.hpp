@@ -32,11 +32,26 @@ class AtomicDouble {
   std::atomic<std::uint64_t> bits_;
 };
 
+// 2^x for x <= 0, to about 1e-4 relative: decays are read for every candidate of every decision, and
+// std::exp2 alone would cost a good part of the decision's budget.
+inline double fast_exp2_neg(double x) {
+  if (x < -1000) return 0;
+  // floor without libm (x86-64's baseline has no rounding instruction): truncate, then step down.
+  auto i = static_cast<std::int64_t>(x);
+  double fl = static_cast<double>(i);
+  if (fl > x) fl -= 1;
+  double f = x - fl;  // [0, 1)
+  double p = 1.0 + f * (0.6960656421 + f * (0.2244943193 + f * 0.0794402030));
+  auto bits = std::bit_cast<std::uint64_t>(p) + (static_cast<std::uint64_t>(static_cast<std::int64_t>(fl)) << 52);
+  return std::bit_cast<double>(bits);
+}
+
 // An average that forgets with a half-life in time rather than in samples, so a quiet target's old
 // observations weigh what their age says.
 class DecayingAverage {
  public:
-  DecayingAverage(double initial, Nanos half_life) : value_(initial), half_life_(half_life > 0 ? half_life : 1) {}
+  DecayingAverage(double initial, Nanos half_life)
+      : value_(initial), per_nano_(1.0 / static_cast<double>(half_life > 0 ? half_life : 1)) {}
   void observe(Nanos now, double sample);
   // The peak variant (Finagle's peak-EWMA): a sample above the average replaces it at once, so a slowdown
   // is seen on the first slow answer; lower samples pull it down gradually.
@@ -50,8 +65,22 @@ class DecayingAverage {
   double weight(Nanos now) const;  // the old value's share after the time since the last observation
   AtomicDouble value_;
   std::atomic<Nanos> last_{0};
-  Nanos half_life_;
+  double per_nano_;  // half-lives per nanosecond (a multiply where a divide would cost a read its budget)
 };
+
+// Inline: every routing decision reads these for every candidate.
+inline double DecayingAverage::weight(Nanos now) const {
+  Nanos last = last_.load(std::memory_order_relaxed);
+  if (last == 0) return 0.0;  // nothing observed yet: the first sample is the average
+  double dt = static_cast<double>(now > last ? now - last : 0);
+  return fast_exp2_neg(-dt * per_nano_);
+}
+
+inline double DecayingAverage::value_at(Nanos now, double rest) const {
+  if (!observed()) return rest;
+  double w = weight(now);
+  return value_.load() * w + rest * (1 - w);
+}
 
 class LatencyHistogram {
  public:
@@ -66,23 +95,25 @@ class LatencyHistogram {
   std::array<std::atomic<std::uint64_t>, kBuckets> buckets_{};
 };
 
-struct TargetStats {
+struct alignas(64) TargetStats {
   TargetStats(const config::BreakerConfig& breaker_cfg, Nanos latency_half_life, Nanos adaptive_half_life)
       : latency_us(0, latency_half_life),
         adaptive_success(1.0, adaptive_half_life),
         adaptive_latency_us(0, adaptive_half_life),
         breaker(breaker_cfg) {}
 
+  // What routing decisions read comes first: the in-flight count, the averages and the breaker's state
+  // share the object's first cache lines.
   std::atomic<int> in_flight{0};
   DecayingAverage latency_us;           // peak-EWMA; for streams the time to first token
   DecayingAverage adaptive_success;     // 1 for a success, 0 for a failure
   DecayingAverage adaptive_latency_us;
+  Breaker breaker;
   LatencyHistogram histogram;
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> failures{0};
   std::atomic<ErrorCode> last_error{ErrorCode::internal};
   std::atomic<Nanos> last_error_at{0};
-  Breaker breaker;
   // Active health checks: 0 unknown, 1 passing, 2 failing.
   std::atomic<std::uint8_t> health{0};
   std::atomic<Nanos> health_checked_at{0};

@@ -17,7 +17,7 @@ Result<boost::json::object> explain_route(const pipeline::Runtime& rt, const htt
   if (!prefs) return std::unexpected(prefs.error());
   auto req = ::modelmux::openai::decode_chat_request(parsed->get_object());
   if (!req) return std::unexpected(req.error());
-  auto plan = pipeline::plan_route(rt, *req, *prefs);
+  auto plan = pipeline::plan_route(rt, *req, *prefs, /*explain=*/true);
   if (!plan) return std::unexpected(plan.error());
   return routing::explain(*plan, rt.router.clock().now());
 }
