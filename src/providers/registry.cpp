@@ -1,5 +1,6 @@
 // Every provider adapter, one line each.
 #include "providers/anthropic/anthropic_provider.hpp"
+#include "providers/bedrock/bedrock_provider.hpp"
 #include "providers/mock/mock_provider.hpp"
 #include "providers/ollama/ollama_provider.hpp"
 #include "providers/openai/openai_provider.hpp"
@@ -22,9 +23,10 @@ const std::vector<const Provider*>& all() {
   static const MockProvider mock;
   static const AnthropicProvider anthropic;
   static const OllamaProvider ollama;
+  static const BedrockProvider bedrock;
   static const std::vector<const Provider*> list{&openai,   &openai_compatible, &azure,      &groq,      &together,
                                                  &mistral,  &deepseek,          &openrouter, &fireworks, &anthropic,
-                                                 &ollama,   &mock};
+                                                 &ollama,   &bedrock,           &mock};
   return list;
 }
 
