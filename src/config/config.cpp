@@ -126,7 +126,8 @@ TargetConfig read_target(const Reader& r, const YAML::Node& n, const std::string
   r.require_map(n, key);
   r.only_keys(n, key,
               {"provider", "model", "api_base", "api_key", "api_version", "weight", "stream_usage", "headers", "timeouts",
-               "tags", "quality", "local", "health_check"});
+               "tags", "quality", "local", "health_check", "aws_access_key_id", "aws_secret_access_key",
+               "aws_session_token", "aws_region", "aws_profile"});
   TargetConfig t;
   t.origin = r.at(n, key);
   if (!n["provider"]) raise(r.at(n, key + ".provider"), "is required");
@@ -145,6 +146,15 @@ TargetConfig read_target(const Reader& r, const YAML::Node& n, const std::string
   if (auto v = n["api_key"]) {
     t.api_key = r.str(v, key + ".api_key");
     no_line_breaks(v, key + ".api_key", t.api_key);
+  }
+  for (auto [name, field] : {std::pair{"aws_access_key_id", &t.aws_access_key_id},
+                              {"aws_secret_access_key", &t.aws_secret_access_key},
+                              {"aws_session_token", &t.aws_session_token}, {"aws_region", &t.aws_region},
+                              {"aws_profile", &t.aws_profile}}) {
+    if (auto v = n[name]) {
+      *field = r.str(v, key + "." + name);
+      no_line_breaks(v, key + "." + name, *field);
+    }
   }
   if (auto v = n["weight"]) t.weight = static_cast<int>(r.integer(v, key + ".weight", 0, 1'000'000));
   if (auto v = n["stream_usage"]) t.stream_usage = r.boolean(v, key + ".stream_usage");

@@ -69,6 +69,13 @@ struct TargetConfig {
   int weight = 1;
   std::optional<bool> stream_usage;  // ask for streamed usage the client did not ask for; unset: the provider's default
   std::string api_version;           // azure: the api-version query parameter
+  // bedrock: AWS credentials and region; what is unset here is resolved from the environment and the
+  // shared ~/.aws files when the target is made (providers/aws/credentials.hpp).
+  std::string aws_access_key_id;
+  std::string aws_secret_access_key;
+  std::string aws_session_token;
+  std::string aws_region;
+  std::string aws_profile;
   std::map<std::string, std::string> headers;  // extra headers sent upstream
   UpstreamTimeouts timeouts;
   std::vector<std::string> tags;

@@ -156,7 +156,7 @@ asio::awaitable<Result<Answer>> attempt_one(const Runtime& rt, Attempt at, const
     auto& r = **reply;
     rec.status = r.status();
     auto body = co_await r.read_all(1u << 20);
-    err = target.provider->map_error(r.status(), r.header("retry-after"), body ? std::string_view(*body) : "");
+    err = target.provider->map_error_reply(r, body ? std::string_view(*body) : "");
   }
   if (err.provider.empty()) err.provider = std::string(target.provider->name());
   rec.error = std::string(to_string(err.code));

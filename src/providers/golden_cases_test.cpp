@@ -6,10 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "providers/aws/event_stream.hpp"
 #include "providers/openai/chat_json.hpp"
 #include "providers/provider.hpp"
 
@@ -58,9 +60,24 @@ TEST_P(GoldenCase, TranslatesBothWays) {
   config::TargetConfig tc;
   tc.provider = t.at("provider").as_string();
   tc.model = t.at("model").as_string();
-  tc.api_key = t.at("api_key").as_string();
-  if (auto* base = t.if_contains("api_base")) tc.api_base = base->as_string();
+  auto optional = [&](std::string_view key, std::string& field) {
+    if (auto* v = t.if_contains(key)) field = v->as_string();
+  };
+  optional("api_key", tc.api_key);
+  optional("api_base", tc.api_base);
+  optional("aws_access_key_id", tc.aws_access_key_id);
+  optional("aws_secret_access_key", tc.aws_secret_access_key);
+  optional("aws_session_token", tc.aws_session_token);
+  optional("aws_region", tc.aws_region);
   providers::Target target = providers::make_target(tc);
+  // Signed requests are dated: a case pins the clock ("2024-11-05T09:08:07Z").
+  if (auto* clock = c.if_contains("clock")) {
+    std::tm tm{};
+    std::string text(clock->as_string());
+    ASSERT_TRUE(strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) << text;
+    auto at = std::chrono::system_clock::from_time_t(timegm(&tm));
+    target.clock = [at] { return at; };
+  }
   const providers::Provider& provider = *target.provider;
 
   auto req = openai::decode_chat_request(c.at("client_request").as_object());
@@ -91,10 +108,11 @@ TEST_P(GoldenCase, TranslatesBothWays) {
   int status = static_cast<int>(reply.at("status").as_int64());
   if (auto* expected_error = c.if_contains("client_error")) {
     const auto& ee = expected_error->as_object();
-    std::string retry_after;
+    http::Headers headers;
     if (auto* hs = reply.if_contains("headers"))
-      if (auto* ra = hs->as_object().if_contains("retry-after")) retry_after = ra->as_string();
-    Error e = provider.map_error(status, retry_after, json::serialize(reply.at("body")));
+      for (const auto& h : hs->as_object()) headers.emplace_back(h.key(), h.value().as_string());
+    http::MemoryReply upstream(status, headers, json::serialize(reply.at("body")));
+    Error e = provider.map_error_reply(upstream, json::serialize(reply.at("body")));
     EXPECT_EQ(to_string(e.code), ee.at("code").as_string());
     EXPECT_EQ(e.http_status, ee.at("status").as_int64());
     EXPECT_EQ(e.retryable, ee.at("retryable").as_bool());
@@ -114,8 +132,22 @@ TEST_P(GoldenCase, TranslatesBothWays) {
     EXPECT_EQ(json::value(got), c.at("client_response")) << "got: " << json::serialize(got);
     return;
   }
-  // A stream (SSE or NDJSON), fed whole and then split at every 7th byte: the chunks must be the same.
-  std::string sse(reply.contains("sse") ? reply.at("sse").as_string() : reply.at("ndjson").as_string());
+  // A stream (SSE, NDJSON, or AWS event-stream frames written as a list of {headers, payload} and encoded
+  // here), fed whole and then split at every 7th byte: the chunks must be the same.
+  std::string sse;
+  if (auto* frames = reply.if_contains("eventstream")) {
+    for (const auto& f : frames->as_array()) {
+      aws::EventMessage m;
+      for (const auto& h : f.at("headers").as_object()) m.headers.emplace_back(h.key(), h.value().as_string());
+      const auto& payload = f.at("payload");
+      m.payload = payload.is_string() ? std::string(payload.as_string()) : json::serialize(payload);
+      sse += aws::encode_event(m);
+    }
+    // A stream the connection cut short: its last bytes never arrive.
+    if (auto* cut = reply.if_contains("cut_bytes")) sse.resize(sse.size() - static_cast<std::size_t>(cut->as_int64()));
+  } else {
+    sse = reply.contains("sse") ? reply.at("sse").as_string() : reply.at("ndjson").as_string();
+  }
   for (std::size_t step : {sse.size(), std::size_t{7}}) {
     SCOPED_TRACE("fed in pieces of " + std::to_string(step));
     auto decoder = provider.stream_decoder(*req);

@@ -13,6 +13,10 @@ Result<http::ClientRequest> Provider::build_passthrough(std::string_view, const 
 
 std::unique_ptr<ReplyObserver> Provider::reply_observer(bool, bool) const { return nullptr; }
 
+Error Provider::map_error_reply(const http::Reply& reply, std::string_view body) const {
+  return map_error(reply.status(), reply.header("retry-after"), body);
+}
+
 asio::awaitable<Result<std::unique_ptr<http::Reply>>> Provider::send(const Target& target,
                                                                     http::ClientRequest request) const {
   return http::send(target.base, std::move(request), target.timeouts);

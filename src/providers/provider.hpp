@@ -5,6 +5,8 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +40,8 @@ struct Target {
   std::string request_path;
   // Whether the gateway may ask this target for streamed usage the client did not ask for.
   bool stream_usage = false;
+  // The wall clock for request signing (AWS SigV4 dates each request); tests pin it. Empty: the system's.
+  std::function<std::chrono::system_clock::time_point()> clock;
 };
 
 // Incremental decoder of a streamed reply into canonical events.
@@ -85,6 +89,9 @@ class Provider {
   virtual std::unique_ptr<StreamDecoder> stream_decoder(const ChatRequest& req) const = 0;
   virtual std::unique_ptr<ReplyObserver> reply_observer(bool stream, bool hide_stream_usage) const;
   virtual Error map_error(int status, std::string_view retry_after, std::string_view body) const = 0;
+  // An upstream's error reply with its headers; by default map_error with the Retry-After header. For
+  // providers that type their errors in a header (AWS's x-amzn-ErrorType).
+  virtual Error map_error_reply(const http::Reply& reply, std::string_view body) const;
 
   // Sends a built request; the network by default, in-process for the mock.
   virtual asio::awaitable<Result<std::unique_ptr<http::Reply>>> send(const Target& target,

@@ -1,6 +1,7 @@
 // Every provider adapter, one line each.
 #include "providers/anthropic/anthropic_provider.hpp"
 #include "providers/gemini/gemini_provider.hpp"
+#include "providers/bedrock/bedrock_provider.hpp"
 #include "providers/mock/mock_provider.hpp"
 #include "providers/ollama/ollama_provider.hpp"
 #include "providers/openai/openai_provider.hpp"
@@ -24,9 +25,10 @@ const std::vector<const Provider*>& all() {
   static const AnthropicProvider anthropic;
   static const OllamaProvider ollama;
   static const GeminiProvider gemini;
+  static const BedrockProvider bedrock;
   static const std::vector<const Provider*> list{&openai,   &openai_compatible, &azure,      &groq,      &together,
                                                  &mistral,  &deepseek,          &openrouter, &fireworks, &anthropic,
-                                                 &ollama,   &gemini,            &mock};
+                                                 &ollama,   &gemini,            &bedrock,    &mock};
   return list;
 }
 

@@ -1,0 +1,25 @@
+// AWS Bedrock Runtime through its Converse and ConverseStream APIs: requests signed with SigV4 (service
+// "bedrock"), replies as JSON or as a binary AWS event stream.
+#pragma once
+
+#include "providers/provider.hpp"
+
+namespace modelmux::providers {
+
+class BedrockProvider final : public Provider {
+ public:
+  std::string_view name() const override { return "bedrock"; }
+  Wire wire() const override { return Wire::other; }
+  // Only to pass make_target's check: prepare() puts the target's own region in the host.
+  std::string default_api_base() const override { return "https://bedrock-runtime.us-east-1.amazonaws.com"; }
+  // Resolves credentials and region (a config error when there are none) and the request paths.
+  void prepare(Target& target) const override;
+
+  Result<http::ClientRequest> build_chat(const ChatRequest& req, const Target& target) const override;
+  Result<ChatResponse> decode_chat(std::string_view body, const ChatRequest& req) const override;
+  std::unique_ptr<StreamDecoder> stream_decoder(const ChatRequest& req) const override;
+  Error map_error(int status, std::string_view retry_after, std::string_view body) const override;
+  Error map_error_reply(const http::Reply& reply, std::string_view body) const override;
+};
+
+}  // namespace modelmux::providers

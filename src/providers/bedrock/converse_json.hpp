@@ -1,0 +1,31 @@
+// Bedrock Runtime's Converse API wire format <-> the canonical model: the request body (the model id
+// travels in the path), the reply, stop reasons, usage, and AWS error types.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <string_view>
+
+#include "modelmux/chat.hpp"
+#include "modelmux/error.hpp"
+
+namespace modelmux::bedrock {
+
+Result<boost::json::object> encode_request(const ChatRequest& req);
+Result<ChatResponse> decode_reply(const boost::json::object& body, const ChatRequest& req);
+
+FinishReason finish_reason(std::string_view stop_reason);
+// input = inputTokens + cache reads + cache writes (all prompt tokens, as Bedrock counts cached ones
+// apart); cached = cacheReadInputTokens.
+Usage usage_of(const boost::json::object& usage);
+
+// An AWS error type ("ThrottlingException", the x-amzn-ErrorType header's first part, or an in-stream
+// ":exception-type" such as "throttlingException") with its message as the one Error type. `status` is
+// the HTTP status when there is one (0 inside a stream).
+Error error_from_type(std::string_view type, int status, std::string_view retry_after, std::string_view message);
+// The "message" (or "Message") of an AWS JSON error body, or the body's start when it is not one.
+std::string error_message(std::string_view body);
+// "ValidationException:http://internal.amazon.com/coral/..." -> "ValidationException"; also reads the
+// body's "__type" ("com.amazon...#ValidationException") when the header is absent.
+std::string error_type(std::string_view header, std::string_view body);
+
+}  // namespace modelmux::bedrock
