@@ -15,8 +15,9 @@ namespace modelmux::json_util {
 boost::json::value parse(std::string_view text, boost::system::error_code& ec,
                          boost::json::storage_ptr storage = {});
 
-// Whether `text` is one well-formed JSON value; checks syntax without building a tree.
-bool valid(std::string_view text);
+// Whether `text` begins and ends like one JSON object or array (whitespace aside): a cheap check that a
+// body was not cut or replaced by something else, not a syntax check.
+bool looks_whole(std::string_view text);
 
 // A member's string value, or empty when it is absent or not a string.
 std::string_view string_field(const boost::json::object& o, std::string_view key);

@@ -27,6 +27,15 @@ class ReplayReply final : public http::Reply {
       : inner_(std::move(inner)), head_(std::move(head)), inner_done_(inner_done) {}
   int status() const override { return inner_->status(); }
   std::string_view header(std::string_view name) const override { return inner_->header(name); }
+  asio::awaitable<Result<std::string>> read_all(std::size_t limit) override {
+    // A whole body read during the check is handed over, not copied.
+    if (inner_done_ && !head_sent_) {
+      head_sent_ = true;
+      if (head_.size() > limit) co_return fail(ErrorCode::upstream_error, "the upstream's reply is too large");
+      co_return std::move(head_);
+    }
+    co_return co_await http::Reply::read_all(limit);
+  }
   asio::awaitable<Result<std::string_view>> read_some() override {
     if (!head_sent_) {
       head_sent_ = true;
@@ -64,8 +73,10 @@ asio::awaitable<Result<std::string>> check_reply(http::Reply& reply, const provi
     auto body = co_await reply.read_all();
     if (!body) co_return std::unexpected(body.error());
     ended = true;
-    if (!json_util::valid(*body))
-      co_return fail(ErrorCode::upstream_error, "the upstream's reply is not well-formed JSON");
+    // A cut or garbled body rarely ends where a JSON document does; checking its two ends costs nothing,
+    // where a full syntax check would be a tenth of the pass-through path's CPU.
+    if (!json_util::looks_whole(*body))
+      co_return fail(ErrorCode::upstream_error, "the upstream's reply is not a whole JSON document");
     co_return std::move(*body);
   }
   auto decoder = provider.stream_decoder(req);
@@ -126,11 +137,11 @@ asio::awaitable<Result<Answer>> attempt_one(const Runtime& rt, Attempt at, const
   auto elapsed = [&] { return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started); };
   // The per-attempt timeout caps the target's own first-byte timeout.
   const providers::Target* sent_to = &target;
-  providers::Target capped;
+  std::optional<providers::Target> capped;  // (a Target is large: built only when a cap applies)
   if (const auto& limit = rt.config.routing.retries.attempt_timeout; limit && *limit < target.timeouts.first_byte) {
-    capped = target;
-    capped.timeouts.first_byte = *limit;
-    sent_to = &capped;
+    capped.emplace(target);
+    capped->timeouts.first_byte = *limit;
+    sent_to = &*capped;
   }
   auto reply = co_await target.provider->send(*sent_to, std::move(*request));
   Error err;
@@ -238,7 +249,7 @@ asio::awaitable<Result<Answer>> attempt_targets(const Runtime& rt, routing::Plan
   std::optional<Error> last;
   std::int64_t min_context = 0;
   const routing::ModelGroup* only = nullptr;
-  std::vector<routing::Nanos> not_before(plan.candidates.size(), 0);  // Retry-After, per candidate
+  std::vector<routing::Nanos> not_before;  // Retry-After per candidate, filled on the first failure
   int attempts = 0, round = 0;
   thread_local std::minstd_rand jitter(std::random_device{}());
 
@@ -253,8 +264,8 @@ asio::awaitable<Result<Answer>> attempt_targets(const Runtime& rt, routing::Plan
       auto cap = std::min<std::int64_t>(rc.backoff_max.count(), rc.backoff_base.count() << std::min(round - 1, 20));
       std::chrono::nanoseconds wait = std::chrono::milliseconds(std::uniform_int_distribution<std::int64_t>(0, cap)(jitter));
       routing::Nanos now = clock.now(), soonest = std::numeric_limits<routing::Nanos>::max();
-      for (std::size_t i = 0; i < plan.candidates.size() && i < not_before.size(); ++i)
-        if (plan.candidates[i].eligible) soonest = std::min(soonest, not_before[i]);
+      for (std::size_t i = 0; i < plan.candidates.size(); ++i)
+        if (plan.candidates[i].eligible) soonest = std::min(soonest, i < not_before.size() ? not_before[i] : 0);
       if (soonest == std::numeric_limits<routing::Nanos>::max()) break;  // every candidate asked for too long a wait
       wait = std::max(wait, std::chrono::nanoseconds(soonest - now));
       asio::steady_timer t(ex, wait);
@@ -262,8 +273,7 @@ asio::awaitable<Result<Answer>> attempt_targets(const Runtime& rt, routing::Plan
       continue;
     }
     auto idx = static_cast<std::size_t>(c - plan.candidates.data());
-    if (idx >= not_before.size()) not_before.resize(plan.candidates.size(), 0);
-    if (not_before[idx] > clock.now()) continue;  // still inside its Retry-After: another one first
+    if (!not_before.empty() && not_before[idx] > clock.now()) continue;  // inside its Retry-After: another first
     ++attempts;
     Result<Answer> got = fail(ErrorCode::internal, "no attempt");
     const auto& g = *c->group;
@@ -277,6 +287,7 @@ asio::awaitable<Result<Answer>> attempt_targets(const Runtime& rt, routing::Plan
     }
     if (got) co_return got;
     Error err = std::move(got.error());
+    not_before.resize(plan.candidates.size(), 0);
     c = &plan.candidates[idx];  // (hedging may have taken a second candidate; pointers stay valid until add_group)
     if (err.code == ErrorCode::context_length) {
       // A target with a larger window may take it; the estimate is the floor when the window is unknown.
