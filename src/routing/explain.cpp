@@ -16,6 +16,12 @@ double round_to(double v, int digits) {
   return std::round(v * f) / f;
 }
 
+// Whole numbers as integers: boost::json writes every double in exponent form (1.5E0).
+json::value num(double v) {
+  if (std::isfinite(v) && v == std::floor(v) && std::abs(v) < 1e15) return static_cast<std::int64_t>(v);
+  return v;
+}
+
 std::string usd(double v) { return v < 0 ? "unknown" : fmt::format("${:.6f}", v); }
 
 json::object target_state(const TargetStats& st, Nanos now) {
@@ -89,10 +95,10 @@ json::object explain(const Plan& plan, Nanos now) {
   if (plan.classification) {
     json::object t;
     t["tier"] = to_string(plan.classification->tier);
-    t["score"] = round_to(plan.classification->score, 2);
+    t["score"] = num(round_to(plan.classification->score, 2));
     json::array features;
     for (const auto& f : plan.classification->features)
-      features.push_back(json::object{{"name", f.name}, {"value", f.value}, {"points", f.points}});
+      features.push_back(json::object{{"name", f.name}, {"value", num(f.value)}, {"points", num(f.points)}});
     t["features"] = std::move(features);
     o["complexity"] = std::move(t);
   }
@@ -108,13 +114,13 @@ json::object explain(const Plan& plan, Nanos now) {
     x["rank"] = c->rank;
     x["eligible"] = c->eligible;
     if (c->excluded != Exclusion::none) x["excluded"] = to_string(c->excluded);
-    if (std::isfinite(c->score)) x["score"] = round_to(c->score, 9);
+    if (std::isfinite(c->score)) x["score"] = num(round_to(c->score, 9));
     else x["score"] = "first";
     if (c->est_cost_usd >= 0) x["estimated_cost_usd"] = round_to(c->est_cost_usd, 8);
     else x["estimated_cost_usd"] = nullptr;
     if (c->est_latency_ms >= 0) x["estimated_latency_ms"] = round_to(c->est_latency_ms, 3);
     else x["estimated_latency_ms"] = nullptr;
-    x["quality"] = c->info().quality;
+    x["quality"] = num(c->info().quality);
     x["local"] = c->info().local;
     x["price_entry"] = c->info().price ? json::value(c->info().price->model) : json::value(nullptr);
     if (c->eligible) fallback.push_back(json::string(c->target().label));

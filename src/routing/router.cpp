@@ -272,7 +272,8 @@ Result<Plan> Router::plan(const ModelGroup& requested, const ChatRequest& req, c
   plan.requested = &requested;
   const ModelGroup* g = &requested;
   plan.strategy = prefs.strategy.value_or(requested.strategy);
-  if (plan.strategy == Strategy::auto_tier) {
+  // A tiered group always picks its tier; a strategy asked for then orders the tier group's targets.
+  if (plan.strategy == Strategy::auto_tier || requested.strategy == Strategy::auto_tier) {
     if (requested.tiers == std::array<const ModelGroup*, 4>{})
       return fail(ErrorCode::invalid_request,
                   fmt::format("strategy auto needs tiers, and model {} has none configured", requested.name), "strategy");
