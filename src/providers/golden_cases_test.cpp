@@ -23,7 +23,8 @@ namespace {
 std::vector<std::filesystem::path> case_files() {
   std::vector<std::filesystem::path> out;
   for (const auto& dir : std::filesystem::directory_iterator(MODELMUX_CASES_DIR))
-    if (dir.is_directory())
+    // One folder per provider; tests/cases/classifier holds the router's labelled prompts instead.
+    if (dir.is_directory() && dir.path().filename() != "classifier")
       for (const auto& f : std::filesystem::directory_iterator(dir.path()))
         if (f.path().extension() == ".json") out.push_back(f.path());
   std::sort(out.begin(), out.end());
