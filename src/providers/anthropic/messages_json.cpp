@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "core/json_util.hpp"
+#include "providers/anthropic/claude_models.hpp"
 
 namespace json = boost::json;
 
@@ -102,7 +103,8 @@ Result<json::object> encode_request(const ChatRequest& req, std::string_view ups
   if (!system.empty()) o["system"] = system;
   o["messages"] = std::move(messages);
   if (req.temperature) o["temperature"] = *req.temperature;
-  if (req.top_p) o["top_p"] = *req.top_p;
+  // Newer Claude models refuse both; temperature is the one clients set on purpose (top_p: 1 is a default).
+  if (req.top_p && !(req.temperature && takes_one_sampling_parameter(upstream_model))) o["top_p"] = *req.top_p;
   if (!req.stop.empty()) {
     json::array stops;
     for (const auto& s : req.stop) stops.emplace_back(s);

@@ -116,7 +116,7 @@ void BedrockProvider::prepare(Target& target) const {
 }
 
 Result<http::ClientRequest> BedrockProvider::build_chat(const ChatRequest& req, const Target& target) const {
-  auto body = bedrock::encode_request(req);
+  auto body = bedrock::encode_request(req, target.cfg.model);
   if (!body) return std::unexpected(body.error());
   std::string path = req.stream ? target.request_path + "-stream" : target.request_path;
   return aws::signed_post(target, std::move(path), json::serialize(*body), req.stream, kService, kEventStream);

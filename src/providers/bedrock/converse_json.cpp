@@ -6,6 +6,7 @@
 
 #include "core/json_util.hpp"
 #include "providers/provider.hpp"
+#include "providers/anthropic/claude_models.hpp"
 
 namespace json = boost::json;
 
@@ -92,7 +93,7 @@ Result<json::array> encode_messages(const ChatRequest& req, json::array& system,
 
 }  // namespace
 
-Result<json::object> encode_request(const ChatRequest& req) {
+Result<json::object> encode_request(const ChatRequest& req, std::string_view model_id) {
   json::array system;
   bool has_tool_blocks = false;
   auto messages = encode_messages(req, system, has_tool_blocks);
@@ -105,7 +106,8 @@ Result<json::object> encode_request(const ChatRequest& req) {
   json::object inference;
   if (req.max_tokens) inference["maxTokens"] = *req.max_tokens;
   if (req.temperature) inference["temperature"] = *req.temperature;
-  if (req.top_p) inference["topP"] = *req.top_p;
+  // Claude Sonnet/Haiku 4.5 and Opus 4.1 on refuse both (see claude_models.hpp).
+  if (req.top_p && !(req.temperature && anthropic::takes_one_sampling_parameter(model_id))) inference["topP"] = *req.top_p;
   if (!req.stop.empty()) {
     json::array stops;
     for (const auto& s : req.stop) stops.emplace_back(s);

@@ -10,7 +10,8 @@
 
 namespace modelmux::bedrock {
 
-Result<boost::json::object> encode_request(const ChatRequest& req);
+// `model_id` is the upstream model (some models refuse some parameter combinations).
+Result<boost::json::object> encode_request(const ChatRequest& req, std::string_view model_id);
 Result<ChatResponse> decode_reply(const boost::json::object& body, const ChatRequest& req);
 
 FinishReason finish_reason(std::string_view stop_reason);
