@@ -148,7 +148,7 @@ json::object targets_health(const Catalog& catalog, Nanos now) {
       x["error_rate"] = requests ? round_to(static_cast<double>(failures) / static_cast<double>(requests), 4) : 0.0;
       auto [wf, wt] = st.breaker.window(now);
       x["window"] = json::object{{"requests", wt}, {"failures", wf}};
-      x["latency_ms"] = st.latency_us.observed() ? json::value(round_to(st.latency_us.value_at(now, 0) / 1000, 3))
+      x["latency_ms"] = st.latency_us.observed() ? json::value(round_to(st.latency_us.value_at(now) / 1000, 3))
                                                   : json::value(nullptr);
       x["p95_ms"] = st.histogram.count() ? json::value(round_to(st.histogram.quantile(0.95) / 1000, 3)) : json::value(nullptr);
       if (st.last_error_at.load(std::memory_order_relaxed) != 0) {

@@ -74,7 +74,7 @@ void Candidate::rescore(Nanos now) {
   const auto& st = *info().stats;
   // Peak-EWMA cost: latency (decaying toward 0 while unobserved, so a target once slow is tried again)
   // times the requests it already has in flight.
-  score = (st.latency_us.value_at(now, 0) + 1) * (st.in_flight.load(std::memory_order_relaxed) + 1);
+  score = (st.latency_us.value_at(now) + 1) * (st.in_flight.load(std::memory_order_relaxed) + 1);
 }
 
 std::string_view to_string(Exclusion e) {
@@ -110,7 +110,7 @@ void Router::score_group(Plan& plan, const ModelGroup& g, std::uint16_t rank) co
     const auto& st = *info.stats;
     double cost = price ? price->cost(plan.input_tokens, plan.output_tokens) : -1;
     if (want_cost) c.est_cost_usd = static_cast<float>(cost);
-    if (want_latency && st.latency_us.observed()) c.est_latency_ms = static_cast<float>(st.latency_us.value_at(now, 0) / 1000);
+    if (want_latency && st.latency_us.observed()) c.est_latency_ms = static_cast<float>(st.latency_us.value_at(now) / 1000);
     if (info.weight == 0) c.excluded = Exclusion::weight_zero;
     else if (st.breaker.refusing(now)) c.excluded = Exclusion::circuit_open;
     else if (price && (price->capabilities & plan.needs) != plan.needs) c.excluded = Exclusion::capability;
@@ -242,13 +242,13 @@ void Router::score_group(Plan& plan, const ModelGroup& g, std::uint16_t rank) co
       // success^2 / (1 + latency/slowest) / (1 + cost/dearest / 2), each decaying average read once.
       double max_lat = 1, max_cost = 0;
       for (auto& c : cs) {
-        c.score = c.info().stats->adaptive_latency_us.value_at(now, 0);  // (the latency, for now)
+        c.score = c.info().stats->adaptive_latency_us.value_at(now);  // (the latency, for now)
         max_lat = std::max(max_lat, c.score);
         max_cost = std::max<double>(max_cost, c.est_cost_usd);
       }
       double per_lat = 1 / max_lat, per_cost = max_cost > 0 ? 0.5 / max_cost : 0;
       for (auto& c : cs) {
-        double success = c.info().stats->adaptive_success.value_at(now, 1.0);  // unobserved or quiet: healthy
+        double success = c.info().stats->adaptive_success.value_at(now);  // unobserved or quiet: healthy
         double cost = c.est_cost_usd >= 0 ? per_cost * c.est_cost_usd : 0;
         c.score = -(success * success) / ((1 + c.score * per_lat) * (1 + cost)) + c.index * kTie;
       }

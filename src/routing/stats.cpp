@@ -10,12 +10,14 @@ void DecayingAverage::observe(Nanos now, double sample) {
   w = std::min(w, 0.875);
   value_.update([&](double old) { return old * w + sample * (1 - w); });
   last_.store(now, std::memory_order_relaxed);
+  snap_at_.store(-1, std::memory_order_relaxed);
 }
 
 void DecayingAverage::observe_peak(Nanos now, double sample) {
   double w = std::min(weight(now), 0.875);
   value_.update([&](double old) { return sample > old ? sample : old * w + sample * (1 - w); });
   last_.store(now, std::memory_order_relaxed);
+  snap_at_.store(-1, std::memory_order_relaxed);
 }
 
 void LatencyHistogram::observe(double micros) {

@@ -50,15 +50,17 @@ inline double fast_exp2_neg(double x) {
 // observations weigh what their age says.
 class DecayingAverage {
  public:
-  DecayingAverage(double initial, Nanos half_life)
-      : value_(initial), per_nano_(1.0 / static_cast<double>(half_life > 0 ? half_life : 1)) {}
+  // `rest`: what the value decays toward while nothing is observed (and reads as before the first sample).
+  DecayingAverage(double initial, Nanos half_life, double rest)
+      : value_(initial), per_nano_(1.0 / static_cast<double>(half_life > 0 ? half_life : 1)), rest_(rest) {}
   void observe(Nanos now, double sample);
   // The peak variant (Finagle's peak-EWMA): a sample above the average replaces it at once, so a slowdown
   // is seen on the first slow answer; lower samples pull it down gradually.
   void observe_peak(Nanos now, double sample);
   double value() const { return value_.load(); }
-  // The value as seen `now`, decayed toward `rest` for the time without observations.
-  double value_at(Nanos now, double rest) const;
+  // The value as seen `now`, decayed toward `rest` for the time without observations. Reads within a
+  // millisecond of each other share one computation (an observation starts a new one).
+  double value_at(Nanos now) const;
   bool observed() const { return last_.load(std::memory_order_relaxed) != 0; }
 
  private:
@@ -66,6 +68,10 @@ class DecayingAverage {
   AtomicDouble value_;
   std::atomic<Nanos> last_{0};
   double per_nano_;  // half-lives per nanosecond (a multiply where a divide would cost a read its budget)
+  double rest_;
+  static constexpr Nanos kSnapshotFor = 1'000'000;
+  mutable std::atomic<Nanos> snap_at_{-1};
+  mutable AtomicDouble snap_;
 };
 
 // Inline: every routing decision reads these for every candidate.
@@ -76,10 +82,15 @@ inline double DecayingAverage::weight(Nanos now) const {
   return fast_exp2_neg(-dt * per_nano_);
 }
 
-inline double DecayingAverage::value_at(Nanos now, double rest) const {
-  if (!observed()) return rest;
+inline double DecayingAverage::value_at(Nanos now) const {
+  if (!observed()) return rest_;
+  Nanos at = snap_at_.load(std::memory_order_relaxed);
+  if (at >= 0 && now >= at && now - at < kSnapshotFor) return snap_.load();
   double w = weight(now);
-  return value_.load() * w + rest * (1 - w);
+  double v = value_.load() * w + rest_ * (1 - w);
+  snap_.store(v);
+  snap_at_.store(now, std::memory_order_relaxed);
+  return v;
 }
 
 class LatencyHistogram {
@@ -97,9 +108,9 @@ class LatencyHistogram {
 
 struct alignas(64) TargetStats {
   TargetStats(const config::BreakerConfig& breaker_cfg, Nanos latency_half_life, Nanos adaptive_half_life)
-      : latency_us(0, latency_half_life),
-        adaptive_success(1.0, adaptive_half_life),
-        adaptive_latency_us(0, adaptive_half_life),
+      : latency_us(0, latency_half_life, 0),
+        adaptive_success(1.0, adaptive_half_life, 1.0),  // unobserved or long quiet: assumed healthy
+        adaptive_latency_us(0, adaptive_half_life, 0),
         breaker(breaker_cfg) {}
 
   // What routing decisions read comes first: the in-flight count, the averages and the breaker's state
