@@ -34,6 +34,7 @@ struct Message {
   std::vector<ToolCall> tool_calls;  // assistant
   std::string tool_call_id;          // tool
   std::string name;                  // optional participant name
+  std::string reasoning;             // assistant: the model's visible thinking, when it shows it
 
   // All text parts joined; what most providers and the token estimator need.
   std::string text() const;
@@ -98,8 +99,8 @@ struct ChatResponse {
 
 // One streamed happening, in the order the upstream produced it.
 struct StreamEvent {
-  enum class Kind : std::uint8_t { start, text_delta, tool_call_delta, finish, usage } kind = Kind::start;
-  std::string text;            // text_delta
+  enum class Kind : std::uint8_t { start, text_delta, tool_call_delta, finish, usage, reasoning_delta } kind = Kind::start;
+  std::string text;            // text_delta, reasoning_delta (the model's thinking)
   int tool_index = 0;          // tool_call_delta: which call of a parallel set
   std::string tool_id;         // tool_call_delta: set on the call's first delta
   std::string tool_name;       // tool_call_delta: set on the call's first delta

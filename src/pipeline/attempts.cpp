@@ -57,7 +57,8 @@ std::string shorten(std::string_view s) {
 }
 
 bool content_event(const StreamEvent& ev) {
-  return (ev.kind == StreamEvent::Kind::text_delta && !ev.text.empty()) ||
+  // Reasoning counts: once the model's thinking reaches the client, a fallback would no longer be invisible.
+  return ((ev.kind == StreamEvent::Kind::text_delta || ev.kind == StreamEvent::Kind::reasoning_delta) && !ev.text.empty()) ||
          ev.kind == StreamEvent::Kind::tool_call_delta || ev.kind == StreamEvent::Kind::finish;
 }
 

@@ -109,8 +109,12 @@ class AnthropicStreamDecoder final : public StreamDecoder {
         ev.kind = StreamEvent::Kind::tool_call_delta;
         ev.tool_index = it->second;
         ev.tool_arguments = json_util::string_field(delta, "partial_json");
+      } else if (dtype == "thinking_delta") {
+        ev.kind = StreamEvent::Kind::reasoning_delta;
+        ev.text = json_util::string_field(delta, "thinking");
+        if (ev.text.empty()) return {};
       } else {
-        return {};  // thinking_delta, signature_delta: not part of an OpenAI stream
+        return {};  // signature_delta: Anthropic's own check of its thinking, meaningless to other clients
       }
       out.push_back(std::move(ev));
     } else if (type == "message_delta") {

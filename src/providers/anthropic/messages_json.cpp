@@ -189,7 +189,8 @@ Result<ChatResponse> decode_reply(const json::object& body, const ChatRequest& r
         r.message.tool_calls.push_back(std::move(call));
       }
     }
-    // thinking and redacted_thinking blocks are not part of an OpenAI reply.
+    // Thinking is reasoning; redacted_thinking holds nothing readable.
+    if (type->get_string() == "thinking") r.message.reasoning += json_util::string_field(block, "thinking");
   }
   if (!text.empty() || r.message.tool_calls.empty())
     r.message.content.push_back({ContentPart::Kind::text, std::move(text), {}, {}, {}});

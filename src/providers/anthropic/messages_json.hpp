@@ -34,7 +34,7 @@ std::string error_body(const Error& err);
 int error_status(const Error& err);  // Anthropic answers overload with 529
 
 // Canonical stream events -> Anthropic SSE frames ("event: ...\ndata: {...}\n\n"). Blocks are opened and
-// closed as the content switches between text and tool calls; message_delta and message_stop come at the
+// closed as the content switches between thinking, text and tool calls; message_delta and message_stop come at the
 // end, when stop reason and usage are both known.
 class StreamEncoder {
  public:
@@ -49,7 +49,7 @@ class StreamEncoder {
   std::string id_, model_;
   int next_index_ = 0;
   int open_index_ = -1;
-  bool open_is_text_ = false;
+  enum class Block : std::uint8_t { text, thinking, tool } open_kind_ = Block::text;
   int open_tool_ = -1;  // the OpenAI tool index of the open tool_use block
   bool started_ = false;
   FinishReason finish_ = FinishReason::stop;

@@ -171,6 +171,8 @@ Result<ChatRequest> decode_request(const json::object& body) {
 
 json::object encode_reply(const ChatResponse& r, std::string_view fallback_id) {
   json::array content;
+  if (!r.message.reasoning.empty())
+    content.push_back(json::object{{"type", "thinking"}, {"thinking", r.message.reasoning}, {"signature", ""}});
   if (std::string text = r.message.text(); !text.empty() || r.message.tool_calls.empty())
     content.push_back(json::object{{"type", "text"}, {"text", text}});
   for (const auto& c : r.message.tool_calls)
@@ -235,10 +237,10 @@ std::string StreamEncoder::encode(const StreamEvent& ev) {
   switch (ev.kind) {
     case StreamEvent::Kind::start: break;
     case StreamEvent::Kind::text_delta:
-      if (open_index_ < 0 || !open_is_text_) {
+      if (open_index_ < 0 || open_kind_ != Block::text) {
         out += close_block();
         open_index_ = next_index_++;
-        open_is_text_ = true;
+        open_kind_ = Block::text;
         out += frame("content_block_start",
                      {{"index", open_index_}, {"content_block", json::object{{"type", "text"}, {"text", ""}}}});
       }
@@ -246,10 +248,10 @@ std::string StreamEncoder::encode(const StreamEvent& ev) {
                    {{"index", open_index_}, {"delta", json::object{{"type", "text_delta"}, {"text", ev.text}}}});
       break;
     case StreamEvent::Kind::tool_call_delta:
-      if (open_index_ < 0 || open_is_text_ || open_tool_ != ev.tool_index) {
+      if (open_index_ < 0 || open_kind_ != Block::tool || open_tool_ != ev.tool_index) {
         out += close_block();
         open_index_ = next_index_++;
-        open_is_text_ = false;
+        open_kind_ = Block::tool;
         open_tool_ = ev.tool_index;
         json::object block{{"type", "tool_use"}, {"id", ev.tool_id}, {"name", ev.tool_name}};
         block["input"] = json::object{};
@@ -259,6 +261,20 @@ std::string StreamEncoder::encode(const StreamEvent& ev) {
         out += frame("content_block_delta", {{"index", open_index_},
                                              {"delta", json::object{{"type", "input_json_delta"},
                                                                     {"partial_json", ev.tool_arguments}}}});
+      break;
+    case StreamEvent::Kind::reasoning_delta:
+      // A thinking block without a signature: the thinking came from another provider, so there is none
+      // Anthropic could check (a client sending it back to Anthropic must drop it).
+      if (open_index_ < 0 || open_kind_ != Block::thinking) {
+        out += close_block();
+        open_index_ = next_index_++;
+        open_kind_ = Block::thinking;
+        out += frame("content_block_start",
+                     {{"index", open_index_},
+                      {"content_block", json::object{{"type", "thinking"}, {"thinking", ""}, {"signature", ""}}}});
+      }
+      out += frame("content_block_delta", {{"index", open_index_},
+                                           {"delta", json::object{{"type", "thinking_delta"}, {"thinking", ev.text}}}});
       break;
     case StreamEvent::Kind::finish: finish_ = ev.finish_reason; break;
     case StreamEvent::Kind::usage: usage_ = ev.usage; break;

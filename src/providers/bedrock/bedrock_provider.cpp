@@ -82,8 +82,15 @@ class BedrockStreamDecoder final : public StreamDecoder {
         StreamEvent ev{.kind = StreamEvent::Kind::tool_call_delta, .tool_index = it->second};
         ev.tool_arguments = piece;
         out.push_back(std::move(ev));
+      } else if (const json::object* reasoning = object_at(*delta, "reasoningContent")) {
+        // {"text": ...} pieces; a "signature" or "redactedContent" piece has nothing readable.
+        auto piece = json_util::string_field(*reasoning, "text");
+        if (piece.empty()) return {};
+        StreamEvent ev{.kind = StreamEvent::Kind::reasoning_delta};
+        ev.text = piece;
+        out.push_back(std::move(ev));
       }
-      // reasoningContent and citation deltas are not part of an OpenAI stream.
+      // Citation deltas have no canonical home.
     } else if (type == "messageStop") {
       stopped_ = true;
       out.push_back(StreamEvent{.kind = StreamEvent::Kind::finish,

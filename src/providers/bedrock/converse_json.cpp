@@ -189,8 +189,12 @@ Result<ChatResponse> decode_reply(const json::object& body, const ChatRequest& r
       call.name = json_util::string_field(u->get_object(), "name");
       if (auto* in = u->get_object().if_contains("input")) call.arguments = json::serialize(*in);
       r.message.tool_calls.push_back(std::move(call));
+    } else if (auto* rc = block.if_contains("reasoningContent"); rc && rc->is_object()) {
+      // {"reasoningText": {"text", "signature"}} or {"redactedContent"}: only text is readable.
+      if (auto* rt = rc->get_object().if_contains("reasoningText"); rt && rt->is_object())
+        r.message.reasoning += json_util::string_field(rt->get_object(), "text");
     }
-    // reasoningContent, citations and the like are not part of an OpenAI message.
+    // Citations and the like have no canonical home.
   }
   if (!text.empty() || r.message.tool_calls.empty())
     r.message.content.push_back({ContentPart::Kind::text, std::move(text), {}, {}, {}});

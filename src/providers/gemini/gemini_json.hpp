@@ -27,7 +27,8 @@ std::string thought_signature_of(std::string_view id);
 struct ReplyPiece {
   std::string id;     // responseId
   std::string model;  // modelVersion
-  std::string text;   // the text parts, thoughts left out
+  std::string text;       // the text parts, thoughts left out
+  std::string reasoning;  // the thought parts (summaries, with includeThoughts)
   std::vector<ToolCall> calls;
   std::string finish_reason;  // candidates[0].finishReason, empty while generating
   std::string block_reason;   // promptFeedback.blockReason: the prompt was refused, no candidates

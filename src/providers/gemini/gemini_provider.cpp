@@ -107,6 +107,12 @@ class GeminiStreamDecoder final : public StreamDecoder {
       ev.model = std::move(piece->model);
       out.push_back(std::move(ev));
     }
+    if (!piece->reasoning.empty()) {
+      StreamEvent ev;
+      ev.kind = StreamEvent::Kind::reasoning_delta;
+      ev.text = std::move(piece->reasoning);
+      out.push_back(std::move(ev));
+    }
     if (!piece->text.empty()) {
       StreamEvent ev;
       ev.kind = StreamEvent::Kind::text_delta;

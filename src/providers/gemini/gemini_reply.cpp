@@ -100,8 +100,11 @@ Result<ReplyPiece> read_piece(const json::object& o, int& next_call) {
   for (const auto& pv : parts->get_array()) {
     if (!pv.is_object()) continue;
     const auto& part = pv.get_object();
-    // Thought summaries (includeThoughts) are not part of an OpenAI reply.
-    if (auto* thought = part.if_contains("thought"); thought && thought->is_bool() && thought->get_bool()) continue;
+    // Thought summaries (includeThoughts) are the model's reasoning, not its answer.
+    if (auto* thought = part.if_contains("thought"); thought && thought->is_bool() && thought->get_bool()) {
+      if (auto* t = part.if_contains("text"); t && t->is_string()) piece.reasoning += t->get_string();
+      continue;
+    }
     if (auto* t = part.if_contains("text"); t && t->is_string()) piece.text += t->get_string();
     if (auto* fc = part.if_contains("functionCall"); fc && fc->is_object()) {
       ToolCall call;
@@ -140,6 +143,7 @@ Result<ChatResponse> decode_reply(const json::object& body) {
   // A refused prompt is an answer, not an error, the way OpenAI reports its own content filter.
   r.finish_reason = none ? FinishReason::content_filter : finish_reason(piece->finish_reason, !piece->calls.empty());
   r.message.tool_calls = std::move(piece->calls);
+  r.message.reasoning = std::move(piece->reasoning);
   if (!piece->text.empty() || r.message.tool_calls.empty())
     r.message.content.push_back({ContentPart::Kind::text, std::move(piece->text), {}, {}, {}});
   return r;

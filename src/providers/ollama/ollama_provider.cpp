@@ -157,6 +157,12 @@ class OllamaStreamDecoder final : public StreamDecoder {
       out.push_back(std::move(ev));
     }
     if (auto* m = o.if_contains("message"); m && m->is_object()) {
+      if (auto t = json_util::string_field(m->get_object(), "thinking"); !t.empty()) {
+        StreamEvent ev;
+        ev.kind = StreamEvent::Kind::reasoning_delta;
+        ev.text = t;
+        out.push_back(std::move(ev));
+      }
       if (auto t = json_util::string_field(m->get_object(), "content"); !t.empty()) {
         StreamEvent ev;
         ev.kind = StreamEvent::Kind::text_delta;
@@ -220,6 +226,7 @@ Result<ChatResponse> OllamaProvider::decode_chat(std::string_view body, const Ch
   r.message.role = Role::assistant;
   int counter = 0;
   r.message.tool_calls = tool_calls_of(m->get_object(), counter);
+  r.message.reasoning = json_util::string_field(m->get_object(), "thinking");  // with "think": true
   std::string text(json_util::string_field(m->get_object(), "content"));
   if (!text.empty() || r.message.tool_calls.empty())
     r.message.content.push_back({ContentPart::Kind::text, std::move(text), {}, {}, {}});

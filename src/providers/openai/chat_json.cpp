@@ -404,6 +404,13 @@ json::object encode_usage(const Usage& u) {
   return o;
 }
 
+// The model's thinking, as OpenAI-compatible servers that show it write it: `reasoning_content`
+// (DeepSeek, vLLM) or `reasoning` (OpenRouter). OpenAI's own API keeps it hidden.
+std::string_view reasoning_of(const json::object& message_or_delta) {
+  if (auto r = json_util::string_field(message_or_delta, "reasoning_content"); !r.empty()) return r;
+  return json_util::string_field(message_or_delta, "reasoning");
+}
+
 Result<ChatResponse> decode_chat_response(const json::object& body) {
   auto malformed = [](std::string what) {
     return fail(ErrorCode::upstream_error, "malformed upstream reply: " + what);
@@ -423,6 +430,7 @@ Result<ChatResponse> decode_chat_response(const json::object& body) {
                                Path("content"), r.message);
       !ok)
     return malformed("choices[0].message.content");
+  r.message.reasoning = reasoning_of(msg->get_object());
   if (auto* tc = msg->get_object().if_contains("tool_calls"); tc && tc->is_array()) {
     for (const auto& c : tc->get_array()) {
       if (!c.is_object()) continue;
@@ -454,6 +462,7 @@ json::object encode_chat_response(const ChatResponse& r) {
     msg["tool_calls"] = std::move(calls);
   }
   msg["refusal"] = nullptr;
+  if (!r.message.reasoning.empty()) msg["reasoning_content"] = r.message.reasoning;
   json::object choice{{"index", 0}, {"message", std::move(msg)}, {"logprobs", nullptr}};
   auto fr = to_string(r.finish_reason);
   if (fr.empty()) choice["finish_reason"] = nullptr;
@@ -493,6 +502,12 @@ Result<void> ChunkDecoder::feed(std::string_view data, std::vector<StreamEvent>&
       const auto& choice = c.get_object();
       if (auto* d = choice.if_contains("delta"); d && d->is_object()) {
         const auto& delta = d->get_object();
+        if (auto r = reasoning_of(delta); !r.empty()) {
+          StreamEvent ev;
+          ev.kind = StreamEvent::Kind::reasoning_delta;
+          ev.text = r;
+          out.push_back(std::move(ev));
+        }
         if (auto* t = delta.if_contains("content"); t && t->is_string() && !t->get_string().empty()) {
           StreamEvent ev;
           ev.kind = StreamEvent::Kind::text_delta;
@@ -550,6 +565,7 @@ std::vector<std::string> ChunkEncoder::encode(const StreamEvent& ev) {
       delta["content"] = "";
       break;
     case StreamEvent::Kind::text_delta: delta["content"] = ev.text; break;
+    case StreamEvent::Kind::reasoning_delta: delta["reasoning_content"] = ev.text; break;
     case StreamEvent::Kind::tool_call_delta: {
       json::object call{{"index", ev.tool_index}};
       if (!ev.tool_id.empty()) {

@@ -131,3 +131,29 @@ TEST(OpenAiChatJson, AnErrorInsideTheStreamIsAnError) {
   EXPECT_EQ(r.error().message, "overloaded");
   EXPECT_FALSE(dec.feed("{not json", ev));
 }
+
+// Reasoning from OpenAI-compatible servers (DeepSeek and vLLM write reasoning_content, OpenRouter
+// reasoning) is one canonical event, written back as reasoning_content.
+TEST(OpenAiChatJson, ReasoningInBothSpellingsRoundTrips) {
+  openai::ChunkDecoder dec;
+  std::vector<StreamEvent> ev;
+  ASSERT_TRUE(dec.feed(R"({"id":"i","model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]})", ev));
+  ASSERT_TRUE(dec.feed(R"({"id":"i","choices":[{"index":0,"delta":{"reasoning_content":"Think"}}]})", ev));
+  ASSERT_TRUE(dec.feed(R"({"id":"i","choices":[{"index":0,"delta":{"reasoning":"ing."}}]})", ev));
+  ASSERT_EQ(ev.size(), 3u);
+  EXPECT_EQ(ev[1].kind, StreamEvent::Kind::reasoning_delta);
+  EXPECT_EQ(ev[2].kind, StreamEvent::Kind::reasoning_delta);
+  EXPECT_EQ(ev[1].text + ev[2].text, "Thinking.");
+  openai::ChunkEncoder enc("chatcmpl-x", "m", false, 1);
+  enc.encode(ev[0]);
+  auto chunk = json::parse(enc.encode(ev[1])[0]).as_object();
+  EXPECT_EQ(chunk.at("choices").as_array()[0].as_object().at("delta").as_object().at("reasoning_content").as_string(),
+            "Think");
+  auto reply = openai::decode_chat_response(json::parse(
+      R"({"id":"i","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"4","reasoning_content":"2+2"},"finish_reason":"stop"}]})")
+                                               .as_object());
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->message.reasoning, "2+2");
+  auto back = openai::encode_chat_response(*reply);
+  EXPECT_EQ(back.at("choices").as_array()[0].as_object().at("message").as_object().at("reasoning_content").as_string(), "2+2");
+}
