@@ -262,8 +262,10 @@ Result<ChatResponse> OpenAiProvider::decode_chat(std::string_view body, const Ch
   return openai::decode_chat_response(v.get_object());
 }
 
+std::unique_ptr<StreamDecoder> openai_stream_decoder() { return std::make_unique<OpenAiStreamDecoder>(); }
+
 std::unique_ptr<StreamDecoder> OpenAiProvider::stream_decoder(const ChatRequest&) const {
-  return std::make_unique<OpenAiStreamDecoder>();
+  return openai_stream_decoder();
 }
 
 std::unique_ptr<ReplyObserver> OpenAiProvider::reply_observer(bool stream, bool hide_stream_usage) const {

@@ -37,4 +37,8 @@ class OpenAiProvider : public Provider {
 // OpenAI's error body {"error":{"message",...}} and its common variants, as (message, code) text.
 std::pair<std::string, std::string> openai_error_fields(std::string_view body);
 
+// A decoder of an OpenAI chat.completion.chunk SSE stream, for providers whose upstream relays one inside
+// its own framing (SageMaker's response stream).
+std::unique_ptr<StreamDecoder> openai_stream_decoder();
+
 }  // namespace modelmux::providers
