@@ -179,6 +179,13 @@ class TgiSagemakerProvider final : public Provider {
   Error map_error_reply(const http::Reply& reply, std::string_view body) const override {
     return base_.map_error_reply(reply, body);
   }
+  // An image endpoint's contract does not depend on the chat format.
+  Result<http::ClientRequest> build_image(const ImageRequest& req, const Target& target) const override {
+    return base_.build_image(req, target);
+  }
+  Result<ImageResponse> decode_image(std::string_view body, const ImageRequest& req) const override {
+    return base_.decode_image(body, req);
+  }
 
  private:
   SagemakerProvider base_;
