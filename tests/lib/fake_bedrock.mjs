@@ -6,7 +6,8 @@
 // @smithy/eventstream-codec.
 //   reply text: "bedrock: <last user text>"; with tools and "weather" in the last user text: a toolUse of the
 //   first tool; "throttle": 429 ThrottlingException; "too long": 400 ValidationException "Input is too long
-//   for requested model."; "midstream" (streamed): some text, then a throttlingException frame.
+//   for requested model."; "midstream" (streamed): some text, then a throttlingException frame. InvokeModel
+//   (/model/{id}/invoke) serves Titan / Nova Canvas TEXT_IMAGE tasks.
 import http from 'node:http';
 import crypto from 'node:crypto';
 import { awsError as awsErrorReply, signatureProblem, eventFrame, sendSplit } from './aws_fake_common.mjs';
@@ -122,6 +123,27 @@ function exceptionFrame(type, message) {
   return eventFrame({ ':exception-type': type, ':content-type': 'application/json', ':message-type': 'exception' }, JSON.stringify({ message }));
 }
 
+// InvokeModel for Titan Image Generator / Nova Canvas TEXT_IMAGE tasks: the base64 "images" decode to
+// "bedrock-image:<i>:<text>".
+function invokeImage(res, modelId, body, received) {
+  received.push({ modelId, invoke: true, body });
+  if (!/^amazon\.(titan-image-generator|nova-canvas)/.test(modelId)) return awsError(res, 400, 'ValidationException', `Malformed input request: ${modelId} is not an image model`);
+  const issues = [];
+  onlyKeys(body, ['taskType', 'textToImageParams', 'imageGenerationConfig'], 'body', issues);
+  if (body.taskType !== 'TEXT_IMAGE') issues.push('taskType: TEXT_IMAGE expected');
+  const text = body.textToImageParams?.text;
+  if (typeof text !== 'string' || !text || text.length > 1024) issues.push('textToImageParams.text: 1 to 1024 characters');
+  const c = body.imageGenerationConfig ?? {};
+  onlyKeys(c, ['numberOfImages', 'width', 'height', 'quality', 'cfgScale', 'seed'], 'imageGenerationConfig', issues);
+  if (c.numberOfImages !== undefined && !(Number.isInteger(c.numberOfImages) && c.numberOfImages >= 1 && c.numberOfImages <= 5)) issues.push('numberOfImages: 1 to 5');
+  if ((c.width === undefined) !== (c.height === undefined)) issues.push('width and height go together');
+  if (c.quality !== undefined && !['standard', 'premium'].includes(c.quality)) issues.push('quality: standard or premium');
+  if (issues.length) return awsError(res, 400, 'ValidationException', `Malformed input request: ${issues.join('; ')}`);
+  const images = Array.from({ length: c.numberOfImages ?? 1 }, (_, i) => Buffer.from(`bedrock-image:${i}:${text}`).toString('base64'));
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ images }));
+}
+
 export async function startFakeBedrock({ credentials = FAKE_CREDENTIALS } = {}) {
   const received = [];
   const server = http.createServer((req, res) => {
@@ -129,13 +151,14 @@ export async function startFakeBedrock({ credentials = FAKE_CREDENTIALS } = {}) 
     req.on('data', (c) => chunks.push(c));
     req.on('end', async () => {
       const raw = Buffer.concat(chunks);
-      const route = /^\/model\/([^/]+)\/(converse|converse-stream)$/.exec(req.url);
+      const route = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec(req.url);
       if (req.method !== 'POST' || !route) return awsError(res, 404, 'UnknownOperationException', `no operation at ${req.method} ${req.url}`);
       const bad = await signatureProblem(req, raw, credentials, { service: 'bedrock', region: FAKE_REGION });
       if (bad) return awsError(res, 403, ...bad);
       let body;
       try { body = JSON.parse(raw.toString('utf8')); } catch { return awsError(res, 400, 'SerializationException', 'body is not JSON'); }
       const modelId = decodeURIComponent(route[1]);
+      if (route[2] === 'invoke') return invokeImage(res, modelId, body, received);
       const stream = route[2] === 'converse-stream';
       received.push({ modelId, stream, headers: req.headers, body });
       const issues = problems(body);

@@ -5,12 +5,14 @@
 // back as 424 ModelError with OriginalStatusCode and OriginalMessage, as SageMaker wraps them. Streams are
 // AWS event streams (@smithy/eventstream-codec) of PayloadPart events whose payload is the container's raw
 // bytes, cut at arbitrary points (not at SSE event boundaries).
-//   endpoints: { name: 'openai' | 'tgi' }.
+//   endpoints: { name: 'openai' | 'tgi' | 'image' }.
 //   openai (a vLLM-like container): reply "sagemaker: <last user text>"; with tools and "weather": a tool
 //     call of the first tool; "too long": the container's 400 context-length error; "crash": its 500;
 //     "notready": 429 ModelNotReadyException; "midstream" (streamed): some text, then a ModelStreamError.
 //   tgi (TGI's generate API): reply "tgi: <last User line of the prompt>"; TGI's 422 validation errors for
 //     a temperature of 0, a top_p outside (0, 1), unknown parameters.
+//   image (the gateway's image contract): {prompt, n?, width?, height?} -> {"images": [base64 of
+//     "sagemaker-image:<i>:<prompt>"]}; other fields are the container's 400.
 import http from 'node:http';
 import { awsError as awsErrorReply, signatureProblem, eventFrame, sendSplit } from './aws_fake_common.mjs';
 
@@ -136,6 +138,15 @@ async function tgiContainer(res, endpoint, body, stream) {
   res.end();
 }
 
+function imageContainer(res, endpoint, body) {
+  const extra = Object.keys(body).filter((k) => !['prompt', 'n', 'width', 'height'].includes(k));
+  if (typeof body.prompt !== 'string' || !body.prompt || extra.length)
+    return modelError(res, endpoint, 400, JSON.stringify({ error: `prompt required; unknown fields: ${extra.join(', ')}` }));
+  const images = Array.from({ length: body.n ?? 1 }, (_, i) => Buffer.from(`sagemaker-image:${i}:${body.prompt}`).toString('base64'));
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ images }));
+}
+
 export async function startFakeSagemaker({ endpoints = {}, credentials = FAKE_CREDENTIALS } = {}) {
   const received = [];
   const server = http.createServer((req, res) => {
@@ -155,6 +166,7 @@ export async function startFakeSagemaker({ endpoints = {}, credentials = FAKE_CR
       try { body = JSON.parse(raw.toString('utf8')); } catch { return modelError(res, endpoint, 400, 'body is not JSON'); }
       received.push({ endpoint, stream, headers: req.headers, body });
       if (kind === 'tgi') return tgiContainer(res, endpoint, body, stream);
+      if (kind === 'image') return imageContainer(res, endpoint, body);
       return openaiContainer(res, endpoint, body, stream);
     });
   });
