@@ -77,6 +77,14 @@ describe('openai SDK -> modelmux -> SageMaker endpoint with an OpenAI-compatible
     assert.equal(fake.received.at(-1).stream, true);
   }));
 
+  it('stream without usage asked: the container is asked anyway, the client gets no usage chunk', logged(async () => {
+    const r = await collect(await openai.chat.completions.create({ model: 'llama', stream: true,
+      messages: [{ role: 'user', content: 'no usage please' }] }));
+    assert.equal(r.text, 'sagemaker: no usage please');
+    assert.equal(r.usage, null);
+    assert.deepEqual(fake.received.at(-1).body.stream_options, { include_usage: true });
+  }));
+
   it('tool call, plain and streamed', logged(async () => {
     const first = await openai.chat.completions.create({ model: 'llama', tools: [weatherTool],
       messages: [{ role: 'user', content: 'what is the weather in Paris?' }] });

@@ -132,6 +132,9 @@ Result<http::ClientRequest> SagemakerProvider::build_chat(const ChatRequest& req
     // The container serves one model whatever its name, and vLLM refuses a name it was not started with:
     // the endpoint name is no model name, so none is sent.
     o.erase("model");
+    // Streamed usage is asked for even when the client did not ask (accounting reads it; the client's
+    // stream gets the usage chunk only when it asked).
+    if (req.stream && target.stream_usage) o["stream_options"] = json::object{{"include_usage", true}};
     body = json::serialize(o);
   }
   std::string path = req.stream ? target.request_path + "-response-stream" : target.request_path;
