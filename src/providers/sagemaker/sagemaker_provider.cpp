@@ -104,12 +104,6 @@ class SagemakerStreamDecoder final : public StreamDecoder {
   std::vector<aws::EventMessage> messages_;
 };
 
-// The adapter for one container format. Targets are made with the "sagemaker" entry of the registry and
-// switched to the TGI variant in prepare(): decoding a reply needs the format, and only the provider
-// knows it then.
-class TgiSagemakerProvider;
-const Provider& tgi_variant();
-
 }  // namespace
 
 void SagemakerProvider::prepare(Target& target) const {
@@ -118,7 +112,7 @@ void SagemakerProvider::prepare(Target& target) const {
   target.request_path = target.base.path + "/endpoints/" + aws::uri_encode(target.cfg.model, false) + "/invocations";
   // OpenAI-compatible containers (vLLM, SGLang, LMI) stream usage when asked; TGI's generate API cannot.
   target.stream_usage = !is_tgi(target) && target.cfg.stream_usage.value_or(true);
-  if (is_tgi(target)) target.provider = &tgi_variant();
+  if (is_tgi(target)) target.provider = &sagemaker_tgi_provider();
 }
 
 Result<http::ClientRequest> SagemakerProvider::build_chat(const ChatRequest& req, const Target& target) const {
@@ -194,11 +188,11 @@ class TgiSagemakerProvider final : public Provider {
   SagemakerProvider base_;
 };
 
-const Provider& tgi_variant() {
+}  // namespace
+
+const Provider& sagemaker_tgi_provider() {
   static const TgiSagemakerProvider tgi;
   return tgi;
 }
-
-}  // namespace
 
 }  // namespace modelmux::providers

@@ -27,4 +27,9 @@ class SagemakerProvider final : public Provider {
   Result<ImageResponse> decode_image(std::string_view body, const ImageRequest& req) const override;
 };
 
+// The adapter for targets with `sagemaker_format: tgi`. Targets are made with the registry's "sagemaker"
+// entry and switched to it in prepare(): decoding a reply needs the format, and only the provider knows it
+// then.
+const Provider& sagemaker_tgi_provider();
+
 }  // namespace modelmux::providers
