@@ -127,7 +127,7 @@ TargetConfig read_target(const Reader& r, const YAML::Node& n, const std::string
   r.only_keys(n, key,
               {"provider", "model", "api_base", "api_key", "api_version", "weight", "stream_usage", "headers", "timeouts",
                "tags", "quality", "local", "health_check", "aws_access_key_id", "aws_secret_access_key",
-               "aws_session_token", "aws_region", "aws_profile"});
+               "aws_session_token", "aws_region", "aws_profile", "sagemaker_format"});
   TargetConfig t;
   t.origin = r.at(n, key);
   if (!n["provider"]) raise(r.at(n, key + ".provider"), "is required");
@@ -155,6 +155,11 @@ TargetConfig read_target(const Reader& r, const YAML::Node& n, const std::string
       *field = r.str(v, key + "." + name);
       no_line_breaks(v, key + "." + name, *field);
     }
+  }
+  if (auto v = n["sagemaker_format"]) {
+    t.sagemaker_format = r.str(v, key + ".sagemaker_format");
+    if (t.sagemaker_format != "openai" && t.sagemaker_format != "tgi")
+      raise(r.at(v, key + ".sagemaker_format"), fmt::format("\"{}\" is not one of: openai, tgi", t.sagemaker_format));
   }
   if (auto v = n["weight"]) t.weight = static_cast<int>(r.integer(v, key + ".weight", 0, 1'000'000));
   if (auto v = n["stream_usage"]) t.stream_usage = r.boolean(v, key + ".stream_usage");

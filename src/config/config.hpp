@@ -76,6 +76,9 @@ struct TargetConfig {
   std::string aws_session_token;
   std::string aws_region;
   std::string aws_profile;
+  // sagemaker: what the endpoint's container speaks: "openai" (chat completions JSON: vLLM, LMI, SGLang,
+  // TGI's Messages API) or "tgi" (Hugging Face TGI's {"inputs","parameters"} generate API).
+  std::string sagemaker_format = "openai";
   std::map<std::string, std::string> headers;  // extra headers sent upstream
   UpstreamTimeouts timeouts;
   std::vector<std::string> tags;

@@ -87,3 +87,13 @@ TEST(Config, BuiltInDefaultsServeTheMock) {
   EXPECT_EQ(with_key.models[1].targets[0].provider, "openai");
   unsetenv("OPENAI_API_KEY");
 }
+
+TEST(Config, SagemakerFormatIsOpenaiOrTgi) {
+  auto target = [](const std::string& format) {
+    return "models:\n  - name: a\n    targets:\n      - provider: mock\n        model: m\n        sagemaker_format: " + format + "\n";
+  };
+  EXPECT_THAT(error_of(target("vllm")), HasSubstr("cfg.yaml:6: models[0].targets[0].sagemaker_format: \"vllm\" is not one of: openai, tgi"));
+  Config c = load_string(target("tgi"), "cfg.yaml");
+  EXPECT_EQ(c.models.at(0).targets.at(0).sagemaker_format, "tgi");
+  EXPECT_EQ(load_string(target("openai"), "cfg.yaml").models.at(0).targets.at(0).sagemaker_format, "openai");
+}

@@ -70,6 +70,7 @@ TEST_P(GoldenCase, TranslatesBothWays) {
   optional("aws_secret_access_key", tc.aws_secret_access_key);
   optional("aws_session_token", tc.aws_session_token);
   optional("aws_region", tc.aws_region);
+  optional("sagemaker_format", tc.sagemaker_format);
   providers::Target target = providers::make_target(tc);
   // Signed requests are dated: a case pins the clock ("2024-11-05T09:08:07Z").
   if (auto* clock = c.if_contains("clock")) {

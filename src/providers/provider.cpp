@@ -70,6 +70,14 @@ http::ClientRequest json_post(const Target& target, std::string body, bool strea
   return r;
 }
 
+Result<http::ClientRequest> Provider::build_image(const ImageRequest&, const Target&) const {
+  return fail(ErrorCode::invalid_request, fmt::format("provider {} does not generate images", name()), "model");
+}
+
+Result<ImageResponse> Provider::decode_image(std::string_view, const ImageRequest&) const {
+  return fail(ErrorCode::invalid_request, fmt::format("provider {} does not generate images", name()), "model");
+}
+
 Error error_from_status(std::string_view provider, int status, std::string_view retry_after, std::string_view message,
                         ErrorCode code_for_400) {
   ErrorCode ec;

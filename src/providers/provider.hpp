@@ -17,6 +17,7 @@
 #include "http/client.hpp"
 #include "modelmux/chat.hpp"
 #include "modelmux/error.hpp"
+#include "modelmux/images.hpp"
 
 namespace modelmux::providers {
 
@@ -92,6 +93,10 @@ class Provider {
   // An upstream's error reply with its headers; by default map_error with the Retry-After header. For
   // providers that type their errors in a header (AWS's x-amzn-ErrorType).
   virtual Error map_error_reply(const http::Reply& reply, std::string_view body) const;
+
+  // Image generation (POST /v1/images/generations). By default a provider generates none: a 400 naming it.
+  virtual Result<http::ClientRequest> build_image(const ImageRequest& req, const Target& target) const;
+  virtual Result<ImageResponse> decode_image(std::string_view body, const ImageRequest& req) const;
 
   // Sends a built request; the network by default, in-process for the mock.
   virtual asio::awaitable<Result<std::unique_ptr<http::Reply>>> send(const Target& target,

@@ -6,6 +6,7 @@
 #include "providers/ollama/ollama_provider.hpp"
 #include "providers/openai/openai_provider.hpp"
 #include "providers/provider.hpp"
+#include "providers/sagemaker/sagemaker_provider.hpp"
 
 namespace modelmux::providers {
 namespace {
@@ -26,9 +27,10 @@ const std::vector<const Provider*>& all() {
   static const OllamaProvider ollama;
   static const GeminiProvider gemini;
   static const BedrockProvider bedrock;
+  static const SagemakerProvider sagemaker;
   static const std::vector<const Provider*> list{&openai,   &openai_compatible, &azure,      &groq,      &together,
                                                  &mistral,  &deepseek,          &openrouter, &fireworks, &anthropic,
-                                                 &ollama,   &gemini,            &bedrock,    &mock};
+                                                 &ollama,   &gemini,            &bedrock,    &sagemaker, &mock};
   return list;
 }
 

@@ -1,4 +1,4 @@
-// Every provider's stream decoder (the first byte picks one) on arbitrary bytes, split at an arbitrary point
+// Every provider's stream decoder (the first byte picks one; after the registry's, sagemaker's TGI variant) on arbitrary bytes, split at an arbitrary point
 // (the second byte): never crash, and produce the same events (or the same failure) as when fed in one piece.
 #include <cstddef>
 #include <cstdint>
@@ -6,12 +6,13 @@
 #include <string>
 
 #include "providers/provider.hpp"
+#include "providers/sagemaker/sagemaker_provider.hpp"
 
 namespace {
 
-std::string run(std::string_view provider, std::string_view a, std::string_view b) {
+std::string run(const modelmux::providers::Provider& provider, std::string_view a, std::string_view b) {
   modelmux::ChatRequest req;
-  auto decoder = modelmux::providers::find(provider)->stream_decoder(req);
+  auto decoder = provider.stream_decoder(req);
   std::vector<modelmux::StreamEvent> events;
   auto r = decoder->feed(a, events);
   if (r) r = decoder->feed(b, events);
@@ -30,7 +31,9 @@ std::string run(std::string_view provider, std::string_view a, std::string_view 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 2) return 0;
   auto names = modelmux::providers::names();
-  std::string_view provider = names[data[0] % names.size()];
+  std::size_t pick = data[0] % (names.size() + 1);
+  const auto& provider =
+      pick < names.size() ? *modelmux::providers::find(names[pick]) : modelmux::providers::sagemaker_tgi_provider();
   std::string_view input(reinterpret_cast<const char*>(data) + 2, size - 2);
   std::size_t split = std::min<std::size_t>(data[1], input.size());
   if (run(provider, input, {}) != run(provider, input.substr(0, split), input.substr(split))) std::abort();

@@ -6,61 +6,18 @@
 // @smithy/eventstream-codec.
 //   reply text: "bedrock: <last user text>"; with tools and "weather" in the last user text: a toolUse of the
 //   first tool; "throttle": 429 ThrottlingException; "too long": 400 ValidationException "Input is too long
-//   for requested model."; "midstream" (streamed): some text, then a throttlingException frame.
+//   for requested model."; "midstream" (streamed): some text, then a throttlingException frame. InvokeModel
+//   (/model/{id}/invoke) serves Titan / Nova Canvas TEXT_IMAGE tasks.
 import http from 'node:http';
 import crypto from 'node:crypto';
-import { createRequire } from 'node:module';
-
-// The AWS packages are installed with the conformance tests; resolve them from there.
-const require = createRequire(new URL('../conformance/package.json', import.meta.url));
-const { SignatureV4 } = require('@smithy/signature-v4');
-const { Sha256 } = require('@aws-crypto/sha256-js');
-const { EventStreamCodec } = require('@smithy/eventstream-codec');
-const { fromUtf8, toUtf8 } = require('@smithy/util-utf8');
+import { awsError as awsErrorReply, signatureProblem, eventFrame, sendSplit } from './aws_fake_common.mjs';
 
 export const FAKE_CREDENTIALS = { accessKeyId: 'AKIAFAKEBEDROCK00001', secretAccessKey: 'fake/secret+KEY/for/the/bedrock/fake000',
   sessionToken: 'IQoJb3JpZ2luX2VjEFAKESESSIONTOKEN//////////wEaCXVzLWVhc3QtMSJHMEUCIQ==' };
 export const FAKE_REGION = 'us-west-2';
 
-const codec = new EventStreamCodec(toUtf8, fromUtf8);
-
 function awsError(res, status, type, message) {
-  res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
-    'x-amzn-requestid': crypto.randomUUID() });
-  res.end(JSON.stringify({ message }));
-}
-
-// Returns null when the signature is right, else [type, message] of the 403 AWS would send.
-async function signatureProblem(req, raw, creds) {
-  const auth = req.headers.authorization ?? '';
-  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(auth);
-  if (!m) return ['IncompleteSignatureException', `Authorization header requires Credential, SignedHeaders and Signature: ${auth ? 'malformed' : 'missing'}`];
-  const [, keyId, day, region, service, signedList, signature] = m;
-  if (keyId !== creds.accessKeyId) return ['UnrecognizedClientException', 'The security token included in the request is invalid.'];
-  const amzDate = req.headers['x-amz-date'] ?? '';
-  if (!/^\d{8}T\d{6}Z$/.test(amzDate) || amzDate.slice(0, 8) !== day) return ['InvalidSignatureException', 'x-amz-date missing or not the credential scope date'];
-  const when = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
-  if (Math.abs(Date.now() - when.getTime()) > 5 * 60_000) return ['InvalidSignatureException', 'Signature expired: the request time is too far from the server time'];
-  if (region !== FAKE_REGION || service !== 'bedrock') return ['InvalidSignatureException', `Credential should be scoped to a valid region (${FAKE_REGION}) and service bedrock`];
-  const signed = signedList.split(';');
-  for (const h of ['host', 'x-amz-date']) if (!signed.includes(h)) return ['InvalidSignatureException', `${h} must be a signed header`];
-  if (creds.sessionToken && req.headers['x-amz-security-token'] !== creds.sessionToken) return ['UnrecognizedClientException', 'The security token included in the request is invalid.'];
-  const bodyHash = crypto.createHash('sha256').update(raw).digest('hex');
-  if (req.headers['x-amz-content-sha256'] !== undefined && req.headers['x-amz-content-sha256'] !== bodyHash)
-    return ['InvalidSignatureException', 'The provided x-amz-content-sha256 header does not match what was computed.'];
-  const headers = {};
-  for (const h of signed) {
-    if (req.headers[h] === undefined) return ['InvalidSignatureException', `signed header ${h} is not in the request`];
-    headers[h] = req.headers[h];
-  }
-  const signer = new SignatureV4({ service: 'bedrock', region: FAKE_REGION, sha256: Sha256, applyChecksum: false, credentials: creds });
-  const expected = await signer.sign({ method: req.method, protocol: 'http:', hostname: String(req.headers.host).split(':')[0],
-    path: req.url, query: {}, headers, body: raw }, { signingDate: when });
-  const want = /Signature=([0-9a-f]+)/.exec(expected.headers.authorization)[1];
-  const wantList = /SignedHeaders=([^,]+)/.exec(expected.headers.authorization)[1];
-  if (want !== signature || wantList !== signedList)
-    return ['InvalidSignatureException', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.'];
-  return null;
+  awsErrorReply(res, status, type, message, { namespace: 'com.amazon.bedrock' });
 }
 
 const TOP_LEVEL = ['messages', 'system', 'inferenceConfig', 'toolConfig', 'guardrailConfig', 'additionalModelRequestFields',
@@ -158,13 +115,33 @@ function sampleFor(schema) {
 }
 
 function frame(type, payload) {
-  return Buffer.from(codec.encode({ headers: { ':event-type': { type: 'string', value: type }, ':content-type': { type: 'string', value: 'application/json' },
-    ':message-type': { type: 'string', value: 'event' } }, body: fromUtf8(JSON.stringify({ ...payload, p: 'abcdefghijkl' })) }));
+  return eventFrame({ ':event-type': type, ':content-type': 'application/json', ':message-type': 'event' },
+    JSON.stringify({ ...payload, p: 'abcdefghijkl' }));
 }
 
 function exceptionFrame(type, message) {
-  return Buffer.from(codec.encode({ headers: { ':exception-type': { type: 'string', value: type }, ':content-type': { type: 'string', value: 'application/json' },
-    ':message-type': { type: 'string', value: 'exception' } }, body: fromUtf8(JSON.stringify({ message })) }));
+  return eventFrame({ ':exception-type': type, ':content-type': 'application/json', ':message-type': 'exception' }, JSON.stringify({ message }));
+}
+
+// InvokeModel for Titan Image Generator / Nova Canvas TEXT_IMAGE tasks: the base64 "images" decode to
+// "bedrock-image:<i>:<text>".
+function invokeImage(res, modelId, body, received) {
+  received.push({ modelId, invoke: true, body });
+  if (!/^amazon\.(titan-image-generator|nova-canvas)/.test(modelId)) return awsError(res, 400, 'ValidationException', `Malformed input request: ${modelId} is not an image model`);
+  const issues = [];
+  onlyKeys(body, ['taskType', 'textToImageParams', 'imageGenerationConfig'], 'body', issues);
+  if (body.taskType !== 'TEXT_IMAGE') issues.push('taskType: TEXT_IMAGE expected');
+  const text = body.textToImageParams?.text;
+  if (typeof text !== 'string' || !text || text.length > 1024) issues.push('textToImageParams.text: 1 to 1024 characters');
+  const c = body.imageGenerationConfig ?? {};
+  onlyKeys(c, ['numberOfImages', 'width', 'height', 'quality', 'cfgScale', 'seed'], 'imageGenerationConfig', issues);
+  if (c.numberOfImages !== undefined && !(Number.isInteger(c.numberOfImages) && c.numberOfImages >= 1 && c.numberOfImages <= 5)) issues.push('numberOfImages: 1 to 5');
+  if ((c.width === undefined) !== (c.height === undefined)) issues.push('width and height go together');
+  if (c.quality !== undefined && !['standard', 'premium'].includes(c.quality)) issues.push('quality: standard or premium');
+  if (issues.length) return awsError(res, 400, 'ValidationException', `Malformed input request: ${issues.join('; ')}`);
+  const images = Array.from({ length: c.numberOfImages ?? 1 }, (_, i) => Buffer.from(`bedrock-image:${i}:${text}`).toString('base64'));
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ images }));
 }
 
 export async function startFakeBedrock({ credentials = FAKE_CREDENTIALS } = {}) {
@@ -174,13 +151,14 @@ export async function startFakeBedrock({ credentials = FAKE_CREDENTIALS } = {}) 
     req.on('data', (c) => chunks.push(c));
     req.on('end', async () => {
       const raw = Buffer.concat(chunks);
-      const route = /^\/model\/([^/]+)\/(converse|converse-stream)$/.exec(req.url);
+      const route = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec(req.url);
       if (req.method !== 'POST' || !route) return awsError(res, 404, 'UnknownOperationException', `no operation at ${req.method} ${req.url}`);
-      const bad = await signatureProblem(req, raw, credentials);
+      const bad = await signatureProblem(req, raw, credentials, { service: 'bedrock', region: FAKE_REGION });
       if (bad) return awsError(res, 403, ...bad);
       let body;
       try { body = JSON.parse(raw.toString('utf8')); } catch { return awsError(res, 400, 'SerializationException', 'body is not JSON'); }
       const modelId = decodeURIComponent(route[1]);
+      if (route[2] === 'invoke') return invokeImage(res, modelId, body, received);
       const stream = route[2] === 'converse-stream';
       received.push({ modelId, stream, headers: req.headers, body });
       const issues = problems(body);
@@ -202,12 +180,7 @@ export async function startFakeBedrock({ credentials = FAKE_CREDENTIALS } = {}) 
       }
       res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': crypto.randomUUID() });
       // Frames go out split at odd points, so the gateway's decoder sees partial messages.
-      const send = async (buf) => {
-        const cut = Math.max(1, Math.floor(buf.length / 3));
-        res.write(buf.subarray(0, cut));
-        await new Promise((r) => setTimeout(r, 2));
-        res.write(buf.subarray(cut));
-      };
+      const send = (buf) => sendSplit(res, buf);
       await send(frame('messageStart', { role: 'assistant' }));
       if (tool) {
         await send(frame('contentBlockStart', { contentBlockIndex: 0, start: { toolUse: { toolUseId: tool.toolUseId, name: tool.name } } }));

@@ -123,6 +123,26 @@ function answerFor(body) {
   return { text, reply: `gemini: ${text}${images ? ` [images: ${images}]` : ''}` };
 }
 
+// Imagen's :predict: {"instances": [{"prompt"}], "parameters": {"sampleCount", "aspectRatio", ...}} ->
+// {"predictions": [{"bytesBase64Encoded", "mimeType"}]}, the images decoding to "imagen:<i>:<prompt>";
+// a prompt with "unsafe" has every image filtered (no predictions), as Imagen answers.
+function predictImages(res, model, body, received, req) {
+  received.push({ path: req.url, headers: req.headers, body });
+  if (!model.startsWith('imagen-')) return fail(res, 400, 'INVALID_ARGUMENT', `models/${model} does not support predict.`);
+  const bad = [];
+  if (!Array.isArray(body.instances) || body.instances.length !== 1 || typeof body.instances[0]?.prompt !== 'string') bad.push('instances: one {prompt}');
+  const p = body.parameters ?? {};
+  for (const k of Object.keys(p)) if (!['sampleCount', 'aspectRatio', 'personGeneration', 'outputOptions', 'negativePrompt', 'seed', 'imageSize'].includes(k)) bad.push(`Invalid JSON payload received. Unknown name "${k}" at 'parameters'`);
+  if (p.sampleCount !== undefined && !(Number.isInteger(p.sampleCount) && p.sampleCount >= 1 && p.sampleCount <= 4)) bad.push('sampleCount: 1 to 4');
+  if (p.aspectRatio !== undefined && !['1:1', '3:4', '4:3', '9:16', '16:9'].includes(p.aspectRatio)) bad.push('aspectRatio: 1:1, 3:4, 4:3, 9:16 or 16:9');
+  if (bad.length) return fail(res, 400, 'INVALID_ARGUMENT', bad.join('\n'));
+  const prompt = body.instances[0].prompt;
+  res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
+  if (prompt.includes('unsafe')) return res.end('{}');
+  res.end(JSON.stringify({ predictions: Array.from({ length: p.sampleCount ?? 1 }, (_, i) => ({
+    mimeType: 'image/png', bytesBase64Encoded: Buffer.from(`imagen:${i}:${prompt}`).toString('base64') })) }));
+}
+
 export async function startFakeGemini() {
   const received = [];
   const signed = new Map();  // functionCall name+args -> the thoughtSignature this fake issued for it
@@ -131,7 +151,7 @@ export async function startFakeGemini() {
     let raw = '';
     req.on('data', (c) => { raw += c; });
     req.on('end', () => {
-      const m = /^\/v1beta\/models\/([^/:?]+):(generateContent|streamGenerateContent\?alt=sse)$/.exec(req.url);
+      const m = /^\/v1beta\/models\/([^/:?]+):(generateContent|streamGenerateContent\?alt=sse|predict)$/.exec(req.url);
       if (req.method !== 'POST' || !m) return fail(res, 404, 'NOT_FOUND', `The requested URL ${req.url} was not found on this server.`);
       const [, model, method] = m;
       const stream = method.startsWith('stream');
@@ -141,6 +161,7 @@ export async function startFakeGemini() {
       if (model === 'gemini-missing') return fail(res, 404, 'NOT_FOUND', `models/${model} is not found for API version v1beta, or is not supported for generateContent.`);
       let body;
       try { body = JSON.parse(raw); } catch { return fail(res, 400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.'); }
+      if (method === 'predict') return predictImages(res, model, body, received, req);
       received.push({ path: req.url, headers: req.headers, body });
       const bad = problems(body, signed);
       if (bad.length) return fail(res, 400, 'INVALID_ARGUMENT', bad.join('\n'));

@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "core/json_util.hpp"
+#include "providers/aws/aws_error.hpp"
 #include "providers/aws/aws_target.hpp"
 #include "providers/aws/event_stream.hpp"
 #include "providers/aws/sigv4.hpp"
@@ -46,7 +47,7 @@ class BedrockStreamDecoder final : public StreamDecoder {
   Result<void> on_message(const aws::EventMessage& m, std::vector<StreamEvent>& out) {
     std::string_view kind = m.header(":message-type");
     if (kind == "exception")
-      return std::unexpected(bedrock::error_from_type(m.header(":exception-type"), 0, "", bedrock::error_message(m.payload)));
+      return std::unexpected(bedrock::error_from_type(m.header(":exception-type"), 0, "", aws::error_message(m.payload)));
     if (kind == "error")
       return std::unexpected(bedrock::error_from_type(m.header(":error-code"), 0, "", m.header(":error-message")));
     if (kind != "event") return fail(ErrorCode::upstream_error, "bedrock stream message without :message-type event");
@@ -141,12 +142,12 @@ std::unique_ptr<StreamDecoder> BedrockProvider::stream_decoder(const ChatRequest
 }
 
 Error BedrockProvider::map_error(int status, std::string_view retry_after, std::string_view body) const {
-  return bedrock::error_from_type(bedrock::error_type("", body), status, retry_after, bedrock::error_message(body));
+  return bedrock::error_from_type(aws::error_type("", body), status, retry_after, aws::error_message(body));
 }
 
 Error BedrockProvider::map_error_reply(const http::Reply& reply, std::string_view body) const {
-  return bedrock::error_from_type(bedrock::error_type(reply.header("x-amzn-errortype"), body), reply.status(),
-                                  reply.header("retry-after"), bedrock::error_message(body));
+  return bedrock::error_from_type(aws::error_type(reply.header("x-amzn-errortype"), body), reply.status(),
+                                  reply.header("retry-after"), aws::error_message(body));
 }
 
 }  // namespace modelmux::providers

@@ -23,10 +23,5 @@ Usage usage_of(const boost::json::object& usage);
 // ":exception-type" such as "throttlingException") with its message as the one Error type. `status` is
 // the HTTP status when there is one (0 inside a stream).
 Error error_from_type(std::string_view type, int status, std::string_view retry_after, std::string_view message);
-// The "message" (or "Message") of an AWS JSON error body, or the body's start when it is not one.
-std::string error_message(std::string_view body);
-// "ValidationException:http://internal.amazon.com/coral/..." -> "ValidationException"; also reads the
-// body's "__type" ("com.amazon...#ValidationException") when the header is absent.
-std::string error_type(std::string_view header, std::string_view body);
 
 }  // namespace modelmux::bedrock

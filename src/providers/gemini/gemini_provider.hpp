@@ -17,6 +17,9 @@ class GeminiProvider final : public Provider {
   Result<ChatResponse> decode_chat(std::string_view body, const ChatRequest& req) const override;
   std::unique_ptr<StreamDecoder> stream_decoder(const ChatRequest& req) const override;
   Error map_error(int status, std::string_view retry_after, std::string_view body) const override;
+  // Image generation: see this provider's *_images.cpp.
+  Result<http::ClientRequest> build_image(const ImageRequest& req, const Target& target) const override;
+  Result<ImageResponse> decode_image(std::string_view body, const ImageRequest& req) const override;
 };
 
 }  // namespace modelmux::providers

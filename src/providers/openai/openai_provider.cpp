@@ -9,6 +9,7 @@
 #include "core/json_util.hpp"
 #include "http/sse.hpp"
 #include "providers/openai/chat_json.hpp"
+#include "providers/openai/images_json.hpp"
 
 namespace json = boost::json;
 
@@ -262,8 +263,10 @@ Result<ChatResponse> OpenAiProvider::decode_chat(std::string_view body, const Ch
   return openai::decode_chat_response(v.get_object());
 }
 
+std::unique_ptr<StreamDecoder> openai_stream_decoder() { return std::make_unique<OpenAiStreamDecoder>(); }
+
 std::unique_ptr<StreamDecoder> OpenAiProvider::stream_decoder(const ChatRequest&) const {
-  return std::make_unique<OpenAiStreamDecoder>();
+  return openai_stream_decoder();
 }
 
 std::unique_ptr<ReplyObserver> OpenAiProvider::reply_observer(bool stream, bool hide_stream_usage) const {
@@ -277,6 +280,22 @@ Error OpenAiProvider::map_error(int status, std::string_view retry_after, std::s
   else if (code.find("content_filter") != std::string::npos || code.find("content_policy") != std::string::npos)
     for_400 = ErrorCode::content_filter;
   return error_from_status(name(), status, retry_after, message, for_400);
+}
+
+Result<http::ClientRequest> OpenAiProvider::build_image(const ImageRequest& req, const Target& target) const {
+  auto r = json_post(target, json::serialize(openai::encode_image_request(req, target.cfg.model)), false);
+  // The chat path with its last two segments swapped (an Azure api-version query stays).
+  std::string path = target.request_path;
+  if (auto at = path.find("/chat/completions"); at != std::string::npos) path.replace(at, 17, "/images/generations");
+  r.target = std::move(path);
+  return r;
+}
+
+Result<ImageResponse> OpenAiProvider::decode_image(std::string_view body, const ImageRequest&) const {
+  boost::system::error_code ec;
+  auto v = json::parse(body, ec);
+  if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "upstream image reply is not a JSON object");
+  return openai::decode_image_response(v.get_object());
 }
 
 }  // namespace modelmux::providers

@@ -29,6 +29,9 @@ class OpenAiProvider : public Provider {
   std::unique_ptr<StreamDecoder> stream_decoder(const ChatRequest& req) const override;
   std::unique_ptr<ReplyObserver> reply_observer(bool stream, bool hide_stream_usage) const override;
   Error map_error(int status, std::string_view retry_after, std::string_view body) const override;
+  // POST {base}/images/generations (Azure: the deployment's images/generations), the body as OpenAI's.
+  Result<http::ClientRequest> build_image(const ImageRequest& req, const Target& target) const override;
+  Result<ImageResponse> decode_image(std::string_view body, const ImageRequest& req) const override;
 
  private:
   OpenAiFlavor flavor_;
@@ -36,5 +39,9 @@ class OpenAiProvider : public Provider {
 
 // OpenAI's error body {"error":{"message",...}} and its common variants, as (message, code) text.
 std::pair<std::string, std::string> openai_error_fields(std::string_view body);
+
+// A decoder of an OpenAI chat.completion.chunk SSE stream, for providers whose upstream relays one inside
+// its own framing (SageMaker's response stream).
+std::unique_ptr<StreamDecoder> openai_stream_decoder();
 
 }  // namespace modelmux::providers
