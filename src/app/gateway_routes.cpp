@@ -33,6 +33,8 @@ boost::asio::awaitable<void> route(http::Exchange& ex, const pipeline::Runtime& 
   };
   if (path == "/v1/chat/completions" || path == "/chat/completions")
     return method == "POST" ? surfaces::openai::chat_completions(ex, rt) : only("POST");
+  if (path == "/v1/embeddings" || path == "/embeddings")
+    return method == "POST" ? surfaces::openai::embeddings(ex, rt) : only("POST");
   if (path == "/v1/messages")
     return method == "POST" ? surfaces::anthropic::messages(ex, rt) : only("POST");
   if (path == "/v1/models" || path == "/models")

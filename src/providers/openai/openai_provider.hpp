@@ -30,6 +30,11 @@ class OpenAiProvider : public Provider {
   std::unique_ptr<ReplyObserver> reply_observer(bool stream, bool hide_stream_usage) const override;
   Error map_error(int status, std::string_view retry_after, std::string_view body) const override;
 
+  // POST {base}/embeddings (Azure: .../deployments/{model}/embeddings?api-version=...).
+  Result<http::ClientRequest> build_embeddings(const EmbeddingsRequest& req, const Target& target,
+                                               std::string_view openai_body = {}) const override;
+  Result<EmbeddingsResponse> decode_embeddings(std::string_view body, const EmbeddingsRequest& req) const override;
+
  private:
   OpenAiFlavor flavor_;
 };

@@ -33,14 +33,6 @@ std::chrono::microseconds since(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t);
 }
 
-// The routing headers every routed response carries; `digits` must outlive the returned views.
-std::array<http::HeaderView, 2> route_headers(const providers::Target& target, std::size_t attempts,
-                                              std::array<char, 24>& digits) {
-  auto [end, ec] = std::to_chars(digits.data(), digits.data() + digits.size(), attempts);
-  return {http::HeaderView{"x-modelmux-target", target.label},
-          http::HeaderView{"x-modelmux-attempts", std::string_view(digits.data(), static_cast<std::size_t>(end - digits.data()))}};
-}
-
 // An error that ends a stream already under way, in the shape the OpenAI SDK raises as an APIError.
 std::string stream_error_frame(const Error& err) { return "data: " + error_body(err) + "\n\n"; }
 
@@ -164,6 +156,13 @@ asio::awaitable<void> translate(http::Exchange& ex, pipeline::Answer& answer, co
 }
 
 }  // namespace
+
+std::array<http::HeaderView, 2> route_headers(const providers::Target& target, std::size_t attempts,
+                                              std::array<char, 24>& digits) {
+  auto [end, ec] = std::to_chars(digits.data(), digits.data() + digits.size(), attempts);
+  return {http::HeaderView{"x-modelmux-target", target.label},
+          http::HeaderView{"x-modelmux-attempts", std::string_view(digits.data(), static_cast<std::size_t>(end - digits.data()))}};
+}
 
 std::string error_body(const Error& err) {
   json::object e{{"message", err.message}, {"type", error_type(err)}};
