@@ -3,30 +3,23 @@
 // stripped before pass-through, and Azure is addressed by deployment.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, startMock, postJSON, lastUpstreamRequest, logged } from '../lib/harness.mjs';
+import { startGateway, startMock, postJSON, lastUpstreamRequest, accessLogLine, logged } from '../lib/harness.mjs';
 
 let mock, broken, gw;
 before(async () => {
   [mock, broken] = await Promise.all([startMock([]), startMock([])]);
   await postJSON(`${broken.url}/_mock/set`, { fail_status: 503, fail_rate: 1 });
+  const openai = (model, base) => `      - provider: openai
+        model: ${model}
+        api_base: ${base}/v1
+        api_key: k
+`;
   gw = await startGateway({ config: `models:
   - name: embed
     targets:
-      - provider: openai
-        model: text-embedding-3-small
-        api_base: ${mock.url}/v1
-        api_key: k
-  - name: embed-fallback
+${openai('text-embedding-3-small', mock.url)}  - name: embed-fallback
     targets:
-      - provider: openai
-        model: broken-embedder
-        api_base: ${broken.url}/v1
-        api_key: k
-      - provider: openai
-        model: text-embedding-3-small
-        api_base: ${mock.url}/v1
-        api_key: k
-  - name: azure-embed
+${openai('broken-embedder', broken.url)}${openai('text-embedding-3-small', mock.url)}  - name: azure-embed
     targets:
       - provider: azure
         model: my-deployment
@@ -37,15 +30,6 @@ before(async () => {
 after(async () => { await Promise.all([gw?.stop(), mock?.stop(), broken?.stop()]); });
 
 const embed = (body, id) => postJSON(`${gw.url}/v1/embeddings`, body, id ? { headers: { 'x-request-id': id } } : {});
-
-async function logLine(requestId) {
-  for (let i = 0; i < 50; i++) {
-    const line = gw.handle.stderr.split('\n').find((l) => l.includes(`"request_id":"${requestId}"`));
-    if (line) return JSON.parse(line);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`no access-log line for ${requestId}`);
-}
 
 describe('/v1/embeddings', () => {
   it('base64 is the float32 values as little-endian bytes', logged(async () => {
@@ -61,7 +45,7 @@ describe('/v1/embeddings', () => {
   it('the access log carries the tokens, target and path', logged(async () => {
     const r = await embed({ model: 'embed', input: ['count these tokens', 'and these'] }, 'emb-log-1');
     assert.equal(r.status, 200, r.body);
-    const rec = await logLine('emb-log-1');
+    const rec = await accessLogLine(gw, 'emb-log-1');
     assert.equal(rec.path, '/v1/embeddings');
     assert.equal(rec.model, 'embed');
     assert.equal(rec.target, 'openai/text-embedding-3-small');
