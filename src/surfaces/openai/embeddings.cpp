@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "pipeline/attempts.hpp"
+#include "pipeline/embeddings_intake.hpp"
 #include "pipeline/intake.hpp"
 #include "providers/openai/embeddings_json.hpp"
 #include "surfaces/openai/surface.hpp"
@@ -18,21 +19,6 @@ using Clock = std::chrono::steady_clock;
 
 std::chrono::microseconds since(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t);
-}
-
-ChatRequest planning_stand_in(const EmbeddingsRequest& req) {
-  ChatRequest chat;
-  chat.model = req.model;
-  Message m;
-  m.role = Role::user;
-  std::string text;
-  for (const auto& s : req.inputs) {
-    if (!text.empty()) text.push_back('\n');
-    text += s;
-  }
-  m.content.push_back(ContentPart{.text = std::move(text)});
-  chat.messages.push_back(std::move(m));
-  return chat;
 }
 
 bool same_wire(const providers::Target& t) { return t.provider->wire() == providers::Wire::openai_chat; }
@@ -98,7 +84,7 @@ asio::awaitable<void> embeddings(http::Exchange& ex, const pipeline::Runtime& rt
   Result<routing::Plan> plan = std::unexpected(Error{});
   if (req) {
     rec.model = req->model;
-    stand_in = planning_stand_in(*req);
+    stand_in = pipeline::planning_stand_in(*req);
     plan = pipeline::plan_route(rt, stand_in, *prefs);
     if (!plan) req = std::unexpected(plan.error());
   }
