@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
+#include <cmath>
+#include <limits>
 
 #include "cost/tokens.hpp"
 
@@ -15,7 +17,11 @@ Result<std::vector<float>> float_vector(const boost::json::value& v, std::string
   for (const auto& x : v.get_array()) {
     if (!x.is_number())
       return fail(ErrorCode::upstream_error, fmt::format("{} embedding holds a value that is not a number", provider));
-    out.push_back(static_cast<float>(x.to_number<double>()));
+    double d = x.to_number<double>();
+    // Converting a double beyond float's range is undefined; no real embedding holds one.
+    if (!(std::fabs(d) <= std::numeric_limits<float>::max()))
+      return fail(ErrorCode::upstream_error, fmt::format("{} embedding holds a value beyond float32", provider));
+    out.push_back(static_cast<float>(d));
   }
   return out;
 }

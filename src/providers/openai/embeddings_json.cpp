@@ -87,9 +87,9 @@ Result<EmbeddingsRequest> decode_embeddings_request(const json::object& body) {
       else if (!v.is_null()) return std::unexpected(bad("'encoding_format' must be \"float\" or \"base64\"", "encoding_format"));
     } else if (key == "dimensions") {
       if (v.is_null()) continue;
-      if (!(v.is_int64() && v.get_int64() > 0) && !v.is_uint64())
+      if (!v.is_int64() || v.get_int64() <= 0)
         return std::unexpected(bad("'dimensions' must be a positive integer", "dimensions"));
-      req.dimensions = v.is_int64() ? v.get_int64() : static_cast<std::int64_t>(v.get_uint64());
+      req.dimensions = v.get_int64();
     } else if (key == "user") {
       if (!v.is_string()) return std::unexpected(bad("'user' must be a string", "user"));
       req.user = v.get_string();
