@@ -51,6 +51,11 @@ ${bedrockTarget('titan', 'amazon.titan-embed-text-v2:0')}${bedrockTarget('cohere
       - provider: ollama
         model: nomic-embed-text
         api_base: ${ollama.url}
+  - name: ollama-missing
+    targets:
+      - provider: ollama
+        model: not-pulled
+        api_base: ${ollama.url}
   - name: claude
     targets:
       - provider: anthropic
@@ -169,6 +174,13 @@ describe('embeddings errors', () => {
     }
     const notJson = await postJSON(`${gw.url}/v1/embeddings`, '{"model":');
     assert.equal(notJson.status, 400);
+  }));
+
+  it('upstream refusals keep their status: Bedrock ValidationException, Ollama model not found', logged(async () => {
+    await assert.rejects(client.embeddings.create({ model: 'titan', input: 'x', dimensions: 100 }),
+      (e) => e instanceof OpenAI.BadRequestError && /dimensions: 100 is not a valid enum value/.test(e.message));
+    await assert.rejects(client.embeddings.create({ model: 'ollama-missing', input: 'x' }),
+      (e) => e instanceof OpenAI.NotFoundError && /not found, try pulling it first/.test(e.message));
   }));
 
   it('token ids to a text-only target: 400', logged(async () => {
