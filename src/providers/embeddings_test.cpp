@@ -103,6 +103,15 @@ TEST(OpenAiEmbeddingsJson, Base64IsLittleEndianFloat32) {
   EXPECT_FALSE(openai::floats_from_base64("AACA"));  // 3 bytes: not a whole float
 }
 
+TEST(OpenAiEmbeddingsJson, FindsFloatVectorsWithoutParsing) {
+  EXPECT_TRUE(openai::has_float_vectors(R"({"data":[{"index":0,"embedding": [0.5]}]})"));
+  EXPECT_TRUE(openai::has_float_vectors(R"({"data":[{"object":"embedding","embedding":[0.5]}]})"));
+  EXPECT_FALSE(openai::has_float_vectors(R"({"data":[{"object":"embedding","embedding":"AACAPw=="}]})"));
+  EXPECT_TRUE(openai::has_float_vectors("{\"data\":[{\"embedding\"\n:\n[1]}]}"));
+  EXPECT_FALSE(openai::has_float_vectors(R"({"data":[{"embedding":"AACAPw=="}]})"));
+  EXPECT_FALSE(openai::has_float_vectors(R"({"data":[]})"));
+}
+
 TEST(OpenAiEmbeddingsJson, EncodesTheResponseAsOpenAiDoes) {
   EmbeddingsResponse resp{{{0.5f, -0.25f}, {1.0f, 0.1f}}, 7, "text-embedding-3-small"};
   EXPECT_EQ(openai::encode_embeddings_response(resp, EmbeddingEncoding::float_),

@@ -5,15 +5,32 @@
 // target is read both ways and the two must agree to the float32 bit.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import OpenAI from 'openai';
 import { startGateway, startMock, lastUpstreamRequest, postJSON, logged } from '../lib/harness.mjs';
 import { startFakeGemini } from '../lib/fake_gemini.mjs';
 import { startFakeBedrock, FAKE_CREDENTIALS, FAKE_REGION } from '../lib/fake_bedrock.mjs';
 import { startFakeOllama } from '../lib/fake_ollama.mjs';
 
-let mock, gemini, bedrock, ollama, gw, client;
+// An OpenAI-compatible server that ignores encoding_format and always answers float arrays.
+async function startFloatsOnly() {
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => { raw += c; });
+    req.on('end', () => {
+      const inputs = [JSON.parse(raw).input].flat();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ object: 'list', model: 'floaty', usage: { prompt_tokens: 4, total_tokens: 4 },
+        data: inputs.map((t, index) => ({ object: 'embedding', index, embedding: [t.length / 4, -0.5, 0.1] })) }));
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+let mock, gemini, bedrock, ollama, floatsOnly, gw, client;
 before(async () => {
-  [mock, gemini, bedrock, ollama] = await Promise.all([startMock(), startFakeGemini(), startFakeBedrock(), startFakeOllama()]);
+  [mock, gemini, bedrock, ollama, floatsOnly] = await Promise.all([startMock(), startFakeGemini(), startFakeBedrock(), startFakeOllama(), startFloatsOnly()]);
   const bedrockTarget = (name, model) => `  - name: ${name}
     targets:
       - provider: bedrock
@@ -56,6 +73,11 @@ ${bedrockTarget('titan', 'amazon.titan-embed-text-v2:0')}${bedrockTarget('cohere
       - provider: ollama
         model: not-pulled
         api_base: ${ollama.url}
+  - name: floats-only
+    targets:
+      - provider: openai_compatible
+        model: floaty
+        api_base: ${floatsOnly.url}/v1
   - name: claude
     targets:
       - provider: anthropic
@@ -69,7 +91,7 @@ ${bedrockTarget('titan', 'amazon.titan-embed-text-v2:0')}${bedrockTarget('cohere
 ` });
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'x', maxRetries: 0 });
 });
-after(async () => { await gw?.stop(); await mock?.stop(); await gemini?.close(); await bedrock?.close(); await ollama?.close(); });
+after(async () => { await gw?.stop(); await mock?.stop(); await gemini?.close(); await bedrock?.close(); await ollama?.close(); await floatsOnly?.close(); });
 
 // The SDK's default (base64, decoded by the SDK) and an explicit float request give the same float32 values.
 async function bothWays(params) {
@@ -150,6 +172,13 @@ describe('openai SDK embeddings.create -> modelmux', () => {
     assert.equal(float.model, 'nomic-embed-text');
     assert.deepEqual(float.usage, { prompt_tokens: 3, total_tokens: 3 });
     assert.deepEqual(ollama.received.at(-1).body, { model: 'nomic-embed-text', input: ['one two', 'three'], dimensions: 2 });
+  }));
+
+  it('an OpenAI-compatible server that ignores base64: the gateway encodes what the SDK asked for', logged(async () => {
+    const { b64 } = await bothWays({ model: 'floats-only', input: ['abcd', 'ab'] });
+    assert.deepEqual(b64.data.map((d) => Array.from(d.embedding)), [[1, -0.5, Math.fround(0.1)], [0.5, -0.5, Math.fround(0.1)]]);
+    assert.equal(b64.model, 'floaty');
+    assert.deepEqual(b64.usage, { prompt_tokens: 4, total_tokens: 4 });
   }));
 
   it('the in-process mock serves embeddings', logged(async () => {

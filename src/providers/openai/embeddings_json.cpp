@@ -165,6 +165,17 @@ std::string encode_embeddings_response(const EmbeddingsResponse& resp, Embedding
   return out;
 }
 
+bool has_float_vectors(std::string_view body) {
+  // The first `"embedding"` followed by a colon is the first vector's key ("object":"embedding" is not).
+  for (auto at = body.find("\"embedding\""); at != std::string_view::npos; at = body.find("\"embedding\"", at + 1)) {
+    auto next = body.find_first_not_of(" \t\r\n", at + 11);
+    if (next == std::string_view::npos || body[next] != ':') continue;
+    next = body.find_first_not_of(" \t\r\n", next + 1);
+    return next != std::string_view::npos && body[next] == '[';
+  }
+  return false;
+}
+
 std::string floats_to_base64(std::span<const float> values) {
   std::string bytes(values.size() * 4, '\0');
   for (std::size_t i = 0; i < values.size(); ++i) {

@@ -22,6 +22,9 @@ Result<EmbeddingsResponse> decode_embeddings_response(const boost::json::object&
 // The whole {"object":"list","data":[...],"model","usage"} body; vectors as `encoding` says.
 std::string encode_embeddings_response(const EmbeddingsResponse& resp, EmbeddingEncoding encoding);
 
+// Whether a reply's first embedding is a float array (found by scanning, without parsing the reply).
+bool has_float_vectors(std::string_view body);
+
 // OpenAI's base64 embedding: the vector's float32 values as little-endian bytes, in standard base64.
 std::string floats_to_base64(std::span<const float> values);
 Result<std::vector<float>> floats_from_base64(std::string_view text);

@@ -41,8 +41,12 @@ asio::awaitable<void> answer_with(http::Exchange& ex, pipeline::Answer& answer, 
       observer->finish(nullptr);
       rec.usage = observer->usage();
     }
-    co_await ex.respond(200, "application/json", std::move(*body), headers);
-    co_return;
+    // Some OpenAI-compatible servers ignore encoding_format and answer floats, which the OpenAI SDKs (asking
+    // for base64 by default) would misread: such a reply is re-encoded as asked.
+    if (req.encoding != EmbeddingEncoding::base64 || !::modelmux::openai::has_float_vectors(*body)) {
+      co_await ex.respond(200, "application/json", std::move(*body), headers);
+      co_return;
+    }
   }
   auto resp = provider.decode_embeddings(*body, req);
   if (!resp) {
