@@ -40,6 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!again || again->inputs != req->inputs || again->dimensions != req->dimensions) std::abort();
     }
   }
+  (void)openai::has_float_vectors(text);  // scans untrusted reply bytes
   EmbeddingsRequest asked;
   asked.model = std::string("m");
   for (std::size_t i = 0; i <= size % 3; ++i) asked.inputs.push_back(std::string("text"));
