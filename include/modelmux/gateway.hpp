@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "modelmux/chat.hpp"
+#include "modelmux/embeddings.hpp"
 #include "modelmux/error.hpp"
 
 namespace modelmux {
@@ -28,6 +29,9 @@ class Gateway {
   // Calls on_event for each streamed event as it arrives; returns the usage when the upstream sent one.
   Result<std::optional<Usage>> chat_stream(const ChatRequest& request,
                                            const std::function<void(const StreamEvent&)>& on_event);
+
+  // Vectors for req.inputs from the model's targets (token-id inputs are for the HTTP surface only).
+  Result<EmbeddingsResponse> embed(const EmbeddingsRequest& request);
 
   std::vector<std::string> models() const;
 

@@ -35,6 +35,8 @@ boost::asio::awaitable<void> route(http::Exchange& ex, const pipeline::Runtime& 
     return method == "POST" ? surfaces::openai::chat_completions(ex, rt) : only("POST");
   if (path == "/v1/images/generations" || path == "/images/generations")
     return method == "POST" ? surfaces::openai::images_generations(ex, rt) : only("POST");
+  if (path == "/v1/embeddings" || path == "/embeddings")
+    return method == "POST" ? surfaces::openai::embeddings(ex, rt) : only("POST");
   if (path == "/v1/messages")
     return method == "POST" ? surfaces::anthropic::messages(ex, rt) : only("POST");
   if (path == "/v1/models" || path == "/models")

@@ -78,9 +78,10 @@ std::string_view error_type_for(int status) {
   }
 }
 
-asio::awaitable<void> chat(http::Exchange& ex, State& state) {
+// What every upstream call goes through first: it is counted and recorded, then the fault plan applies
+// (API key, stall, reset, latency, injected failure). False: the exchange is already answered.
+asio::awaitable<bool> admit(http::Exchange& ex, State& state, MockServerOptions& o) {
   const auto& req = ex.request();
-  MockServerOptions o;
   bool fail_now = false;
   {
     std::lock_guard lock(state.mu);
@@ -106,17 +107,17 @@ asio::awaitable<void> chat(http::Exchange& ex, State& state) {
     if (req.headers.get("authorization") != "Bearer " + o.api_key) {
       co_await ex.respond(401, "application/json",
                           mock::error_body("Incorrect API key provided.", "invalid_request_error", "invalid_api_key"));
-      co_return;
+      co_return false;
     }
   }
   if (o.stall_rate > 0 && uniform() < o.stall_rate) {
     co_await sleep_ms(3'600'000);
     ex.abort();
-    co_return;
+    co_return false;
   }
   if (o.reset_rate > 0 && uniform() < o.reset_rate) {
     ex.abort();
-    co_return;
+    co_return false;
   }
   int delay = o.latency_ms + (o.jitter_ms > 0 ? static_cast<int>(uniform() * o.jitter_ms) : 0);
   co_await sleep_ms(delay);
@@ -128,8 +129,15 @@ asio::awaitable<void> chat(http::Exchange& ex, State& state) {
                         mock::error_body(fmt::format("mock-server injected failure {}", o.fail_status),
                                          error_type_for(o.fail_status), o.fail_code),
                         h);
-    co_return;
+    co_return false;
   }
+  co_return true;
+}
+
+asio::awaitable<void> chat(http::Exchange& ex, State& state) {
+  const auto& req = ex.request();
+  MockServerOptions o;
+  if (!co_await admit(ex, state, o)) co_return;
   boost::system::error_code ec;
   auto v = json::parse(req.body, ec);
   if (ec || !v.is_object()) {
@@ -174,6 +182,23 @@ asio::awaitable<void> chat(http::Exchange& ex, State& state) {
   co_await ex.end_stream();
 }
 
+// /v1/embeddings: deterministic vectors (honouring dimensions and encoding_format); records the request
+// and injects the same failures as chat.
+asio::awaitable<void> embeddings(http::Exchange& ex, State& state) {
+  MockServerOptions o;
+  if (!co_await admit(ex, state, o)) co_return;
+  boost::system::error_code ec;
+  auto v = json::parse(ex.request().body, ec);
+  if (ec || !v.is_object()) {
+    co_await ex.respond(400, "application/json",
+                        mock::error_body("We could not parse the JSON body of your request.", "invalid_request_error", ""));
+    co_return;
+  }
+  auto body = mock::embeddings(v.get_object());
+  std::string reply = body ? std::move(*body) : mock::error_body(body.error().message, "invalid_request_error", "");
+  co_await ex.respond(body ? 200 : 400, "application/json", std::move(reply));
+}
+
 }  // namespace
 
 int run_mock_server(const MockServerOptions& o) {
@@ -188,6 +213,8 @@ int run_mock_server(const MockServerOptions& o) {
     std::string_view path = target.substr(0, target.find('?'));
     if (path.ends_with("/chat/completions")) {  // /v1/..., and Azure's /openai/deployments/<d>/...
       co_await chat(ex, state);
+    } else if (path.ends_with("/embeddings")) {
+      co_await embeddings(ex, state);
     } else if (target.starts_with("/v1/models")) {
       co_await ex.respond(200, "application/json",
                           R"({"object":"list","data":[{"id":"mock","object":"model","created":0,"owned_by":"mock"}]})");

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "pipeline/attempts.hpp"
+#include "pipeline/embeddings_intake.hpp"
 #include "pipeline/intake.hpp"
 #include "pipeline/runtime.hpp"
 
@@ -68,6 +69,25 @@ Result<ChatResponse> Gateway::chat(const ChatRequest& request) {
     if (!body) co_return std::unexpected(body.error());
     co_return answer->target->provider->decode_chat(*body, r);
   }(impl_->runtime, std::move(*plan), std::move(req)));
+}
+
+Result<EmbeddingsResponse> Gateway::embed(const EmbeddingsRequest& request) {
+  if (request.inputs.empty()) return fail(ErrorCode::invalid_request, "inputs must not be empty", "input");
+  auto stand_in = pipeline::planning_stand_in(request);
+  auto plan = pipeline::plan_route(impl_->runtime, stand_in, {});
+  if (!plan) return std::unexpected(plan.error());
+  return impl_->run<EmbeddingsResponse>([](const pipeline::Runtime& rt, routing::Plan p, ChatRequest planned,
+                                           EmbeddingsRequest r) -> asio::awaitable<Result<EmbeddingsResponse>> {
+    std::vector<observability::AttemptRecord> log;
+    auto answer = co_await pipeline::attempt_targets(
+        rt, p, planned, [&](const providers::Target& t) { return t.provider->build_embeddings(r, t); }, log);
+    if (!answer) co_return std::unexpected(answer.error());
+    auto body = co_await answer->reply->read_all();
+    if (!body) co_return std::unexpected(body.error());
+    auto resp = answer->target->provider->decode_embeddings(*body, r);
+    if (resp && resp->model.empty()) resp->model = r.model;
+    co_return resp;
+  }(impl_->runtime, std::move(*plan), std::move(stand_in), request));
 }
 
 Result<std::optional<Usage>> Gateway::chat_stream(const ChatRequest& request,

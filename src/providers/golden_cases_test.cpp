@@ -2,7 +2,8 @@
 // the provider's encoder and must equal the expected upstream request; the recorded upstream reply (body,
 // SSE stream or error) goes back through the decoder and must equal the expected client response. A case
 // with `client_request_error` instead checks the 400 the gateway gives for a request the provider cannot
-// take. A new case is a new file, not new code.
+// take. A case with "api": "embeddings" does the same for /v1/embeddings. A new case is a new file, not new
+// code.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -13,6 +14,7 @@
 
 #include "providers/aws/event_stream.hpp"
 #include "providers/openai/chat_json.hpp"
+#include "providers/openai/embeddings_json.hpp"
 #include "providers/provider.hpp"
 
 namespace json = boost::json;
@@ -52,6 +54,77 @@ std::string header_value(const http::ClientRequest& r, std::string_view name) {
   return "<absent>";
 }
 
+// A recorded upstream error reply must map to the expected Error (`client_error`).
+void expect_mapped_error(const json::object& c, const providers::Provider& provider) {
+  const auto& reply = c.at("upstream_reply").as_object();
+  int status = static_cast<int>(reply.at("status").as_int64());
+  const auto& ee = c.at("client_error").as_object();
+  http::Headers headers;
+  if (auto* hs = reply.if_contains("headers"))
+    for (const auto& h : hs->as_object()) headers.emplace_back(h.key(), h.value().as_string());
+  http::MemoryReply upstream(status, headers, json::serialize(reply.at("body")));
+  Error e = provider.map_error_reply(upstream, json::serialize(reply.at("body")));
+  EXPECT_EQ(to_string(e.code), ee.at("code").as_string());
+  EXPECT_EQ(e.http_status, ee.at("status").as_int64());
+  EXPECT_EQ(e.retryable, ee.at("retryable").as_bool());
+  if (auto* ra = ee.if_contains("retry_after")) {
+    ASSERT_TRUE(e.retry_after);
+    EXPECT_EQ(e.retry_after->count(), ra->as_int64());
+  }
+  EXPECT_NE(e.message.find(std::string(ee.at("message_contains").as_string())), std::string::npos) << e.message;
+}
+
+// The request the gateway sends must be the expected `upstream_request`.
+void expect_upstream_request(const json::object& c, const http::ClientRequest& up) {
+  const auto& expected_up = c.at("upstream_request").as_object();
+  EXPECT_EQ(up.method, expected_up.at("method").as_string());
+  EXPECT_EQ(up.target, expected_up.at("path").as_string());
+  for (const auto& h : expected_up.at("headers").as_object())
+    EXPECT_EQ(header_value(up, h.key()), h.value().as_string()) << "header " << h.key();
+  EXPECT_EQ(json::parse(up.body), expected_up.at("body")) << "sent: " << up.body;
+}
+
+// A request refused before any upstream call must be the expected 400 (`client_request_error`).
+template <class T>
+void expect_refused(const json::object& c, const Result<T>& up) {
+  const auto& re = c.at("client_request_error").as_object();
+  ASSERT_FALSE(up) << "the request should have been refused";
+  EXPECT_EQ(to_string(up.error().code), re.at("code").as_string());
+  EXPECT_EQ(up.error().http_status, re.at("status").as_int64());
+  EXPECT_EQ(up.error().param, re.at("param").as_string());
+  EXPECT_NE(up.error().message.find(std::string(re.at("message_contains").as_string())), std::string::npos)
+      << up.error().message;
+}
+
+// An embeddings case (`"api": "embeddings"`): the client's /v1/embeddings body, translated (OpenAI-wire
+// targets get it as it is, model rewritten, and their reply is relayed as it is), and the reply decoded
+// and encoded as OpenAI's in the encoding the client asked for.
+void check_embeddings_case(const json::object& c, const providers::Target& target) {
+  const auto& provider = *target.provider;
+  const auto& client = c.at("client_request").as_object();
+  auto req = openai::decode_embeddings_request(client);
+  ASSERT_TRUE(req) << req.error().message;
+  bool same_wire = provider.wire() == providers::Wire::openai_chat;
+  std::string client_body = json::serialize(client);
+  auto up = provider.build_embeddings(*req, target, same_wire ? std::string_view(client_body) : std::string_view());
+  if (c.contains("client_request_error")) return expect_refused(c, up);
+  ASSERT_TRUE(up) << up.error().message;
+  expect_upstream_request(c, *up);
+  if (c.contains("client_error")) return expect_mapped_error(c, provider);
+  const auto& reply = c.at("upstream_reply").as_object();
+  ASSERT_EQ(reply.at("status").as_int64(), 200);
+  std::string body = json::serialize(reply.at("body"));
+  if (same_wire) {
+    EXPECT_EQ(reply.at("body"), c.at("client_response"));
+    return;
+  }
+  auto resp = provider.decode_embeddings(body, *req);
+  ASSERT_TRUE(resp) << resp.error().message;
+  if (resp->model.empty()) resp->model = req->model;
+  auto got = json::parse(openai::encode_embeddings_response(*resp, req->encoding));
+  EXPECT_EQ(got, c.at("client_response")) << "got: " << json::serialize(got);
+}
+
 class GoldenCase : public ::testing::TestWithParam<std::filesystem::path> {};
 
 TEST_P(GoldenCase, TranslatesBothWays) {
@@ -81,50 +154,21 @@ TEST_P(GoldenCase, TranslatesBothWays) {
     target.clock = [at] { return at; };
   }
   const providers::Provider& provider = *target.provider;
+  if (auto* api = c.if_contains("api"); api && api->as_string() == "embeddings") return check_embeddings_case(c, target);
 
   auto req = openai::decode_chat_request(c.at("client_request").as_object());
   ASSERT_TRUE(req) << req.error().message;
 
   // client request -> upstream request, or the 400 the gateway answers itself when it cannot be translated
   auto up = provider.build_chat(*req, target);
-  if (auto* refused = c.if_contains("client_request_error")) {
-    const auto& re = refused->as_object();
-    ASSERT_FALSE(up) << "the request should have been refused: " << up->body;
-    EXPECT_EQ(to_string(up.error().code), re.at("code").as_string());
-    EXPECT_EQ(up.error().http_status, re.at("status").as_int64());
-    EXPECT_EQ(up.error().param, re.at("param").as_string());
-    EXPECT_NE(up.error().message.find(std::string(re.at("message_contains").as_string())), std::string::npos)
-        << up.error().message;
-    return;
-  }
+  if (c.contains("client_request_error")) return expect_refused(c, up);
   ASSERT_TRUE(up) << up.error().message;
-  const auto& expected_up = c.at("upstream_request").as_object();
-  EXPECT_EQ(up->method, expected_up.at("method").as_string());
-  EXPECT_EQ(up->target, expected_up.at("path").as_string());
-  for (const auto& h : expected_up.at("headers").as_object())
-    EXPECT_EQ(header_value(*up, h.key()), h.value().as_string()) << "header " << h.key();
-  EXPECT_EQ(json::parse(up->body), expected_up.at("body")) << "sent: " << up->body;
+  expect_upstream_request(c, *up);
 
   // upstream reply -> client response
   const auto& reply = c.at("upstream_reply").as_object();
   int status = static_cast<int>(reply.at("status").as_int64());
-  if (auto* expected_error = c.if_contains("client_error")) {
-    const auto& ee = expected_error->as_object();
-    http::Headers headers;
-    if (auto* hs = reply.if_contains("headers"))
-      for (const auto& h : hs->as_object()) headers.emplace_back(h.key(), h.value().as_string());
-    http::MemoryReply upstream(status, headers, json::serialize(reply.at("body")));
-    Error e = provider.map_error_reply(upstream, json::serialize(reply.at("body")));
-    EXPECT_EQ(to_string(e.code), ee.at("code").as_string());
-    EXPECT_EQ(e.http_status, ee.at("status").as_int64());
-    EXPECT_EQ(e.retryable, ee.at("retryable").as_bool());
-    if (auto* ra = ee.if_contains("retry_after")) {
-      ASSERT_TRUE(e.retry_after);
-      EXPECT_EQ(e.retry_after->count(), ra->as_int64());
-    }
-    EXPECT_NE(e.message.find(std::string(ee.at("message_contains").as_string())), std::string::npos) << e.message;
-    return;
-  }
+  if (c.contains("client_error")) return expect_mapped_error(c, provider);
   ASSERT_EQ(status, 200);
   if (auto* body = reply.if_contains("body")) {
     auto resp = provider.decode_chat(json::serialize(*body), *req);

@@ -11,6 +11,24 @@ Result<http::ClientRequest> Provider::build_passthrough(std::string_view, const 
   return fail(ErrorCode::internal, fmt::format("provider {} cannot take a pass-through body", target.label));
 }
 
+Result<http::ClientRequest> Provider::build_embeddings(const EmbeddingsRequest&, const Target& target,
+                                                       std::string_view) const {
+  return fail(ErrorCode::invalid_request,
+              fmt::format("provider {} does not serve embeddings (target {})", name(), target.label), "model");
+}
+
+Result<EmbeddingsResponse> Provider::decode_embeddings(std::string_view, const EmbeddingsRequest&) const {
+  return fail(ErrorCode::internal, fmt::format("provider {} does not serve embeddings", name()));
+}
+
+// Providers that take text only refuse token ids: turning them back into text needs the model's tokenizer.
+Result<void> text_inputs_only(const EmbeddingsRequest& req, const Target& target) {
+  if (!req.token_input) return {};
+  return fail(ErrorCode::invalid_request,
+              fmt::format("'input' as token ids is served by OpenAI-wire targets only; {} takes text", target.label),
+              "input");
+}
+
 std::unique_ptr<ReplyObserver> Provider::reply_observer(bool, bool) const { return nullptr; }
 
 Error Provider::map_error_reply(const http::Reply& reply, std::string_view body) const {

@@ -16,6 +16,7 @@
 #include "config/config.hpp"
 #include "http/client.hpp"
 #include "modelmux/chat.hpp"
+#include "modelmux/embeddings.hpp"
 #include "modelmux/error.hpp"
 #include "modelmux/images.hpp"
 
@@ -97,6 +98,12 @@ class Provider {
   // Image generation (POST /v1/images/generations). By default a provider generates none: a 400 naming it.
   virtual Result<http::ClientRequest> build_image(const ImageRequest& req, const Target& target) const;
   virtual Result<ImageResponse> decode_image(std::string_view body, const ImageRequest& req) const;
+  // Embeddings. `openai_body` is the client's own OpenAI-wire body when it has one: an OpenAI-wire upstream
+  // takes it as it is (model rewritten), token-id inputs included. Providers without embeddings answer
+  // a 400 naming themselves.
+  virtual Result<http::ClientRequest> build_embeddings(const EmbeddingsRequest& req, const Target& target,
+                                                       std::string_view openai_body = {}) const;
+  virtual Result<EmbeddingsResponse> decode_embeddings(std::string_view body, const EmbeddingsRequest& req) const;
 
   // Sends a built request; the network by default, in-process for the mock.
   virtual asio::awaitable<Result<std::unique_ptr<http::Reply>>> send(const Target& target,
@@ -116,6 +123,9 @@ Target make_target(const config::TargetConfig& cfg);
 void prepare_json_headers(Target& target, std::string_view stream_accept, std::string_view auth_lines);
 // A POST of `body` to the target's prepared path, with its prepared headers.
 http::ClientRequest json_post(const Target& target, std::string body, bool stream);
+
+// A 400 for token-id inputs, which only an OpenAI-wire upstream takes (from the client's body).
+Result<void> text_inputs_only(const EmbeddingsRequest& req, const Target& target);
 
 // An upstream's HTTP error as the one Error type: the status decides code and retryability (4xx statuses
 // reach the client as they are, 5xx become 502/503); `code_for_400` refines a 400 (context length,

@@ -3,7 +3,7 @@
 // the upstream for one.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, startMock, postJSON, splitSSE, lastUpstreamRequest, logged } from '../lib/harness.mjs';
+import { startGateway, startMock, postJSON, splitSSE, lastUpstreamRequest, accessLogLine, logged } from '../lib/harness.mjs';
 
 let mock, gw;
 before(async () => {
@@ -26,14 +26,7 @@ before(async () => {
 });
 after(async () => { await Promise.all([gw?.stop(), mock?.stop()]); });
 
-async function logLine(requestId) {
-  for (let i = 0; i < 50; i++) {
-    const line = gw.handle.stderr.split('\n').find((l) => l.includes(`"request_id":"${requestId}"`));
-    if (line) return JSON.parse(line);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`no access-log line for ${requestId}`);
-}
+const logLine = (requestId) => accessLogLine(gw, requestId);
 
 const chat = (model, id, extra = {}) => postJSON(`${gw.url}/v1/chat/completions`,
   { model, stream: true, messages: [{ role: 'user', content: 'count my tokens' }], ...extra },

@@ -144,6 +144,39 @@ function invokeImage(res, modelId, body, received) {
   res.end(JSON.stringify({ images }));
 }
 
+// InvokeModel for the embedding models: Titan Text Embeddings V2 (and G1, which takes inputText only) and
+// Cohere Embed v3, with their documented bodies; embedding k of a text is (text length + k) / 16 (exact in
+// float32). Other model ids get the ValidationException AWS gives for an unknown model.
+const TITAN_V2 = ['inputText', 'dimensions', 'normalize', 'embeddingTypes'];
+const COHERE = ['texts', 'images', 'input_type', 'truncate', 'embedding_types'];
+const vectorFor = (text, n) => Array.from({ length: n }, (_, k) => (text.length + k) / 16);
+
+function invokeEmbedding(res, modelId, body, received) {
+  received.push({ modelId, invoke: true, body });
+  const out = [];
+  const unknown = (keys) => { for (const k of Object.keys(body)) if (!keys.includes(k)) out.push(`extraneous key [${k}] is not permitted`); };
+  res.setHeader('x-amzn-requestid', crypto.randomUUID());
+  if (modelId.includes('titan-embed-text')) {
+    unknown(modelId.includes('-v2') ? TITAN_V2 : ['inputText']);
+    if (typeof body.inputText !== 'string' || !body.inputText) out.push('required key [inputText] not found or empty');
+    if (body.dimensions !== undefined && ![256, 512, 1024].includes(body.dimensions)) out.push(`dimensions: ${body.dimensions} is not a valid enum value`);
+    if (out.length) return awsError(res, 400, 'ValidationException', `Malformed input request: ${out.join(', ')}, please reformat your input and try again.`);
+    const embedding = vectorFor(body.inputText, body.dimensions ?? 1024);
+    res.writeHead(200, { 'content-type': 'application/json', 'x-amzn-bedrock-input-token-count': '3' });
+    return res.end(JSON.stringify({ embedding, inputTextTokenCount: body.inputText.split(/\s+/).length, embeddingsByType: { float: embedding } }));
+  }
+  if (modelId.includes('cohere.embed')) {
+    unknown(COHERE);
+    if (!Array.isArray(body.texts) || body.texts.length > 96 || body.texts.some((t) => typeof t !== 'string')) out.push('texts: an array of at most 96 strings is required');
+    if (!['search_document', 'search_query', 'classification', 'clustering'].includes(body.input_type)) out.push('input_type: required');
+    if (out.length) return awsError(res, 400, 'ValidationException', `Malformed input request: ${out.join(', ')}, please reformat your input and try again.`);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return res.end(JSON.stringify({ embeddings: body.texts.map((t) => vectorFor(t, 8)), id: crypto.randomUUID(),
+      response_type: 'embeddings_floats', texts: body.texts }));
+  }
+  return awsError(res, 400, 'ValidationException', 'The provided model identifier is invalid.');
+}
+
 export async function startFakeBedrock({ credentials = FAKE_CREDENTIALS } = {}) {
   const received = [];
   const server = http.createServer((req, res) => {
@@ -151,6 +184,14 @@ export async function startFakeBedrock({ credentials = FAKE_CREDENTIALS } = {}) 
     req.on('data', (c) => chunks.push(c));
     req.on('end', async () => {
       const raw = Buffer.concat(chunks);
+      const invoke = /^\/model\/([^/]+)\/invoke$/.exec(req.url);
+      if (req.method === 'POST' && invoke && /embed/.test(decodeURIComponent(invoke[1]))) {
+        const unsigned = await signatureProblem(req, raw, credentials, { service: 'bedrock', region: FAKE_REGION });
+        if (unsigned) return awsError(res, 403, ...unsigned);
+        let body;
+        try { body = JSON.parse(raw.toString('utf8')); } catch { return awsError(res, 400, 'SerializationException', 'body is not JSON'); }
+        return invokeEmbedding(res, decodeURIComponent(invoke[1]), body, received);
+      }
       const route = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec(req.url);
       if (req.method !== 'POST' || !route) return awsError(res, 404, 'UnknownOperationException', `no operation at ${req.method} ${req.url}`);
       const bad = await signatureProblem(req, raw, credentials, { service: 'bedrock', region: FAKE_REGION });

@@ -6,6 +6,7 @@
 //   signed, as Gemini does); a JSON response schema gets an object with every required string property;
 //   "overload" -> 503 UNAVAILABLE, "quota" -> 429 RESOURCE_EXHAUSTED (RetryInfo 3s), "blockme" -> the
 //   prompt blocked (promptFeedback), "midstream" -> an error event inside the stream.
+//   models/{model}:batchEmbedContents: deterministic vectors (see batchEmbed).
 import http from 'node:http';
 import crypto from 'node:crypto';
 
@@ -143,6 +144,36 @@ function predictImages(res, model, body, received, req) {
     mimeType: 'image/png', bytesBase64Encoded: Buffer.from(`imagen:${i}:${prompt}`).toString('base64') })) }));
 }
 
+const EMBED_REQUEST = ['model', 'content', 'taskType', 'title', 'outputDimensionality'];
+
+// models/{model}:batchEmbedContents: each request must name the model of the URL and carry text parts;
+// embedding k of a text is (text length + k) / 8 (exact in float32), outputDimensionality values (4 by default).
+function batchEmbed(req, res, raw, model, received) {
+  if (req.headers['x-goog-api-key'] !== API_KEY) return fail(res, 400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.');
+  if (model === 'gemini-missing') return fail(res, 404, 'NOT_FOUND', `models/${model} is not found for API version v1beta, or is not supported for batchEmbedContents.`);
+  let body;
+  try { body = JSON.parse(raw); } catch { return fail(res, 400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.'); }
+  received.push({ path: req.url, headers: req.headers, body });
+  const out = [];
+  for (const k of Object.keys(body)) if (k !== 'requests') out.push(unknownName(k, ''));
+  if (!Array.isArray(body.requests) || !body.requests.length) out.push('* BatchEmbedContentsRequest.requests: at least one request is required');
+  (Array.isArray(body.requests) ? body.requests : []).forEach((r, i) => {
+    for (const k of Object.keys(r)) if (!EMBED_REQUEST.includes(k)) out.push(unknownName(k, `requests[${i}]`));
+    if (r.model !== `models/${model}`) out.push(`* BatchEmbedContentsRequest.requests[${i}].model: the model must be models/${model}, as in the URL`);
+    const parts = r.content?.parts;
+    if (!Array.isArray(parts) || !parts.length || parts.some((p) => typeof p.text !== 'string')) out.push(`* requests[${i}].content.parts: text parts required`);
+    if (r.outputDimensionality !== undefined && !(Number.isInteger(r.outputDimensionality) && r.outputDimensionality > 0))
+      out.push(`* requests[${i}].outputDimensionality: must be a positive integer`);
+  });
+  if (out.length) return fail(res, 400, 'INVALID_ARGUMENT', out.join('\n'));
+  const embeddings = body.requests.map((r) => {
+    const text = r.content.parts.map((p) => p.text).join('');
+    return { values: Array.from({ length: r.outputDimensionality ?? 4 }, (_, k) => (text.length + k) / 8) };
+  });
+  res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
+  res.end(JSON.stringify({ embeddings }, null, 2));
+}
+
 export async function startFakeGemini() {
   const received = [];
   const signed = new Map();  // functionCall name+args -> the thoughtSignature this fake issued for it
@@ -151,6 +182,8 @@ export async function startFakeGemini() {
     let raw = '';
     req.on('data', (c) => { raw += c; });
     req.on('end', () => {
+      const embed = /^\/v1beta\/models\/([^/:?]+):batchEmbedContents$/.exec(req.url);
+      if (req.method === 'POST' && embed) return batchEmbed(req, res, raw, embed[1], received);
       const m = /^\/v1beta\/models\/([^/:?]+):(generateContent|streamGenerateContent\?alt=sse|predict)$/.exec(req.url);
       if (req.method !== 'POST' || !m) return fail(res, 404, 'NOT_FOUND', `The requested URL ${req.url} was not found on this server.`);
       const [, model, method] = m;

@@ -356,6 +356,16 @@ export async function lastUpstreamRequest(mock) {
   return parseJSON(r.body, '/_mock/last_request');
 }
 
+/** The gateway's access-log line (JSON on stderr) for `requestId`, waiting up to a second for it. */
+export async function accessLogLine(gw, requestId) {
+  for (let i = 0; i < 50; i++) {
+    const line = gw.handle.stderr.split('\n').find((l) => l.includes(`"request_id":"${requestId}"`));
+    if (line) return JSON.parse(line);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`no access-log line for ${requestId}`);
+}
+
 /** YAML for a gateway with the built-in mock model plus the given openai-provider models. */
 export function gatewayConfig({ models = [], server = {}, includeMock = true } = {}) {
   const lines = ['server:', '  listen: 127.0.0.1:0'];

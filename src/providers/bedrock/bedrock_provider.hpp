@@ -19,6 +19,12 @@ class BedrockProvider final : public Provider {
   Result<ChatResponse> decode_chat(std::string_view body, const ChatRequest& req) const override;
   std::unique_ptr<StreamDecoder> stream_decoder(const ChatRequest& req) const override;
   Error map_error(int status, std::string_view retry_after, std::string_view body) const override;
+
+  // InvokeModel (POST /model/{id}/invoke) for Titan Text Embeddings (one input a call, so one input a
+  // request) and Cohere Embed (a batch of texts); other model ids are refused with a 400.
+  Result<http::ClientRequest> build_embeddings(const EmbeddingsRequest& req, const Target& target,
+                                               std::string_view openai_body = {}) const override;
+  Result<EmbeddingsResponse> decode_embeddings(std::string_view body, const EmbeddingsRequest& req) const override;
   Error map_error_reply(const http::Reply& reply, std::string_view body) const override;
   // Image generation: see this provider's *_images.cpp.
   Result<http::ClientRequest> build_image(const ImageRequest& req, const Target& target) const override;

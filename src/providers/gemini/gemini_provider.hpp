@@ -20,6 +20,11 @@ class GeminiProvider final : public Provider {
   // Image generation: see this provider's *_images.cpp.
   Result<http::ClientRequest> build_image(const ImageRequest& req, const Target& target) const override;
   Result<ImageResponse> decode_image(std::string_view body, const ImageRequest& req) const override;
+
+  // POST {base}/models/{model}:batchEmbedContents; Google reports no token count, so it is estimated.
+  Result<http::ClientRequest> build_embeddings(const EmbeddingsRequest& req, const Target& target,
+                                               std::string_view openai_body = {}) const override;
+  Result<EmbeddingsResponse> decode_embeddings(std::string_view body, const EmbeddingsRequest& req) const override;
 };
 
 }  // namespace modelmux::providers

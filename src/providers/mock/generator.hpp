@@ -26,6 +26,10 @@ std::string completion(const boost::json::object& request, const Shape& shape);
 // The SSE frames of a streamed reply ("data: {...}\n\n" each, ending with "data: [DONE]\n\n").
 std::vector<std::string> stream_frames(const boost::json::object& request, const Shape& shape);
 
+// A whole /v1/embeddings reply: deterministic vectors of `dimensions` values (8 by default) per input,
+// as floats or base64 as asked; an invalid_request for what OpenAI would refuse.
+Result<std::string> embeddings(const boost::json::object& request);
+
 // An OpenAI error body.
 std::string error_body(std::string_view message, std::string_view type, std::string_view code);
 

@@ -17,6 +17,11 @@ asio::awaitable<Result<std::unique_ptr<http::Reply>>> MockProvider::send(const T
     reply = std::make_unique<http::MemoryReply>(
         400, http::Headers{{"content-type", "application/json"}},
         mock::error_body("We could not parse the JSON body of your request.", "invalid_request_error", ""));
+  } else if (std::string_view(request.target).ends_with("/embeddings")) {
+    auto body = mock::embeddings(v.get_object());
+    reply = body ? std::make_unique<http::MemoryReply>(200, http::Headers{{"content-type", "application/json"}}, std::move(*body))
+                 : std::make_unique<http::MemoryReply>(400, http::Headers{{"content-type", "application/json"}},
+                                                       mock::error_body(body.error().message, "invalid_request_error", ""));
   } else if (auto ok = mock::validate(v.get_object()); !ok) {
     reply = std::make_unique<http::MemoryReply>(400, http::Headers{{"content-type", "application/json"}},
                                                 mock::error_body(ok.error().message, "invalid_request_error", ""));

@@ -18,6 +18,11 @@ class OllamaProvider final : public Provider {
   Result<ChatResponse> decode_chat(std::string_view body, const ChatRequest& req) const override;
   std::unique_ptr<StreamDecoder> stream_decoder(const ChatRequest& req) const override;
   Error map_error(int status, std::string_view retry_after, std::string_view body) const override;
+
+  // POST {base}/api/embed.
+  Result<http::ClientRequest> build_embeddings(const EmbeddingsRequest& req, const Target& target,
+                                               std::string_view openai_body = {}) const override;
+  Result<EmbeddingsResponse> decode_embeddings(std::string_view body, const EmbeddingsRequest& req) const override;
 };
 
 }  // namespace modelmux::providers

@@ -33,6 +33,11 @@ class OpenAiProvider : public Provider {
   Result<http::ClientRequest> build_image(const ImageRequest& req, const Target& target) const override;
   Result<ImageResponse> decode_image(std::string_view body, const ImageRequest& req) const override;
 
+  // POST {base}/embeddings (Azure: .../deployments/{model}/embeddings?api-version=...).
+  Result<http::ClientRequest> build_embeddings(const EmbeddingsRequest& req, const Target& target,
+                                               std::string_view openai_body = {}) const override;
+  Result<EmbeddingsResponse> decode_embeddings(std::string_view body, const EmbeddingsRequest& req) const override;
+
  private:
   OpenAiFlavor flavor_;
 };

@@ -25,6 +25,9 @@ boost::asio::awaitable<void> chat_completions(http::Exchange& ex, const pipeline
 boost::asio::awaitable<void> images_generations(http::Exchange& ex, const pipeline::Runtime& rt);
 boost::asio::awaitable<void> list_models(http::Exchange& ex, const pipeline::Runtime& rt);
 
+// POST /v1/embeddings: routed like chat; OpenAI-wire targets get the client's body as it is.
+boost::asio::awaitable<void> embeddings(http::Exchange& ex, const pipeline::Runtime& rt);
+
 // POST /v1/route: the route decision for a chat-completions body, explained, without calling a provider.
 Result<boost::json::object> explain_route(const pipeline::Runtime& rt, const http::HeaderList& headers,
                                           std::string_view body);
