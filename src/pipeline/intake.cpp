@@ -45,6 +45,15 @@ Result<routing::Preferences> preferences(const http::HeaderList& headers, boost:
     prefs.strategy = *s;
   }
   if (body && body->erase("strategy") > 0) removed = true;
+  if (auto* po = body ? body->if_contains(providers::kProviderOptions) : nullptr) {
+    bool ok = po->is_object();
+    for (const auto& [k, v] : ok ? po->get_object() : boost::json::object()) ok = ok && v.is_object();
+    if (!ok)
+      return fail(ErrorCode::invalid_request,
+                  "provider_options must be an object of objects, keyed by provider name "
+                  "(e.g. {\"anthropic\": {\"top_k\": 5}})",
+                  "provider_options");
+  }
   if (auto w = headers.get("x-modelmux-weights"); !w.empty()) {
     auto parsed = routing::parse_weights(w, rc.balanced);
     if (!parsed) return std::unexpected(parsed.error());

@@ -40,6 +40,16 @@ asio::awaitable<Result<std::unique_ptr<http::Reply>>> Provider::send(const Targe
   return http::send(target.base, std::move(request), target.timeouts);
 }
 
+void apply_provider_options(boost::json::object& upstream_body, const boost::json::object& client_fields,
+                            std::string_view provider) {
+  upstream_body.erase(kProviderOptions);
+  auto* all = client_fields.if_contains(kProviderOptions);
+  if (!all || !all->is_object()) return;
+  auto* mine = all->get_object().if_contains(provider);
+  if (!mine || !mine->is_object()) return;
+  for (const auto& [k, v] : mine->get_object()) upstream_body[k] = v;
+}
+
 Target make_target(const config::TargetConfig& cfg) {
   Target t;
   t.cfg = cfg;

@@ -133,6 +133,14 @@ Result<void> text_inputs_only(const EmbeddingsRequest& req, const Target& target
 Error error_from_status(std::string_view provider, int status, std::string_view retry_after, std::string_view message,
                         ErrorCode code_for_400 = ErrorCode::invalid_request);
 
+// The documented key for provider-specific request fields (README, "Provider options"): the object at
+// body.provider_options.<provider> (the target's configured provider name) is merged into the top level
+// of the body sent to a target of that provider, its fields winning over the translated ones; other
+// providers' entries are ignored and the key itself never goes upstream.
+inline constexpr std::string_view kProviderOptions = "provider_options";
+void apply_provider_options(boost::json::object& upstream_body, const boost::json::object& client_fields,
+                            std::string_view provider);
+
 // Retry-After as seconds, from either delta-seconds or an HTTP date.
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view value);
 

@@ -273,6 +273,21 @@ describe('explain and per-request strategy', () => {
     assert.equal(sent.strategy, undefined);
     assert.equal(sent.model, 'gpt-4o');
   });
+  it('provider_options: the target provider\'s entry is merged into the pass-through body, the key is not sent', async () => {
+    const r = await postJSON(`${gw.url}/v1/chat/completions`, chat('cheap', {
+      strategy: 'priority',
+      provider_options: { openai_compatible: { logit_bias: { 50256: -100 }, service_tier: 'flex' }, anthropic: { top_k: 3 } },
+    }));
+    assert.equal(r.status, 200, r.body);
+    const sent = JSON.parse(parseJSON((await httpRequest(`${M.ok.url}/_mock/last_request`)).body).body);
+    assert.equal(sent.provider_options, undefined);
+    assert.equal(sent.service_tier, 'flex');
+    assert.deepEqual(sent.logit_bias, { 50256: -100 });
+    assert.equal(sent.top_k, undefined);
+    const bad = await postJSON(`${gw.url}/v1/chat/completions`, chat('cheap', { provider_options: { anthropic: 5 } }));
+    assert.equal(bad.status, 400);
+    assert.equal(parseJSON(bad.body).error.param, 'provider_options');
+  });
   it('an unknown strategy is a 400 naming it', async () => {
     const r = await postJSON(`${gw.url}/v1/chat/completions`, chat('cheap'), { headers: { 'x-modelmux-strategy': 'fastest' } });
     assert.equal(r.status, 400);

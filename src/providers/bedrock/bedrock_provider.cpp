@@ -126,6 +126,7 @@ void BedrockProvider::prepare(Target& target) const {
 Result<http::ClientRequest> BedrockProvider::build_chat(const ChatRequest& req, const Target& target) const {
   auto body = bedrock::encode_request(req, target.cfg.model);
   if (!body) return std::unexpected(body.error());
+  apply_provider_options(*body, req.extra, target.cfg.provider);  // e.g. additionalModelRequestFields
   std::string path = req.stream ? target.request_path + "-stream" : target.request_path;
   return aws::signed_post(target, std::move(path), json::serialize(*body), req.stream, kService, kEventStream);
 }

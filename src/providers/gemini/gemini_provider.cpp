@@ -164,6 +164,7 @@ void GeminiProvider::prepare(Target& target) const {
 Result<http::ClientRequest> GeminiProvider::build_chat(const ChatRequest& req, const Target& target) const {
   auto body = gemini::encode_request(req, target.cfg.model);
   if (!body) return std::unexpected(body.error());
+  apply_provider_options(*body, req.extra, target.cfg.provider);
   auto request = json_post(target, json::serialize(*body), req.stream);
   if (req.stream)
     request.target = target.request_path.substr(0, target.request_path.size() - kGenerate.size()) + std::string(kStreamGenerate);

@@ -211,6 +211,7 @@ void OllamaProvider::prepare(Target& target) const {
 Result<http::ClientRequest> OllamaProvider::build_chat(const ChatRequest& req, const Target& target) const {
   auto body = encode(req, target.cfg.model);
   if (!body) return std::unexpected(body.error());
+  apply_provider_options(*body, req.extra, target.cfg.provider);  // e.g. keep_alive, think
   return json_post(target, json::serialize(*body), req.stream);
 }
 

@@ -222,7 +222,9 @@ void OpenAiProvider::prepare(Target& target) const {
 
 
 Result<http::ClientRequest> OpenAiProvider::build_chat(const ChatRequest& req, const Target& target) const {
-  return json_post(target, json::serialize(openai::encode_chat_request(req, target.cfg.model)), req.stream);
+  auto body = openai::encode_chat_request(req, target.cfg.model);
+  apply_provider_options(body, req.extra, target.cfg.provider);
+  return json_post(target, json::serialize(body), req.stream);
 }
 
 Result<http::ClientRequest> OpenAiProvider::build_passthrough(std::string_view body, const json::object& parsed,

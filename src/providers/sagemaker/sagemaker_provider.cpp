@@ -120,6 +120,7 @@ Result<http::ClientRequest> SagemakerProvider::build_chat(const ChatRequest& req
   if (is_tgi(target)) {
     auto o = tgi::encode_request(req);
     if (!o) return std::unexpected(o.error());
+    apply_provider_options(*o, req.extra, target.cfg.provider);
     body = json::serialize(*o);
   } else {
     json::object o = openai::encode_chat_request(req, target.cfg.model);
@@ -129,6 +130,7 @@ Result<http::ClientRequest> SagemakerProvider::build_chat(const ChatRequest& req
     // Streamed usage is asked for even when the client did not ask (accounting reads it; the client's
     // stream gets the usage chunk only when it asked).
     if (req.stream && target.stream_usage) o["stream_options"] = json::object{{"include_usage", true}};
+    apply_provider_options(o, req.extra, target.cfg.provider);
     body = json::serialize(o);
   }
   std::string path = req.stream ? target.request_path + "-response-stream" : target.request_path;

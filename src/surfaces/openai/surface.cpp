@@ -226,10 +226,15 @@ asio::awaitable<void> chat_completions(http::Exchange& ex, const pipeline::Runti
   } else {
     // attempts
     const auto& fields = parsed->get_object();
-    pipeline::BuildRequest build = [&](const providers::Target& t) {
-      return t.provider->wire() == providers::Wire::openai_chat
-                 ? t.provider->build_passthrough(body, fields, t, adds_stream_usage(*req, t))
-                 : t.provider->build_chat(*req, t);
+    bool has_options = fields.contains(providers::kProviderOptions);
+    pipeline::BuildRequest build = [&](const providers::Target& t) -> Result<http::ClientRequest> {
+      if (t.provider->wire() != providers::Wire::openai_chat) return t.provider->build_chat(*req, t);
+      if (!has_options) return t.provider->build_passthrough(body, fields, t, adds_stream_usage(*req, t));
+      // Provider options differ per target: this target's body is written afresh (a rare path).
+      json::object own = fields;
+      providers::apply_provider_options(own, fields, t.cfg.provider);
+      std::string text = json::serialize(own);
+      return t.provider->build_passthrough(text, own, t, adds_stream_usage(*req, t));
     };
     auto answer = co_await pipeline::attempt_targets(rt, *plan, *req, build, rec.attempts);
     if (!answer) {
