@@ -75,6 +75,18 @@ describe('openai SDK -> modelmux -> Ollama /api/chat', () => {
     assert.deepEqual(lastSent().body.options, { temperature: 0.25, top_p: 0.5, seed: 101, stop: ['END'] });
   }));
 
+  it('provider_options.ollama fields (keep_alive, think, top_k) reach /api/chat; other providers\' do not', logged(async () => {
+    const r = await client.chat.completions.create({ model: 'local', messages: [{ role: 'user', content: 'hi' }],
+      provider_options: { ollama: { keep_alive: '10m', think: false, options: { top_k: 5 } }, gemini: { topK: 3 } } });
+    assert.equal(r.choices[0].message.content, 'ollama: hi');
+    const sent = lastSent().body;
+    assert.equal(sent.keep_alive, '10m');
+    assert.equal(sent.think, false);
+    assert.deepEqual(sent.options, { top_k: 5 });
+    assert.equal(sent.provider_options, undefined);
+    assert.equal(sent.topK, undefined);
+  }));
+
   it('stream: NDJSON lines become deltas, final finish_reason, usage chunk with include_usage', logged(async () => {
     const stream = await client.chat.completions.create({ model: 'local', stream: true,
       stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'stream me please' }] });
