@@ -69,4 +69,14 @@ Result<routing::Plan> plan_route(const Runtime& rt, const ChatRequest& req, cons
   return rt.router.plan(**group, req, prefs, explain);
 }
 
+Result<routing::Plan> route_chat(const Runtime& rt, Result<ChatRequest>& req, const Result<routing::Preferences>& prefs,
+                                 observability::AccessRecord& rec) {
+  if (!req) return std::unexpected(req.error());
+  rec.model = req->model;
+  rec.stream = req->stream;
+  auto plan = plan_route(rt, *req, *prefs);
+  if (!plan) req = std::unexpected(plan.error());
+  return plan;
+}
+
 }  // namespace modelmux::pipeline

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "http/message.hpp"
+#include "observability/access_log.hpp"
 #include "pipeline/runtime.hpp"
 #include "routing/catalog.hpp"
 #include "routing/router.hpp"
@@ -30,5 +31,11 @@ Result<routing::Preferences> preferences(const http::HeaderList& headers, boost:
 // The route stage whole: the model's group and the plan of targets for this request.
 Result<routing::Plan> plan_route(const Runtime& rt, const ChatRequest& req, const routing::Preferences& prefs,
                                  bool explain = false);
+
+// The route stage of a chat surface: the plan for a decoded request, with its model and stream noted in the
+// access record; a routing failure becomes the request's error. (Nothing is planned for a request that
+// already failed.)
+Result<routing::Plan> route_chat(const Runtime& rt, Result<ChatRequest>& req, const Result<routing::Preferences>& prefs,
+                                 observability::AccessRecord& rec);
 
 }  // namespace modelmux::pipeline

@@ -99,13 +99,7 @@ asio::awaitable<void> messages(http::Exchange& ex, const pipeline::Runtime& rt) 
   Result<ChatRequest> req = prefs ? ::modelmux::anthropic::decode_request(parsed->get_object())
                                   : Result<ChatRequest>(std::unexpected(prefs.error()));
   // route
-  Result<routing::Plan> plan = std::unexpected(Error{});
-  if (req) {
-    rec.model = req->model;
-    rec.stream = req->stream;
-    plan = pipeline::plan_route(rt, *req, *prefs);
-    if (!plan) req = std::unexpected(plan.error());
-  }
+  Result<routing::Plan> plan = pipeline::route_chat(rt, req, prefs, rec);
   if (!req) {
     rec.error = to_string(req.error().code);
     co_await respond_error(ex, req.error());

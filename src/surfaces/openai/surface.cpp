@@ -214,13 +214,7 @@ asio::awaitable<void> chat_completions(http::Exchange& ex, const pipeline::Runti
     body = stripped;
   }
   // route
-  Result<routing::Plan> plan = std::unexpected(Error{});
-  if (req) {
-    rec.model = req->model;
-    rec.stream = req->stream;
-    plan = pipeline::plan_route(rt, *req, *prefs);
-    if (!plan) req = std::unexpected(plan.error());
-  }
+  Result<routing::Plan> plan = pipeline::route_chat(rt, req, prefs, rec);
   if (!req) {
     co_await fail_with(req.error());
   } else {
