@@ -20,6 +20,12 @@ struct ContentPart {
   std::string image_url;   // kind == image: an https URL or a data: URL
   std::string media_type;  // kind == image, when known (image/png, ...)
   std::string detail;      // kind == image: OpenAI's low / high / auto, empty when unset
+
+  // For an image given as a base64 data URL ("data:<media type>;base64,<data>"): the base64 data, which
+  // providers that take bytes send on; empty for a link or any other URL.
+  std::string_view base64_data() const;
+  // The image's media type: `media_type` when set, else the one a data URL names; empty when unknown.
+  std::string_view image_media_type() const;
 };
 
 struct ToolCall {

@@ -2,6 +2,22 @@
 
 namespace modelmux {
 
+std::string_view ContentPart::base64_data() const {
+  std::string_view url = image_url;
+  auto comma = url.find(',');
+  if (!url.starts_with("data:") || comma == std::string_view::npos || !url.substr(0, comma).ends_with(";base64"))
+    return {};
+  return url.substr(comma + 1);
+}
+
+std::string_view ContentPart::image_media_type() const {
+  if (!media_type.empty()) return media_type;
+  std::string_view url = image_url;
+  if (!url.starts_with("data:")) return {};
+  auto end = url.find_first_of(";,");
+  return end == std::string_view::npos ? std::string_view() : url.substr(5, end - 5);
+}
+
 std::string Message::text() const {
   if (content.size() == 1 && content[0].kind == ContentPart::Kind::text) return content[0].text;
   std::string out;

@@ -17,10 +17,9 @@ constexpr std::int64_t kDefaultMaxTokens = 4096;
 json::object image_block(const ContentPart& p) {
   json::object source;
   if (p.image_url.starts_with("data:")) {
-    auto comma = p.image_url.find(',');
     source = {{"type", "base64"},
-              {"media_type", p.media_type.empty() ? "image/png" : p.media_type},
-              {"data", comma == std::string::npos ? std::string() : p.image_url.substr(comma + 1)}};
+              {"media_type", p.image_media_type().empty() ? std::string_view("image/png") : p.image_media_type()},
+              {"data", p.base64_data()}};
   } else {
     source = {{"type", "url"}, {"url", p.image_url}};
   }

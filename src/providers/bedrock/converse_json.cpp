@@ -15,12 +15,11 @@ namespace {
 
 Result<json::object> image_block(const ContentPart& p, std::size_t i) {
   std::string param = fmt::format("messages[{}].content", i);
-  auto comma = p.image_url.find(',');
-  if (!p.image_url.starts_with("data:") || comma == std::string::npos)
+  auto data = p.base64_data();
+  if (data.empty())
     return fail(ErrorCode::invalid_request,
                 fmt::format("messages[{}]: bedrock takes images as base64 data URLs, not links", i), param);
-  std::string_view media = std::string_view(p.image_url).substr(5, comma - 5);
-  if (auto semi = media.find(';'); semi != std::string_view::npos) media = media.substr(0, semi);
+  std::string_view media = p.image_media_type();
   std::string format;
   if (media == "image/png") format = "png";
   else if (media == "image/jpeg" || media == "image/jpg") format = "jpeg";
@@ -30,7 +29,7 @@ Result<json::object> image_block(const ContentPart& p, std::size_t i) {
     return fail(ErrorCode::invalid_request,
                 fmt::format("messages[{}]: bedrock takes png, jpeg, gif or webp images, not \"{}\"", i, media), param);
   return json::object{{"image", json::object{{"format", format},
-                                             {"source", json::object{{"bytes", p.image_url.substr(comma + 1)}}}}}};
+                                             {"source", json::object{{"bytes", data}}}}}};
 }
 
 // Appends content blocks as a turn, merged into the previous turn of the same role (Converse wants roles

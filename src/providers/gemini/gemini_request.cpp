@@ -37,14 +37,12 @@ Result<json::object> image_part(const ContentPart& p, std::size_t msg, std::size
   std::string param = fmt::format("messages[{}].content[{}].image_url", msg, index);
   const std::string& url = p.image_url;
   if (url.starts_with("data:")) {
-    auto comma = url.find(',');
-    auto semi = url.find(';');
-    if (comma == std::string::npos || semi == std::string::npos || semi > comma ||
-        url.substr(semi, comma - semi) != ";base64")
+    auto data = p.base64_data();
+    if (data.empty())
       return bad(param, param + " must be a base64 data URL (data:<media type>;base64,...) or an https link");
-    std::string media = p.media_type.empty() ? url.substr(5, semi - 5) : p.media_type;
+    auto media = p.image_media_type();
     if (media.empty()) return bad(param, param + " has no media type");
-    return json::object{{"inlineData", json::object{{"mimeType", media}, {"data", url.substr(comma + 1)}}}};
+    return json::object{{"inlineData", json::object{{"mimeType", media}, {"data", data}}}};
   }
   if (!url.starts_with("https://"))
     return bad(param, param + ": Gemini takes images as base64 data URLs or https links");

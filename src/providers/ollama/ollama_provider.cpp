@@ -27,12 +27,12 @@ Result<json::object> encode(const ChatRequest& req, std::string_view model) {
     json::array images;
     for (const auto& p : m.content) {
       if (p.kind != ContentPart::Kind::image) continue;
-      auto comma = p.image_url.find(',');
-      if (!p.image_url.starts_with("data:") || comma == std::string::npos)
+      auto data = p.base64_data();
+      if (data.empty())
         return fail(ErrorCode::invalid_request,
                     fmt::format("messages[{}]: ollama takes images as base64 data URLs, not links", i),
                     fmt::format("messages[{}].content", i));
-      images.emplace_back(p.image_url.substr(comma + 1));
+      images.emplace_back(data);
     }
     if (!images.empty()) out["images"] = std::move(images);
     if (!m.tool_calls.empty()) {

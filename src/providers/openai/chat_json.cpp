@@ -87,10 +87,7 @@ Result<void> decode_content(const json::value& v, const Path& where, Message& m)
       } else {
         return bad(Path(pw, "image_url"), "must be an object with a string url");
       }
-      if (part.image_url.starts_with("data:")) {
-        auto semi = part.image_url.find(';');
-        if (semi != std::string::npos) part.media_type = part.image_url.substr(5, semi - 5);
-      }
+      part.media_type = part.image_media_type();
       m.content.push_back(std::move(part));
     } else if (type.empty()) {
       return bad(Path(pw, "type"), "must be a string");
