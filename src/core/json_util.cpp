@@ -34,4 +34,23 @@ std::int64_t int_field(const boost::json::object& o, std::string_view key) {
   return 0;
 }
 
+std::optional<double> as_number(const boost::json::value& v) {
+  if (v.is_double()) return v.get_double();
+  if (v.is_int64()) return static_cast<double>(v.get_int64());
+  if (v.is_uint64()) return static_cast<double>(v.get_uint64());
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> as_integer(const boost::json::value& v) {
+  if (v.is_int64()) return v.get_int64();
+  if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+    return static_cast<std::int64_t>(v.get_uint64());
+  if (v.is_double()) {
+    double d = v.get_double();
+    // (the range check first: converting a double out of int64's range is undefined)
+    if (d >= -9.2e18 && d <= 9.2e18 && d == static_cast<double>(static_cast<std::int64_t>(d))) return static_cast<std::int64_t>(d);
+  }
+  return std::nullopt;
+}
+
 }  // namespace modelmux::json_util

@@ -5,6 +5,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "modelmux/error.hpp"
@@ -23,5 +25,15 @@ bool looks_whole(std::string_view text);
 std::string_view string_field(const boost::json::object& o, std::string_view key);
 // A member's integer value, or 0 when it is absent or not an integer.
 std::int64_t int_field(const boost::json::object& o, std::string_view key);
+
+// A JSON number as a double; nullopt for anything else.
+std::optional<double> as_number(const boost::json::value& v);
+// A JSON number that holds an integer (1, 1.0) as int64; nullopt for anything else, or out of range.
+std::optional<std::int64_t> as_integer(const boost::json::value& v);
+
+// The 400 a codec gives for a client's field: invalid_request naming `param`.
+inline std::unexpected<Error> invalid_field(std::string param, std::string message) {
+  return fail(ErrorCode::invalid_request, std::move(message), std::move(param));
+}
 
 }  // namespace modelmux::json_util

@@ -4,7 +4,7 @@
 
 #include <boost/json.hpp>
 
-#include "providers/openai/embeddings_json.hpp"
+#include "wire/openai/embeddings_json.hpp"
 #include "providers/provider.hpp"
 
 using namespace modelmux;

@@ -12,9 +12,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "providers/aws/event_stream.hpp"
-#include "providers/openai/chat_json.hpp"
-#include "providers/openai/embeddings_json.hpp"
+#include "wire/aws/event_stream.hpp"
+#include "wire/openai/chat_json.hpp"
+#include "wire/openai/embeddings_json.hpp"
 #include "providers/provider.hpp"
 
 namespace json = boost::json;

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "providers/openai/chat_json.hpp"
+#include "wire/openai/chat_json.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   boost::system::error_code ec;

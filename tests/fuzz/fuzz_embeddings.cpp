@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "providers/openai/embeddings_json.hpp"
+#include "wire/openai/embeddings_json.hpp"
 #include "providers/provider.hpp"
 
 using namespace modelmux;

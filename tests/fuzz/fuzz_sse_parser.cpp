@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "http/sse.hpp"
+#include "wire/sse/sse.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
@@ -14,10 +14,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
   auto collect = [&](std::vector<std::string_view> pieces) {
     std::vector<std::string> out;
-    modelmux::http::SseParser p(1 << 20);
+    modelmux::wire::SseParser p(1 << 20);
     for (auto piece : pieces)
-      p.feed(piece, [&](const modelmux::http::SseEvent& e) { out.push_back(e.event + "|" + e.data + "|" + e.id); });
-    p.finish([&](const modelmux::http::SseEvent& e) { out.push_back(e.event + "|" + e.data + "|" + e.id); });
+      p.feed(piece, [&](const modelmux::wire::SseEvent& e) { out.push_back(e.event + "|" + e.data + "|" + e.id); });
+    p.finish([&](const modelmux::wire::SseEvent& e) { out.push_back(e.event + "|" + e.data + "|" + e.id); });
     return out;
   };
   split = std::min(split, input.size());

@@ -4,8 +4,8 @@
 #include <unordered_map>
 
 #include "core/json_util.hpp"
-#include "http/sse.hpp"
-#include "providers/anthropic/messages_json.hpp"
+#include "wire/sse/sse.hpp"
+#include "wire/anthropic/messages_json.hpp"
 
 namespace json = boost::json;
 
@@ -38,7 +38,7 @@ class AnthropicStreamDecoder final : public StreamDecoder {
 
   Result<void> feed(std::string_view bytes, std::vector<StreamEvent>& out) override {
     Result<void> status;
-    bool ok = sse_.feed(bytes, [&](const http::SseEvent& ev) {
+    bool ok = sse_.feed(bytes, [&](const wire::SseEvent& ev) {
       if (status) status = on_event(ev.data, out);
     });
     if (!ok) return fail(ErrorCode::upstream_error, "upstream stream event too large");
@@ -47,7 +47,7 @@ class AnthropicStreamDecoder final : public StreamDecoder {
 
   Result<void> finish(std::vector<StreamEvent>& out) override {
     Result<void> status;
-    sse_.finish([&](const http::SseEvent& ev) {
+    sse_.finish([&](const wire::SseEvent& ev) {
       if (status) status = on_event(ev.data, out);
     });
     if (!status) return status;
@@ -154,7 +154,7 @@ class AnthropicStreamDecoder final : public StreamDecoder {
     return {};
   }
 
-  http::SseParser sse_;
+  wire::SseParser sse_;
   std::string forced_tool_;
   int forced_block_ = -1;
   std::unordered_map<int, int> tool_of_block_;

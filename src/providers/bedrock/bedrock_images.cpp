@@ -8,14 +8,14 @@
 #include "core/json_util.hpp"
 #include "providers/aws/aws_target.hpp"
 #include "providers/bedrock/bedrock_provider.hpp"
-#include "providers/openai/images_json.hpp"
+#include "providers/images_util.hpp"
 
 namespace json = boost::json;
 
 namespace modelmux::providers {
 
 Result<http::ClientRequest> BedrockProvider::build_image(const ImageRequest& req, const Target& target) const {
-  if (auto ok = openai::require_b64(req, name()); !ok) return std::unexpected(ok.error());
+  if (auto ok = require_b64(req, name()); !ok) return std::unexpected(ok.error());
   json::object config{{"numberOfImages", req.n}};
   if (req.width > 0) {
     config["width"] = req.width;
@@ -40,7 +40,7 @@ Result<ImageResponse> BedrockProvider::decode_image(std::string_view body, const
   // Nova Canvas reports a refused prompt in "error" beside (or instead of) the images.
   if (auto err = json_util::string_field(o, "error"); !err.empty())
     return fail(ErrorCode::content_filter, fmt::format("bedrock image generation refused: {}", err));
-  return openai::images_from_base64(o.if_contains("images"), "bedrock image reply");
+  return images_from_base64(o.if_contains("images"), "bedrock image reply");
 }
 
 }  // namespace modelmux::providers

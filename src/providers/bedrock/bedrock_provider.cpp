@@ -6,9 +6,9 @@
 #include "core/json_util.hpp"
 #include "providers/aws/aws_error.hpp"
 #include "providers/aws/aws_target.hpp"
-#include "providers/aws/event_stream.hpp"
+#include "wire/aws/event_stream.hpp"
 #include "providers/aws/sigv4.hpp"
-#include "providers/bedrock/converse_json.hpp"
+#include "wire/bedrock/converse_json.hpp"
 
 namespace json = boost::json;
 

@@ -9,7 +9,7 @@
 
 #include "core/json_util.hpp"
 #include "providers/gemini/gemini_provider.hpp"
-#include "providers/openai/images_json.hpp"
+#include "providers/images_util.hpp"
 
 namespace json = boost::json;
 
@@ -30,7 +30,7 @@ Result<std::string> aspect_ratio(const ImageRequest& req) {
 }  // namespace
 
 Result<http::ClientRequest> GeminiProvider::build_image(const ImageRequest& req, const Target& target) const {
-  if (auto ok = openai::require_b64(req, name()); !ok) return std::unexpected(ok.error());
+  if (auto ok = require_b64(req, name()); !ok) return std::unexpected(ok.error());
   json::object params{{"sampleCount", req.n}};
   if (req.width > 0) {
     auto ratio = aspect_ratio(req);

@@ -3,7 +3,7 @@
 #include <boost/json.hpp>
 
 #include "core/json_util.hpp"
-#include "providers/gemini/gemini_json.hpp"
+#include "wire/gemini/gemini_json.hpp"
 
 namespace json = boost::json;
 
@@ -17,7 +17,7 @@ constexpr std::size_t kMaxEventBytes = 16u << 20;
 // Each SSE event is one GenerateContentResponse chunk: text and whole function calls for candidates[0],
 // the finishReason on the last one, usageMetadata (cumulative) on the chunks. Google reports a failure
 // after the 200 either as an event or as a bare JSON error body in the stream, so this reads lines itself
-// rather than through http::SseParser, which drops lines that are not SSE fields.
+// rather than through wire::SseParser, which drops lines that are not SSE fields.
 class GeminiStreamDecoder final : public StreamDecoder {
  public:
   Result<void> feed(std::string_view bytes, std::vector<StreamEvent>& out) override {

@@ -2,7 +2,7 @@
 
 #include "cost/tokens.hpp"
 #include "providers/mock/generator.hpp"
-#include "providers/openai/embeddings_json.hpp"
+#include "wire/openai/embeddings_json.hpp"
 
 namespace json = boost::json;
 

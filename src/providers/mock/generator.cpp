@@ -7,7 +7,7 @@
 #include <random>
 
 #include "cost/tokens.hpp"
-#include "providers/openai/chat_json.hpp"
+#include "wire/openai/chat_json.hpp"
 
 namespace json = boost::json;
 

@@ -1,6 +1,6 @@
 // Image generation: the OpenAI request/reply codec and each image-capable provider's upstream request and
 // reply (OpenAI-format, Bedrock Titan/Nova Canvas, Gemini Imagen, SageMaker).
-#include "providers/openai/images_json.hpp"
+#include "wire/openai/images_json.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 #include <boost/json.hpp>
 
 #include "core/json_scan.hpp"
-#include "providers/openai/embeddings_json.hpp"
+#include "wire/openai/embeddings_json.hpp"
 #include "providers/openai/openai_provider.hpp"
 
 namespace json = boost::json;

@@ -7,9 +7,9 @@
 
 #include "core/json_scan.hpp"
 #include "core/json_util.hpp"
-#include "http/sse.hpp"
-#include "providers/openai/chat_json.hpp"
-#include "providers/openai/images_json.hpp"
+#include "wire/sse/sse.hpp"
+#include "wire/openai/chat_json.hpp"
+#include "wire/openai/images_json.hpp"
 
 namespace json = boost::json;
 
@@ -22,7 +22,7 @@ class OpenAiStreamDecoder final : public StreamDecoder {
  public:
   Result<void> feed(std::string_view bytes, std::vector<StreamEvent>& out) override {
     Result<void> status;
-    bool ok = sse_.feed(bytes, [&](const http::SseEvent& ev) {
+    bool ok = sse_.feed(bytes, [&](const wire::SseEvent& ev) {
       if (status && !chunks_.done()) status = chunks_.feed(ev.data, out);
     });
     if (!ok) return fail(ErrorCode::upstream_error, "upstream stream event too large");
@@ -32,7 +32,7 @@ class OpenAiStreamDecoder final : public StreamDecoder {
   }
   Result<void> finish(std::vector<StreamEvent>& out) override {
     Result<void> status;
-    sse_.finish([&](const http::SseEvent& ev) {
+    sse_.finish([&](const wire::SseEvent& ev) {
       if (status && !chunks_.done()) status = chunks_.feed(ev.data, out);
     });
     if (!status) return status;
@@ -44,7 +44,7 @@ class OpenAiStreamDecoder final : public StreamDecoder {
   }
 
  private:
-  http::SseParser sse_;
+  wire::SseParser sse_;
   openai::ChunkDecoder chunks_;
   bool finished_ = false;
 };
@@ -99,7 +99,7 @@ class OpenAiReplyObserver final : public ReplyObserver {
       return;
     }
     if (!hide_usage_ || !forward) {
-      sse_.feed(bytes, [&](const http::SseEvent& ev) { inspect(ev.data); });
+      sse_.feed(bytes, [&](const wire::SseEvent& ev) { inspect(ev.data); });
       return;
     }
     pending_.append(bytes);
@@ -119,7 +119,7 @@ class OpenAiReplyObserver final : public ReplyObserver {
         if (!pending_.empty()) pass_event(pending_, *forward);
         pending_.clear();
       }
-      sse_.finish([&](const http::SseEvent& ev) { inspect(ev.data); });
+      sse_.finish([&](const wire::SseEvent& ev) { inspect(ev.data); });
       return;
     }
     // OpenAI puts usage last; a raw `"usage"` can only be a key (quotes inside strings are escaped), so
@@ -146,8 +146,8 @@ class OpenAiReplyObserver final : public ReplyObserver {
 
   void pass_event(std::string_view raw, std::string& forward) {
     bool usage_only = false;
-    http::SseParser one;
-    auto on = [&](const http::SseEvent& ev) { usage_only = inspect(ev.data) || usage_only; };
+    wire::SseParser one;
+    auto on = [&](const wire::SseEvent& ev) { usage_only = inspect(ev.data) || usage_only; };
     one.feed(raw, on);
     one.finish(on);
     if (!usage_only) forward.append(raw);
@@ -178,7 +178,7 @@ class OpenAiReplyObserver final : public ReplyObserver {
   bool hide_usage_;
   std::string body_;
   std::string pending_;  // the start of an event not yet complete (filtering only)
-  http::SseParser sse_;
+  wire::SseParser sse_;
   std::optional<Usage> usage_;
   std::optional<Error> error_;
 };

@@ -7,7 +7,7 @@
 #include <boost/json.hpp>
 
 #include "providers/aws/aws_target.hpp"
-#include "providers/openai/images_json.hpp"
+#include "providers/images_util.hpp"
 #include "providers/sagemaker/sagemaker_provider.hpp"
 
 namespace json = boost::json;
@@ -15,7 +15,7 @@ namespace json = boost::json;
 namespace modelmux::providers {
 
 Result<http::ClientRequest> SagemakerProvider::build_image(const ImageRequest& req, const Target& target) const {
-  if (auto ok = openai::require_b64(req, name()); !ok) return std::unexpected(ok.error());
+  if (auto ok = require_b64(req, name()); !ok) return std::unexpected(ok.error());
   json::object body{{"prompt", req.prompt}};
   if (req.n != 1) body["n"] = req.n;
   if (req.width > 0) {
@@ -33,11 +33,11 @@ Result<ImageResponse> SagemakerProvider::decode_image(std::string_view body, con
   if (auto* one = o.if_contains("image"); one && one->is_string()) {
     json::array list{*one};
     json::value wrapped(std::move(list));
-    return openai::images_from_base64(&wrapped, "sagemaker image reply");
+    return images_from_base64(&wrapped, "sagemaker image reply");
   }
   const json::value* list = o.if_contains("images");
   if (!list) list = o.if_contains("generated_images");
-  return openai::images_from_base64(list, "sagemaker image reply");
+  return images_from_base64(list, "sagemaker image reply");
 }
 
 }  // namespace modelmux::providers

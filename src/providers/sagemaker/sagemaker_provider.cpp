@@ -7,11 +7,11 @@
 #include "core/json_util.hpp"
 #include "providers/aws/aws_error.hpp"
 #include "providers/aws/aws_target.hpp"
-#include "providers/aws/event_stream.hpp"
+#include "wire/aws/event_stream.hpp"
 #include "providers/aws/sigv4.hpp"
-#include "providers/openai/chat_json.hpp"
+#include "wire/openai/chat_json.hpp"
 #include "providers/openai/openai_provider.hpp"
-#include "providers/sagemaker/tgi_json.hpp"
+#include "wire/tgi/tgi_json.hpp"
 
 namespace json = boost::json;
 

@@ -6,7 +6,7 @@
 
 #include "pipeline/attempts.hpp"
 #include "pipeline/intake.hpp"
-#include "providers/anthropic/messages_json.hpp"
+#include "wire/anthropic/messages_json.hpp"
 
 namespace json = boost::json;
 namespace asio = boost::asio;

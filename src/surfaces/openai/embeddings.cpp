@@ -6,7 +6,7 @@
 #include "pipeline/attempts.hpp"
 #include "pipeline/embeddings_intake.hpp"
 #include "pipeline/intake.hpp"
-#include "providers/openai/embeddings_json.hpp"
+#include "wire/openai/embeddings_json.hpp"
 #include "surfaces/openai/surface.hpp"
 
 namespace json = boost::json;

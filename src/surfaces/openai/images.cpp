@@ -5,7 +5,7 @@
 
 #include "pipeline/attempts.hpp"
 #include "pipeline/intake.hpp"
-#include "providers/openai/images_json.hpp"
+#include "wire/openai/images_json.hpp"
 #include "surfaces/openai/surface.hpp"
 
 namespace json = boost::json;

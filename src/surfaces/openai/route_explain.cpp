@@ -2,7 +2,7 @@
 #include <boost/json.hpp>
 
 #include "pipeline/intake.hpp"
-#include "providers/openai/chat_json.hpp"
+#include "wire/openai/chat_json.hpp"
 #include "routing/explain.hpp"
 #include "surfaces/openai/surface.hpp"
 

@@ -8,7 +8,7 @@
 
 #include "pipeline/attempts.hpp"
 #include "pipeline/intake.hpp"
-#include "providers/openai/chat_json.hpp"
+#include "wire/openai/chat_json.hpp"
 
 namespace json = boost::json;
 namespace asio = boost::asio;

@@ -1,6 +1,6 @@
 // The event-stream decoder against the AWS test vectors (the ones aws-c-event-stream and
 // @smithy/eventstream-codec test with), fed whole and split at every byte, and its failures.
-#include "providers/aws/event_stream.hpp"
+#include "wire/aws/event_stream.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "providers/anthropic/messages_json.hpp"
+#include "wire/anthropic/messages_json.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "providers/openai/embeddings_json.hpp"
+#include "wire/openai/embeddings_json.hpp"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>

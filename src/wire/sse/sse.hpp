@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace modelmux::http {
+namespace modelmux::wire {
 
 struct SseEvent {
   std::string event;  // empty means "message"
@@ -80,4 +80,4 @@ class SseParser {
   std::size_t max_event_bytes_;
 };
 
-}  // namespace modelmux::http
+}  // namespace modelmux::wire

@@ -5,7 +5,8 @@
 #include <boost/json.hpp>
 #include <cctype>
 
-#include "providers/gemini/gemini_json.hpp"
+#include "wire/gemini/gemini_json.hpp"
+#include "core/json_util.hpp"
 
 namespace json = boost::json;
 
@@ -16,9 +17,7 @@ namespace {
 // written by another model, or by a client that rebuilt the calls): Gemini 3 refuses the turn otherwise.
 constexpr std::string_view kNoSignature = "skip_thought_signature_validator";
 
-std::unexpected<Error> bad(std::string param, std::string message) {
-  return fail(ErrorCode::invalid_request, std::move(message), std::move(param));
-}
+constexpr auto bad = json_util::invalid_field;
 
 // Gemini fetches https links itself (public or signed URLs) but needs their media type up front; only a
 // link whose path names an image type it accepts can be passed on.

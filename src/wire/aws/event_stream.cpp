@@ -1,4 +1,4 @@
-#include "providers/aws/event_stream.hpp"
+#include "wire/aws/event_stream.hpp"
 
 #include <fmt/format.h>
 

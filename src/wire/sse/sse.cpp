@@ -1,6 +1,6 @@
-#include "http/sse.hpp"
+#include "wire/sse/sse.hpp"
 
-namespace modelmux::http {
+namespace modelmux::wire {
 
 void SseParser::process_line() {
   std::string_view line = line_;
@@ -24,4 +24,4 @@ void SseParser::process_line() {
   // "retry" and unknown fields are ignored, as the SSE specification says.
 }
 
-}  // namespace modelmux::http
+}  // namespace modelmux::wire

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "core/json_util.hpp"
-#include "providers/gemini/gemini_json.hpp"
+#include "wire/gemini/gemini_json.hpp"
 #include "providers/provider.hpp"
 
 namespace json = boost::json;

@@ -1,4 +1,4 @@
-#include "providers/openai/chat_json.hpp"
+#include "wire/openai/chat_json.hpp"
 
 #include <gtest/gtest.h>
 

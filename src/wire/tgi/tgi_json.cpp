@@ -1,4 +1,4 @@
-#include "providers/sagemaker/tgi_json.hpp"
+#include "wire/tgi/tgi_json.hpp"
 
 #include <fmt/format.h>
 

@@ -1,11 +1,11 @@
-#include "http/sse.hpp"
+#include "wire/sse/sse.hpp"
 
 #include <gtest/gtest.h>
 
 #include <vector>
 
-using modelmux::http::SseEvent;
-using modelmux::http::SseParser;
+using modelmux::wire::SseEvent;
+using modelmux::wire::SseParser;
 
 namespace {
 

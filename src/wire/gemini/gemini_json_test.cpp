@@ -1,4 +1,4 @@
-#include "providers/gemini/gemini_json.hpp"
+#include "wire/gemini/gemini_json.hpp"
 
 #include <gtest/gtest.h>
 

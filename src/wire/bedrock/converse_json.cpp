@@ -1,4 +1,4 @@
-#include "providers/bedrock/converse_json.hpp"
+#include "wire/bedrock/converse_json.hpp"
 
 #include <fmt/format.h>
 

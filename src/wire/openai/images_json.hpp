@@ -16,9 +16,4 @@ boost::json::object encode_image_request(const ImageRequest& req, std::string_vi
 Result<ImageResponse> decode_image_response(const boost::json::object& body);
 boost::json::object encode_image_response(const ImageResponse& resp);
 
-// For providers that return image bytes and no links: a 400 when the client asked for response_format url.
-Result<void> require_b64(const ImageRequest& req, std::string_view provider);
-// A provider's list of base64 images (strings) as a reply; an error naming `what` when it is no such list.
-Result<ImageResponse> images_from_base64(const boost::json::value* list, std::string_view what);
-
 }  // namespace modelmux::openai

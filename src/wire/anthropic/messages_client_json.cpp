@@ -5,16 +5,14 @@
 
 #include "core/json_util.hpp"
 
-#include "providers/anthropic/messages_json.hpp"
+#include "wire/anthropic/messages_json.hpp"
 
 namespace json = boost::json;
 
 namespace modelmux::anthropic {
 namespace {
 
-std::unexpected<Error> bad(std::string param, std::string message) {
-  return fail(ErrorCode::invalid_request, std::move(message), std::move(param));
-}
+constexpr auto bad = json_util::invalid_field;
 
 std::string text_of(const json::value& content) {
   if (content.is_string()) return std::string(content.get_string());

@@ -3,7 +3,7 @@
 
 #include <boost/json.hpp>
 
-#include "providers/anthropic/messages_json.hpp"
+#include "wire/anthropic/messages_json.hpp"
 
 namespace modelmux::anthropic {
 namespace {

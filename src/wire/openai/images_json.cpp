@@ -1,4 +1,4 @@
-#include "providers/openai/images_json.hpp"
+#include "wire/openai/images_json.hpp"
 
 #include <fmt/format.h>
 
@@ -12,9 +12,7 @@ namespace json = boost::json;
 namespace modelmux::openai {
 namespace {
 
-std::unexpected<Error> bad(std::string param, std::string message) {
-  return fail(ErrorCode::invalid_request, std::move(message), std::move(param));
-}
+constexpr auto bad = json_util::invalid_field;
 
 // "1024x1536" -> (1024, 1536); false for anything else.
 bool parse_size(std::string_view s, int& w, int& h) {
@@ -111,24 +109,6 @@ json::object encode_image_response(const ImageResponse& resp) {
     out["usage"] = json::object{{"input_tokens", resp.usage->input_tokens}, {"output_tokens", resp.usage->output_tokens},
                                 {"total_tokens", resp.usage->total()}};
   return out;
-}
-
-Result<void> require_b64(const ImageRequest& req, std::string_view provider) {
-  if (req.response_format == "url")
-    return bad("response_format", fmt::format("provider {} returns image bytes, not links: ask for response_format b64_json", provider));
-  return {};
-}
-
-Result<ImageResponse> images_from_base64(const json::value* list, std::string_view what) {
-  if (!list || !list->is_array() || list->get_array().empty())
-    return fail(ErrorCode::upstream_error, fmt::format("{} holds no images", what));
-  ImageResponse r;
-  for (const auto& item : list->get_array()) {
-    if (!item.is_string() || item.get_string().empty())
-      return fail(ErrorCode::upstream_error, fmt::format("{} holds something other than base64 images", what));
-    r.data.push_back(GeneratedImage{.b64_json = std::string(item.get_string())});
-  }
-  return r;
 }
 
 }  // namespace modelmux::openai
