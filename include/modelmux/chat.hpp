@@ -86,11 +86,15 @@ struct ChatRequest {
 
 enum class FinishReason : std::uint8_t { none, stop, length, tool_calls, content_filter };
 
+// Token counts as OpenAI counts them: input_tokens is every prompt token (cache reads and cache writes
+// included), output_tokens every generated one (reasoning included); the details say how many of them were
+// read from or written to a prompt cache, and how many were reasoning, since providers price them apart.
 struct Usage {
   std::int64_t input_tokens = 0;
   std::int64_t output_tokens = 0;
-  std::int64_t cached_input_tokens = 0;
-  std::int64_t reasoning_tokens = 0;
+  std::int64_t cached_input_tokens = 0;       // of input_tokens: read from the provider's prompt cache
+  std::int64_t cache_write_input_tokens = 0;  // of input_tokens: written to it (Anthropic, Bedrock)
+  std::int64_t reasoning_tokens = 0;          // of output_tokens
   std::int64_t total() const { return input_tokens + output_tokens; }
 };
 
@@ -101,6 +105,7 @@ struct ChatResponse {
   Message message;  // role assistant
   FinishReason finish_reason = FinishReason::none;
   std::optional<Usage> usage;
+  std::optional<double> cost_usd;  // set by the gateway: usage x its price table; unset when either is unknown
 };
 
 // One streamed happening, in the order the upstream produced it.

@@ -6,12 +6,12 @@
 #include <fstream>
 #include <sstream>
 
-#include "app/gateway_routes.hpp"
 #include "app/health_checks.hpp"
-#include "surfaces/openai/surface.hpp"
+#include "app/local_defaults.hpp"
 #include "app/mock_server.hpp"
+#include "app/routes.hpp"
 #include "http/server.hpp"
-#include "observability/access_log.hpp"
+#include "surfaces/admin/admin.hpp"
 
 using namespace modelmux;
 
@@ -24,11 +24,10 @@ int serve(const std::string& config_path, const std::string& listen, int threads
       config::parse_listen(listen, {"--listen", 0, ""}, cfg.server.host, cfg.server.port);
     if (threads > 0) cfg.server.threads = threads;
     auto runtime = std::make_shared<const pipeline::Runtime>(std::move(cfg));
-    observability::set_access_log_enabled(runtime->config.server.access_log);
     app::HealthChecks health_checks(*runtime);
     http::Server server(
         runtime->config.server,
-        [runtime](http::Exchange& ex) { return app::route(ex, *runtime); },
+        [runtime](http::Exchange& ex) { return app::dispatch(ex, *runtime); },
         [](http::Exchange& ex, const Error& err) { return app::reject(ex, err); });
     auto port = server.bind();
     std::cout << "modelmux listening on " << runtime->config.server.host << ":" << port << std::endl;
@@ -63,7 +62,7 @@ int route(const std::string& config_path, const std::string& body_path, const st
     }
     http::HeaderList headers;
     if (!strategy.empty()) headers.add("x-modelmux-strategy", strategy);
-    auto out = surfaces::openai::explain_route(rt, headers, body.str());
+    auto out = surfaces::admin::explain_route(rt, &headers, body.str());
     if (!out) {
       std::cerr << "modelmux route: " << out.error().message << std::endl;
       return 2;

@@ -303,10 +303,11 @@ void read_prices(const Reader& r, const YAML::Node& n, std::vector<PriceOverride
     p.origin = r.at(kv.first, key);
     const YAML::Node e = kv.second;
     r.require_map(e, key);
-    r.only_keys(e, key, {"input", "output", "cached_input", "context_window", "capabilities", "quality"});
+    r.only_keys(e, key, {"input", "output", "cached_input", "cache_write_input", "context_window", "capabilities", "quality"});
     if (auto v = e["input"]) p.input = r.number(v, key + ".input", 0, 1e6);
     if (auto v = e["output"]) p.output = r.number(v, key + ".output", 0, 1e6);
     if (auto v = e["cached_input"]) p.cached_input = r.number(v, key + ".cached_input", 0, 1e6);
+    if (auto v = e["cache_write_input"]) p.cache_write_input = r.number(v, key + ".cache_write_input", 0, 1e6);
     if (auto v = e["context_window"]) p.context_window = r.integer(v, key + ".context_window", 1, 1LL << 40);
     if (auto v = e["capabilities"]) p.capabilities = r.strings(v, key + ".capabilities");
     if (auto v = e["quality"]) p.quality = r.number(v, key + ".quality", 0, 1);

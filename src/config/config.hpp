@@ -143,7 +143,7 @@ struct RoutingConfig {
 struct PriceOverride {
   Origin origin;
   std::string model;
-  std::optional<double> input, output, cached_input;  // USD per 1M tokens
+  std::optional<double> input, output, cached_input, cache_write_input;  // USD per 1M tokens
   std::optional<std::int64_t> context_window;
   std::optional<std::vector<std::string>> capabilities;
   std::optional<double> quality;

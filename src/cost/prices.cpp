@@ -69,6 +69,7 @@ void apply_fields(ModelPrice& p, const boost::json::object& o) {
   if (auto* v = o.if_contains("input")) p.input = num(*v);
   if (auto* v = o.if_contains("output")) p.output = num(*v);
   if (auto* v = o.if_contains("cached_input")) p.cached_input = num(*v);
+  if (auto* v = o.if_contains("cache_write_input")) p.cache_write_input = num(*v);
   if (auto* v = o.if_contains("context_window")) p.context_window = static_cast<std::int64_t>(num(*v));
   if (auto* v = o.if_contains("quality")) p.quality = num(*v);
   if (auto* v = o.if_contains("capabilities"); v && v->is_array()) {
@@ -77,6 +78,7 @@ void apply_fields(ModelPrice& p, const boost::json::object& o) {
       if (c.is_string()) p.capabilities |= capability_from_string(c.get_string());
   }
   if (!o.contains("cached_input")) p.cached_input = p.input;
+  if (!o.contains("cache_write_input")) p.cache_write_input = p.input;
 }
 
 }  // namespace
@@ -116,6 +118,8 @@ PriceTable PriceTable::load(const std::vector<config::PriceOverride>& overrides)
     if (o.output) p.output = *o.output;
     if (o.cached_input) p.cached_input = *o.cached_input;
     else if (added || o.input) p.cached_input = p.input;
+    if (o.cache_write_input) p.cache_write_input = *o.cache_write_input;
+    else if (added || o.input) p.cache_write_input = p.input;
     if (o.context_window) p.context_window = *o.context_window;
     if (o.quality) p.quality = *o.quality;
     if (o.capabilities) {

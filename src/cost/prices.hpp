@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "modelmux/chat.hpp"
 
 namespace modelmux::cost {
 
@@ -23,15 +24,23 @@ enum Capability : std::uint32_t {
 
 struct ModelPrice {
   std::string model;  // the table's key
-  double input = 0, output = 0, cached_input = 0;  // USD per 1M tokens
+  // USD per 1M tokens: input, output (reasoning included, as every provider bills it), input read from the
+  // prompt cache, and input written to it (Anthropic bills 1.25x input; the others nothing extra).
+  double input = 0, output = 0, cached_input = 0, cache_write_input = 0;
   std::int64_t context_window = 0;                 // 0: unknown
   std::uint32_t capabilities = 0;
   double quality = 0.5;
 
-  // USD for a request of these sizes.
-  double cost(std::int64_t input_tokens, std::int64_t output_tokens, std::int64_t cached_tokens = 0) const {
-    return (static_cast<double>(input_tokens - cached_tokens) * input + static_cast<double>(cached_tokens) * cached_input +
-            static_cast<double>(output_tokens) * output) / 1e6;
+  // USD for a request of these sizes (an estimate, before the request is sent).
+  double cost(std::int64_t input_tokens, std::int64_t output_tokens) const {
+    return (static_cast<double>(input_tokens) * input + static_cast<double>(output_tokens) * output) / 1e6;
+  }
+  // USD for what a reply's usage says was spent: cache reads and writes at their own prices.
+  double cost(const Usage& u) const {
+    auto plain = u.input_tokens - u.cached_input_tokens - u.cache_write_input_tokens;
+    return (static_cast<double>(plain > 0 ? plain : 0) * input + static_cast<double>(u.cached_input_tokens) * cached_input +
+            static_cast<double>(u.cache_write_input_tokens) * cache_write_input +
+            static_cast<double>(u.output_tokens) * output) / 1e6;
   }
 };
 

@@ -20,6 +20,8 @@
 #include <thread>
 #include <unordered_set>
 
+#include "core/ids.hpp"
+
 namespace modelmux::http {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
@@ -27,19 +29,6 @@ using tcp = asio::ip::tcp;
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 namespace {
-
-// Request ids: a per-thread random base plus a counter, mixed; unique enough for logs and cheap.
-std::string new_request_id() {
-  thread_local std::uint64_t state = std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32);
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id(16, '0');
-  for (int i = 15; i >= 0; --i, z >>= 4) id[static_cast<std::size_t>(i)] = kHex[z & 15];
-  return id;
-}
 
 bool usable_request_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;

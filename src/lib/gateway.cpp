@@ -1,3 +1,6 @@
+// libmodelmux: the gateway's pipeline in-process. Calls run the same stage list as the server (preferences,
+// routing, attempts, cost, access log), with a surface that takes canonical requests and a responder that
+// hands canonical answers back.
 #include "modelmux/gateway.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -5,19 +8,70 @@
 #include <boost/asio/use_future.hpp>
 #include <mutex>
 
-#include "pipeline/attempts.hpp"
-#include "pipeline/embeddings_intake.hpp"
-#include "pipeline/intake.hpp"
-#include "pipeline/runtime.hpp"
+#include "core/ids.hpp"
+#include "pipeline/pipeline.hpp"
+#include "pipeline/responder.hpp"
+#include "surfaces/surface.hpp"
 
 namespace asio = boost::asio;
 
 namespace modelmux {
+namespace {
+
+using pipeline::Context;
+using pipeline::Operation;
+
+// Requests arrive canonical already: decoding is checking what the canonical types cannot say.
+class LibrarySurface final : public surfaces::Surface {
+ public:
+  std::string_view name() const override { return "library"; }
+  providers::Wire wire() const override { return providers::Wire::none; }
+  Result<void> decode(Context& ctx) const override {
+    if (ctx.op == Operation::chat && ctx.chat.messages.empty())
+      return fail(ErrorCode::invalid_request, "messages must not be empty", "messages");
+    if (ctx.op == Operation::embeddings && ctx.embeddings->inputs.empty())
+      return fail(ErrorCode::invalid_request, "inputs must not be empty", "input");
+    return {};
+  }
+};
+
+const LibrarySurface kLibrary;
+
+// Answers stay canonical in the context; streamed events go to the caller's callback as they come.
+class LibraryResponder final : public pipeline::Responder {
+ public:
+  explicit LibraryResponder(const std::function<void(const StreamEvent&)>* on_event = nullptr) : on_event_(on_event) {}
+  asio::awaitable<void> respond(Context& ctx) override {
+    status_ = ctx.error ? static_cast<unsigned>(ctx.error->http_status) : 200;
+    co_return;
+  }
+  asio::awaitable<bool> begin_stream(Context&) override {
+    streaming_ = true;
+    status_ = 200;
+    co_return on_event_ != nullptr;
+  }
+  // No surface of the library's speaks a provider's wire, so nothing is passed through.
+  asio::awaitable<bool> stream_bytes(Context&, std::string_view) override { co_return false; }
+  asio::awaitable<bool> stream_events(Context&, std::span<const StreamEvent> events) override {
+    for (const auto& ev : events) (*on_event_)(ev);
+    co_return true;
+  }
+  asio::awaitable<void> end_stream(Context&) override { co_return; }
+  bool streaming() const override { return streaming_; }
+  unsigned status() const override { return status_; }
+
+ private:
+  const std::function<void(const StreamEvent&)>* on_event_;
+  bool streaming_ = false;
+  unsigned status_ = 0;
+};
+
+}  // namespace
 
 struct Gateway::Impl {
   explicit Impl(config::Config cfg) : runtime(std::move(cfg)) {}
   pipeline::Runtime runtime;
-  std::mutex mu;           // one call at a time drives the context and its connection pool
+  std::mutex mu;  // one call at a time drives the context and its connection pool
   asio::io_context ioc{1};
 
   template <class T>
@@ -31,9 +85,23 @@ struct Gateway::Impl {
     return fut.get();
   }
 
-  Result<routing::Plan> plan_for(const ChatRequest& req) {
-    if (req.messages.empty()) return fail(ErrorCode::invalid_request, "messages must not be empty", "messages");
-    return pipeline::plan_route(runtime, req, {});
+  // A call through the pipeline: `fill` puts the canonical request into the context, `take` the answer out.
+  template <class T, class Fill, class Take>
+  Result<T> through_pipeline(Operation op, std::string_view path, Fill fill, Take take,
+                             const std::function<void(const StreamEvent&)>* on_event = nullptr) {
+    return run<T>([](const pipeline::Runtime& rt, Operation op, std::string_view path, Fill fill, Take take,
+                     const std::function<void(const StreamEvent&)>* on_event) -> asio::awaitable<Result<T>> {
+      LibraryResponder out(on_event);
+      Context ctx(rt, kLibrary, op, out);
+      std::string id = new_request_id();
+      ctx.request_id = id;
+      ctx.record.method = "CALL";
+      ctx.record.path = path;
+      fill(ctx);
+      co_await pipeline::run(ctx);
+      if (ctx.error) co_return std::unexpected(*ctx.error);
+      co_return take(ctx);
+    }(runtime, op, path, std::move(fill), std::move(take), on_event));
   }
 };
 
@@ -55,72 +123,43 @@ std::vector<std::string> Gateway::models() const {
 }
 
 Result<ChatResponse> Gateway::chat(const ChatRequest& request) {
-  ChatRequest req = request;
-  req.stream = false;
-  auto plan = impl_->plan_for(req);
-  if (!plan) return std::unexpected(plan.error());
-  return impl_->run<ChatResponse>([](const pipeline::Runtime& rt, routing::Plan p,
-                                     ChatRequest r) -> asio::awaitable<Result<ChatResponse>> {
-    std::vector<observability::AttemptRecord> log;
-    auto answer = co_await pipeline::attempt_targets(
-        rt, p, r, [&](const providers::Target& t) { return t.provider->build_chat(r, t); }, log);
-    if (!answer) co_return std::unexpected(answer.error());
-    auto body = co_await answer->reply->read_all();
-    if (!body) co_return std::unexpected(body.error());
-    co_return answer->target->provider->decode_chat(*body, r);
-  }(impl_->runtime, std::move(*plan), std::move(req)));
+  return impl_->through_pipeline<ChatResponse>(
+      Operation::chat, "Gateway::chat",
+      [&request](Context& ctx) {
+        ctx.chat = request;
+        ctx.chat.stream = false;
+        ctx.fields = &ctx.chat.extra;
+      },
+      [](Context& ctx) {
+        ctx.chat_reply.cost_usd = ctx.cost_usd;
+        return std::move(ctx.chat_reply);
+      });
 }
 
 Result<EmbeddingsResponse> Gateway::embed(const EmbeddingsRequest& request) {
-  if (request.inputs.empty()) return fail(ErrorCode::invalid_request, "inputs must not be empty", "input");
-  auto stand_in = pipeline::planning_stand_in(request);
-  auto plan = pipeline::plan_route(impl_->runtime, stand_in, {});
-  if (!plan) return std::unexpected(plan.error());
-  return impl_->run<EmbeddingsResponse>([](const pipeline::Runtime& rt, routing::Plan p, ChatRequest planned,
-                                           EmbeddingsRequest r) -> asio::awaitable<Result<EmbeddingsResponse>> {
-    std::vector<observability::AttemptRecord> log;
-    auto answer = co_await pipeline::attempt_targets(
-        rt, p, planned, [&](const providers::Target& t) { return t.provider->build_embeddings(r, t); }, log);
-    if (!answer) co_return std::unexpected(answer.error());
-    auto body = co_await answer->reply->read_all();
-    if (!body) co_return std::unexpected(body.error());
-    auto resp = answer->target->provider->decode_embeddings(*body, r);
-    if (resp && resp->model.empty()) resp->model = r.model;
-    co_return resp;
-  }(impl_->runtime, std::move(*plan), std::move(stand_in), request));
+  return impl_->through_pipeline<EmbeddingsResponse>(
+      Operation::embeddings, "Gateway::embed",
+      [&request](Context& ctx) {
+        ctx.embeddings = request;
+        ctx.fields = &ctx.embeddings->extra;
+      },
+      [](Context& ctx) {
+        ctx.embeddings_reply->cost_usd = ctx.cost_usd;
+        return std::move(*ctx.embeddings_reply);
+      });
 }
 
 Result<std::optional<Usage>> Gateway::chat_stream(const ChatRequest& request,
                                                   const std::function<void(const StreamEvent&)>& on_event) {
-  ChatRequest req = request;
-  req.stream = true;
-  req.include_usage = true;
-  auto plan = impl_->plan_for(req);
-  if (!plan) return std::unexpected(plan.error());
-  using R = std::optional<Usage>;
-  return impl_->run<R>([](const pipeline::Runtime& rt, routing::Plan p, ChatRequest r,
-                          const std::function<void(const StreamEvent&)>& cb) -> asio::awaitable<Result<R>> {
-    std::vector<observability::AttemptRecord> log;
-    auto answer = co_await pipeline::attempt_targets(
-        rt, p, r, [&](const providers::Target& t) { return t.provider->build_chat(r, t); }, log);
-    if (!answer) co_return std::unexpected(answer.error());
-    auto decoder = answer->target->provider->stream_decoder(r);
-    std::vector<StreamEvent> events;
-    R usage;
-    for (;;) {
-      auto piece = co_await answer->reply->read_some();
-      if (!piece) co_return std::unexpected(piece.error());
-      auto fed = piece->empty() ? decoder->finish(events) : decoder->feed(*piece, events);
-      for (const auto& ev : events) {
-        if (ev.kind == StreamEvent::Kind::usage) usage = ev.usage;
-        cb(ev);
-      }
-      events.clear();
-      if (!fed) co_return std::unexpected(fed.error());
-      if (piece->empty()) break;
-    }
-    co_return usage;
-  }(impl_->runtime, std::move(*plan), std::move(req), on_event));
+  return impl_->through_pipeline<std::optional<Usage>>(
+      Operation::chat, "Gateway::chat_stream",
+      [&request](Context& ctx) {
+        ctx.chat = request;
+        ctx.chat.stream = true;
+        ctx.chat.include_usage = true;
+        ctx.fields = &ctx.chat.extra;
+      },
+      [](Context& ctx) { return ctx.usage; }, &on_event);
 }
 
 }  // namespace modelmux

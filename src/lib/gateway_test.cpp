@@ -51,3 +51,39 @@ TEST(GatewayEmbed, ErrorsAreValues) {
   EXPECT_NE(refused.error().message.find("anthropic"), std::string::npos);
   EXPECT_FALSE(gw.embed(request("claude", {})));
 }
+
+// The library runs the server's pipeline: preferences, cost and the access log included.
+TEST(GatewayPipeline, PreferencesCostAndAccessLog) {
+  auto gw = Gateway::from_yaml(R"(models:
+  - name: mock
+    targets:
+      - {provider: mock, model: mock}
+prices:
+  mock: {input: 1000, output: 2000}
+)");
+  ChatRequest req;
+  req.model = "mock";
+  req.messages.push_back({Role::user, {{ContentPart::Kind::text, "price me"}}});
+  testing::internal::CaptureStderr();
+  auto reply = gw.chat(req);
+  std::string log = testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(reply) << reply.error().message;
+  ASSERT_TRUE(reply->usage && reply->cost_usd);
+  EXPECT_DOUBLE_EQ(*reply->cost_usd,
+                   (static_cast<double>(reply->usage->input_tokens) * 1000 + static_cast<double>(reply->usage->output_tokens) * 2000) / 1e6);
+  EXPECT_NE(log.find(R"("path":"Gateway::chat")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("cost_usd":)"), std::string::npos) << log;
+
+  // A strategy the library's request asks for in `extra` is read, and a wrong one refused, as over HTTP.
+  req.extra["strategy"] = "fastest";
+  testing::internal::CaptureStderr();
+  auto refused = gw.chat(req);
+  testing::internal::GetCapturedStderr();
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().http_status, 400);
+  EXPECT_EQ(refused.error().param, "strategy");
+  req.extra["strategy"] = "cost";
+  testing::internal::CaptureStderr();
+  EXPECT_TRUE(gw.chat(req));
+  testing::internal::GetCapturedStderr();
+}

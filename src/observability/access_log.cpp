@@ -2,20 +2,12 @@
 
 #include <unistd.h>
 
-#include <atomic>
 #include <boost/json.hpp>
 
 namespace json = boost::json;
 
 namespace modelmux::observability {
-namespace {
-std::atomic<bool> g_enabled{true};
-}
-
-void set_access_log_enabled(bool on) { g_enabled = on; }
-
 void write_access_log(const AccessRecord& r) {
-  if (!g_enabled.load(std::memory_order_relaxed)) return;
   auto now = std::chrono::system_clock::now();
   json::object o;
   o["ts"] = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
@@ -31,7 +23,11 @@ void write_access_log(const AccessRecord& r) {
   if (r.usage) {
     o["prompt_tokens"] = r.usage->input_tokens;
     o["completion_tokens"] = r.usage->output_tokens;
+    if (r.usage->cached_input_tokens) o["cached_tokens"] = r.usage->cached_input_tokens;
+    if (r.usage->cache_write_input_tokens) o["cache_write_tokens"] = r.usage->cache_write_input_tokens;
+    if (r.usage->reasoning_tokens) o["reasoning_tokens"] = r.usage->reasoning_tokens;
   }
+  if (r.cost_usd) o["cost_usd"] = *r.cost_usd;
   if (!r.error.empty()) o["error"] = r.error;
   if (r.attempts.size() > 1 || (!r.attempts.empty() && !r.attempts[0].error.empty())) {
     json::array a;

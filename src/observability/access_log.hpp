@@ -1,4 +1,4 @@
-// One JSON line per request: id, model, target, status, latencies, tokens and every attempt. It never holds
+// One JSON line per request: id, model, target, status, latencies, tokens, cost and every attempt. It never holds
 // credentials: nothing from request headers but the request id is written.
 #pragma once
 
@@ -31,11 +31,11 @@ struct AccessRecord {
   std::chrono::microseconds total{0};
   std::chrono::microseconds upstream{0};
   std::optional<Usage> usage;
+  std::optional<double> cost_usd;  // usage x price table; unset when either is unknown
   std::vector<AttemptRecord> attempts;
   std::string error;  // the error code returned to the client
 };
 
 void write_access_log(const AccessRecord& rec);
-void set_access_log_enabled(bool on);
 
 }  // namespace modelmux::observability

@@ -111,8 +111,10 @@ struct Attempt {
 };
 
 // One call to one target, with its outcome fed to the target's statistics and breaker.
-asio::awaitable<Result<Answer>> attempt_one(const Runtime& rt, Attempt at, const ChatRequest& req,
-                                            const BuildRequest& build, observability::AttemptRecord& rec) {
+asio::awaitable<Result<Answer>> attempt_one(const Context& ctx, Attempt at, BuildRequest build,
+                                            observability::AttemptRecord& rec) {
+  const auto& rt = ctx.rt;
+  const auto& req = ctx.chat;
   const auto& target = *at.target;
   auto& stats = *at.info->stats;
   const auto& clock = rt.router.clock();
@@ -131,7 +133,7 @@ asio::awaitable<Result<Answer>> attempt_one(const Runtime& rt, Attempt at, const
     }
   } slot{probe ? &stats.breaker : nullptr};
 
-  auto request = build(target);
+  auto request = build(ctx, target);
   if (!request) co_return std::unexpected(request.error());
   routing::InFlight in_flight(&stats);
   auto started = Clock::now();
@@ -156,6 +158,7 @@ asio::awaitable<Result<Answer>> attempt_one(const Runtime& rt, Attempt at, const
       stats.on_success(clock.now(), static_cast<double>(rec.latency.count()), probe);
       Answer a;
       a.target = &target;
+      a.info = at.info;
       a.reply = std::make_unique<ReplayReply>(std::move(*reply), std::move(*head), ended);
       a.sent = started;
       a.in_flight = std::move(in_flight);
@@ -185,10 +188,11 @@ Attempt attempt_of(const Candidate& c) { return {&c.target(), &c.info()}; }
 // The first attempt raced against a second one started after the hedging delay (or at once when the first
 // fails before it). Returns the winner, or the last failure when both fail; the loser is cancelled, which
 // closes its upstream connection.
-asio::awaitable<Result<Answer>> hedged(const Runtime& rt, routing::Plan& plan, Attempt first, std::chrono::nanoseconds delay,
-                                       const ChatRequest& req, const BuildRequest& build,
-                                       std::vector<observability::AttemptRecord>& log) {
+asio::awaitable<Result<Answer>> hedged(Context& ctx, Attempt first, std::chrono::nanoseconds delay,
+                                       BuildRequest build) {
   using namespace asio::experimental::awaitable_operators;
+  auto& plan = *ctx.plan;
+  auto& log = ctx.record.attempts;
   auto ex = co_await asio::this_coro::executor;
   asio::steady_timer start_second(ex, delay);
   asio::steady_timer hold(ex, asio::steady_timer::time_point::max());
@@ -201,7 +205,7 @@ asio::awaitable<Result<Answer>> hedged(const Runtime& rt, routing::Plan& plan, A
     co_return r;
   };
   auto branch_a = [&]() -> asio::awaitable<Result<Answer>> {
-    auto r = co_await attempt_one(rt, first, req, build, rec_a);
+    auto r = co_await attempt_one(ctx, first, build, rec_a);
     if (!r) start_second.cancel();  // no reason to wait for the delay any more
     co_return co_await settle(std::move(r));
   };
@@ -211,7 +215,7 @@ asio::awaitable<Result<Answer>> hedged(const Runtime& rt, routing::Plan& plan, A
     if (!c) co_return co_await settle(fail(ErrorCode::unavailable, "no second target to hedge with"));
     ++started;
     b_ran = true;
-    auto r = co_await attempt_one(rt, attempt_of(*c), req, build, rec_b);
+    auto r = co_await attempt_one(ctx, attempt_of(*c), build, rec_b);
     co_return co_await settle(std::move(r));
   };
   auto winner = co_await (branch_a() || branch_b());
@@ -241,9 +245,10 @@ std::chrono::nanoseconds hedge_delay(const routing::ModelGroup& g, const routing
 
 }  // namespace
 
-asio::awaitable<Result<Answer>> attempt_targets(const Runtime& rt, routing::Plan& plan, const ChatRequest& req,
-                                                const BuildRequest& build,
-                                                std::vector<observability::AttemptRecord>& log) {
+asio::awaitable<void> attempt_targets(Context& ctx, BuildRequest build) {
+  const auto& rt = ctx.rt;
+  auto& plan = *ctx.plan;
+  auto& log = ctx.record.attempts;
   const auto& rc = rt.config.routing.retries;
   const auto& clock = rt.router.clock();
   auto ex = co_await asio::this_coro::executor;
@@ -279,14 +284,18 @@ asio::awaitable<Result<Answer>> attempt_targets(const Runtime& rt, routing::Plan
     Result<Answer> got = fail(ErrorCode::internal, "no attempt");
     const auto& g = *c->group;
     if (attempts == 1 && g.hedge.enabled && plan.candidates.size() > 1) {
-      got = co_await hedged(rt, plan, attempt_of(*c), hedge_delay(g, c->info()), req, build, log);
+      got = co_await hedged(ctx, attempt_of(*c), hedge_delay(g, c->info()), build);
       ++attempts;
     } else {
       observability::AttemptRecord rec;
-      got = co_await attempt_one(rt, attempt_of(*c), req, build, rec);
+      got = co_await attempt_one(ctx, attempt_of(*c), build, rec);
       log.push_back(std::move(rec));
     }
-    if (got) co_return got;
+    if (got) {
+      ctx.record.target = got->target->label;
+      ctx.answer.emplace(std::move(*got));
+      co_return;
+    }
     Error err = std::move(got.error());
     not_before.resize(plan.candidates.size(), 0);
     c = &plan.candidates[idx];  // (hedging may have taken a second candidate; pointers stay valid until add_group)
@@ -313,8 +322,8 @@ asio::awaitable<Result<Answer>> attempt_targets(const Runtime& rt, routing::Plan
     last = std::move(err);
     if (!retryable) break;
   }
-  if (!last) co_return fail(ErrorCode::unavailable, "no target of model " + plan.requested->name + " is available");
-  co_return std::unexpected(std::move(*last));
+  if (!last) last = Error::make(ErrorCode::unavailable, "no target of model " + plan.requested->name + " is available");
+  ctx.fail(std::move(*last));
 }
 
 }  // namespace modelmux::pipeline

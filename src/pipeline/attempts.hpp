@@ -8,29 +8,16 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-#include <functional>
-#include <memory>
 
-#include "observability/access_log.hpp"
-#include "pipeline/runtime.hpp"
-#include "routing/router.hpp"
+#include "pipeline/context.hpp"
 
 namespace modelmux::pipeline {
 
-struct Answer {
-  const providers::Target* target = nullptr;
-  // Status 2xx. For a stream, it replays the bytes read while waiting for the first content, then reads
-  // on; otherwise it holds the whole body, already checked to be well-formed JSON.
-  std::unique_ptr<http::Reply> reply;
-  std::chrono::steady_clock::time_point sent;
-  routing::InFlight in_flight;  // the target counts this request until the answer is dropped
-};
-
 // Builds the upstream request for one target (pass-through or translated).
-using BuildRequest = std::function<Result<http::ClientRequest>(const providers::Target&)>;
+using BuildRequest = Result<http::ClientRequest> (*)(const Context& ctx, const providers::Target& target);
 
-boost::asio::awaitable<Result<Answer>> attempt_targets(const Runtime& rt, routing::Plan& plan, const ChatRequest& req,
-                                                       const BuildRequest& build,
-                                                       std::vector<observability::AttemptRecord>& log);
+// Walks ctx.plan, planned for ctx.chat, until a target answers: ctx.answer on success, ctx.error otherwise;
+// every attempt goes to ctx.record.attempts.
+boost::asio::awaitable<void> attempt_targets(Context& ctx, BuildRequest build);
 
 }  // namespace modelmux::pipeline

@@ -104,7 +104,7 @@ void check_embeddings_case(const json::object& c, const providers::Target& targe
   const auto& client = c.at("client_request").as_object();
   auto req = openai::decode_embeddings_request(client);
   ASSERT_TRUE(req) << req.error().message;
-  bool same_wire = provider.wire() == providers::Wire::openai_chat;
+  bool same_wire = provider.wire() == providers::Wire::openai;
   std::string client_body = json::serialize(client);
   auto up = provider.build_embeddings(*req, target, same_wire ? std::string_view(client_body) : std::string_view());
   if (c.contains("client_request_error")) return expect_refused(c, up);

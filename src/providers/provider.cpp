@@ -2,13 +2,25 @@
 
 #include <fmt/format.h>
 
+#include <boost/json.hpp>
 #include <ctime>
+
+#include "core/json_scan.hpp"
 
 namespace modelmux::providers {
 
-Result<http::ClientRequest> Provider::build_passthrough(std::string_view, const boost::json::object&,
-                                                        const Target& target, bool) const {
+Result<http::ClientRequest> Provider::build_passthrough(const PassthroughBody&, const Target& target) const {
   return fail(ErrorCode::internal, fmt::format("provider {} cannot take a pass-through body", target.label));
+}
+
+std::string with_model(const PassthroughBody& body, std::string_view model) {
+  auto spans = json_scan::find_top_level(body.text, "model");
+  if (spans.empty()) {
+    boost::json::object copy = body.fields;
+    copy["model"] = model;
+    return boost::json::serialize(copy);
+  }
+  return json_scan::replace(body.text, spans, boost::json::serialize(boost::json::value(model)));
 }
 
 Result<http::ClientRequest> Provider::build_embeddings(const EmbeddingsRequest&, const Target& target,

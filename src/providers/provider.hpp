@@ -15,6 +15,7 @@
 
 #include "config/config.hpp"
 #include "http/client.hpp"
+#include "http/message.hpp"
 #include "modelmux/chat.hpp"
 #include "modelmux/embeddings.hpp"
 #include "modelmux/error.hpp"
@@ -24,8 +25,26 @@ namespace modelmux::providers {
 
 namespace asio = boost::asio;
 
-// The wire format a provider speaks; a surface whose wire matches can pass bodies through untouched.
-enum class Wire : std::uint8_t { openai_chat, other };
+// The format of the bodies a provider's upstream takes and gives (src/wire/<format>/). When a client's surface
+// speaks the same one, the client's body goes upstream as it is (only the model rewritten) and the reply's
+// bytes come back as they are: the pass-through path.
+enum class Wire : std::uint8_t { none, openai, anthropic, gemini, bedrock, sagemaker, ollama };
+
+// A client's body in the provider's own wire, for pass-through.
+struct PassthroughBody {
+  std::string_view text;                // as the client sent it (minus fields meant for the gateway)
+  const boost::json::object& fields;    // the same, parsed
+  bool stream = false;                  // from the body, or from the path where the wire says so (Gemini)
+  // Ask the upstream for streamed usage the client did not ask for (accounting needs it); the matching
+  // reply_observer then hides those events from the client.
+  bool add_stream_usage = false;
+  // The client's headers, for those a provider passes on (Anthropic's anthropic-beta); null when none.
+  const http::HeaderList* client_headers = nullptr;
+};
+
+// A same-wire body with its top-level `model` set to `model`, the rest byte for byte (re-serialized only
+// when the client wrote the key with escapes).
+std::string with_model(const PassthroughBody& body, std::string_view model);
 
 class Provider;
 
@@ -80,11 +99,9 @@ class Provider {
   virtual void prepare(Target&) const {}
 
   virtual Result<http::ClientRequest> build_chat(const ChatRequest& req, const Target& target) const = 0;
-  // For pass-through: the client's body in this provider's own wire format, for this target. With
-  // `add_stream_usage` the upstream is asked for streamed usage the client did not ask for (accounting
-  // needs it); the matching reply_observer then hides those events from the client.
-  virtual Result<http::ClientRequest> build_passthrough(std::string_view body, const boost::json::object& parsed,
-                                                        const Target& target, bool add_stream_usage) const;
+  // For pass-through: the client's body in this provider's own wire format, for this target (model
+  // rewritten). Providers whose wire no surface speaks keep the default, an internal error.
+  virtual Result<http::ClientRequest> build_passthrough(const PassthroughBody& body, const Target& target) const;
 
   // Decoding may depend on what was asked (a JSON schema served through a forced tool, for one).
   virtual Result<ChatResponse> decode_chat(std::string_view body, const ChatRequest& req) const = 0;
@@ -98,11 +115,11 @@ class Provider {
   // Image generation (POST /v1/images/generations). By default a provider generates none: a 400 naming it.
   virtual Result<http::ClientRequest> build_image(const ImageRequest& req, const Target& target) const;
   virtual Result<ImageResponse> decode_image(std::string_view body, const ImageRequest& req) const;
-  // Embeddings. `openai_body` is the client's own OpenAI-wire body when it has one: an OpenAI-wire upstream
-  // takes it as it is (model rewritten), token-id inputs included. Providers without embeddings answer
-  // a 400 naming themselves.
+  // Embeddings. `client_body` is the client's own body when its surface speaks this provider's wire: the
+  // upstream takes it as it is (model rewritten), token-id inputs included. Providers without embeddings
+  // answer a 400 naming themselves.
   virtual Result<http::ClientRequest> build_embeddings(const EmbeddingsRequest& req, const Target& target,
-                                                       std::string_view openai_body = {}) const;
+                                                       std::string_view client_body = {}) const;
   virtual Result<EmbeddingsResponse> decode_embeddings(std::string_view body, const EmbeddingsRequest& req) const;
 
   // Sends a built request; the network by default, in-process for the mock.

@@ -306,7 +306,14 @@ TEST(Prices, LookupUndecoratesProviderIds) {
   EXPECT_EQ(model("totally-unknown"), "-");
   auto* p = t.find("gpt-4o");
   EXPECT_DOUBLE_EQ(p->cost(1'000'000, 1'000'000), 12.5);
-  EXPECT_DOUBLE_EQ(p->cost(1'000'000, 0, 1'000'000), 1.25);  // all cached
+  EXPECT_DOUBLE_EQ(p->cost(Usage{.input_tokens = 1'000'000, .cached_input_tokens = 1'000'000}), 1.25);  // all cached
+  // Reasoning is output; a reply's usage prices cache reads and writes apart (Anthropic: 0.1x and 1.25x input).
+  EXPECT_DOUBLE_EQ(p->cost(Usage{.input_tokens = 1'000'000, .output_tokens = 1'000'000, .reasoning_tokens = 500'000}),
+                   12.5);
+  auto* claude = t.find("claude-sonnet-4-5");
+  Usage u{.input_tokens = 3'000'000, .output_tokens = 0, .cached_input_tokens = 1'000'000,
+          .cache_write_input_tokens = 1'000'000};
+  EXPECT_DOUBLE_EQ(claude->cost(u), 3.0 + 0.3 + 3.75);
 }
 
 TEST(Prices, ConfigOverridesAndAdds) {

@@ -2,6 +2,9 @@
 // points the gateway controls, and answers like it: a JSON message or an SSE event stream.
 //   reply text: "anthropic: <last user text>"; a user text containing "weather" with tools present gets a
 //   tool_use of the first tool; "overload" gets a 529 overloaded_error; "midstream" errors inside the stream.
+//   With `thinking: {type: "enabled"}` the reply opens with a thinking block signed "sig:<its text>"; a
+//   thinking block sent back must carry that signature, as the real API checks. A body with cache_control
+//   anywhere reports cache writes and reads in its usage. Every request's raw body is kept (`received`).
 import http from 'node:http';
 
 function fail(res, status, type, message) {
@@ -26,7 +29,8 @@ function problems(req, body) {
       const blocks = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content;
       if (!Array.isArray(blocks)) out.push(`messages.${i}.content: must be a string or a list`);
       else blocks.forEach((b, k) => {
-        if (!['text', 'image', 'tool_use', 'tool_result'].includes(b.type)) out.push(`messages.${i}.content.${k}.type: unknown`);
+        if (!['text', 'image', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking', 'document'].includes(b.type)) out.push(`messages.${i}.content.${k}.type: unknown`);
+        if (b.type === 'thinking' && b.signature !== `sig:${b.thinking}`) out.push(`messages.${i}.content.${k}: Invalid \`signature\` in \`thinking\` block`);
         if (b.type === 'text' && (typeof b.text !== 'string' || (b.text === '' && blocks.length > 1))) out.push(`messages.${i}.content.${k}.text: text content blocks must be non-empty`);
         if (b.type === 'tool_use' && (typeof b.input !== 'object' || Array.isArray(b.input))) out.push(`messages.${i}.content.${k}.input: must be an object`);
       });
@@ -34,7 +38,7 @@ function problems(req, body) {
   }
   for (const k of Object.keys(body)) {
     if (!['model', 'max_tokens', 'messages', 'system', 'temperature', 'top_p', 'top_k', 'stop_sequences', 'stream',
-      'metadata', 'tools', 'tool_choice'].includes(k)) out.push(`${k}: Extra inputs are not permitted`);
+      'metadata', 'tools', 'tool_choice', 'thinking'].includes(k)) out.push(`${k}: Extra inputs are not permitted`);
   }
   if (body.tools) body.tools.forEach((t, i) => { if (!t.name || !t.input_schema) out.push(`tools.${i}: name and input_schema required`); });
   return out;
@@ -62,7 +66,7 @@ export async function startFakeAnthropic() {
       if (req.method !== 'POST' || req.url !== '/v1/messages') return fail(res, 404, 'not_found_error', 'Not found');
       let body;
       try { body = JSON.parse(raw); } catch { return fail(res, 400, 'invalid_request_error', 'invalid JSON'); }
-      received.push({ headers: req.headers, body });
+      received.push({ headers: req.headers, body, raw });
       const bad = problems(req, body);
       if (bad.includes('authentication')) return fail(res, 401, 'authentication_error', 'invalid x-api-key');
       if (bad.length) return fail(res, 400, 'invalid_request_error', bad.join('; '));
@@ -71,13 +75,17 @@ export async function startFakeAnthropic() {
       const useTool = body.tools?.length && text.includes('weather');
       const id = `msg_fake${received.length}`;
       const model = `${body.model}-20250929`;
-      const usage = { input_tokens: 10, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 7 };
+      const cached = raw.includes('"cache_control"');
+      const usage = { input_tokens: 10, cache_creation_input_tokens: cached ? 50 : 0, cache_read_input_tokens: cached ? 20 : 0,
+        output_tokens: 7 };
       const reply = `anthropic: ${text}`;
+      const thought = body.thinking?.type === 'enabled' ? `Thinking about ${text}.` : null;
       const tool = useTool ? { type: 'tool_use', id: 'toolu_fake1', name: body.tools[0].name, input: { location: 'Paris' } } : null;
       if (!body.stream) {
         res.writeHead(200, { 'content-type': 'application/json' });
+        const thinking = thought ? [{ type: 'thinking', thinking: thought, signature: `sig:${thought}` }] : [];
         res.end(JSON.stringify({ id, type: 'message', role: 'assistant', model,
-          content: tool ? [tool] : [{ type: 'text', text: reply }],
+          content: [...thinking, ...(tool ? [tool] : [{ type: 'text', text: reply }])],
           stop_reason: tool ? 'tool_use' : 'end_turn', stop_sequence: null, usage }));
         return;
       }
@@ -85,19 +93,27 @@ export async function startFakeAnthropic() {
       sse(res, 'message_start', { message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null,
         stop_sequence: null, usage: { ...usage, output_tokens: 1 } } });
       sse(res, 'ping', {});
+      let index = 0;
+      if (thought) {
+        sse(res, 'content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } });
+        sse(res, 'content_block_delta', { index, delta: { type: 'thinking_delta', thinking: thought } });
+        sse(res, 'content_block_delta', { index, delta: { type: 'signature_delta', signature: `sig:${thought}` } });
+        sse(res, 'content_block_stop', { index });
+        index++;
+      }
       if (tool) {
-        sse(res, 'content_block_start', { index: 0, content_block: { ...tool, input: {} } });
-        for (const piece of ['', '{"loca', 'tion": "Pa', 'ris"}']) sse(res, 'content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: piece } });
-        sse(res, 'content_block_stop', { index: 0 });
+        sse(res, 'content_block_start', { index, content_block: { ...tool, input: {} } });
+        for (const piece of ['', '{"loca', 'tion": "Pa', 'ris"}']) sse(res, 'content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: piece } });
+        sse(res, 'content_block_stop', { index });
       } else {
-        sse(res, 'content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
-        for (const word of reply.match(/\S+\s*/g)) sse(res, 'content_block_delta', { index: 0, delta: { type: 'text_delta', text: word } });
+        sse(res, 'content_block_start', { index, content_block: { type: 'text', text: '' } });
+        for (const word of reply.match(/\S+\s*/g)) sse(res, 'content_block_delta', { index, delta: { type: 'text_delta', text: word } });
         if (text.includes('midstream')) {
           sse(res, 'error', { error: { type: 'overloaded_error', message: 'Overloaded' } });
           res.end();
           return;
         }
-        sse(res, 'content_block_stop', { index: 0 });
+        sse(res, 'content_block_stop', { index });
       }
       sse(res, 'message_delta', { delta: { stop_reason: tool ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: { output_tokens: 7 } });
       sse(res, 'message_stop', {});

@@ -118,15 +118,7 @@ class AnthropicStreamDecoder final : public StreamDecoder {
       }
       out.push_back(std::move(ev));
     } else if (type == "message_delta") {
-      if (auto* u = o.if_contains("usage"); u && u->is_object()) {
-        Usage later = anthropic::usage_of(u->get_object());
-        usage_.output_tokens = later.output_tokens;
-        // Newer streams repeat the (cumulative) input counts here; older ones only send output_tokens.
-        if (later.input_tokens > 0) {
-          usage_.input_tokens = later.input_tokens;
-          usage_.cached_input_tokens = later.cached_input_tokens;
-        }
-      }
+      if (auto* u = o.if_contains("usage"); u && u->is_object()) anthropic::add_delta_usage(usage_, u->get_object());
       if (auto* d = o.if_contains("delta"); d && d->is_object()) {
         std::string_view stop = json_util::string_field(d->get_object(), "stop_reason");
         if (!stop.empty()) {

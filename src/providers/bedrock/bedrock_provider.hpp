@@ -9,7 +9,7 @@ namespace modelmux::providers {
 class BedrockProvider final : public Provider {
  public:
   std::string_view name() const override { return "bedrock"; }
-  Wire wire() const override { return Wire::other; }
+  Wire wire() const override { return Wire::bedrock; }
   // Only to pass make_target's check: prepare() puts the target's own region in the host.
   std::string default_api_base() const override { return "https://bedrock-runtime.us-east-1.amazonaws.com"; }
   // Resolves credentials and region (a config error when there are none) and the request paths.
@@ -23,7 +23,7 @@ class BedrockProvider final : public Provider {
   // InvokeModel (POST /model/{id}/invoke) for Titan Text Embeddings (one input a call, so one input a
   // request) and Cohere Embed (a batch of texts); other model ids are refused with a 400.
   Result<http::ClientRequest> build_embeddings(const EmbeddingsRequest& req, const Target& target,
-                                               std::string_view openai_body = {}) const override;
+                                               std::string_view client_body = {}) const override;
   Result<EmbeddingsResponse> decode_embeddings(std::string_view body, const EmbeddingsRequest& req) const override;
   Error map_error_reply(const http::Reply& reply, std::string_view body) const override;
   // Image generation: see this provider's *_images.cpp.

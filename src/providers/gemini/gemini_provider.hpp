@@ -9,7 +9,7 @@ namespace modelmux::providers {
 class GeminiProvider final : public Provider {
  public:
   std::string_view name() const override { return "gemini"; }
-  Wire wire() const override { return Wire::other; }
+  Wire wire() const override { return Wire::gemini; }
   std::string default_api_base() const override { return "https://generativelanguage.googleapis.com/v1beta"; }
   void prepare(Target& target) const override;
 
@@ -23,7 +23,7 @@ class GeminiProvider final : public Provider {
 
   // POST {base}/models/{model}:batchEmbedContents; Google reports no token count, so it is estimated.
   Result<http::ClientRequest> build_embeddings(const EmbeddingsRequest& req, const Target& target,
-                                               std::string_view openai_body = {}) const override;
+                                               std::string_view client_body = {}) const override;
   Result<EmbeddingsResponse> decode_embeddings(std::string_view body, const EmbeddingsRequest& req) const override;
 };
 

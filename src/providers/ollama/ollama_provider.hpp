@@ -10,7 +10,7 @@ namespace modelmux::providers {
 class OllamaProvider final : public Provider {
  public:
   std::string_view name() const override { return "ollama"; }
-  Wire wire() const override { return Wire::other; }
+  Wire wire() const override { return Wire::ollama; }
   std::string default_api_base() const override { return "http://127.0.0.1:11434"; }
   void prepare(Target& target) const override;
 
@@ -21,7 +21,7 @@ class OllamaProvider final : public Provider {
 
   // POST {base}/api/embed.
   Result<http::ClientRequest> build_embeddings(const EmbeddingsRequest& req, const Target& target,
-                                               std::string_view openai_body = {}) const override;
+                                               std::string_view client_body = {}) const override;
   Result<EmbeddingsResponse> decode_embeddings(std::string_view body, const EmbeddingsRequest& req) const override;
 };
 

@@ -10,11 +10,11 @@ namespace json = boost::json;
 namespace modelmux::providers {
 
 Result<http::ClientRequest> OpenAiProvider::build_embeddings(const EmbeddingsRequest& req, const Target& target,
-                                                             std::string_view openai_body) const {
+                                                             std::string_view client_body) const {
   std::string body;
-  auto spans = openai_body.empty() ? std::vector<json_scan::Span>{} : json_scan::find_top_level(openai_body, "model");
+  auto spans = client_body.empty() ? std::vector<json_scan::Span>{} : json_scan::find_top_level(client_body, "model");
   if (!spans.empty()) {
-    body = json_scan::replace(openai_body, spans, json::serialize(json::value(target.cfg.model)));
+    body = json_scan::replace(client_body, spans, json::serialize(json::value(target.cfg.model)));
   } else {
     if (auto ok = text_inputs_only(req, target); !ok) return std::unexpected(ok.error());
     body = json::serialize(openai::encode_embeddings_request(req, target.cfg.model));

@@ -227,22 +227,11 @@ Result<http::ClientRequest> OpenAiProvider::build_chat(const ChatRequest& req, c
   return json_post(target, json::serialize(body), req.stream);
 }
 
-Result<http::ClientRequest> OpenAiProvider::build_passthrough(std::string_view body, const json::object& parsed,
-                                                              const Target& target, bool add_stream_usage) const {
-  bool stream = false;
-  if (auto* s = parsed.if_contains("stream"); s && s->is_bool()) stream = s->get_bool();
-  auto spans = json_scan::find_top_level(body, "model");
-  if (spans.empty()) {
-    // The key was written with escapes; re-serialize rather than forward the client's model name.
-    json::object copy = parsed;
-    copy["model"] = target.cfg.model;
-    if (add_stream_usage) copy["stream_options"] = json::object{{"include_usage", true}};
-    return json_post(target, json::serialize(copy), stream);
-  }
-  std::string out = json_scan::replace(body, spans, json::serialize(json::value(target.cfg.model)));
-  if (add_stream_usage) {
+Result<http::ClientRequest> OpenAiProvider::build_passthrough(const PassthroughBody& client, const Target& target) const {
+  std::string out = with_model(client, target.cfg.model);
+  if (client.add_stream_usage) {
     json::object options{{"include_usage", true}};
-    if (auto* so = parsed.if_contains("stream_options"); so && so->is_object()) {
+    if (auto* so = client.fields.if_contains("stream_options"); so && so->is_object()) {
       options = so->get_object();
       options["include_usage"] = true;
     }
@@ -255,7 +244,7 @@ Result<http::ClientRequest> OpenAiProvider::build_passthrough(std::string_view b
       out.insert(close, ",\"stream_options\":" + replacement);
     }
   }
-  return json_post(target, std::move(out), stream);
+  return json_post(target, std::move(out), client.stream);
 }
 
 Result<ChatResponse> OpenAiProvider::decode_chat(std::string_view body, const ChatRequest&) const {

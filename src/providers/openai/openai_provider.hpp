@@ -18,13 +18,12 @@ class OpenAiProvider : public Provider {
   explicit OpenAiProvider(OpenAiFlavor flavor) : flavor_(std::move(flavor)) {}
 
   std::string_view name() const override { return flavor_.name; }
-  Wire wire() const override { return Wire::openai_chat; }
+  Wire wire() const override { return Wire::openai; }
   std::string default_api_base() const override { return flavor_.default_base; }
   void prepare(Target& target) const override;
 
   Result<http::ClientRequest> build_chat(const ChatRequest& req, const Target& target) const override;
-  Result<http::ClientRequest> build_passthrough(std::string_view body, const boost::json::object& parsed,
-                                                const Target& target, bool add_stream_usage) const override;
+  Result<http::ClientRequest> build_passthrough(const PassthroughBody& body, const Target& target) const override;
   Result<ChatResponse> decode_chat(std::string_view body, const ChatRequest& req) const override;
   std::unique_ptr<StreamDecoder> stream_decoder(const ChatRequest& req) const override;
   std::unique_ptr<ReplyObserver> reply_observer(bool stream, bool hide_stream_usage) const override;
@@ -35,7 +34,7 @@ class OpenAiProvider : public Provider {
 
   // POST {base}/embeddings (Azure: .../deployments/{model}/embeddings?api-version=...).
   Result<http::ClientRequest> build_embeddings(const EmbeddingsRequest& req, const Target& target,
-                                               std::string_view openai_body = {}) const override;
+                                               std::string_view client_body = {}) const override;
   Result<EmbeddingsResponse> decode_embeddings(std::string_view body, const EmbeddingsRequest& req) const override;
 
  private:

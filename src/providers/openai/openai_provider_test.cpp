@@ -26,7 +26,7 @@ TEST(OpenAiProvider, PassThroughRewritesOnlyTheModel) {
   auto t = target();
   std::string body = R"({"model":"fast","messages":[{"role":"user","content":"model"}],"custom":{"model":"keep"},"stream":true})";
   auto parsed = json::parse(body).as_object();
-  auto req = t.provider->build_passthrough(body, parsed, t, false);
+  auto req = t.provider->build_passthrough({body, parsed, true}, t);
   ASSERT_TRUE(req);
   EXPECT_EQ(req->body, R"({"model":"gpt-up","messages":[{"role":"user","content":"model"}],"custom":{"model":"keep"},"stream":true})");
   EXPECT_EQ(req->target, "/v1/chat/completions");
@@ -39,7 +39,7 @@ TEST(OpenAiProvider, PassThroughWithAnEscapedModelKeyStillRewrites) {
   auto t = target();
   std::string body = R"({"mod\u0065l":"fast","messages":[{"role":"user","content":"x"}]})";
   auto parsed = json::parse(body).as_object();
-  auto req = t.provider->build_passthrough(body, parsed, t, false);
+  auto req = t.provider->build_passthrough({body, parsed}, t);
   ASSERT_TRUE(req);
   EXPECT_EQ(json::parse(req->body).as_object().at("model").as_string(), "gpt-up");
 }
@@ -111,14 +111,16 @@ TEST(ParseRetryAfter, SecondsAndDates) {
 TEST(OpenAiProvider, AsksForStreamUsageAndHidesItFromTheClient) {
   auto t = target();
   std::string body = R"({"model":"fast","stream":true,"messages":[{"role":"user","content":"x"}]})";
-  auto req = t.provider->build_passthrough(body, json::parse(body).as_object(), t, true);
+  auto fields = json::parse(body).as_object();
+  auto req = t.provider->build_passthrough({body, fields, true, true}, t);
   ASSERT_TRUE(req);
   auto sent = json::parse(req->body).as_object();
   EXPECT_EQ(sent.at("stream_options").as_object().at("include_usage").as_bool(), true);
   EXPECT_EQ(sent.at("model").as_string(), "gpt-up");
 
   std::string with_options = R"({"model":"fast","stream":true,"stream_options":{"include_usage":false,"x":1},"messages":[]})";
-  auto req2 = t.provider->build_passthrough(with_options, json::parse(with_options).as_object(), t, true);
+  auto fields2 = json::parse(with_options).as_object();
+  auto req2 = t.provider->build_passthrough({with_options, fields2, true, true}, t);
   auto opts = json::parse(req2->body).as_object().at("stream_options").as_object();
   EXPECT_EQ(opts.at("include_usage").as_bool(), true);
   EXPECT_EQ(opts.at("x").as_int64(), 1);

@@ -162,7 +162,7 @@ namespace {
 class TgiSagemakerProvider final : public Provider {
  public:
   std::string_view name() const override { return base_.name(); }
-  Wire wire() const override { return Wire::other; }
+  Wire wire() const override { return Wire::sagemaker; }
   Result<http::ClientRequest> build_chat(const ChatRequest& req, const Target& target) const override {
     return base_.build_chat(req, target);
   }

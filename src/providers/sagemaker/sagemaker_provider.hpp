@@ -12,7 +12,7 @@ class SagemakerProvider final : public Provider {
  public:
   std::string_view name() const override { return "sagemaker"; }
   // The body is re-encoded for signing and for the container: never a pass-through.
-  Wire wire() const override { return Wire::other; }
+  Wire wire() const override { return Wire::sagemaker; }
   // Only to pass make_target's check: prepare() puts the target's own region in the host.
   std::string default_api_base() const override { return "https://runtime.sagemaker.us-east-1.amazonaws.com"; }
   void prepare(Target& target) const override;

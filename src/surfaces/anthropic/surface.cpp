@@ -1,124 +1,53 @@
 #include "surfaces/anthropic/surface.hpp"
 
-#include <fmt/format.h>
-
 #include <boost/json.hpp>
 
-#include "pipeline/attempts.hpp"
-#include "pipeline/intake.hpp"
+#include "pipeline/context.hpp"
 #include "wire/anthropic/messages_json.hpp"
 
-namespace json = boost::json;
-namespace asio = boost::asio;
-
-namespace modelmux::surfaces::anthropic {
+namespace modelmux::surfaces {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+std::string fallback_id(const pipeline::Context& ctx) { return "msg_" + std::string(ctx.request_id); }
 
-std::chrono::microseconds since(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t);
-}
+class MessageStream final : public StreamEncoder {
+ public:
+  MessageStream(std::string id, std::string model) : frames_(std::move(id), std::move(model)) {}
+  void encode(const StreamEvent& ev, std::string& out) override { out += frames_.encode(ev); }
+  void finish(std::string& out) override { out += frames_.finish(); }
 
-// Every provider is reached through the canonical model here: decode its reply, encode Anthropic's.
-asio::awaitable<void> answer(http::Exchange& ex, pipeline::Answer& answer, const ChatRequest& req,
-                             observability::AccessRecord& rec) {
-  const auto& provider = *answer.target->provider;
-  std::string fallback_id = "msg_" + std::string(ex.request_id());
-  std::string attempts = std::to_string(rec.attempts.size());
-  std::array<http::HeaderView, 2> headers{http::HeaderView{"x-modelmux-target", answer.target->label},
-                                          http::HeaderView{"x-modelmux-attempts", attempts}};
-  if (!req.stream) {
-    auto body = co_await answer.reply->read_all();
-    Result<ChatResponse> resp = body ? provider.decode_chat(*body, req) : std::unexpected(body.error());
-    if (!resp) {
-      rec.error = to_string(resp.error().code);
-      co_await respond_error(ex, resp.error());
-      co_return;
-    }
-    rec.usage = resp->usage;
-    rec.upstream = since(answer.sent);
-    co_await ex.respond(200, "application/json", json::serialize(::modelmux::anthropic::encode_reply(*resp, fallback_id)),
-                        headers);
-    co_return;
-  }
-  auto decoder = provider.stream_decoder(req);
-  ::modelmux::anthropic::StreamEncoder encoder(fallback_id, req.model);
-  std::vector<StreamEvent> events;
-  if (!co_await ex.begin_stream(200, "text/event-stream", headers)) co_return;
-  for (;;) {
-    auto piece = co_await answer.reply->read_some();
-    Result<void> fed = piece ? (piece->empty() ? decoder->finish(events) : decoder->feed(*piece, events))
-                             : Result<void>(std::unexpected(piece.error()));
-    std::string out;
-    for (const auto& ev : events) {
-      if (ev.kind == StreamEvent::Kind::usage) rec.usage = ev.usage;
-      out += encoder.encode(ev);
-    }
-    events.clear();
-    if (!fed) {
-      rec.error = to_string(fed.error().code);
-      out += ::modelmux::anthropic::StreamEncoder::error_frame(fed.error());
-      co_await ex.write(out);
-      co_await ex.end_stream();
-      co_return;
-    }
-    if (!co_await ex.write(out)) co_return;
-    if (piece->empty()) break;
-  }
-  rec.upstream = since(answer.sent);
-  co_await ex.write(encoder.finish());
-  co_await ex.end_stream();
-}
+ private:
+  ::modelmux::anthropic::StreamEncoder frames_;
+};
 
 }  // namespace
 
-asio::awaitable<void> respond_error(http::Exchange& ex, const Error& err) {
-  if (ex.streaming()) {
-    co_await ex.write(::modelmux::anthropic::StreamEncoder::error_frame(err));
-    co_await ex.end_stream();
-    co_return;
-  }
-  std::string seconds = err.retry_after ? std::to_string(err.retry_after->count()) : std::string();
-  std::array<http::HeaderView, 1> retry_after{http::HeaderView{"retry-after", seconds}};
-  co_await ex.respond(static_cast<unsigned>(::modelmux::anthropic::error_status(err)), "application/json",
-                      ::modelmux::anthropic::error_body(err), http::HeaderViews(retry_after.data(), err.retry_after ? 1 : 0));
+Result<void> AnthropicSurface::decode(pipeline::Context& ctx) const {
+  auto req = ::modelmux::anthropic::decode_request(*ctx.fields);
+  if (!req) return std::unexpected(req.error());
+  ctx.chat = std::move(*req);
+  return {};
 }
 
-asio::awaitable<void> messages(http::Exchange& ex, const pipeline::Runtime& rt) {
-  observability::AccessRecord rec;
-  rec.request_id = ex.request_id();
-  rec.method = "POST";
-  rec.path = "/v1/messages";
-  // decode
-  auto parsed = pipeline::parse_body(ex.request().body);
-  bool rewritten = false;
-  Result<routing::Preferences> prefs =
-      parsed ? pipeline::preferences(ex.request().headers, &parsed->get_object(), rewritten, rt.config.routing)
-             : Result<routing::Preferences>(std::unexpected(parsed.error()));
-  Result<ChatRequest> req = prefs ? ::modelmux::anthropic::decode_request(parsed->get_object())
-                                  : Result<ChatRequest>(std::unexpected(prefs.error()));
-  // route
-  Result<routing::Plan> plan = pipeline::route_chat(rt, req, prefs, rec);
-  if (!req) {
-    rec.error = to_string(req.error().code);
-    co_await respond_error(ex, req.error());
-  } else {
-    // attempts
-    auto got = co_await pipeline::attempt_targets(
-        rt, *plan, *req, [&](const providers::Target& t) { return t.provider->build_chat(*req, t); }, rec.attempts);
-    if (!got) {
-      rec.error = to_string(got.error().code);
-      co_await respond_error(ex, got.error());
-    } else {
-      rec.target = got->target->label;
-      co_await answer(ex, *got, *req, rec);
-    }
-  }
-  // accounting
-  rec.status = ex.status();
-  rec.total = since(ex.started());
-  observability::write_access_log(rec);
+std::string AnthropicSurface::encode_chat(const pipeline::Context& ctx) const {
+  return boost::json::serialize(::modelmux::anthropic::encode_reply(ctx.chat_reply, fallback_id(ctx)));
 }
 
-}  // namespace modelmux::surfaces::anthropic
+std::unique_ptr<StreamEncoder> AnthropicSurface::stream_encoder(const pipeline::Context& ctx) const {
+  return std::make_unique<MessageStream>(fallback_id(ctx), ctx.chat.model);
+}
+
+ErrorReply AnthropicSurface::encode_error(const Error& err) const {
+  return {static_cast<unsigned>(::modelmux::anthropic::error_status(err)), ::modelmux::anthropic::error_body(err)};
+}
+
+std::string AnthropicSurface::stream_error(const Error& err) const {
+  return ::modelmux::anthropic::StreamEncoder::error_frame(err);
+}
+
+const AnthropicSurface& anthropic_surface() {
+  static const AnthropicSurface surface;
+  return surface;
+}
+
+}  // namespace modelmux::surfaces

@@ -1,15 +1,24 @@
-// The Anthropic-compatible client surface: POST /v1/messages, so the Anthropic SDK (and tools built on it)
-// use modelmux with any provider behind it. Errors leave here as Anthropic error bodies.
+// The Anthropic surface: POST /v1/messages, so the Anthropic SDK (and tools built on it) use modelmux with any
+// provider behind it; an Anthropic upstream gets the client's body passed through. Errors leave as
+// Anthropic error bodies.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
+#include "surfaces/surface.hpp"
 
-#include "http/exchange.hpp"
-#include "pipeline/runtime.hpp"
+namespace modelmux::surfaces {
 
-namespace modelmux::surfaces::anthropic {
+class AnthropicSurface final : public ClientSurface {
+ public:
+  std::string_view name() const override { return "anthropic"; }
+  providers::Wire wire() const override { return providers::Wire::anthropic; }
+  Result<void> decode(pipeline::Context& ctx) const override;
 
-boost::asio::awaitable<void> messages(http::Exchange& ex, const pipeline::Runtime& rt);
-boost::asio::awaitable<void> respond_error(http::Exchange& ex, const Error& err);
+  std::string encode_chat(const pipeline::Context& ctx) const override;
+  std::unique_ptr<StreamEncoder> stream_encoder(const pipeline::Context& ctx) const override;
+  ErrorReply encode_error(const Error& err) const override;
+  std::string stream_error(const Error& err) const override;
+};
 
-}  // namespace modelmux::surfaces::anthropic
+const AnthropicSurface& anthropic_surface();
+
+}  // namespace modelmux::surfaces

@@ -1,38 +1,35 @@
-// The OpenAI-compatible client surface: /v1/chat/completions and /v1/models, and the one place where an
-// Error becomes OpenAI's error body.
+// The OpenAI surface: /v1/chat/completions, /v1/embeddings, /v1/images/generations (and /v1/models), so the
+// OpenAI SDKs and everything built on them reach any provider. Errors leave as OpenAI error bodies.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-#include <array>
-#include <boost/json/object.hpp>
-#include <string>
 
 #include "http/exchange.hpp"
 #include "pipeline/runtime.hpp"
-#include "providers/provider.hpp"
+#include "surfaces/surface.hpp"
 
-namespace modelmux::surfaces::openai {
+namespace modelmux::surfaces {
 
-std::string error_body(const Error& err);
-boost::asio::awaitable<void> respond_error(http::Exchange& ex, const Error& err);
+class OpenAiSurface final : public ClientSurface {
+ public:
+  std::string_view name() const override { return "openai"; }
+  providers::Wire wire() const override { return providers::Wire::openai; }
+  Result<void> decode(pipeline::Context& ctx) const override;
+  bool relays_as_is(const pipeline::Context& ctx, std::string_view body) const override;
 
-// The routing headers every routed response carries; `digits` must outlive the returned views.
-std::array<http::HeaderView, 2> route_headers(const providers::Target& target, std::size_t attempts,
-                                              std::array<char, 24>& digits);
+  std::string encode_chat(const pipeline::Context& ctx) const override;
+  std::string encode_embeddings(const pipeline::Context& ctx) const override;
+  std::string encode_images(const pipeline::Context& ctx) const override;
+  std::unique_ptr<StreamEncoder> stream_encoder(const pipeline::Context& ctx) const override;
+  ErrorReply encode_error(const Error& err) const override;
+  std::string stream_error(const Error& err) const override;
+};
 
-boost::asio::awaitable<void> chat_completions(http::Exchange& ex, const pipeline::Runtime& rt);
-// POST /v1/images/generations: routed like chat (the prompt stands in for the messages), never streamed.
-boost::asio::awaitable<void> images_generations(http::Exchange& ex, const pipeline::Runtime& rt);
+const OpenAiSurface& openai_surface();
+
+namespace openai {
+// GET /v1/models: the configured model groups.
 boost::asio::awaitable<void> list_models(http::Exchange& ex, const pipeline::Runtime& rt);
+}  // namespace openai
 
-// POST /v1/embeddings: routed like chat; OpenAI-wire targets get the client's body as it is.
-boost::asio::awaitable<void> embeddings(http::Exchange& ex, const pipeline::Runtime& rt);
-
-// POST /v1/route: the route decision for a chat-completions body, explained, without calling a provider.
-Result<boost::json::object> explain_route(const pipeline::Runtime& rt, const http::HeaderList& headers,
-                                          std::string_view body);
-boost::asio::awaitable<void> route_explain(http::Exchange& ex, const pipeline::Runtime& rt);
-// GET /health/targets: every target's breaker, load, latency and error rate.
-boost::asio::awaitable<void> health_targets(http::Exchange& ex, const pipeline::Runtime& rt);
-
-}  // namespace modelmux::surfaces::openai
+}  // namespace modelmux::surfaces

@@ -38,6 +38,15 @@ json::value input_of(const std::string& arguments) {
   return ec || !v.is_object() ? json::value(json::object{}) : v;
 }
 
+// Anthropic counts cache reads and writes apart from input_tokens.
+json::object usage_json(const Usage& u) {
+  json::object o{{"input_tokens", u.input_tokens - u.cached_input_tokens - u.cache_write_input_tokens},
+                 {"cache_read_input_tokens", u.cached_input_tokens},
+                 {"output_tokens", u.output_tokens}};
+  if (u.cache_write_input_tokens) o["cache_creation_input_tokens"] = u.cache_write_input_tokens;
+  return o;
+}
+
 std::string frame(std::string_view type, json::object data) {
   data["type"] = type;
   return fmt::format("event: {}\ndata: {}\n\n", type, json::serialize(data));
@@ -175,10 +184,7 @@ json::object encode_reply(const ChatResponse& r, std::string_view fallback_id) {
     content.push_back(json::object{{"type", "text"}, {"text", text}});
   for (const auto& c : r.message.tool_calls)
     content.push_back(json::object{{"type", "tool_use"}, {"id", c.id}, {"name", c.name}, {"input", input_of(c.arguments)}});
-  Usage u = r.usage.value_or(Usage{});
-  json::object usage{{"input_tokens", u.input_tokens - u.cached_input_tokens},
-                     {"cache_read_input_tokens", u.cached_input_tokens},
-                     {"output_tokens", u.output_tokens}};
+  json::object usage = usage_json(r.usage.value_or(Usage{}));
   return {{"id", r.id.starts_with("msg_") ? r.id : std::string(fallback_id)},
           {"type", "message"},
           {"role", "assistant"},
@@ -285,9 +291,7 @@ std::string StreamEncoder::finish() {
   out += close_block();
   out += frame("message_delta",
                {{"delta", json::object{{"stop_reason", stop_reason(finish_)}, {"stop_sequence", nullptr}}},
-                {"usage", json::object{{"input_tokens", usage_.input_tokens - usage_.cached_input_tokens},
-                                       {"cache_read_input_tokens", usage_.cached_input_tokens},
-                                       {"output_tokens", usage_.output_tokens}}}});
+                {"usage", usage_json(usage_)}});
   out += frame("message_stop", {});
   return out;
 }

@@ -154,9 +154,20 @@ Usage usage_of(const json::object& u) {
   auto num = [&](std::string_view key) { return json_util::int_field(u, key); };
   Usage usage;
   usage.cached_input_tokens = num("cache_read_input_tokens");
-  usage.input_tokens = num("input_tokens") + usage.cached_input_tokens + num("cache_creation_input_tokens");
+  usage.cache_write_input_tokens = num("cache_creation_input_tokens");
+  usage.input_tokens = num("input_tokens") + usage.cached_input_tokens + usage.cache_write_input_tokens;
   usage.output_tokens = num("output_tokens");
   return usage;
+}
+
+void add_delta_usage(Usage& usage, const json::object& delta_usage) {
+  Usage later = usage_of(delta_usage);
+  usage.output_tokens = later.output_tokens;
+  if (later.input_tokens > 0) {
+    usage.input_tokens = later.input_tokens;
+    usage.cached_input_tokens = later.cached_input_tokens;
+    usage.cache_write_input_tokens = later.cache_write_input_tokens;
+  }
 }
 
 Result<ChatResponse> decode_reply(const json::object& body, const ChatRequest& req) {

@@ -19,6 +19,9 @@ Result<ChatResponse> decode_reply(const boost::json::object& body, const ChatReq
 FinishReason finish_reason(std::string_view stop_reason);
 // input = input + cache reads + cache writes (all prompt tokens), cached = cache reads.
 Usage usage_of(const boost::json::object& usage);
+// A stream's message_delta usage on top of message_start's: the output so far, and the input counts, which
+// newer streams repeat (cumulative) there and older ones leave out.
+void add_delta_usage(Usage& usage, const boost::json::object& delta_usage);
 // An Anthropic error body ({"type":"error","error":{"type","message"}}) as (type, message).
 std::pair<std::string, std::string> error_fields(std::string_view body);
 

@@ -162,8 +162,8 @@ FinishReason finish_reason(std::string_view s) {
 Usage usage_of(const json::object& u) {
   Usage usage;
   usage.cached_input_tokens = json_util::int_field(u, "cacheReadInputTokens");
-  usage.input_tokens =
-      json_util::int_field(u, "inputTokens") + usage.cached_input_tokens + json_util::int_field(u, "cacheWriteInputTokens");
+  usage.cache_write_input_tokens = json_util::int_field(u, "cacheWriteInputTokens");
+  usage.input_tokens = json_util::int_field(u, "inputTokens") + usage.cached_input_tokens + usage.cache_write_input_tokens;
   usage.output_tokens = json_util::int_field(u, "outputTokens");
   return usage;
 }

@@ -14,6 +14,8 @@ namespace modelmux::openai {
 
 // Validates a client's request body; every problem is an invalid_request naming the field.
 Result<ChatRequest> decode_chat_request(const boost::json::object& body);
+// The same into a fresh `out` (the pipeline's request context, which is not moved for it).
+Result<void> decode_chat_request(const boost::json::object& body, ChatRequest& out);
 boost::json::object encode_chat_request(const ChatRequest& req, std::string_view upstream_model);
 // A message's `content` (a string, null, or content parts) into `m`; errors name `field`. Replies share it.
 Result<void> decode_message_content(const boost::json::value& v, std::string_view field, Message& m);

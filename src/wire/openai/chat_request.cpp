@@ -206,6 +206,11 @@ Result<void> decode_message_content(const json::value& v, std::string_view field
 
 Result<ChatRequest> decode_chat_request(const json::object& body) {
   ChatRequest req;
+  if (auto ok = decode_chat_request(body, req); !ok) return std::unexpected(ok.error());
+  return req;
+}
+
+Result<void> decode_chat_request(const json::object& body, ChatRequest& req) {
   for (const auto& kv : body) {
     std::string_view key = kv.key();
     const json::value& v = kv.value();
@@ -280,7 +285,7 @@ Result<ChatRequest> decode_chat_request(const json::object& body) {
   if (req.model.empty()) return bad("model", "model is required");
   if (!body.contains("messages")) return bad("messages", "messages is required");
   if (req.messages.empty()) return bad("messages", "messages must contain at least one message");
-  return req;
+  return {};
 }
 
 json::object encode_chat_request(const ChatRequest& req, std::string_view upstream_model) {

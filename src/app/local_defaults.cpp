@@ -1,52 +1,14 @@
-#include "app/gateway_routes.hpp"
-
-#include <fmt/format.h>
+#include "app/local_defaults.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
+#include <cstdlib>
 
-#include "surfaces/anthropic/surface.hpp"
-#include "surfaces/openai/surface.hpp"
+#include "http/client.hpp"
 
 namespace modelmux::app {
-
-boost::asio::awaitable<void> reject(http::Exchange& ex, Error err) {
-  co_await surfaces::openai::respond_error(ex, err);
-}
-
-boost::asio::awaitable<void> health(http::Exchange& ex) {
-  co_await ex.respond(200, "application/json", R"({"status":"ok"})");
-}
-
-// A plain function returning the handler's awaitable, not a coroutine itself: no frame of its own.
-boost::asio::awaitable<void> route(http::Exchange& ex, const pipeline::Runtime& rt) {
-  const auto& req = ex.request();
-  std::string_view path = req.path();
-  std::string_view method = req.method;
-  auto only = [&](std::string_view allowed) {
-    auto e = Error::make(ErrorCode::invalid_request,
-                         fmt::format("method {} is not allowed on {} (use {})", method, path, allowed));
-    e.http_status = 405;
-    return reject(ex, e);
-  };
-  if (path == "/v1/chat/completions" || path == "/chat/completions")
-    return method == "POST" ? surfaces::openai::chat_completions(ex, rt) : only("POST");
-  if (path == "/v1/images/generations" || path == "/images/generations")
-    return method == "POST" ? surfaces::openai::images_generations(ex, rt) : only("POST");
-  if (path == "/v1/embeddings" || path == "/embeddings")
-    return method == "POST" ? surfaces::openai::embeddings(ex, rt) : only("POST");
-  if (path == "/v1/messages")
-    return method == "POST" ? surfaces::anthropic::messages(ex, rt) : only("POST");
-  if (path == "/v1/models" || path == "/models")
-    return method == "GET" ? surfaces::openai::list_models(ex, rt) : only("GET");
-  if (path == "/v1/route" || path == "/route")
-    return method == "POST" ? surfaces::openai::route_explain(ex, rt) : only("POST");
-  if (path == "/health/targets") return method == "GET" ? surfaces::openai::health_targets(ex, rt) : only("GET");
-  if (path == "/health" || path == "/healthz") return health(ex);
-  return reject(ex, Error::make(ErrorCode::not_found, fmt::format("no route for {} {}", method, path)));
-}
 
 config::Config discover_defaults() {
   config::Config cfg = config::builtin_defaults();

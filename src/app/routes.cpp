@@ -1,0 +1,124 @@
+#include "app/routes.hpp"
+
+#include <fmt/format.h>
+
+#include "pipeline/pipeline.hpp"
+#include "surfaces/admin/admin.hpp"
+#include "surfaces/anthropic/surface.hpp"
+#include "surfaces/http_responder.hpp"
+#include "surfaces/openai/surface.hpp"
+
+namespace modelmux::app {
+namespace {
+
+namespace asio = boost::asio;
+using pipeline::Operation;
+
+using Handler = asio::awaitable<void> (*)(http::Exchange&, const pipeline::Runtime&);
+
+// A path is exact, or holds one `{model}` that matches everything between its prefix and suffix (Gemini's
+// model names keep their slashes: /v1beta/models/openai/gpt-4o:generateContent).
+struct Route {
+  std::string_view method;
+  std::string_view path;
+  const surfaces::ClientSurface* surface = nullptr;  // the pipeline serves the route ...
+  Operation op = Operation::chat;
+  std::string_view action;  // the surface's variant of the operation
+  Handler handler = nullptr;  // ... or a handler of its own
+};
+
+const std::vector<Route>& table() {
+  const auto* openai = &surfaces::openai_surface();
+  const auto* anthropic = &surfaces::anthropic_surface();
+  static const std::vector<Route> routes = {
+      {"POST", "/v1/chat/completions", openai, Operation::chat},
+      {"POST", "/chat/completions", openai, Operation::chat},
+      {"POST", "/v1/embeddings", openai, Operation::embeddings},
+      {"POST", "/embeddings", openai, Operation::embeddings},
+      {"POST", "/v1/images/generations", openai, Operation::images},
+      {"POST", "/images/generations", openai, Operation::images},
+      {"GET", "/v1/models", nullptr, {}, {}, surfaces::openai::list_models},
+      {"GET", "/models", nullptr, {}, {}, surfaces::openai::list_models},
+      {"POST", "/v1/messages", anthropic, Operation::chat},
+      {"POST", "/v1/route", nullptr, {}, {}, surfaces::admin::route_explain},
+      {"POST", "/route", nullptr, {}, {}, surfaces::admin::route_explain},
+      {"GET", "/health/targets", nullptr, {}, {}, surfaces::admin::health_targets},
+      {"GET", "/health", nullptr, {}, {}, surfaces::admin::health},
+      {"GET", "/healthz", nullptr, {}, {}, surfaces::admin::health},
+  };
+  return routes;
+}
+
+// Whether `path` is the route's; `model` receives what `{model}` matched, percent-decoded.
+bool matches(const Route& r, std::string_view path, std::string& model) {
+  auto brace = r.path.find("{model}");
+  if (brace == std::string_view::npos) return path == r.path;
+  std::string_view prefix = r.path.substr(0, brace), suffix = r.path.substr(brace + 7);
+  if (path.size() <= prefix.size() + suffix.size() || !path.starts_with(prefix) || !path.ends_with(suffix))
+    return false;
+  std::string_view raw = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+  model.clear();
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    auto hex = [](char c) { return c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1; };
+    if (raw[i] == '%' && i + 2 < raw.size() && hex(raw[i + 1]) >= 0 && hex(raw[i + 2]) >= 0) {
+      model.push_back(static_cast<char>(hex(raw[i + 1]) * 16 + hex(raw[i + 2])));
+      i += 2;
+    } else {
+      model.push_back(raw[i]);
+    }
+  }
+  return true;
+}
+
+asio::awaitable<void> serve(http::Exchange& ex, const pipeline::Runtime& rt, const Route& route, std::string model) {
+  surfaces::HttpResponder out(ex, *route.surface);
+  pipeline::Context ctx(rt, *route.surface, route.op, out);
+  const auto& req = ex.request();
+  ctx.request_id = ex.request_id();
+  ctx.headers = &req.headers;
+  ctx.body = req.body;
+  ctx.action = route.action;
+  ctx.model_in_path = std::move(model);
+  ctx.record.method = route.method;
+  ctx.record.path = route.path;
+  co_await pipeline::run(ctx);
+}
+
+}  // namespace
+
+const surfaces::ClientSurface& surface_for_path(std::string_view path) {
+  if (path == "/v1/messages" || path.starts_with("/v1/messages/")) return surfaces::anthropic_surface();
+  return surfaces::openai_surface();
+}
+
+// (a coroutine of its own, taking the error by value: the callers' errors are gone before it runs)
+asio::awaitable<void> reject(http::Exchange& ex, Error err) {
+  co_await surfaces::respond_error(ex, surface_for_path(ex.request().path()), err);
+}
+
+// A plain function returning the handler's awaitable, not a coroutine itself: no frame of its own.
+asio::awaitable<void> dispatch(http::Exchange& ex, const pipeline::Runtime& rt) {
+  const auto& req = ex.request();
+  std::string_view path = req.path();
+  std::string model;
+  std::string allowed;
+  for (const Route& r : table()) {
+    if (!matches(r, path, model)) continue;
+    if (r.method != req.method) {
+      allowed += allowed.empty() ? "" : ", ";
+      allowed += r.method;
+      continue;
+    }
+    if (r.handler) return r.handler(ex, rt);
+    return serve(ex, rt, r, std::move(model));
+  }
+  if (!allowed.empty()) {
+    auto e = Error::make(ErrorCode::invalid_request,
+                         fmt::format("method {} is not allowed on {} (use {})", req.method, path, allowed));
+    e.http_status = 405;
+    return reject(ex, e);
+  }
+  return reject(ex, Error::make(ErrorCode::not_found, fmt::format("no route for {} {}", req.method, path)));
+}
+
+}  // namespace modelmux::app

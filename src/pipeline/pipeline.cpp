@@ -1,0 +1,68 @@
+#include "pipeline/pipeline.hpp"
+
+#include "pipeline/stages/stages.hpp"
+
+namespace modelmux::pipeline {
+namespace {
+
+struct Stage {
+  std::string_view name;
+  void (*now)(Context&) = nullptr;                              // a stage that never waits
+  boost::asio::awaitable<void> (*later)(Context&) = nullptr;  // one that waits on an upstream or the client
+  bool always = false;                                          // runs after a failure too
+};
+
+// The request path, in order. A new stage is a file in stages/ and a line here.
+constexpr Stage kStages[] = {
+    // The client's format into the canonical request (the surface's codec); routing preferences.
+    {.name = "decode", .now = stages::decode},
+    // The plan: the model's group, its targets ordered by strategy, breakers, capabilities and prices.
+    {.name = "route", .now = stages::route},
+    // Upstream calls until one answers: retries with backoff, fallback, hedging; streams held until their
+    // first content.
+    {.name = "attempts", .later = stages::attempts},
+    // Whole replies read and decoded (usage read from pass-through bodies); streams relayed as they come.
+    {.name = "receive", .later = stages::receive},
+    // Usage times the price table: the request's cost in USD.
+    {.name = "cost", .now = stages::cost, .always = true},
+    // The reply or the error in the client's format, or a stream's last bytes.
+    {.name = "respond", .later = stages::respond, .always = true},
+    // The access record.
+    {.name = "log", .now = stages::log, .always = true},
+};
+
+}  // namespace
+
+boost::asio::awaitable<void> run(Context& ctx) {
+  // A coroutine destroyed under way (the server stopping) runs no further stage; its record is still written.
+  struct Backstop {
+    Context& ctx;
+    ~Backstop() {
+      if (!ctx.logged) stages::log(ctx);
+    }
+  } backstop{ctx};
+  for (const Stage& stage : kStages) {
+    if (ctx.failed() && !stage.always) continue;
+    if (stage.now)
+      stage.now(ctx);
+    else
+      co_await stage.later(ctx);
+  }
+}
+
+std::string_view to_string(Operation op) {
+  switch (op) {
+    case Operation::chat: return "chat";
+    case Operation::embeddings: return "embeddings";
+    case Operation::images: return "images";
+  }
+  return "unknown";
+}
+
+std::vector<std::string_view> stage_names() {
+  std::vector<std::string_view> out;
+  for (const Stage& s : kStages) out.push_back(s.name);
+  return out;
+}
+
+}  // namespace modelmux::pipeline

@@ -1,0 +1,111 @@
+// The decode stage: the client's body as JSON, the routing preferences it carries, and the surface's codec
+// turning it into the canonical request. Library calls arrive canonical already and only have their
+// preferences read (from the request's `extra`).
+#include <fmt/format.h>
+
+#include "core/json_util.hpp"
+#include "pipeline/stages/stages.hpp"
+#include "surfaces/surface.hpp"
+
+namespace modelmux::pipeline::stages {
+namespace {
+
+// Embeddings and images are routed and attempted like chat: the model, and their text as one user message,
+// so the router estimates input tokens as it does for chat.
+ChatRequest planning_stand_in(std::string model, std::string text) {
+  ChatRequest chat;
+  chat.model = std::move(model);
+  Message m;
+  m.role = Role::user;
+  m.content.push_back(ContentPart{.text = std::move(text)});
+  chat.messages.push_back(std::move(m));
+  return chat;
+}
+
+std::string joined(const std::vector<std::string>& inputs) {
+  std::string text;
+  for (const auto& s : inputs) {
+    if (!text.empty()) text.push_back('\n');
+    text += s;
+  }
+  return text;
+}
+
+}  // namespace
+
+Result<boost::json::value> parse_body(std::string_view body, boost::json::storage_ptr storage) {
+  boost::system::error_code ec;
+  boost::json::value tree = json_util::parse(body, ec, std::move(storage));
+  if (ec) return fail(ErrorCode::invalid_json, fmt::format("request body is not valid JSON: {}", ec.message()));
+  if (!tree.is_object()) return fail(ErrorCode::invalid_request, "request body must be a JSON object");
+  return tree;
+}
+
+Result<routing::Preferences> preferences(const http::HeaderList* headers, boost::json::object* fields, bool& removed,
+                                         const config::RoutingConfig& rc) {
+  routing::Preferences prefs;
+  removed = false;
+  std::string_view name = headers ? headers->get("x-modelmux-strategy") : std::string_view();
+  std::string_view field = "x-modelmux-strategy";
+  if (auto* v = fields ? fields->if_contains("strategy") : nullptr) {
+    if (!v->is_string()) return fail(ErrorCode::invalid_request, "strategy must be a string", "strategy");
+    if (name.empty()) {
+      name = v->get_string();
+      field = "strategy";
+    }
+  }
+  if (!name.empty()) {
+    auto s = config::parse_strategy(name);
+    if (!s)
+      return fail(ErrorCode::invalid_request,
+                  fmt::format("{}: unknown strategy \"{}\" (known: priority, weighted, least_busy, latency, cost, "
+                              "quality, balanced, local_first, adaptive, auto)",
+                              field, name),
+                  std::string(field));
+    prefs.strategy = *s;
+  }
+  if (fields && fields->erase("strategy") > 0) removed = true;
+  if (auto* po = fields ? fields->if_contains(providers::kProviderOptions) : nullptr) {
+    bool ok = po->is_object();
+    for (const auto& [k, v] : ok ? po->get_object() : boost::json::object()) ok = ok && v.is_object();
+    if (!ok)
+      return fail(ErrorCode::invalid_request,
+                  "provider_options must be an object of objects, keyed by provider name "
+                  "(e.g. {\"anthropic\": {\"top_k\": 5}})",
+                  "provider_options");
+  }
+  if (auto w = headers ? headers->get("x-modelmux-weights") : std::string_view(); !w.empty()) {
+    auto parsed = routing::parse_weights(w, rc.balanced);
+    if (!parsed) return std::unexpected(parsed.error());
+    prefs.weights = *parsed;
+  }
+  return prefs;
+}
+
+void decode(Context& ctx) {
+  if (ctx.headers) {
+    // (parsed into the value's own storage, the request's arena: assigning across storages would copy)
+    auto parsed = parse_body(ctx.body, ctx.json.storage());
+    if (!parsed) return ctx.fail(std::move(parsed.error()));
+    ctx.json = std::move(*parsed);
+    ctx.fields = &ctx.json.get_object();
+  }
+  bool removed = false;
+  auto prefs = preferences(ctx.headers, ctx.fields, removed, ctx.rt.config.routing);
+  if (!prefs) return ctx.fail(std::move(prefs.error()));
+  ctx.prefs = *prefs;
+  if (removed && ctx.headers) {
+    // Upstreams that take the client's body as it is get it without the gateway's own fields.
+    ctx.rewritten_body = boost::json::serialize(*ctx.fields);
+    ctx.body = ctx.rewritten_body;
+  }
+  if (auto ok = ctx.surface.decode(ctx); !ok) return ctx.fail(std::move(ok.error()));
+  if (ctx.op == Operation::embeddings)
+    ctx.chat = planning_stand_in(ctx.embeddings->model, joined(ctx.embeddings->inputs));
+  else if (ctx.op == Operation::images)
+    ctx.chat = planning_stand_in(ctx.images->model, ctx.images->prompt);
+  ctx.record.model = ctx.chat.model;
+  ctx.record.stream = ctx.chat.stream;
+}
+
+}  // namespace modelmux::pipeline::stages

@@ -1,0 +1,23 @@
+// The route stage: the group the request's model names, and the plan of its targets (routing/router.hpp).
+#include <fmt/format.h>
+
+#include "pipeline/stages/stages.hpp"
+
+namespace modelmux::pipeline::stages {
+
+Result<routing::Plan> plan_route(const Runtime& rt, const ChatRequest& req, const routing::Preferences& prefs,
+                                 bool explain) {
+  const auto* group = rt.catalog.find(req.model);
+  if (!group)
+    return fail(ErrorCode::model_not_found,
+                fmt::format("The model `{}` does not exist or is not configured in modelmux", req.model), "model");
+  return rt.router.plan(*group, req, prefs, explain);
+}
+
+void route(Context& ctx) {
+  auto plan = plan_route(ctx.rt, ctx.chat, ctx.prefs);
+  if (!plan) return ctx.fail(std::move(plan.error()));
+  ctx.plan.emplace(std::move(*plan));
+}
+
+}  // namespace modelmux::pipeline::stages

@@ -1,0 +1,23 @@
+// The gateway's own endpoints, apart from any client API: the route explainer (POST /v1/route), every
+// target's live state (GET /health/targets) and the liveness check (GET /health). Their bodies are JSON;
+// their errors take OpenAI's shape, as the explainer's input does.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include "http/exchange.hpp"
+#include "pipeline/runtime.hpp"
+
+namespace modelmux::surfaces::admin {
+
+// The route decision for a chat-completions body, explained, without calling a provider (also `modelmux
+// route`): the decode and route stages alone, every estimate filled in.
+Result<boost::json::object> explain_route(const pipeline::Runtime& rt, const http::HeaderList* headers,
+                                          std::string_view body);
+
+boost::asio::awaitable<void> route_explain(http::Exchange& ex, const pipeline::Runtime& rt);
+boost::asio::awaitable<void> health_targets(http::Exchange& ex, const pipeline::Runtime& rt);
+boost::asio::awaitable<void> health(http::Exchange& ex, const pipeline::Runtime& rt);
+
+}  // namespace modelmux::surfaces::admin
