@@ -5,6 +5,7 @@
 #include "pipeline/pipeline.hpp"
 #include "surfaces/admin/admin.hpp"
 #include "surfaces/anthropic/surface.hpp"
+#include "surfaces/gemini/surface.hpp"
 #include "surfaces/http_responder.hpp"
 #include "surfaces/openai/surface.hpp"
 
@@ -15,6 +16,7 @@ namespace asio = boost::asio;
 using pipeline::Operation;
 
 using Handler = asio::awaitable<void> (*)(http::Exchange&, const pipeline::Runtime&);
+using ModelHandler = asio::awaitable<void> (*)(http::Exchange&, const pipeline::Runtime&, std::string model);
 
 // A path is exact, or holds one `{model}` that matches everything between its prefix and suffix (Gemini's
 // model names keep their slashes: /v1beta/models/openai/gpt-4o:generateContent).
@@ -25,11 +27,13 @@ struct Route {
   Operation op = Operation::chat;
   std::string_view action;  // the surface's variant of the operation
   Handler handler = nullptr;  // ... or a handler of its own
+  ModelHandler model_handler = nullptr;  // (one that takes the path's {model})
 };
 
 const std::vector<Route>& table() {
   const auto* openai = &surfaces::openai_surface();
   const auto* anthropic = &surfaces::anthropic_surface();
+  const auto* gemini = &surfaces::gemini_surface();
   static const std::vector<Route> routes = {
       {"POST", "/v1/chat/completions", openai, Operation::chat},
       {"POST", "/chat/completions", openai, Operation::chat},
@@ -40,6 +44,19 @@ const std::vector<Route>& table() {
       {"GET", "/v1/models", nullptr, {}, {}, surfaces::openai::list_models},
       {"GET", "/models", nullptr, {}, {}, surfaces::openai::list_models},
       {"POST", "/v1/messages", anthropic, Operation::chat},
+      // Google's API versions differ in what Google serves, not in these shapes: v1beta is the SDK's default.
+      {"POST", "/v1beta/models/{model}:generateContent", gemini, Operation::chat, "generateContent"},
+      {"POST", "/v1beta/models/{model}:streamGenerateContent", gemini, Operation::chat, "streamGenerateContent"},
+      {"POST", "/v1beta/models/{model}:embedContent", gemini, Operation::embeddings, "embedContent"},
+      {"POST", "/v1beta/models/{model}:batchEmbedContents", gemini, Operation::embeddings, "batchEmbedContents"},
+      {"POST", "/v1beta/models/{model}:countTokens", nullptr, {}, {}, nullptr, surfaces::gemini::count_tokens},
+      {"GET", "/v1beta/models", nullptr, {}, {}, surfaces::gemini::list_models},
+      {"GET", "/v1beta/models/{model}", nullptr, {}, {}, nullptr, surfaces::gemini::get_model},
+      {"POST", "/v1/models/{model}:generateContent", gemini, Operation::chat, "generateContent"},
+      {"POST", "/v1/models/{model}:streamGenerateContent", gemini, Operation::chat, "streamGenerateContent"},
+      {"POST", "/v1/models/{model}:embedContent", gemini, Operation::embeddings, "embedContent"},
+      {"POST", "/v1/models/{model}:batchEmbedContents", gemini, Operation::embeddings, "batchEmbedContents"},
+      {"POST", "/v1/models/{model}:countTokens", nullptr, {}, {}, nullptr, surfaces::gemini::count_tokens},
       {"POST", "/v1/route", nullptr, {}, {}, surfaces::admin::route_explain},
       {"POST", "/route", nullptr, {}, {}, surfaces::admin::route_explain},
       {"GET", "/health/targets", nullptr, {}, {}, surfaces::admin::health_targets},
@@ -88,6 +105,9 @@ asio::awaitable<void> serve(http::Exchange& ex, const pipeline::Runtime& rt, con
 
 const surfaces::ClientSurface& surface_for_path(std::string_view path) {
   if (path == "/v1/messages" || path.starts_with("/v1/messages/")) return surfaces::anthropic_surface();
+  if (path.starts_with("/v1beta/") || path.starts_with("/v1alpha/") ||
+      (path.starts_with("/v1/models/") && path.find(':') != std::string_view::npos))
+    return surfaces::gemini_surface();
   return surfaces::openai_surface();
 }
 
@@ -110,6 +130,7 @@ asio::awaitable<void> dispatch(http::Exchange& ex, const pipeline::Runtime& rt) 
       continue;
     }
     if (r.handler) return r.handler(ex, rt);
+    if (r.model_handler) return r.model_handler(ex, rt, std::move(model));
     return serve(ex, rt, r, std::move(model));
   }
   if (!allowed.empty()) {

@@ -81,6 +81,9 @@ class Context {
   ChatRequest chat;
   std::optional<EmbeddingsRequest> embeddings;
   std::optional<ImageRequest> images;
+  // What the client's body holds that the canonical request cannot (a Gemini client's PDF part): only a
+  // target of the surface's own wire, which gets the body as it is, can serve it; the others answer this.
+  std::optional<Error> same_wire_only;
 
   // Route and attempts.
   std::optional<routing::Plan> plan;

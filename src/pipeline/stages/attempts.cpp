@@ -25,6 +25,7 @@ Result<http::ClientRequest> passthrough_request(const Context& ctx, const provid
 Result<http::ClientRequest> upstream_request(const Context& ctx, const providers::Target& t) {
   const auto& provider = *t.provider;
   bool same_wire = provider.wire() == ctx.surface.wire();
+  if (!same_wire && ctx.same_wire_only) return std::unexpected(*ctx.same_wire_only);
   switch (ctx.op) {
     case Operation::chat: return same_wire ? passthrough_request(ctx, t) : provider.build_chat(ctx.chat, t);
     case Operation::embeddings:

@@ -166,9 +166,12 @@ Result<http::ClientRequest> GeminiProvider::build_chat(const ChatRequest& req, c
   if (!body) return std::unexpected(body.error());
   apply_provider_options(*body, req.extra, target.cfg.provider);
   auto request = json_post(target, json::serialize(*body), req.stream);
-  if (req.stream)
-    request.target = target.request_path.substr(0, target.request_path.size() - kGenerate.size()) + std::string(kStreamGenerate);
+  if (req.stream) request.target = stream_path(target);
   return request;
+}
+
+std::string GeminiProvider::stream_path(const Target& target) {
+  return target.request_path.substr(0, target.request_path.size() - kGenerate.size()) + std::string(kStreamGenerate);
 }
 
 Result<ChatResponse> GeminiProvider::decode_chat(std::string_view body, const ChatRequest&) const {

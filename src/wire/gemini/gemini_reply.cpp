@@ -17,16 +17,6 @@ constexpr std::string_view kSignatureMark = "_ts_";
 
 std::int64_t count(const json::object& o, std::string_view key) { return json_util::int_field(o, key); }
 
-// OpenAI counts reasoning inside completion_tokens, and so does the canonical Usage; Gemini reports the two
-// apart. Tool-use prompt tokens (server-side tools) are input the model read.
-Usage usage_of(const json::object& u) {
-  Usage usage;
-  usage.input_tokens = count(u, "promptTokenCount") + count(u, "toolUsePromptTokenCount");
-  usage.reasoning_tokens = count(u, "thoughtsTokenCount");
-  usage.output_tokens = count(u, "candidatesTokenCount") + usage.reasoning_tokens;
-  usage.cached_input_tokens = count(u, "cachedContentTokenCount");
-  return usage;
-}
 
 // "43s" or "0.5s" (a protobuf Duration in JSON), rounded up to whole seconds.
 std::optional<std::chrono::seconds> retry_delay_of(const json::object& error) {
@@ -54,6 +44,15 @@ std::string_view error_reason(const json::object& error) {
 }
 
 }  // namespace
+
+Usage usage_of(const json::object& u) {
+  Usage usage;
+  usage.input_tokens = count(u, "promptTokenCount") + count(u, "toolUsePromptTokenCount");
+  usage.reasoning_tokens = count(u, "thoughtsTokenCount");
+  usage.output_tokens = count(u, "candidatesTokenCount") + usage.reasoning_tokens;
+  usage.cached_input_tokens = count(u, "cachedContentTokenCount");
+  return usage;
+}
 
 std::string tool_call_id(int ordinal, std::string_view signature) {
   std::string id = fmt::format("call_{}", ordinal);
