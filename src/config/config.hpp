@@ -1,5 +1,8 @@
 // The gateway's configuration: loaded once from YAML (or the built-in defaults), validated with errors that
-// name file, line, key and problem, then shared immutably.
+// name file, line, key and problem, then shared immutably. The reading is split by what it does: reader.hpp
+// (typed values with their origins), env.cpp (${VAR} interpolation), load.cpp and load_routing.cpp (the
+// sections), defaults.cpp (the built-in defaults). Keys only one provider knows are its own to check
+// (providers/<name>).
 #pragma once
 
 #include <chrono>
@@ -10,6 +13,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "routing/strategy.hpp"
 
 namespace modelmux::config {
 
@@ -46,18 +51,40 @@ struct UpstreamTimeouts {
   ms idle{60'000};  // between two reads of a streamed reply
 };
 
-// How a model group orders its targets for each request (see src/routing/strategy.hpp).
-enum class Strategy : std::uint8_t {
-  priority, weighted, least_busy, latency, cost, quality, balanced, local_first, adaptive, auto_tier
-};
-std::optional<Strategy> parse_strategy(std::string_view name);
-std::string_view to_string(Strategy s);
-
 // Optional active probing of a target: a one-token chat request every `interval`.
 struct HealthCheckConfig {
   ms interval{0};  // 0: no active checks (real traffic still feeds the breaker)
   ms timeout{5'000};
   std::string prompt = "ping";
+};
+
+// The keys every target has; any other key of a target is its provider's (ProviderKeys).
+inline constexpr std::string_view kTargetKeys[] = {"provider", "model", "api_base", "api_key", "weight", "stream_usage",
+                                                   "headers", "timeouts", "tags", "quality", "local", "health_check"};
+
+// A target's keys that only its provider knows (azure's api_version, the AWS providers' aws_*, sagemaker's
+// sagemaker_format): kept as written, env-interpolated, with where each came from; the provider checks them
+// when the target is made (providers/provider.hpp, Provider::config_keys and prepare).
+struct ProviderKey {
+  std::string value;
+  Origin origin;
+};
+class ProviderKeys {
+ public:
+  void set(std::string name, ProviderKey key) { keys_[std::move(name)] = std::move(key); }
+  // The value of `name`, or empty when the target does not set it.
+  std::string_view get(std::string_view name) const {
+    auto it = keys_.find(name);
+    return it == keys_.end() ? std::string_view() : std::string_view(it->second.value);
+  }
+  const ProviderKey* find(std::string_view name) const {
+    auto it = keys_.find(name);
+    return it == keys_.end() ? nullptr : &it->second;
+  }
+  const std::map<std::string, ProviderKey, std::less<>>& all() const { return keys_; }
+
+ private:
+  std::map<std::string, ProviderKey, std::less<>> keys_;
 };
 
 struct TargetConfig {
@@ -68,17 +95,7 @@ struct TargetConfig {
   std::string api_key;
   int weight = 1;
   std::optional<bool> stream_usage;  // ask for streamed usage the client did not ask for; unset: the provider's default
-  std::string api_version;           // azure: the api-version query parameter
-  // bedrock: AWS credentials and region; what is unset here is resolved from the environment and the
-  // shared ~/.aws files when the target is made (providers/aws/credentials.hpp).
-  std::string aws_access_key_id;
-  std::string aws_secret_access_key;
-  std::string aws_session_token;
-  std::string aws_region;
-  std::string aws_profile;
-  // sagemaker: what the endpoint's container speaks: "openai" (chat completions JSON: vLLM, LMI, SGLang,
-  // TGI's Messages API) or "tgi" (Hugging Face TGI's {"inputs","parameters"} generate API).
-  std::string sagemaker_format = "openai";
+  ProviderKeys provider_keys;
   std::map<std::string, std::string> headers;  // extra headers sent upstream
   UpstreamTimeouts timeouts;
   std::vector<std::string> tags;
@@ -99,7 +116,7 @@ struct ModelConfig {
   Origin origin;
   std::string name;
   std::vector<TargetConfig> targets;
-  std::optional<Strategy> strategy;                 // unset: routing.default_strategy
+  std::optional<routing::Strategy> strategy;        // unset: routing.default_strategy
   std::vector<std::string> fallbacks;               // model groups tried in order after this one's targets
   std::string content_policy_fallback;              // model group tried when a target filters the content
   HedgeConfig hedge;
@@ -129,7 +146,7 @@ struct BalancedWeights {
 };
 
 struct RoutingConfig {
-  Strategy default_strategy = Strategy::priority;
+  routing::Strategy default_strategy = routing::Strategy::priority;
   RetryConfig retries;
   BreakerConfig breaker;
   BalancedWeights balanced;

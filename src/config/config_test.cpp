@@ -88,12 +88,18 @@ TEST(Config, BuiltInDefaultsServeTheMock) {
   unsetenv("OPENAI_API_KEY");
 }
 
-TEST(Config, SagemakerFormatIsOpenaiOrTgi) {
-  auto target = [](const std::string& format) {
-    return "models:\n  - name: a\n    targets:\n      - provider: mock\n        model: m\n        sagemaker_format: " + format + "\n";
-  };
-  EXPECT_THAT(error_of(target("vllm")), HasSubstr("cfg.yaml:6: models[0].targets[0].sagemaker_format: \"vllm\" is not one of: openai, tgi"));
-  Config c = load_string(target("tgi"), "cfg.yaml");
-  EXPECT_EQ(c.models.at(0).targets.at(0).sagemaker_format, "tgi");
-  EXPECT_EQ(load_string(target("openai"), "cfg.yaml").models.at(0).targets.at(0).sagemaker_format, "openai");
+// A provider's own keys are kept for it as written, with their lines; the provider checks them when the
+// target is made (providers/provider_config_test.cpp).
+TEST(Config, KeysOfOneProviderAreKeptForIt) {
+  Config c = load_string("models:\n  - name: a\n    targets:\n      - provider: sagemaker\n        model: m\n"
+                         "        sagemaker_format: tgi\n",
+                         "cfg.yaml");
+  const auto* key = c.models.at(0).targets.at(0).provider_keys.find("sagemaker_format");
+  ASSERT_TRUE(key);
+  EXPECT_EQ(key->value, "tgi");
+  EXPECT_EQ(key->origin.line, 6);
+  EXPECT_EQ(key->origin.key, "models[0].targets[0].sagemaker_format");
+  EXPECT_THAT(error_of("models:\n  - name: a\n    targets:\n      - provider: sagemaker\n        model: m\n"
+                       "        aws_region: \"a\\nb\"\n"),
+              HasSubstr("cfg.yaml:6: models[0].targets[0].aws_region: must not contain line breaks"));
 }

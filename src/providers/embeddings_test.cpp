@@ -1,11 +1,13 @@
 // Every provider's embeddings translation: the exact upstream request for a canonical request, and the
 // canonical response for a reply in the provider's documented shape.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
 #include "wire/openai/embeddings_json.hpp"
 #include "providers/provider.hpp"
+#include "providers/target_for_tests.hpp"
 
 using namespace modelmux;
 using namespace modelmux::providers;
@@ -14,17 +16,11 @@ namespace json = boost::json;
 namespace {
 
 Target target(const char* provider, const char* model, const char* base = "http://127.0.0.1:9/v1") {
-  config::TargetConfig c;
-  c.provider = provider;
-  c.model = model;
-  c.api_key = "k-secret";
-  c.api_base = base;
-  if (std::string_view(provider) == "bedrock") {
-    c.aws_access_key_id = "AKIDEXAMPLE";
-    c.aws_secret_access_key = "secret";
-    c.aws_region = "us-west-2";
-  }
-  return make_target(c);
+  std::string aws = std::string_view(provider) == "bedrock"
+                        ? ", aws_access_key_id: AKIDEXAMPLE, aws_secret_access_key: secret, aws_region: us-west-2"
+                        : "";
+  return target_for_tests(fmt::format("{{provider: {}, model: \"{}\", api_key: k-secret, api_base: \"{}\"{}}}", provider,
+                                      model, base, aws));
 }
 
 EmbeddingsRequest request(std::vector<std::string> inputs, std::optional<std::int64_t> dimensions = {}) {

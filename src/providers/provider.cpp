@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <ctime>
 
@@ -84,6 +85,14 @@ Target make_target(const config::TargetConfig& cfg) {
     config::raise(at, url.error().message);
   }
   t.base = *url;
+  auto own = t.provider->config_keys();
+  for (const auto& [name, key] : cfg.provider_keys.all()) {
+    if (std::find(own.begin(), own.end(), name) != own.end()) continue;
+    std::string list;
+    for (auto k : config::kTargetKeys) list += (list.empty() ? "" : ", ") + std::string(k);
+    for (auto k : own) list += ", " + std::string(k);
+    config::raise(key.origin, fmt::format("unknown key for provider {} (expected one of: {})", cfg.provider, list));
+  }
   t.label = fmt::format("{}/{}", cfg.provider, cfg.model);
   t.timeouts = {cfg.timeouts.connect, cfg.timeouts.first_byte, cfg.timeouts.idle};
   t.provider->prepare(t);

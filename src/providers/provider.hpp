@@ -48,10 +48,17 @@ std::string with_model(const PassthroughBody& body, std::string_view model);
 
 class Provider;
 
+// What a provider keeps per target from its own configuration keys (AWS credentials and region), made by
+// its prepare(); each provider derives its own.
+struct TargetState {
+  virtual ~TargetState() = default;
+};
+
 // A configured upstream: provider + upstream model + credentials, resolved once at config load.
 struct Target {
   config::TargetConfig cfg;
   const Provider* provider = nullptr;
+  std::shared_ptr<const TargetState> state;
   http::Url base;
   std::string label;  // provider/model, for logs and headers
   http::ClientTimeouts timeouts;
@@ -95,7 +102,11 @@ class Provider {
   virtual Wire wire() const = 0;
   // Used when a target sets no api_base; empty means api_base is required.
   virtual std::string default_api_base() const { return {}; }
-  // Work done once per target at config load (e.g. rendering its fixed headers).
+  // The target keys this provider reads beyond the common ones (config::kTargetKeys); any other is a
+  // configuration error naming its line.
+  virtual std::vector<std::string_view> config_keys() const { return {}; }
+  // Work done once per target at config load: checking its own keys (config::raise at their origin),
+  // resolving credentials, rendering its fixed headers.
   virtual void prepare(Target&) const {}
 
   virtual Result<http::ClientRequest> build_chat(const ChatRequest& req, const Target& target) const = 0;

@@ -30,7 +30,7 @@ struct ModelGroup {
   std::size_t index = 0;
   std::vector<providers::Target> targets;  // in listed order
   std::vector<TargetInfo> info;            // parallel to targets
-  config::Strategy strategy = config::Strategy::priority;
+  routing::Strategy strategy = routing::Strategy::priority;
   std::vector<const ModelGroup*> fallbacks;
   const ModelGroup* content_policy = nullptr;
   config::HedgeConfig hedge;

@@ -38,39 +38,39 @@ std::string reasoning(const Plan& plan, const std::vector<const Candidate*>& ord
   std::string who = first->target().label;
   std::string out;
   switch (plan.strategy) {
-    case config::Strategy::priority:
-    case config::Strategy::auto_tier:
+    case routing::Strategy::priority:
+    case routing::Strategy::auto_tier:
       out = fmt::format("priority: {} is the first eligible target in listed order", who);
       break;
-    case config::Strategy::weighted:
+    case routing::Strategy::weighted:
       out = fmt::format("weighted: smooth weighted round-robin drew {} (weight {})", who, first->target().cfg.weight);
       break;
-    case config::Strategy::least_busy:
+    case routing::Strategy::least_busy:
       out = fmt::format("least_busy: {} has the fewest requests in flight ({})", who,
                         first->info().stats->in_flight.load(std::memory_order_relaxed));
       break;
-    case config::Strategy::latency:
+    case routing::Strategy::latency:
       out = first->est_latency_ms < 0
                 ? fmt::format("latency: {} has no observed latency yet, so it is tried (power of two choices)", who)
                 : fmt::format("latency: {} has the lower peak-EWMA latency x load of two drawn ({:.1f} ms)", who,
                               first->est_latency_ms);
       break;
-    case config::Strategy::cost:
+    case routing::Strategy::cost:
       out = fmt::format("cost: {} is the cheapest capable target at {} for ~{} input and ~{} output tokens", who,
                         usd(first->est_cost_usd), plan.input_tokens, plan.output_tokens);
       break;
-    case config::Strategy::quality:
+    case routing::Strategy::quality:
       out = fmt::format("quality: {} has the highest quality score ({:.2f})", who, first->info().quality);
       break;
-    case config::Strategy::balanced:
+    case routing::Strategy::balanced:
       out = fmt::format("balanced: {} has the best weighted score of cost, speed and quality ({:.3f})", who,
                         -first->score);
       break;
-    case config::Strategy::local_first:
+    case routing::Strategy::local_first:
       out = fmt::format("local_first: {} is {}", who,
                         first->info().local ? "a local target" : "the first cloud target (no local one is eligible)");
       break;
-    case config::Strategy::adaptive:
+    case routing::Strategy::adaptive:
       out = fmt::format("adaptive: {} has the best observed success, latency and cost{}", who,
                         first->chosen_first ? " (or was drawn to explore)" : "");
       break;
@@ -91,7 +91,7 @@ json::object explain(const Plan& plan, Nanos now) {
   o["object"] = "route";
   o["model"] = plan.requested->name;
   o["group"] = plan.group->name;
-  o["strategy"] = config::to_string(plan.strategy);
+  o["strategy"] = routing::to_string(plan.strategy);
   if (plan.classification) {
     json::object t;
     t["tier"] = to_string(plan.classification->tier);

@@ -13,7 +13,7 @@ namespace modelmux::routing {
 
 namespace {
 
-using config::Strategy;
+using routing::Strategy;
 
 // splitmix64: a fast per-thread generator; draws need to be uniform, not secret.
 thread_local std::uint64_t rng_state = 0x9e3779b97f4a7c15ull ^ reinterpret_cast<std::uintptr_t>(&rng_state);

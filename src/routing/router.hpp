@@ -20,7 +20,7 @@ namespace modelmux::routing {
 
 // What a request may ask of routing: header x-modelmux-strategy or body `strategy`, and x-modelmux-weights.
 struct Preferences {
-  std::optional<config::Strategy> strategy;
+  std::optional<routing::Strategy> strategy;
   std::optional<config::BalancedWeights> weights;
 };
 
@@ -55,7 +55,7 @@ struct Candidate {
 struct Plan {
   const ModelGroup* requested = nullptr;  // the group the model name named
   const ModelGroup* group = nullptr;      // the group serving it (a tier's group under auto)
-  config::Strategy strategy = config::Strategy::priority;
+  routing::Strategy strategy = routing::Strategy::priority;
   std::optional<Classification> classification;  // under auto
   std::int64_t input_tokens = 0;
   std::int64_t output_tokens = 0;

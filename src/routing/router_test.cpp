@@ -152,12 +152,12 @@ TEST(Router, QualityBalancedAndLocalFirst) {
   Fixture f("models:\n  - name: m\n" +
             targets({"{provider: openai, model: gpt-4o-mini, api_key: k}", "{provider: anthropic, model: claude-opus-4-1, api_key: k}",
                      "{provider: openai_compatible, model: llama3.2, api_base: 'http://127.0.0.1:11434/v1'}"}));
-  EXPECT_EQ(f.first("m", Fixture::chat("hi"), {config::Strategy::quality, {}}), "anthropic/claude-opus-4-1");
-  EXPECT_EQ(f.first("m", Fixture::chat("hi"), {config::Strategy::local_first, {}}), "openai_compatible/llama3.2");
+  EXPECT_EQ(f.first("m", Fixture::chat("hi"), {routing::Strategy::quality, {}}), "anthropic/claude-opus-4-1");
+  EXPECT_EQ(f.first("m", Fixture::chat("hi"), {routing::Strategy::local_first, {}}), "openai_compatible/llama3.2");
   // Balanced with all weight on cost: the free local model; all on quality: opus.
-  EXPECT_EQ(f.first("m", Fixture::chat("hi"), {config::Strategy::balanced, config::BalancedWeights{1, 0, 0}}),
+  EXPECT_EQ(f.first("m", Fixture::chat("hi"), {routing::Strategy::balanced, config::BalancedWeights{1, 0, 0}}),
             "openai_compatible/llama3.2");
-  EXPECT_EQ(f.first("m", Fixture::chat("hi"), {config::Strategy::balanced, config::BalancedWeights{0, 0, 1}}),
+  EXPECT_EQ(f.first("m", Fixture::chat("hi"), {routing::Strategy::balanced, config::BalancedWeights{0, 0, 1}}),
             "anthropic/claude-opus-4-1");
   auto w = parse_weights("cost=0.5, quality=0.2", {});
   ASSERT_TRUE(w);

@@ -55,12 +55,9 @@ Result<routing::Preferences> preferences(const http::HeaderList* headers, boost:
     }
   }
   if (!name.empty()) {
-    auto s = config::parse_strategy(name);
+    auto s = routing::parse_strategy(name);
     if (!s)
-      return fail(ErrorCode::invalid_request,
-                  fmt::format("{}: unknown strategy \"{}\" (known: priority, weighted, least_busy, latency, cost, "
-                              "quality, balanced, local_first, adaptive, auto)",
-                              field, name),
+      return fail(ErrorCode::invalid_request, fmt::format("{}: {}", field, routing::unknown_strategy(name)),
                   std::string(field));
     prefs.strategy = *s;
   }

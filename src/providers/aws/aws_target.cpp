@@ -7,10 +7,10 @@ namespace modelmux::aws {
 
 void prepare_target(providers::Target& target, std::string_view host_prefix, std::string_view stream_accept) {
   auto resolved = resolve_credentials(target.cfg);
-  target.cfg.aws_access_key_id = resolved.credentials.access_key_id;
-  target.cfg.aws_secret_access_key = resolved.credentials.secret_access_key;
-  target.cfg.aws_session_token = resolved.credentials.session_token;
-  target.cfg.aws_region = resolved.region;
+  auto state = std::make_shared<AwsState>();
+  state->credentials = resolved.credentials;
+  state->region = resolved.region;
+  target.state = state;
   if (target.cfg.api_base.empty()) {
     auto url = http::parse_url("https://" + std::string(host_prefix) + "." + resolved.region + ".amazonaws.com");
     if (!url) config::raise(target.cfg.origin, url.error().message);
@@ -21,7 +21,7 @@ void prepare_target(providers::Target& target, std::string_view host_prefix, std
 
 http::ClientRequest signed_post(const providers::Target& target, std::string path, std::string body, bool stream,
                                 std::string_view service, std::string_view stream_accept) {
-  const auto& cfg = target.cfg;
+  const auto& aws = static_cast<const AwsState&>(*target.state);
   std::string date = amz_date(target.clock ? target.clock() : std::chrono::system_clock::now());
   std::string hash = sha256_hex(body);
   // The signed headers carry the same values prepare_json_headers rendered for this request.
@@ -32,9 +32,9 @@ http::ClientRequest signed_post(const providers::Target& target, std::string pat
                           {"x-amz-content-sha256", hash},
                           {"x-amz-date", date}},
                          hash};
-  if (!cfg.aws_session_token.empty()) signing.headers.emplace_back("x-amz-security-token", cfg.aws_session_token);
-  Credentials creds{cfg.aws_access_key_id, cfg.aws_secret_access_key, cfg.aws_session_token};
-  std::string auth = authorization(signing, {cfg.aws_region, std::string(service)}, creds, date);
+  if (!aws.credentials.session_token.empty())
+    signing.headers.emplace_back("x-amz-security-token", aws.credentials.session_token);
+  std::string auth = authorization(signing, {aws.region, std::string(service)}, aws.credentials, date);
 
   http::ClientRequest r;
   r.method = "POST";

@@ -5,12 +5,23 @@
 #include <string>
 #include <string_view>
 
+#include "providers/aws/sigv4.hpp"
 #include "providers/provider.hpp"
 
 namespace modelmux::aws {
 
-// Resolves credentials and region into target.cfg (a config error naming the target when there are
-// none), points the target at https://{host_prefix}.{region}.amazonaws.com unless api_base is set, and
+// The keys an AWS-signed target may set (credentials.hpp says where what they leave unset comes from).
+inline constexpr std::string_view kConfigKeys[] = {"aws_access_key_id", "aws_secret_access_key", "aws_session_token",
+                                                   "aws_region", "aws_profile"};
+
+// What an AWS-signed target signs with, resolved once.
+struct AwsState : providers::TargetState {
+  Credentials credentials;
+  std::string region;
+};
+
+// Resolves credentials and region into the target's state (a config error naming the target when there
+// are none), points the target at https://{host_prefix}.{region}.amazonaws.com unless api_base is set, and
 // renders its fixed headers with `stream_accept` for streamed requests.
 void prepare_target(providers::Target& target, std::string_view host_prefix, std::string_view stream_accept);
 

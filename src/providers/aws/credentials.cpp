@@ -56,7 +56,8 @@ bool read_section(const std::string& path, const std::string& header, Section& o
 
 ResolvedCredentials resolve_credentials(const config::TargetConfig& t) {
   ResolvedCredentials r;
-  std::string profile = t.aws_profile.empty() ? env("AWS_PROFILE") : t.aws_profile;
+  auto key = [&](std::string_view name) { return std::string(t.provider_keys.get(name)); };
+  std::string profile = key("aws_profile").empty() ? env("AWS_PROFILE") : key("aws_profile");
   bool named_profile = !profile.empty();
   if (profile.empty()) profile = "default";
 
@@ -73,10 +74,10 @@ ResolvedCredentials resolve_credentials(const config::TargetConfig& t) {
     return std::string();
   };
 
-  if (!t.aws_access_key_id.empty() || !t.aws_secret_access_key.empty()) {
-    if (t.aws_access_key_id.empty() || t.aws_secret_access_key.empty())
+  if (!key("aws_access_key_id").empty() || !key("aws_secret_access_key").empty()) {
+    if (key("aws_access_key_id").empty() || key("aws_secret_access_key").empty())
       config::raise(t.origin, "aws_access_key_id and aws_secret_access_key must be set together");
-    r.credentials = {t.aws_access_key_id, t.aws_secret_access_key, t.aws_session_token};
+    r.credentials = {key("aws_access_key_id"), key("aws_secret_access_key"), key("aws_session_token")};
     r.source = "the target's aws_access_key_id";
   } else if (!named_profile && !env("AWS_ACCESS_KEY_ID").empty() && !env("AWS_SECRET_ACCESS_KEY").empty()) {
     r.credentials = {env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"), env("AWS_SESSION_TOKEN")};
@@ -94,7 +95,7 @@ ResolvedCredentials resolve_credentials(const config::TargetConfig& t) {
                                 profile, creds_file));
   }
 
-  r.region = t.aws_region;
+  r.region = key("aws_region");
   if (r.region.empty()) r.region = env("AWS_REGION");
   if (r.region.empty()) r.region = env("AWS_DEFAULT_REGION");
   if (r.region.empty()) r.region = profile_value("region");

@@ -62,10 +62,10 @@ TEST_F(AwsCredentials, TargetKeysComeFirst) {
   setenv("AWS_SECRET_ACCESS_KEY", "envsecret", 1);
   setenv("AWS_REGION", "eu-west-1", 1);
   auto t = target();
-  t.aws_access_key_id = "CFGKEY";
-  t.aws_secret_access_key = "cfgsecret";
-  t.aws_session_token = "cfgtoken";
-  t.aws_region = "us-east-2";
+  t.provider_keys.set("aws_access_key_id", {"CFGKEY", {}});
+  t.provider_keys.set("aws_secret_access_key", {"cfgsecret", {}});
+  t.provider_keys.set("aws_session_token", {"cfgtoken", {}});
+  t.provider_keys.set("aws_region", {"us-east-2", {}});
   auto r = resolve_credentials(t);
   EXPECT_EQ(r.credentials.access_key_id, "CFGKEY");
   EXPECT_EQ(r.credentials.secret_access_key, "cfgsecret");
@@ -75,7 +75,7 @@ TEST_F(AwsCredentials, TargetKeysComeFirst) {
 
 TEST_F(AwsCredentials, HalfAKeyPairIsAnError) {
   auto t = target();
-  t.aws_access_key_id = "CFGKEY";
+  t.provider_keys.set("aws_access_key_id", {"CFGKEY", {}});
   EXPECT_EQ(error_of(t), "cfg.yaml:7: models[0].targets[0].provider: aws_access_key_id and aws_secret_access_key must be set together");
 }
 
@@ -109,7 +109,7 @@ TEST_F(AwsCredentials, NamedProfileSkipsTheEnvironmentKeys) {
   write(".aws/credentials", "[work]\naws_access_key_id=WORKKEY\naws_secret_access_key=worksecret\naws_session_token=wt\n");
   write(".aws/config", "[profile work]\nregion=us-west-2\n");
   auto t = target();
-  t.aws_profile = "work";
+  t.provider_keys.set("aws_profile", {"work", {}});
   auto r = resolve_credentials(t);
   EXPECT_EQ(r.credentials.access_key_id, "WORKKEY");
   EXPECT_EQ(r.credentials.session_token, "wt");
@@ -132,7 +132,7 @@ TEST_F(AwsCredentials, FileLocationsFromTheEnvironment) {
 TEST_F(AwsCredentials, KeysInTheConfigFileAlsoCount) {
   write(".aws/config", "[profile sso]\naws_access_key_id=CFGFILEKEY\naws_secret_access_key=s\nregion=us-east-1\n");
   auto t = target();
-  t.aws_profile = "sso";
+  t.provider_keys.set("aws_profile", {"sso", {}});
   EXPECT_EQ(resolve_credentials(t).credentials.access_key_id, "CFGFILEKEY");
 }
 
@@ -140,15 +140,15 @@ TEST_F(AwsCredentials, MissingThingsAreConfigErrorsAtTheTargetLine) {
   EXPECT_NE(error_of(target()).find("cfg.yaml:7: models[0].targets[0].provider: no AWS credentials"), std::string::npos)
       << error_of(target());
   auto t = target();
-  t.aws_profile = "ghost";
+  t.provider_keys.set("aws_profile", {"ghost", {}});
   EXPECT_NE(error_of(t).find("AWS profile \"ghost\" is in neither"), std::string::npos) << error_of(t);
   t = target();
-  t.aws_access_key_id = "K";
-  t.aws_secret_access_key = "topsecret";
+  t.provider_keys.set("aws_access_key_id", {"K", {}});
+  t.provider_keys.set("aws_secret_access_key", {"topsecret", {}});
   std::string e = error_of(t);
   EXPECT_NE(e.find("cfg.yaml:7: models[0].targets[0].provider: no AWS region"), std::string::npos) << e;
   EXPECT_EQ(e.find("topsecret"), std::string::npos) << "secrets never appear in messages";
-  t.aws_region = "us-east-1/../x";
+  t.provider_keys.set("aws_region", {"us-east-1/../x", {}});
   EXPECT_NE(error_of(t).find("is not an AWS region name"), std::string::npos);
 }
 

@@ -116,6 +116,10 @@ class BedrockStreamDecoder final : public StreamDecoder {
 
 }  // namespace
 
+std::vector<std::string_view> BedrockProvider::config_keys() const {
+  return {std::begin(aws::kConfigKeys), std::end(aws::kConfigKeys)};
+}
+
 void BedrockProvider::prepare(Target& target) const {
   aws::prepare_target(target, "bedrock-runtime", kEventStream);
   // The model id is one path segment: ':' and '/' of inference profiles and ARNs are encoded (and SigV4

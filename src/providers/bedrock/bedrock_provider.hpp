@@ -13,6 +13,7 @@ class BedrockProvider final : public Provider {
   // Only to pass make_target's check: prepare() puts the target's own region in the host.
   std::string default_api_base() const override { return "https://bedrock-runtime.us-east-1.amazonaws.com"; }
   // Resolves credentials and region (a config error when there are none) and the request paths.
+  std::vector<std::string_view> config_keys() const override;  // the AWS keys
   void prepare(Target& target) const override;
 
   Result<http::ClientRequest> build_chat(const ChatRequest& req, const Target& target) const override;

@@ -2,11 +2,13 @@
 // reply (OpenAI-format, Bedrock Titan/Nova Canvas, Gemini Imagen, SageMaker).
 #include "wire/openai/images_json.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
 #include "providers/provider.hpp"
+#include "providers/target_for_tests.hpp"
 
 namespace json = boost::json;
 using namespace modelmux;
@@ -26,15 +28,11 @@ Error refusal(std::string_view body) {
 }
 
 providers::Target target(std::string provider, std::string model, std::string api_base = {}) {
-  config::TargetConfig cfg;
-  cfg.api_base = std::move(api_base);
-  cfg.provider = std::move(provider);
-  cfg.model = std::move(model);
-  cfg.api_key = std::string("k");
-  cfg.aws_access_key_id = std::string("AKIDEXAMPLE");
-  cfg.aws_secret_access_key = std::string("secret");
-  cfg.aws_region = std::string("us-east-1");
-  return providers::make_target(cfg);
+  std::string keys = fmt::format("{{provider: {}, model: \"{}\", api_key: k", provider, model);
+  if (!api_base.empty()) keys += fmt::format(", api_base: \"{}\"", api_base);
+  if (provider == "bedrock" || provider == "sagemaker")
+    keys += ", aws_access_key_id: AKIDEXAMPLE, aws_secret_access_key: secret, aws_region: us-east-1";
+  return providers::target_for_tests(keys + "}");
 }
 
 }  // namespace

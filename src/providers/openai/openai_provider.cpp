@@ -205,10 +205,16 @@ std::pair<std::string, std::string> openai_error_fields(std::string_view body) {
   return {std::string(body.substr(0, 300)), {}};
 }
 
+std::vector<std::string_view> OpenAiProvider::config_keys() const {
+  if (flavor_.azure) return {"api_version"};
+  return {};
+}
+
 void OpenAiProvider::prepare(Target& target) const {
   if (flavor_.azure) {
     // Azure addresses a deployment (the target's model) and versions the API in the query.
-    std::string version = target.cfg.api_version.empty() ? std::string(kAzureApiVersion) : target.cfg.api_version;
+    std::string_view given = target.cfg.provider_keys.get("api_version");
+    std::string version(given.empty() ? kAzureApiVersion : given);
     target.request_path = target.base.path + "/openai/deployments/" + target.cfg.model + "/chat/completions?api-version=" + version;
   } else {
     target.request_path = target.base.path + "/chat/completions";

@@ -20,6 +20,8 @@ class OpenAiProvider : public Provider {
   std::string_view name() const override { return flavor_.name; }
   Wire wire() const override { return Wire::openai; }
   std::string default_api_base() const override { return flavor_.default_base; }
+  // azure: api_version, the api-version query parameter.
+  std::vector<std::string_view> config_keys() const override;
   void prepare(Target& target) const override;
 
   Result<http::ClientRequest> build_chat(const ChatRequest& req, const Target& target) const override;

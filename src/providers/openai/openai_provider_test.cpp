@@ -181,7 +181,7 @@ TEST(OpenAiProvider, AzureAddressesADeploymentWithItsOwnHeader) {
   EXPECT_EQ(t.request_path, "/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21");
   EXPECT_NE(t.prepared_headers[0].find("api-key: azure-key\r\n"), std::string::npos);
   EXPECT_EQ(t.prepared_headers[0].find("authorization"), std::string::npos);
-  c.api_version = "2025-04-01-preview";
+  c.provider_keys.set("api_version", {"2025-04-01-preview", {}});
   EXPECT_EQ(make_target(c).request_path, "/openai/deployments/gpt4o-prod/chat/completions?api-version=2025-04-01-preview");
   c.api_base.clear();
   EXPECT_THROW(make_target(c), config::ConfigError);

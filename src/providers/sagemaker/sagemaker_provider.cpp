@@ -21,7 +21,8 @@ namespace {
 constexpr std::string_view kService = "sagemaker";
 constexpr std::string_view kEventStream = "application/vnd.amazon.eventstream";
 
-bool is_tgi(const Target& target) { return target.cfg.sagemaker_format == "tgi"; }
+// prepare() gives a target with `sagemaker_format: tgi` the TGI adapter.
+bool is_tgi(const Target& target) { return target.provider == &sagemaker_tgi_provider(); }
 
 bool mentions_context_length(std::string_view text) {
   for (std::string_view s : {"maximum context length", "context length", "`inputs` tokens + `max_new_tokens`",
@@ -106,13 +107,23 @@ class SagemakerStreamDecoder final : public StreamDecoder {
 
 }  // namespace
 
+std::vector<std::string_view> SagemakerProvider::config_keys() const {
+  std::vector<std::string_view> keys(std::begin(aws::kConfigKeys), std::end(aws::kConfigKeys));
+  keys.push_back("sagemaker_format");
+  return keys;
+}
+
 void SagemakerProvider::prepare(Target& target) const {
+  if (const auto* format = target.cfg.provider_keys.find("sagemaker_format")) {
+    if (format->value != "openai" && format->value != "tgi")
+      config::raise(format->origin, fmt::format("\"{}\" is not one of: openai, tgi", format->value));
+    if (format->value == "tgi") target.provider = &sagemaker_tgi_provider();
+  }
   aws::prepare_target(target, "runtime.sagemaker", kEventStream);
   // The endpoint name is one path segment (SigV4 encodes the path once more when signing).
   target.request_path = target.base.path + "/endpoints/" + aws::uri_encode(target.cfg.model, false) + "/invocations";
   // OpenAI-compatible containers (vLLM, SGLang, LMI) stream usage when asked; TGI's generate API cannot.
   target.stream_usage = !is_tgi(target) && target.cfg.stream_usage.value_or(true);
-  if (is_tgi(target)) target.provider = &sagemaker_tgi_provider();
 }
 
 Result<http::ClientRequest> SagemakerProvider::build_chat(const ChatRequest& req, const Target& target) const {

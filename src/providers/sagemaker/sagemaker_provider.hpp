@@ -15,6 +15,8 @@ class SagemakerProvider final : public Provider {
   Wire wire() const override { return Wire::sagemaker; }
   // Only to pass make_target's check: prepare() puts the target's own region in the host.
   std::string default_api_base() const override { return "https://runtime.sagemaker.us-east-1.amazonaws.com"; }
+  // The AWS keys, and sagemaker_format: openai (the default) or tgi.
+  std::vector<std::string_view> config_keys() const override;
   void prepare(Target& target) const override;
 
   Result<http::ClientRequest> build_chat(const ChatRequest& req, const Target& target) const override;
