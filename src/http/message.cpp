@@ -1,8 +1,33 @@
 #include "http/message.hpp"
 
+#include <boost/asio/buffer.hpp>
 #include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <cctype>
 
 namespace modelmux::http {
+
+namespace {
+
+class ParseErrorCategory final : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "modelmux.http"; }
+  std::string message(int e) const override {
+    switch (static_cast<ParseError>(e)) {
+      case ParseError::chunk_line_too_long: return "a chunk-size line with its extensions is over 4 KiB";
+      case ParseError::trailers_too_large: return "the trailer section is larger than 64 KiB";
+      case ParseError::framing_too_large: return "the chunked body with its framing is larger than the limit";
+    }
+    return "malformed HTTP message";
+  }
+};
+
+}  // namespace
+
+const boost::system::error_category& parse_error_category() {
+  static const ParseErrorCategory category;
+  return category;
+}
 
 void HeaderList::add(std::string_view name, std::string_view value) {
   Entry e;
@@ -26,6 +51,58 @@ void RequestParser::on_request_impl(boost::beast::http::verb, bsv method, bsv ta
   out_.method.assign(method.data(), method.size());
   out_.target.assign(target.data(), target.size());
   out_.version = static_cast<unsigned>(version);
+}
+
+std::size_t RequestParser::feed(std::string_view in, bool head_only, boost::beast::error_code& ec) {
+  namespace bhttp = boost::beast::http;
+  std::size_t used = 0;
+  ec = {};
+  while (!(head_only ? is_header_done() : is_done())) {
+    if (used == in.size()) {  // put() on nothing makes no progress in some states, without saying so
+      ec = bhttp::error::need_more;
+      break;
+    }
+    bool past_head = is_header_done();
+    if (past_head && chunked() && chunk_left_ == 0) {
+      limit_chunk_line(in.substr(used), ec);
+      if (ec) break;
+    }
+    // Not eager: one step at a time, so the step that completes the head uses only the head's bytes.
+    std::size_t n = put(boost::asio::buffer(in.data() + used, in.size() - used), ec);
+    used += n;
+    if (past_head) {
+      after_head_ += n;
+      if (after_head_ > body_limit_ + body_limit_ / 8 + kFramingAllowance) ec = ParseError::framing_too_large;
+    }
+    if (ec) break;
+  }
+  return used;
+}
+
+// At a chunk boundary the parser waits for a whole chunk-size line (after the CRLF that ends the previous
+// chunk's data), and after the last chunk's line for the whole trailer section. Both are bounded on the raw
+// bytes, whether they are all here or not, so the verdict does not depend on how the bytes were split into
+// reads; and scanned only once enough bytes wait to break a bound, so a slow sender costs no rescans.
+void RequestParser::limit_chunk_line(std::string_view pending, error_code& ec) const {
+  std::size_t start = chunks_ > 0 ? 2 : 0;
+  if (pending.size() <= start + kChunkLineLimit) return;
+  std::string_view line = pending.substr(start, kChunkLineLimit);
+  // The line ends at its first CR (Beast refuses a CR that is not followed by LF).
+  if (line.find('\r') == std::string_view::npos) {
+    ec = ParseError::chunk_line_too_long;
+    return;
+  }
+  // The last chunk's line (a size of zeros) is followed by the trailer section and the final CRLF.
+  std::size_t zeros = line.find_first_not_of('0');
+  bool last = zeros > 0 && !std::isxdigit(static_cast<unsigned char>(line[zeros]));
+  if (last && pending.size() >= kHeaderLimit &&
+      pending.substr(0, kHeaderLimit).find("\r\n\r\n") == std::string_view::npos)
+    ec = ParseError::trailers_too_large;
+}
+
+void RequestParser::on_chunk_header_impl(std::uint64_t size, bsv, error_code&) {
+  chunk_left_ = size;
+  ++chunks_;
 }
 
 void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) {

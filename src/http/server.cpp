@@ -91,14 +91,15 @@ struct Server::Worker {
     co_await server->on_error_(ex, err);
   }
 
-  // After refusing a request whose body is still arriving, read and drop the rest (bounded) before closing:
-  // closing with unread data makes the kernel send a reset, and the client would lose the 413.
-  static asio::awaitable<void> discard_rest(tcp::socket& socket, Deadline& deadline) {
+  // After refusing a request whose bytes may still be arriving, read and drop the rest (up to `budget`)
+  // before closing: closing with unread data makes the kernel send a reset, and the client would lose the
+  // answer.
+  static asio::awaitable<void> discard_rest(tcp::socket& socket, Deadline& deadline, std::size_t budget) {
     boost::system::error_code ignored;
     socket.shutdown(tcp::socket::shutdown_send, ignored);
     std::vector<char> sink(64 * 1024);
     std::size_t total = 0;
-    while (total < (256u << 20)) {
+    while (total < budget) {
       deadline.expires_after(std::chrono::seconds(5));
       auto [ec, n] = co_await socket.async_read_some(asio::buffer(sink), tuple_awaitable);
       if (ec) break;
@@ -108,19 +109,28 @@ struct Server::Worker {
   }
 
   static constexpr std::size_t kKeepBytes = 64 * 1024;
+  static constexpr std::size_t kDiscardAfterLimit = 256u << 20;  // so an uploading client sees its 413
+  static constexpr std::size_t kDiscardAfterError = 4u << 20;
 
   // Answers a request that could not be read, when there is still someone to answer: not after a
   // timeout, a reset or the client's own close.
   asio::awaitable<void> refuse(tcp::socket& socket, Deadline& deadline, const Request& req, beast::error_code ec,
                                std::string_view what) {
     const auto& cfg = server->cfg_;
-    if (ec == bhttp::error::body_limit) {
+    if (ec == bhttp::error::body_limit || ec == ParseError::framing_too_large) {
+      std::string_view framing = ec == ParseError::framing_too_large ? " (chunk framing included)" : "";
       co_await reject(socket, deadline, req,
                       Error::make(ErrorCode::payload_too_large,
-                                  fmt::format("request body is larger than the limit of {} bytes", cfg.max_body_bytes)));
-      co_await discard_rest(socket, deadline);
+                                  fmt::format("request body is larger than the limit of {} bytes{}",
+                                              cfg.max_body_bytes, framing)));
+      co_await discard_rest(socket, deadline, kDiscardAfterLimit);
     } else if (ec == bhttp::error::header_limit) {
       co_await reject(socket, deadline, req, Error::make(ErrorCode::invalid_request, "request headers are too large"));
+    } else if (ec.category() == parse_error_category()) {
+      co_await reject(socket, deadline, req,
+                      Error::make(ErrorCode::invalid_request,
+                                  fmt::format("malformed HTTP {}: {}", what, ec.message())));
+      co_await discard_rest(socket, deadline, kDiscardAfterError);
     } else if (!deadline.expired() && ec != bhttp::error::end_of_stream && ec != asio::error::operation_aborted &&
                ec != asio::error::connection_reset && ec != asio::error::eof) {
       co_await reject(socket, deadline, req,
@@ -128,10 +138,32 @@ struct Server::Worker {
     }
   }
 
+  // Reads into `buf` until the parser has the head (head_only) or the whole request; RequestParser::feed
+  // counts and bounds every byte, and `buf`'s max_size bounds what waits unparsed.
+  static asio::awaitable<beast::error_code> read_more(tcp::socket& socket, beast::flat_buffer& buf,
+                                                      RequestParser& parser, bool head_only) {
+    beast::error_code ec = bhttp::error::need_more;
+    while (ec == bhttp::error::need_more) {
+      std::size_t room = beast::read_size(buf, 65536);
+      if (room == 0) co_return bhttp::error::buffer_overflow;  // feed() leaves room; never spin if not
+      auto [rec, n] = co_await socket.async_read_some(buf.prepare(room), tuple_awaitable);
+      if (rec == asio::error::eof)
+        co_return parser.got_some() ? bhttp::error::partial_message : bhttp::error::end_of_stream;
+      if (rec) co_return rec;
+      buf.commit(n);
+      buf.consume(parser.feed(buffered(buf), head_only, ec));
+    }
+    co_return ec;
+  }
+
+  static std::string_view buffered(const beast::flat_buffer& buf) {
+    return {static_cast<const char*>(buf.data().data()), buf.size()};
+  }
+
   asio::awaitable<void> session(tcp::socket socket) {
     const auto& cfg = server->cfg_;
     Deadline deadline(socket);
-    beast::flat_buffer buf;
+    beast::flat_buffer buf(kHeaderLimit);
     Request req;  // reused from request to request: its buffers keep their capacity
     Slot slot{&socket, true};
     sessions.insert(&slot);
@@ -151,14 +183,14 @@ struct Server::Worker {
         buf.commit(n);
       }
       slot.idle = false;
-
-      RequestParser parser(req);
-      parser.header_limit(64 * 1024);
-      parser.body_limit(cfg.max_body_bytes);
       deadline.expires_after(cfg.header_timeout);
-      auto [hec, hn] = co_await bhttp::async_read_header(socket, buf, parser, tuple_awaitable);
-      if (hec) {
-        co_await refuse(socket, deadline, req, hec, "request");
+
+      RequestParser parser(req, cfg.max_body_bytes);
+      beast::error_code ec;
+      buf.consume(parser.feed(buffered(buf), /*head_only=*/true, ec));
+      if (ec == bhttp::error::need_more) ec = co_await read_more(socket, buf, parser, true);
+      if (ec) {
+        co_await refuse(socket, deadline, req, ec, "request");
         break;
       }
       if (beast::iequals(req.headers.get("expect"), "100-continue")) {
@@ -167,9 +199,10 @@ struct Server::Worker {
         if (wec) break;
       }
       deadline.expires_after(cfg.body_timeout);
-      auto [bec, bn] = co_await bhttp::async_read(socket, buf, parser, tuple_awaitable);
-      if (bec) {
-        co_await refuse(socket, deadline, req, bec, "request body");
+      buf.consume(parser.feed(buffered(buf), /*head_only=*/false, ec));
+      if (ec == bhttp::error::need_more) ec = co_await read_more(socket, buf, parser, false);
+      if (ec) {
+        co_await refuse(socket, deadline, req, ec, "request body");
         break;
       }
       deadline.disarm();

@@ -1,0 +1,68 @@
+// RequestParser's verdicts on whole requests: the bounds on chunk lines, trailers and framing.
+// (tests/integration/hardening.test.mjs drives the same over sockets.)
+#include "http/message.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/beast/http/error.hpp>
+#include <string>
+
+namespace modelmux::http {
+namespace {
+
+struct Parsed {
+  boost::beast::error_code ec;
+  Request req;
+  std::size_t used = 0;
+};
+
+Parsed parse(std::string_view text, std::size_t body_limit = 1024) {
+  Parsed p;
+  RequestParser parser(p.req, body_limit);
+  p.used = parser.feed(text, /*head_only=*/false, p.ec);
+  return p;
+}
+
+constexpr std::string_view kPost = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n";
+
+TEST(RequestParser, TakesContentLengthAndChunkedBodies) {
+  auto a = parse(std::string(kPost) + "Content-Length: 2\r\n\r\n{}");
+  EXPECT_FALSE(a.ec) << a.ec.message();
+  EXPECT_EQ(a.req.body, "{}");
+  auto b = parse(std::string(kPost) + "Transfer-Encoding: chunked\r\n\r\n1;a=b\r\n{\r\n1\r\n}\r\n0\r\n\r\n");
+  EXPECT_FALSE(b.ec) << b.ec.message();
+  EXPECT_EQ(b.req.body, "{}");
+}
+
+TEST(RequestParser, TrailersAreNotHeaders) {
+  auto p =
+      parse(std::string(kPost) + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nx-api-key: k\r\n\r\n");
+  EXPECT_FALSE(p.ec) << p.ec.message();
+  EXPECT_EQ(p.req.headers.get("x-api-key"), "");
+}
+
+TEST(RequestParser, BoundsChunkLinesAndTrailersHoweverTheBytesArrive) {
+  std::string head = std::string(kPost) + "Transfer-Encoding: chunked\r\n\r\n";
+  std::string long_line = head + "5;a=" + std::string(kChunkLineLimit, 'b') + "\r\nhello\r\n0\r\n\r\n";
+  EXPECT_EQ(parse(long_line).ec, make_error_code(ParseError::chunk_line_too_long));
+  std::string zeros = head + std::string(kChunkLineLimit, '0') + "5\r\nhello\r\n0\r\n\r\n";
+  EXPECT_EQ(parse(zeros).ec, make_error_code(ParseError::chunk_line_too_long));
+  std::string trailers = head + "2\r\n{}\r\n0\r\n";
+  while (trailers.size() < kHeaderLimit + 100) trailers += "x-t: " + std::string(100, 'b') + "\r\n";
+  EXPECT_EQ(parse(trailers + "\r\n").ec, make_error_code(ParseError::trailers_too_large));
+  // Still arriving: the same verdicts once enough bytes wait.
+  EXPECT_EQ(parse(head + "5;a=" + std::string(kChunkLineLimit, 'b')).ec,
+            make_error_code(ParseError::chunk_line_too_long));
+  EXPECT_EQ(parse(trailers).ec, make_error_code(ParseError::trailers_too_large));
+  // Short of the bounds: the parser waits for more.
+  EXPECT_EQ(parse(head + "5;a=bbb").ec, boost::beast::http::error::need_more);
+}
+
+TEST(RequestParser, ChunkFramingCountsAgainstTheBodyLimit) {
+  std::string body = std::string(kPost) + "Transfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 40; ++i) body += "1;a=" + std::string(3000, 'b') + "\r\nx\r\n";
+  EXPECT_EQ(parse(body + "0\r\n\r\n").ec, make_error_code(ParseError::framing_too_large));
+}
+
+}  // namespace
+}  // namespace modelmux::http

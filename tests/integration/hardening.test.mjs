@@ -1,0 +1,115 @@
+// The HTTP-level hardening of `modelmux serve`: bounds on every byte of a message (both sides), connection
+// limits and the header timeout from the accept, request smuggling, SIGHUP, HEAD, JSON depth, what a
+// browser can be made to send (content type, CORS) and a second instance on the same port. Raw sockets
+// (node:net) where the defect is at HTTP level; fake upstreams written here where it is upstream-side.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import {
+  MODELMUX_BIN, startGateway, startMock, gatewayConfig, httpRequest, postJSON, parseJSON, runModelmux,
+  writeTempFile, logged,
+} from '../lib/harness.mjs';
+
+const hi = { model: 'mock', messages: [{ role: 'user', content: 'hi' }] };
+const cleanup = [];
+after(async () => { await Promise.all(cleanup.map((c) => c.stop())); });
+
+async function gateway(options) {
+  const gw = await startGateway(options);
+  cleanup.push(gw);
+  return gw;
+}
+
+/**
+ * Opens a connection, lets `send(socket)` write, and collects what comes back until the server ends its
+ * side. Resolves with {text, ended: true}; rejects after `timeoutMs` with what arrived so far.
+ */
+function raw(port, send, { timeoutMs = 3_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    let text = '';
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`no end from the server within ${timeoutMs} ms; got ${JSON.stringify(text.slice(0, 400))}`));
+    }, timeoutMs);
+    s.setEncoding('latin1');
+    s.on('connect', () => send(s));
+    s.on('data', (d) => { text += d; });
+    s.on('error', () => { /* EPIPE/ECONNRESET while we still write: judge by what arrived */ });
+    const done = () => { clearTimeout(timer); s.destroy(); resolve({ text, ended: true }); };
+    s.on('end', done);
+    s.on('close', done);
+  });
+}
+
+/** Status codes of the responses in a raw byte string, in order. */
+const statuses = (text) => [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+
+/**
+ * Writes `total` bytes (a few MB: far past any limit, yet within what the server reads and drops after
+ * refusing, so its answer is not lost to a reset) of `fill` repeated, with backpressure.
+ */
+function pump(s, total, fill = 'b') {
+  const piece = Buffer.alloc(fill.length * Math.ceil(65536 / fill.length), fill);  // whole copies of fill
+  let left = total;
+  const go = () => {
+    while (left > 0 && !s.destroyed && s.writable) {
+      const n = Math.min(left, piece.length);
+      left -= n;
+      if (!s.write(piece.subarray(0, n))) { s.once('drain', go); return; }
+    }
+  };
+  go();
+}
+
+const chunkedHead = (path = '/v1/chat/completions') =>
+  `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`;
+
+describe('every byte of a request counts against a bound (1)', () => {
+  let gw, small;
+  before(async () => {
+    [gw, small] = await Promise.all([
+      gateway({ config: gatewayConfig() }),
+      gateway({ config: gatewayConfig({ server: { max_body_bytes: 1024 } }) }),
+    ]);
+  });
+
+  it('an endless chunk extension gets a 400 and the connection closes', logged(async () => {
+    const r = await raw(gw.port, (s) => { s.write(chunkedHead() + '5;a='); pump(s, 2 << 20); });
+    assert.deepEqual(statuses(r.text), [400], r.text.slice(0, 400));
+    assert.match(r.text, /chunk/);
+  }));
+
+  it('a chunk line with a 5 KiB extension (whole) gets a 400', logged(async () => {
+    const r = await raw(gw.port, (s) => s.write(chunkedHead() + `2;a=${'b'.repeat(5 * 1024)}\r\n{}\r\n0\r\n\r\n`));
+    assert.deepEqual(statuses(r.text), [400], r.text.slice(0, 400));
+  }));
+
+  it('an endless trailer section gets a 400 and the connection closes', logged(async () => {
+    const r = await raw(gw.port, (s) => {
+      s.write(chunkedHead() + '2\r\n{}\r\n0\r\n');
+      pump(s, 2 << 20, 'x-trailer: ' + 'b'.repeat(100) + '\r\n');
+    });
+    assert.deepEqual(statuses(r.text), [400], r.text.slice(0, 400));
+    assert.match(r.text, /trailer/);
+  }));
+
+  it('trailer fields are not taken as headers', logged(async () => {
+    // A trailer that would name a model (via x-modelmux-strategy) must not reach the pipeline: an unknown
+    // strategy in a header is a 400, in a trailer it is ignored.
+    const body = JSON.stringify(hi);
+    const r = await raw(gw.port, (s) => s.write(
+      chunkedHead().replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n') +
+      `${body.length.toString(16)}\r\n${body}\r\n0\r\nx-modelmux-strategy: nonsense\r\n\r\n`));
+    assert.deepEqual(statuses(r.text), [200], r.text.slice(0, 400));
+  }));
+
+  it('chunk framing counts against server.max_body_bytes: 413', logged(async () => {
+    // 300 one-byte chunks, each with a 3 KiB extension: a 300-byte body in about 900 KiB.
+    const line = `1;a=${'b'.repeat(3 * 1024)}\r\nx\r\n`;
+    const r = await raw(small.port, (s) => { s.write(chunkedHead()); s.write(line.repeat(300)); s.write('0\r\n\r\n'); });
+    assert.deepEqual(statuses(r.text), [413], r.text.slice(0, 400));
+  }));
+});
