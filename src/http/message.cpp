@@ -109,4 +109,9 @@ void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& leng
   if (length) out_.body.reserve(static_cast<std::size_t>(*length));
 }
 
+void ResponseParser::on_chunk_header_impl(std::uint64_t, bsv extensions, error_code& ec) {
+  // The read buffer bounds a line still arriving; this bounds one that arrived whole in a large read.
+  if (extensions.size() > kChunkLineLimit) ec = ParseError::chunk_line_too_long;
+}
+
 }  // namespace modelmux::http

@@ -122,7 +122,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
 };
 
 // An upstream reply: status and headers, and body bytes collected in `body` as they are parsed, for the
-// reader to take.
+// reader to take. Trailer fields are dropped; the reader's buffer bounds what waits unparsed (a chunk line,
+// the trailer section) and chunk extensions are held to kChunkLineLimit.
 class ResponseParser final : public boost::beast::http::basic_parser<false> {
  public:
   // `headers` and `body` belong to the connection, so their buffers are reused from reply to reply.
@@ -139,7 +140,7 @@ class ResponseParser final : public boost::beast::http::basic_parser<false> {
   void on_request_impl(boost::beast::http::verb, bsv, bsv, int, error_code&) override {}
   void on_response_impl(int code, bsv, int, error_code&) override { status = code; }
   void on_field_impl(boost::beast::http::field, bsv name, bsv value, error_code&) override {
-    headers.add({name.data(), name.size()}, {value.data(), value.size()});
+    if (!is_header_done()) headers.add({name.data(), name.size()}, {value.data(), value.size()});
   }
   void on_header_impl(error_code&) override {}
   void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
@@ -147,7 +148,7 @@ class ResponseParser final : public boost::beast::http::basic_parser<false> {
     body.append(b.data(), b.size());
     return b.size();
   }
-  void on_chunk_header_impl(std::uint64_t, bsv, error_code&) override {}
+  void on_chunk_header_impl(std::uint64_t, bsv extensions, error_code& ec) override;
   std::size_t on_chunk_body_impl(std::uint64_t, bsv b, error_code&) override {
     body.append(b.data(), b.size());
     return b.size();

@@ -113,3 +113,40 @@ describe('every byte of a request counts against a bound (1)', () => {
     assert.deepEqual(statuses(r.text), [413], r.text.slice(0, 400));
   }));
 });
+
+describe('upstream replies: chunk extensions and trailers are bounded (1)', () => {
+  let gw;
+  const upstreams = [];
+  // A fake upstream that answers every request with `head` and then `pumpBytes` of `fill`, and never ends.
+  async function endlessUpstream(head, fill) {
+    const srv = net.createServer((s) => {
+      s.on('error', () => {});
+      s.once('data', () => { s.write(head); pump(s, 4 << 20, fill); });
+    });
+    await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+    upstreams.push(srv);
+    return `http://127.0.0.1:${srv.address().port}/v1`;
+  }
+  before(async () => {
+    const chunked = 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n';
+    const ext = await endlessUpstream(chunked + '5;a=', 'b');
+    const trailers = await endlessUpstream(chunked + '2\r\n{}\r\n0\r\nx-a: b\r\n', 'b');
+    const config = gatewayConfig({
+      models: [
+        { name: 'ext', provider: 'openai_compatible', api_base: ext },
+        { name: 'trailers', provider: 'openai_compatible', api_base: trailers },
+      ],
+    }) + 'routing:\n  retries: {max_attempts: 1, max_retries: 0}\n';
+    gw = await gateway({ config });
+  });
+  after(() => { for (const s of upstreams) s.close(); });
+
+  for (const model of ['ext', 'trailers']) {
+    it(`an upstream sending an endless ${model === 'ext' ? 'chunk extension' : 'trailer section'} fails the reply with upstream_error`,
+      logged(async () => {
+        const r = await postJSON(`${gw.url}/v1/chat/completions`, { ...hi, model }, { timeoutMs: 5_000 });
+        assert.equal(r.status, 502, r.body);
+        assert.equal(parseJSON(r.body).error.code, 'upstream_error', r.body);
+      }));
+  }
+});
