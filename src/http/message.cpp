@@ -3,6 +3,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
 #include <cctype>
 
 namespace modelmux::http {
@@ -17,10 +18,32 @@ class ParseErrorCategory final : public boost::system::error_category {
       case ParseError::chunk_line_too_long: return "a chunk-size line with its extensions is over 4 KiB";
       case ParseError::trailers_too_large: return "the trailer section is larger than 64 KiB";
       case ParseError::framing_too_large: return "the chunked body with its framing is larger than the limit";
+      case ParseError::transfer_coding: return "Transfer-Encoding must be exactly \"chunked\"";
+      case ParseError::transfer_encoding_http10: return "Transfer-Encoding in an HTTP/1.0 request";
+      case ParseError::transfer_encoding_with_length: return "Transfer-Encoding and Content-Length together";
+      case ParseError::missing_host: return "an HTTP/1.1 request must carry a Host header";
+      case ParseError::several_hosts: return "more than one Host header";
+      case ParseError::obs_fold: return "a header line continued on the next line (obs-fold)";
     }
     return "malformed HTTP message";
   }
 };
+
+// Whether Beast unfolded obs-fold (a field line continued on the next, after whitespace) to give `value`.
+// RFC 9112 5.2 lets a server refuse it, and we do: parsers in a chain that unfold differently disagree on
+// the headers. Unfolded, `value` is a view into the input: right after the name's colon and whitespace,
+// followed by whitespace and a CRLF whose next byte is not whitespace (Beast has looked at that byte
+// before calling on_field_impl, so it is there). Folded, it is a copy, or starts on the next line.
+bool folded(bsv name, bsv value) {
+  const char* p = name.data() + name.size() + 1;
+  while (*p == ' ' || *p == '\t') ++p;
+  if (!value.empty()) {
+    if (p != value.data()) return true;
+    p += value.size();
+    while (*p == ' ' || *p == '\t') ++p;
+  }
+  return p[0] != '\r' || p[1] != '\n' || p[2] == ' ' || p[2] == '\t';
+}
 
 }  // namespace
 
@@ -51,6 +74,34 @@ void RequestParser::on_request_impl(boost::beast::http::verb, bsv method, bsv ta
   out_.method.assign(method.data(), method.size());
   out_.target.assign(target.data(), target.size());
   out_.version = static_cast<unsigned>(version);
+}
+
+void RequestParser::on_field_impl(boost::beast::http::field f, bsv name, bsv value, error_code& ec) {
+  if (is_header_done()) return;  // a trailer field: bounded by feed(), never taken as a header
+  using boost::beast::http::field;
+  if (f == field::host) {
+    ++hosts_;
+  } else if (f == field::transfer_encoding) {
+    chunked_only_ = ++transfer_encodings_ == 1 && boost::beast::iequals(value, "chunked");
+  } else if (f == field::content_length) {
+    content_length_ = true;
+  }
+  if (folded(name, value)) {
+    ec = ParseError::obs_fold;
+    return;
+  }
+  out_.headers.add({name.data(), name.size()}, {value.data(), value.size()});
+}
+
+void RequestParser::on_header_impl(error_code& ec) {
+  out_.keep_alive = keep_alive();
+  if (transfer_encodings_ > 0) {
+    if (out_.version < 11) ec = ParseError::transfer_encoding_http10;
+    else if (!chunked_only_) ec = ParseError::transfer_coding;
+    else if (content_length_) ec = ParseError::transfer_encoding_with_length;
+  }
+  if (hosts_ > 1) ec = ParseError::several_hosts;
+  else if (hosts_ == 0 && out_.version >= 11) ec = ParseError::missing_host;
 }
 
 std::size_t RequestParser::feed(std::string_view in, bool head_only, boost::beast::error_code& ec) {

@@ -22,11 +22,18 @@ inline constexpr std::size_t kHeaderLimit = 64 * 1024;      // request or status
 inline constexpr std::size_t kChunkLineLimit = 4 * 1024;    // one chunk-size line with its extensions
 inline constexpr std::size_t kFramingAllowance = 64 * 1024; // chunk framing past the body limit, and 1/8 of it
 
-// Why a message Beast's parser would take is refused: the limits above.
+// Why a message Beast's parser would take is refused: the limits above, and the framing rules of RFC 9112
+// that keep two parsers in a chain from disagreeing on where a request ends (request smuggling).
 enum class ParseError {
   chunk_line_too_long = 1,
   trailers_too_large,
   framing_too_large,  // body plus chunk framing over the body limit: a 413
+  transfer_coding,    // a transfer coding other than chunked
+  transfer_encoding_http10,
+  transfer_encoding_with_length,
+  missing_host,
+  several_hosts,
+  obs_fold,
 };
 const boost::system::error_category& parse_error_category();
 inline boost::system::error_code make_error_code(ParseError e) {
@@ -74,8 +81,9 @@ struct Request {
   }
 };
 
-// Fills a Request, bounding every byte of it (see feed()). Trailer fields are bounded and dropped, never
-// merged into the headers.
+// Fills a Request, refusing what RFC 9112 says a server must not take at face value: a transfer coding
+// other than chunked, Transfer-Encoding on HTTP/1.0 or beside Content-Length, a missing or repeated Host
+// on HTTP/1.1, obs-fold. Trailer fields are bounded and dropped, never merged into the headers.
 class RequestParser final : public boost::beast::http::basic_parser<true> {
  public:
   RequestParser(Request& out, std::size_t body_limit) : out_(out), body_limit_(body_limit) {
@@ -95,11 +103,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   void on_request_impl(boost::beast::http::verb, bsv method, bsv target, int version,
                        error_code&) override;
   void on_response_impl(int, bsv, int, error_code&) override {}
-  void on_field_impl(boost::beast::http::field, bsv name, bsv value, error_code&) override {
-    if (is_header_done()) return;  // a trailer field: bounded by feed(), never taken as a header
-    out_.headers.add({name.data(), name.size()}, {value.data(), value.size()});
-  }
-  void on_header_impl(error_code&) override { out_.keep_alive = keep_alive(); }
+  void on_field_impl(boost::beast::http::field f, bsv name, bsv value, error_code& ec) override;
+  void on_header_impl(error_code& ec) override;
   void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override;
   std::size_t on_body_impl(bsv body, error_code&) override {
     out_.body.append(body.data(), body.size());
@@ -119,6 +124,10 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   std::size_t after_head_ = 0;  // bytes used past the head: body and chunk framing
   std::uint64_t chunk_left_ = 0;  // data bytes still due in the current chunk; 0 at a chunk boundary
   std::size_t chunks_ = 0;
+  unsigned hosts_ = 0;  // (wide enough for every field a head can hold: no wrap-around)
+  unsigned transfer_encodings_ = 0;
+  bool chunked_only_ = false;  // the one Transfer-Encoding field says exactly "chunked"
+  bool content_length_ = false;
 };
 
 // An upstream reply: status and headers, and body bytes collected in `body` as they are parsed, for the

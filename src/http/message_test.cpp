@@ -1,5 +1,5 @@
-// RequestParser's verdicts on whole requests: the bounds on chunk lines, trailers and framing.
-// (tests/integration/hardening.test.mjs drives the same over sockets.)
+// RequestParser's verdicts on whole requests: the framing rules that stop request smuggling, the bounds on
+// chunk lines and trailers. (tests/integration/hardening.test.mjs drives the same over sockets.)
 #include "http/message.hpp"
 
 #include <gtest/gtest.h>
@@ -32,6 +32,36 @@ TEST(RequestParser, TakesContentLengthAndChunkedBodies) {
   auto b = parse(std::string(kPost) + "Transfer-Encoding: chunked\r\n\r\n1;a=b\r\n{\r\n1\r\n}\r\n0\r\n\r\n");
   EXPECT_FALSE(b.ec) << b.ec.message();
   EXPECT_EQ(b.req.body, "{}");
+}
+
+TEST(RequestParser, RefusesWhatCouldSmuggleARequest) {
+  const std::pair<std::string, ParseError> cases[] = {
+      {std::string(kPost) + "Transfer-Encoding: chunked, gzip\r\nContent-Length: 0\r\n\r\n",
+       ParseError::transfer_coding},
+      {std::string(kPost) + "Transfer-Encoding: identity\r\nContent-Length: 0\r\n\r\n",
+       ParseError::transfer_coding},
+      {std::string(kPost) + "Transfer-Encoding: xchunked\r\nContent-Length: 0\r\n\r\n",
+       ParseError::transfer_coding},
+      {std::string(kPost) + "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+       ParseError::transfer_coding},
+      {"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+       ParseError::transfer_encoding_http10},
+      {"GET / HTTP/1.1\r\n\r\n", ParseError::missing_host},
+      {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", ParseError::several_hosts},
+      {"GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n c\r\n\r\n", ParseError::obs_fold},
+      {"GET / HTTP/1.1\r\nHost: a\r\nX-A:\r\n c\r\n\r\n", ParseError::obs_fold},
+      {"GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n\t\r\n\r\n", ParseError::obs_fold},
+  };
+  for (const auto& [text, error] : cases) EXPECT_EQ(parse(text).ec, make_error_code(error)) << text;
+  // Counts do not wrap around, however many fields the head holds.
+  std::string hosts = "GET / HTTP/1.1\r\n";
+  for (int i = 0; i < 257; ++i) hosts += "Host: a\r\n";
+  EXPECT_EQ(parse(hosts + "\r\n").ec, make_error_code(ParseError::several_hosts));
+  std::string codings(kPost);
+  for (int i = 0; i < 256; ++i) codings += "Transfer-Encoding: gzip\r\n";
+  EXPECT_EQ(parse(codings + "Content-Length: 0\r\n\r\n").ec, make_error_code(ParseError::transfer_coding));
+  // HTTP/1.0 needs no Host.
+  EXPECT_FALSE(parse("GET / HTTP/1.0\r\n\r\n").ec);
 }
 
 TEST(RequestParser, TrailersAreNotHeaders) {

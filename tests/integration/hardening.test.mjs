@@ -150,3 +150,30 @@ describe('upstream replies: chunk extensions and trailers are bounded (1)', () =
       }));
   }
 });
+
+describe('request smuggling (4)', () => {
+  let gw;
+  before(async () => { gw = await gateway({ config: gatewayConfig() }); });
+  const smuggled = 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n';
+  const post = (headers, version = '1.1') =>
+    `POST /v1/chat/completions HTTP/${version}\r\n${headers}Content-Type: application/json\r\n`;
+  const chunk = (text) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
+  const cases = [
+    ['Transfer-Encoding: chunked, gzip with Content-Length: 0', post('Host: x\r\nTransfer-Encoding: chunked, gzip\r\nContent-Length: 0\r\n') + '\r\n'],
+    ['Transfer-Encoding: identity with Content-Length: 0', post('Host: x\r\nTransfer-Encoding: identity\r\nContent-Length: 0\r\n') + '\r\n'],
+    ['Transfer-Encoding: xchunked with Content-Length: 0', post('Host: x\r\nTransfer-Encoding: xchunked\r\nContent-Length: 0\r\n') + '\r\n'],
+    ['Transfer-Encoding: gzip, chunked', post('Host: x\r\nTransfer-Encoding: gzip, chunked\r\n') + '\r\n0\r\n\r\n'],
+    ['Transfer-Encoding: chunked on HTTP/1.0',
+      post('Transfer-Encoding: chunked\r\nConnection: keep-alive\r\n', '1.0') + `\r\n${chunk(JSON.stringify(hi))}0\r\n\r\n`],
+    ['HTTP/1.1 without Host', 'GET /health HTTP/1.1\r\n\r\n'],
+    ['two Host headers', 'GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n'],
+    ['obs-fold', 'GET /health HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\n\r\n'],
+  ];
+  for (const [name, request] of cases) {
+    it(`${name}: 400, the connection closes, nothing after it runs`, logged(async () => {
+      const r = await raw(gw.port, (s) => s.write(request + smuggled));
+      assert.deepEqual(statuses(r.text), [400], r.text.slice(0, 600));
+      assert.match(r.text, /connection: close/i);
+    }));
+  }
+});
