@@ -44,7 +44,8 @@ boost::asio::awaitable<void> route(http::Exchange& ex, const pipeline::Runtime& 
   if (path == "/v1/route" || path == "/route")
     return method == "POST" ? surfaces::openai::route_explain(ex, rt) : only("POST");
   if (path == "/health/targets") return method == "GET" ? surfaces::openai::health_targets(ex, rt) : only("GET");
-  if (path == "/health" || path == "/healthz") return health(ex);
+  if (path == "/health" || path == "/healthz")  // (HEAD arrives as GET: see http::RequestParser)
+    return method == "GET" ? health(ex) : (ex.add_header("allow", "GET, HEAD"), only("GET or HEAD"));
   return reject(ex, Error::make(ErrorCode::not_found, fmt::format("no route for {} {}", method, path)));
 }
 

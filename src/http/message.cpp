@@ -69,8 +69,10 @@ std::string_view HeaderList::get(std::string_view name) const {
   return {};
 }
 
-void RequestParser::on_request_impl(boost::beast::http::verb, bsv method, bsv target,
+void RequestParser::on_request_impl(boost::beast::http::verb verb, bsv method, bsv target,
                                     int version, error_code&) {
+  out_.head = verb == boost::beast::http::verb::head;
+  if (out_.head) method = "GET";
   out_.method.assign(method.data(), method.size());
   out_.target.assign(target.data(), target.size());
   out_.version = static_cast<unsigned>(version);

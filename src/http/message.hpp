@@ -62,10 +62,11 @@ class HeaderList {
 };
 
 struct Request {
-  std::string method;
+  std::string method;  // a HEAD request reads "GET" here, with `head` set (see RequestParser)
   std::string target;
   unsigned version = 11;
   bool keep_alive = true;
+  bool head = false;
   HeaderList headers;
   std::string body;
 
@@ -83,7 +84,8 @@ struct Request {
 
 // Fills a Request, refusing what RFC 9112 says a server must not take at face value: a transfer coding
 // other than chunked, Transfer-Encoding on HTTP/1.0 or beside Content-Length, a missing or repeated Host
-// on HTTP/1.1, obs-fold. Trailer fields are bounded and dropped, never merged into the headers.
+// on HTTP/1.1, obs-fold. Trailer fields are bounded and dropped, never merged into the headers. HEAD is routed as GET
+// (as Go's net/http does): every GET route answers it, and the Exchange leaves the body out.
 class RequestParser final : public boost::beast::http::basic_parser<true> {
  public:
   RequestParser(Request& out, std::size_t body_limit) : out_(out), body_limit_(body_limit) {

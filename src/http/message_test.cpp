@@ -1,5 +1,5 @@
 // RequestParser's verdicts on whole requests: the framing rules that stop request smuggling, the bounds on
-// chunk lines and trailers. (tests/integration/hardening.test.mjs drives the same over sockets.)
+// chunk lines and trailers, HEAD as GET. (tests/integration/hardening.test.mjs drives the same over sockets.)
 #include "http/message.hpp"
 
 #include <gtest/gtest.h>
@@ -92,6 +92,13 @@ TEST(RequestParser, ChunkFramingCountsAgainstTheBodyLimit) {
   std::string body = std::string(kPost) + "Transfer-Encoding: chunked\r\n\r\n";
   for (int i = 0; i < 40; ++i) body += "1;a=" + std::string(3000, 'b') + "\r\nx\r\n";
   EXPECT_EQ(parse(body + "0\r\n\r\n").ec, make_error_code(ParseError::framing_too_large));
+}
+
+TEST(RequestParser, HeadIsRoutedAsGet) {
+  auto p = parse("HEAD /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_FALSE(p.ec);
+  EXPECT_EQ(p.req.method, "GET");
+  EXPECT_TRUE(p.req.head);
 }
 
 }  // namespace

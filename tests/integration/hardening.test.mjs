@@ -177,3 +177,35 @@ describe('request smuggling (4)', () => {
     }));
   }
 });
+
+describe('HEAD and methods (7)', () => {
+  let gw;
+  before(async () => { gw = await gateway({ config: gatewayConfig() }); });
+
+  it('HEAD /health: the head of GET (content-length 15), no body', logged(async () => {
+    const r = await raw(gw.port, (s) => s.write('HEAD /health HTTP/1.1\r\nHost: x\r\n\r\n' +
+      'GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+    const end = r.text.indexOf('\r\n\r\n') + 4;
+    assert.match(r.text.slice(0, end), /^HTTP\/1\.1 200 .*content-length: 15\r\n/s);
+    assert.ok(r.text.slice(end).startsWith('HTTP/1.1 200 '), `the next response follows the head: ${JSON.stringify(r.text)}`);
+    assert.deepEqual(statuses(r.text), [200, 200]);
+  }));
+
+  it('HEAD /v1/models: content-length of the GET body, no body', logged(async () => {
+    const get = await httpRequest(`${gw.url}/v1/models`);
+    const head = await httpRequest(`${gw.url}/v1/models`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.body, '');
+    assert.equal(Number(head.headers['content-length']), Buffer.byteLength(get.body));
+  }));
+
+  for (const method of ['TRACE', 'DELETE', 'OPTIONS', 'POST']) {
+    it(`${method} /health and /healthz -> 405 with allow: GET, HEAD`, logged(async () => {
+      for (const path of ['/health', '/healthz']) {
+        const r = await httpRequest(`${gw.url}${path}`, { method, headers: { 'content-type': 'application/json' } });
+        assert.equal(r.status, 405, `${method} ${path}: ${r.body}`);
+        assert.equal(r.headers.allow, 'GET, HEAD');
+      }
+    }));
+  }
+});
