@@ -20,6 +20,8 @@
 #include <thread>
 #include <unordered_set>
 
+#include "http/listener.hpp"
+
 namespace modelmux::http {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
@@ -73,8 +75,16 @@ struct Server::Worker {
         continue;
       }
       boost::system::error_code ignored;
+      // Past max_connections, a small reserve of connections is still read, so that health checks get an
+      // answer while the gateway is full (everything else a 503); past the reserve, connections are closed.
+      std::size_t open = server->connections_.fetch_add(1, std::memory_order_relaxed) + 1;
+      if (open > server->max_connections_ + kOverLimitReserve) {
+        server->connections_.fetch_sub(1, std::memory_order_relaxed);
+        sock.close(ignored);
+        continue;
+      }
       sock.set_option(tcp::no_delay(true), ignored);
-      asio::co_spawn(ioc, session(std::move(sock)), asio::detached);
+      asio::co_spawn(ioc, session(std::move(sock), open > server->max_connections_), asio::detached);
     }
   }
 
@@ -109,6 +119,7 @@ struct Server::Worker {
   }
 
   static constexpr std::size_t kKeepBytes = 64 * 1024;
+  static constexpr std::chrono::milliseconds kOverLimitWait{1000};  // for the head, past max_connections
   static constexpr std::size_t kDiscardAfterLimit = 256u << 20;  // so an uploading client sees its 413
   static constexpr std::size_t kDiscardAfterError = 4u << 20;
 
@@ -160,30 +171,37 @@ struct Server::Worker {
     return {static_cast<const char*>(buf.data().data()), buf.size()};
   }
 
-  asio::awaitable<void> session(tcp::socket socket) {
+  asio::awaitable<void> session(tcp::socket socket, bool over_limit) {
     const auto& cfg = server->cfg_;
     Deadline deadline(socket);
     beast::flat_buffer buf(kHeaderLimit);
     Request req;  // reused from request to request: its buffers keep their capacity
     Slot slot{&socket, true};
     sessions.insert(&slot);
-    struct Erase {
+    struct Leave {
       std::unordered_set<Slot*>& set;
       Slot* s;
-      ~Erase() { set.erase(s); }
-    } erase{sessions, &slot};
+      std::atomic<std::size_t>& connections;
+      ~Leave() {
+        set.erase(s);
+        connections.fetch_sub(1, std::memory_order_relaxed);
+      }
+    } leave{sessions, &slot, server->connections_};
 
-    for (;;) {
+    // The first request's head must arrive within header_timeout of the accept (a connection past the
+    // limit gets at most a second); later ones get idle_timeout to start and header_timeout from there.
+    deadline.expires_after(over_limit ? std::min(cfg.header_timeout, kOverLimitWait) : cfg.header_timeout);
+    for (bool first = true;; first = false) {
       slot.idle = true;
       if (draining) break;
       if (buf.size() == 0) {
-        deadline.expires_after(cfg.idle_timeout);
+        if (!first) deadline.expires_after(cfg.idle_timeout);
         auto [ec, n] = co_await socket.async_read_some(buf.prepare(4096), tuple_awaitable);
         if (ec) break;
         buf.commit(n);
       }
       slot.idle = false;
-      deadline.expires_after(cfg.header_timeout);
+      if (!first) deadline.expires_after(cfg.header_timeout);
 
       RequestParser parser(req, cfg.max_body_bytes);
       beast::error_code ec;
@@ -191,6 +209,13 @@ struct Server::Worker {
       if (ec == bhttp::error::need_more) ec = co_await read_more(socket, buf, parser, true);
       if (ec) {
         co_await refuse(socket, deadline, req, ec, "request");
+        break;
+      }
+      if (over_limit && req.path() != "/health" && req.path() != "/healthz") {
+        Error full = Error::make(ErrorCode::unavailable, "the gateway is at its connection limit");
+        full.retry_after = std::chrono::seconds(1);
+        co_await reject(socket, deadline, req, full);
+        co_await discard_rest(socket, deadline, kDiscardAfterError);
         break;
       }
       if (beast::iequals(req.headers.get("expect"), "100-continue")) {
@@ -212,7 +237,7 @@ struct Server::Worker {
         id = std::string(given);
       else
         id = new_request_id();
-      Exchange ex(socket, deadline, req, std::move(id), draining, cfg.idle_timeout);
+      Exchange ex(socket, deadline, req, std::move(id), draining || over_limit, cfg.idle_timeout);
       co_await server->handler_(ex);
       if (!ex.responded()) {
         // A handler that wrote nothing is a bug; the client still gets an answer.
@@ -243,20 +268,13 @@ Server::Server(const config::ServerConfig& cfg, Handler handler, ErrorResponder 
 Server::~Server() = default;
 
 std::uint16_t Server::bind() {
-  auto addr = asio::ip::make_address(cfg_.host);
-  std::uint16_t port = cfg_.port;
+  max_connections_ = prepare_connection_limit(cfg_);
+  tcp::endpoint ep(asio::ip::make_address(cfg_.host), cfg_.port);
   for (auto& w : workers_) {
-    tcp::endpoint ep(addr, port);
-    w->acceptor.open(ep.protocol());
-    w->acceptor.set_option(tcp::acceptor::reuse_address(true));
-    int one = 1;
-    if (::setsockopt(w->acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
-      throw std::runtime_error("cannot set SO_REUSEPORT");
-    w->acceptor.bind(ep);
-    w->acceptor.listen(asio::socket_base::max_listen_connections);
-    port = w->acceptor.local_endpoint().port();
+    open_acceptor(w->acceptor, ep);
+    ep.port(w->acceptor.local_endpoint().port());  // port 0: every worker takes the port the first got
   }
-  return port;
+  return ep.port();
 }
 
 void Server::run() {

@@ -1,6 +1,6 @@
 // The HTTP/1.1 listener: one io_context per worker thread, each with its own SO_REUSEPORT acceptor, so
-// nothing is shared between workers on the hot path. Graceful shutdown lets in-flight requests and streams
-// finish within a bound.
+// nothing is shared between workers on the hot path but a connection count. Graceful shutdown lets
+// in-flight requests and streams finish within a bound.
 #pragma once
 
 #include <atomic>
@@ -38,6 +38,8 @@ class Server {
   ErrorResponder on_error_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> stopping_{false};
+  std::size_t max_connections_ = 0;  // set by bind()
+  std::atomic<std::size_t> connections_{0};
 };
 
 }  // namespace modelmux::http

@@ -151,6 +151,76 @@ describe('upstream replies: chunk extensions and trailers are bounded (1)', () =
   }
 });
 
+describe('connections (3)', () => {
+  let quick, full;
+  before(async () => {
+    [quick, full] = await Promise.all([
+      gateway({ config: gatewayConfig({ server: { header_timeout_ms: 300 } }) }),
+      gateway({ config: gatewayConfig({ server: { max_connections: 4 } }) }),
+    ]);
+  });
+
+  it('a connection that never sends a byte is closed after header_timeout_ms', logged(async () => {
+    const t0 = Date.now();
+    const r = await raw(quick.port, () => {}, { timeoutMs: 2_000 });
+    assert.equal(r.text, '');
+    assert.ok(Date.now() - t0 >= 250, `closed after ${Date.now() - t0} ms`);
+  }));
+
+  it('the header timeout runs from the accept, not from the first byte', logged(async () => {
+    const t0 = Date.now();
+    await raw(quick.port, (s) => setTimeout(() => s.write('GET /health HTTP/1.1\r\n'), 200), { timeoutMs: 2_000 });
+    const ms = Date.now() - t0;
+    assert.ok(ms < 450, `closed ${ms} ms after the connect (header_timeout_ms 300)`);
+  }));
+
+  it('past server.max_connections GET /health answers in under 100 ms, other requests get 503', logged(async () => {
+    const silent = [];
+    try {
+      for (let i = 0; i < 4; i++) {
+        const s = net.connect(full.port, '127.0.0.1');
+        s.on('error', () => {});
+        silent.push(s);
+      }
+      await new Promise((r) => setTimeout(r, 200));  // accepted by now
+      let best = Infinity;
+      for (let i = 0; i < 3; i++) {
+        const t0 = process.hrtime.bigint();
+        const h = await httpRequest(`${full.url}/health`, { timeoutMs: 2_000 });
+        best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
+        assert.equal(h.status, 200, h.body);
+      }
+      assert.ok(best < 100, `GET /health took ${best.toFixed(1)} ms`);
+      const r = await postJSON(`${full.url}/v1/chat/completions`, hi, { timeoutMs: 2_000 });
+      assert.equal(r.status, 503, r.body);
+      assert.equal(r.headers.connection, 'close');
+      assert.equal(parseJSON(r.body).error.code, 'unavailable');
+    } finally {
+      for (const s of silent) s.destroy();
+    }
+    // Once the silent connections are gone, requests are served again.
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await postJSON(`${full.url}/v1/chat/completions`, hi)).status, 200);
+  }));
+
+  it('the open-file limit is raised at start to what the connections need', logged(async () => {
+    const config = await writeTempFile(gatewayConfig({ server: { max_connections: 2000 } }));
+    const proc = spawn('sh', ['-c', 'ulimit -Sn 1024 && exec "$0" "$@"', MODELMUX_BIN, 'serve', '--config', config,
+      '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      proc.stdout.on('data', (d) => { out += d; });
+      for (let i = 0; i < 100 && !/listening on/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.match(out, /listening on/);
+      const limits = fs.readFileSync(`/proc/${proc.pid}/limits`, 'utf8');
+      const soft = Number(/^Max open files\s+(\d+)/m.exec(limits)[1]);
+      assert.ok(soft >= 4000, `soft limit ${soft} after asking for 2000 connections`);
+    } finally {
+      proc.kill('SIGKILL');
+    }
+  }));
+});
+
 describe('request smuggling (4)', () => {
   let gw;
   before(async () => { gw = await gateway({ config: gatewayConfig() }); });
