@@ -110,7 +110,7 @@ void read_server(const Reader& r, const YAML::Node& n, ServerConfig& s) {
   r.require_map(n, "server");
   r.only_keys(n, "server",
               {"listen", "threads", "max_body_bytes", "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms",
-               "shutdown_grace_ms", "access_log", "max_connections"});
+               "shutdown_grace_ms", "access_log", "max_connections", "reuse_port"});
   if (auto v = n["listen"]) parse_listen(r.str(v, "server.listen"), r.at(v, "server.listen"), s.host, s.port);
   if (auto v = n["threads"]) s.threads = static_cast<int>(r.integer(v, "server.threads", 0, 1024));
   if (auto v = n["max_body_bytes"])
@@ -122,6 +122,7 @@ void read_server(const Reader& r, const YAML::Node& n, ServerConfig& s) {
   if (auto v = n["access_log"]) s.access_log = r.boolean(v, "server.access_log");
   if (auto v = n["max_connections"])
     s.max_connections = static_cast<std::size_t>(r.integer(v, "server.max_connections", 1, 1'000'000));
+  if (auto v = n["reuse_port"]) s.reuse_port = r.boolean(v, "server.reuse_port");
 }
 
 TargetConfig read_target(const Reader& r, const YAML::Node& n, const std::string& key) {

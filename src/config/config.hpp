@@ -41,6 +41,8 @@ struct ServerConfig {
   // Open client connections; beyond them new ones get a 503, health checks still an answer. 0: 10000, or
   // fewer when the open-file limit cannot hold that many (see http/listener.cpp).
   std::size_t max_connections = 0;
+  // Share the port with processes already listening on it (SO_REUSEPORT). Off: starting beside one fails.
+  bool reuse_port = false;
 };
 
 struct UpstreamTimeouts {

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <boost/asio/io_context.hpp>
 #include <iostream>
 #include <stdexcept>
 
@@ -23,7 +24,30 @@ std::size_t files_needed(std::size_t max_connections) {
   return 2 * (max_connections + kOverLimitReserve) + kSpareFiles;
 }
 
+std::string address(const tcp::endpoint& ep) {
+  return ep.address().is_v6() ? fmt::format("[{}]:{}", ep.address().to_string(), ep.port())
+                              : fmt::format("{}:{}", ep.address().to_string(), ep.port());
+}
+
 }  // namespace
+
+void ensure_not_listening(const tcp::endpoint& endpoint) {
+  if (endpoint.port() == 0) return;  // the kernel picks a free port
+  // A bind without SO_REUSEPORT fails while any socket listens on the address (SO_REUSEADDR only lets it
+  // past connections still in TIME_WAIT, so a restart is not refused). Other failures are left for the
+  // real bind to report.
+  asio::io_context ioc;
+  tcp::acceptor probe(ioc);
+  boost::system::error_code ec;
+  probe.open(endpoint.protocol(), ec);
+  if (!ec) probe.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) probe.bind(endpoint, ec);
+  if (ec == asio::error::address_in_use)
+    throw std::runtime_error(
+        fmt::format("{} is already in use by another process; to share it with that process on purpose, set "
+                    "server.reuse_port: true or pass --reuse-port",
+                    address(endpoint)));
+}
 
 void open_acceptor(tcp::acceptor& acceptor, const tcp::endpoint& endpoint) {
   acceptor.open(endpoint.protocol());

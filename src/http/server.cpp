@@ -270,6 +270,7 @@ Server::~Server() = default;
 std::uint16_t Server::bind() {
   max_connections_ = prepare_connection_limit(cfg_);
   tcp::endpoint ep(asio::ip::make_address(cfg_.host), cfg_.port);
+  if (!cfg_.reuse_port) ensure_not_listening(ep);
   for (auto& w : workers_) {
     open_acceptor(w->acceptor, ep);
     ep.port(w->acceptor.local_endpoint().port());  // port 0: every worker takes the port the first got

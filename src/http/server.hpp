@@ -24,7 +24,8 @@ class Server {
   Server(const config::ServerConfig& cfg, Handler handler, ErrorResponder on_error);
   ~Server();
 
-  // Binds the listeners; returns the bound port (the real one when 0 was asked for).
+  // Binds the listeners; returns the bound port (the real one when 0 was asked for). Throws when another
+  // process already listens on the address, unless server.reuse_port asks to share it.
   std::uint16_t bind();
   // Runs the workers until a shutdown completes. Installs SIGINT/SIGTERM handlers.
   void run();

@@ -279,3 +279,23 @@ describe('HEAD and methods (7)', () => {
     }));
   }
 });
+
+describe('one process per address (11)', () => {
+  it('a second instance on a port in use exits with a clear message', logged(async () => {
+    const first = await gateway({ config: gatewayConfig() });
+    const second = await runModelmux(['serve', '--listen', `127.0.0.1:${first.port}`], { timeoutMs: 3_000 });
+    assert.equal(second.timedOut, false, 'the second instance must not start');
+    assert.equal(second.code, 1, second.stderr);
+    assert.match(second.stderr, /already in use/);
+    assert.doesNotMatch(second.stdout, /listening on/);
+  }));
+
+  it('--reuse-port and server.reuse_port share the port on purpose', logged(async () => {
+    const first = await gateway({ config: gatewayConfig() });
+    const byFlag = await gateway({ args: ['--listen', `127.0.0.1:${first.port}`, '--reuse-port'] });
+    assert.equal(byFlag.port, first.port);
+    const byConfig = await gateway({ config: gatewayConfig({ server: { reuse_port: true } }),
+      args: ['--listen', `127.0.0.1:${first.port}`] });
+    assert.equal(byConfig.port, first.port);
+  }));
+});
