@@ -15,6 +15,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <condition_variable>
+#include <csignal>
+#include <iostream>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -255,6 +257,11 @@ struct Server::Worker {
   }
 };
 
+struct Server::Signals {
+  asio::io_context ioc;
+  asio::signal_set set{ioc, SIGINT, SIGTERM, SIGHUP};
+};
+
 Server::Server(const config::ServerConfig& cfg, Handler handler, ErrorResponder on_error)
     : cfg_(cfg), handler_(std::move(handler)), on_error_(std::move(on_error)) {
   int n = cfg.threads > 0 ? cfg.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -268,6 +275,9 @@ Server::Server(const config::ServerConfig& cfg, Handler handler, ErrorResponder 
 Server::~Server() = default;
 
 std::uint16_t Server::bind() {
+  // Signals are caught from here on, before the address is announced: one arriving before run() waits for
+  // it is kept for run(), instead of ending the process (SIGHUP) or skipping the drain (SIGTERM).
+  signals_ = std::make_unique<Signals>();
   max_connections_ = prepare_connection_limit(cfg_);
   tcp::endpoint ep(asio::ip::make_address(cfg_.host), cfg_.port);
   if (!cfg_.reuse_port) ensure_not_listening(ep);
@@ -294,8 +304,9 @@ void Server::run() {
     });
   }
 
-  asio::io_context sig_ioc;
-  asio::signal_set signals(sig_ioc, SIGINT, SIGTERM);
+  if (!signals_) signals_ = std::make_unique<Signals>();
+  auto& sig_ioc = signals_->ioc;
+  auto& signals = signals_->set;
   // Polls for a shutdown asked through shutdown() as well as for a signal.
   asio::steady_timer poll(sig_ioc);
   std::function<void()> arm = [&] {
@@ -310,10 +321,19 @@ void Server::run() {
     });
   };
   arm();
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (!ec) stopping_ = true;
-    poll.cancel();
-  });
+  // SIGHUP would ask for a configuration reload, which does not exist yet: it must not end the process.
+  std::function<void()> wait_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+      if (!ec && signal == SIGHUP) {
+        std::cerr << "modelmux: SIGHUP ignored (configuration reload is not supported)" << std::endl;
+        wait_signal();
+        return;
+      }
+      if (!ec) stopping_ = true;
+      poll.cancel();
+    });
+  };
+  wait_signal();
   sig_ioc.run();
   stopping_ = true;
 

@@ -27,13 +27,14 @@ class Server {
   // Binds the listeners; returns the bound port (the real one when 0 was asked for). Throws when another
   // process already listens on the address, unless server.reuse_port asks to share it.
   std::uint16_t bind();
-  // Runs the workers until a shutdown completes. Installs SIGINT/SIGTERM handlers.
+  // Runs the workers until a shutdown completes. SIGINT/SIGTERM start one; SIGHUP is logged and ignored.
   void run();
   // Starts a graceful shutdown (thread-safe).
   void shutdown();
 
  private:
   struct Worker;
+  struct Signals;
   config::ServerConfig cfg_;
   Handler handler_;
   ErrorResponder on_error_;
@@ -41,6 +42,7 @@ class Server {
   std::atomic<bool> stopping_{false};
   std::size_t max_connections_ = 0;  // set by bind()
   std::atomic<std::size_t> connections_{0};
+  std::unique_ptr<Signals> signals_;
 };
 
 }  // namespace modelmux::http

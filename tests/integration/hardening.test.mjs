@@ -248,6 +248,20 @@ describe('request smuggling (4)', () => {
   }
 });
 
+describe('SIGHUP (6)', () => {
+  for (const which of ['gateway', 'mock-server']) {
+    it(`${which}: SIGHUP is logged and ignored`, logged(async () => {
+      const p = which === 'gateway' ? await gateway({ config: gatewayConfig() }) : await startMock();
+      if (which !== 'gateway') cleanup.push(p);
+      p.proc.kill('SIGHUP');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(p.handle.exitInfo, null, 'still running');
+      assert.equal((await httpRequest(`${p.url}/health`)).status, 200);
+      assert.match(p.handle.stderr, /SIGHUP ignored/);
+    }));
+  }
+});
+
 describe('HEAD and methods (7)', () => {
   let gw;
   before(async () => { gw = await gateway({ config: gatewayConfig() }); });
