@@ -43,6 +43,8 @@ struct ServerConfig {
   std::size_t max_connections = 0;
   // Share the port with processes already listening on it (SO_REUSEPORT). Off: starting beside one fails.
   bool reuse_port = false;
+  // Browser origins ("https://app.example.com") whose pages may call the gateway; none: CORS is off.
+  std::vector<std::string> cors_allowed_origins;
 };
 
 struct UpstreamTimeouts {

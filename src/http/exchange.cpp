@@ -63,6 +63,10 @@ asio::awaitable<bool> Exchange::respond(unsigned status, std::string_view conten
   responded_ = true;
   status_ = status;
   std::string text = make_head(status, content_type, extra);
+  if (status == 204) {  // RFC 9110 8.6: no content-length on a 204
+    text.append("\r\n");
+    co_return co_await send(asio::buffer(text));
+  }
   char length[40];
   int n = std::snprintf(length, sizeof length, "content-length: %zu\r\n\r\n", body.size());
   text.append(length, static_cast<std::size_t>(n));

@@ -173,6 +173,24 @@ struct Server::Worker {
     return {static_cast<const char*>(buf.data().data()), buf.size()};
   }
 
+  // A CORS preflight, answered here: 204 with what the listed origin may send, else 403.
+  asio::awaitable<void> preflight(Exchange& ex, std::string_view origin) {
+    if (origin.empty()) {
+      co_await server->on_error_(
+          ex, Error::make(ErrorCode::permission_denied,
+                          fmt::format("origin {} may not call this gateway (server.cors.allowed_origins)",
+                                      ex.request().headers.get("origin"))));
+      co_return;
+    }
+    std::string headers = Cors::allowed_headers(ex.request().headers.get("access-control-request-headers"));
+    std::array<HeaderView, 5> h{HeaderView{"access-control-allow-origin", origin},
+                                {"access-control-allow-methods", Cors::kAllowedMethods},
+                                {"access-control-allow-headers", headers},
+                                {"access-control-max-age", "600"},
+                                {"vary", "origin"}};
+    co_await ex.respond(204, "", std::string(), h);
+  }
+
   asio::awaitable<void> session(tcp::socket socket, bool over_limit) {
     const auto& cfg = server->cfg_;
     Deadline deadline(socket);
@@ -240,7 +258,18 @@ struct Server::Worker {
       else
         id = new_request_id();
       Exchange ex(socket, deadline, req, std::move(id), draining || over_limit, cfg.idle_timeout);
-      co_await server->handler_(ex);
+      std::string_view origin = server->cors_.allowed_origin(req);
+      if (is_preflight(req)) {
+        co_await preflight(ex, origin);
+      } else {
+        if (!origin.empty()) {
+          ex.add_header("access-control-allow-origin", origin);
+          ex.add_header("access-control-expose-headers", Cors::kExposedHeaders);
+          ex.add_header("vary", "origin");
+        }
+        if (auto refused = check_content_type(req)) co_await server->on_error_(ex, *refused);
+        else co_await server->handler_(ex);
+      }
       if (!ex.responded()) {
         // A handler that wrote nothing is a bug; the client still gets an answer.
         co_await server->on_error_(ex, Error::make(ErrorCode::internal, "no response was produced"));
@@ -263,7 +292,10 @@ struct Server::Signals {
 };
 
 Server::Server(const config::ServerConfig& cfg, Handler handler, ErrorResponder on_error)
-    : cfg_(cfg), handler_(std::move(handler)), on_error_(std::move(on_error)) {
+    : cfg_(cfg),
+      handler_(std::move(handler)),
+      on_error_(std::move(on_error)),
+      cors_(cfg.cors_allowed_origins) {
   int n = cfg.threads > 0 ? cfg.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (int i = 0; i < n; ++i) {
     auto w = std::make_unique<Worker>();

@@ -1,6 +1,7 @@
 // The HTTP/1.1 listener: one io_context per worker thread, each with its own SO_REUSEPORT acceptor, so
 // nothing is shared between workers on the hot path but a connection count. Graceful shutdown lets
-// in-flight requests and streams finish within a bound.
+// in-flight requests and streams finish within a bound. Requests are checked (framing, limits, content
+// type, CORS) before the handler sees them.
 #pragma once
 
 #include <atomic>
@@ -12,6 +13,7 @@
 
 #include "config/config.hpp"
 #include "http/exchange.hpp"
+#include "http/request_checks.hpp"
 
 namespace modelmux::http {
 
@@ -38,6 +40,7 @@ class Server {
   config::ServerConfig cfg_;
   Handler handler_;
   ErrorResponder on_error_;
+  Cors cors_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> stopping_{false};
   std::size_t max_connections_ = 0;  // set by bind()

@@ -294,6 +294,72 @@ describe('HEAD and methods (7)', () => {
   }
 });
 
+describe('what browsers can send (9)', () => {
+  let gw, cors;
+  const origin = 'http://app.example';
+  before(async () => {
+    [gw, cors] = await Promise.all([
+      gateway({ config: gatewayConfig() }),
+      gateway({ config: gatewayConfig({ server: { cors: `{allowed_origins: ["${origin}"]}` } }) }),
+    ]);
+  });
+  const chat = (url, headers) => httpRequest(`${url}/v1/chat/completions`, {
+    method: 'POST', headers: { 'content-length': Buffer.byteLength(JSON.stringify(hi)), ...headers }, body: JSON.stringify(hi),
+  });
+
+  for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', undefined]) {
+    it(`a POST with content-type ${type ?? '(none)'} -> 415 with an error body`, logged(async () => {
+      const r = await chat(gw.url, type ? { 'content-type': type } : {});
+      assert.equal(r.status, 415, r.body);
+      const e = parseJSON(r.body).error;
+      assert.match(e.message, /application\/json/);
+    }));
+  }
+
+  it('application/json with parameters is accepted', logged(async () => {
+    assert.equal((await chat(gw.url, { 'content-type': 'Application/JSON; charset=utf-8' })).status, 200);
+  }));
+
+  it('without server.cors: no CORS headers, and a preflight gets 403', logged(async () => {
+    const r = await chat(gw.url, { 'content-type': 'application/json', origin });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['access-control-allow-origin'], undefined);
+    const pre = await httpRequest(`${gw.url}/v1/chat/completions`, {
+      method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' },
+    });
+    assert.equal(pre.status, 403, pre.body);
+    assert.equal(pre.headers['access-control-allow-origin'], undefined);
+  }));
+
+  it('a listed origin: preflight 204 with the allowed headers, responses carry its origin', logged(async () => {
+    const pre = await httpRequest(`${cors.url}/v1/chat/completions`, {
+      method: 'OPTIONS',
+      headers: {
+        origin, 'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type, Authorization, x-modelmux-strategy, x-evil',
+      },
+    });
+    assert.equal(pre.status, 204, pre.body);
+    assert.equal(pre.headers['access-control-allow-origin'], origin);
+    assert.equal(pre.headers['access-control-allow-methods'], 'POST, GET, OPTIONS');
+    assert.equal(pre.headers['access-control-allow-headers'], 'content-type, Authorization, x-modelmux-strategy');
+    const r = await chat(cors.url, { 'content-type': 'application/json', origin });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['access-control-allow-origin'], origin);
+    assert.match(r.headers.vary ?? '', /origin/i);
+  }));
+
+  it('an unlisted origin: preflight 403, no CORS headers on responses', logged(async () => {
+    const other = 'http://evil.example';
+    const pre = await httpRequest(`${cors.url}/v1/chat/completions`, {
+      method: 'OPTIONS', headers: { origin: other, 'access-control-request-method': 'POST' },
+    });
+    assert.equal(pre.status, 403, pre.body);
+    const r = await chat(cors.url, { 'content-type': 'application/json', origin: other });
+    assert.equal(r.headers['access-control-allow-origin'], undefined);
+  }));
+});
+
 describe('one process per address (11)', () => {
   it('a second instance on a port in use exits with a clear message', logged(async () => {
     const first = await gateway({ config: gatewayConfig() });
