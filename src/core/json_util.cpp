@@ -14,7 +14,11 @@ bool looks_whole(std::string_view text) {
 }
 
 boost::json::value parse(std::string_view text, boost::system::error_code& ec, boost::json::storage_ptr storage) {
-  thread_local boost::json::parser parser;
+  thread_local boost::json::parser parser({}, [] {
+    boost::json::parse_options options;
+    options.max_depth = kMaxDepth;
+    return options;
+  }());
   parser.reset(std::move(storage));
   parser.write(text.data(), text.size(), ec);
   if (ec) return nullptr;

@@ -11,7 +11,13 @@
 
 namespace modelmux::json_util {
 
+// How deeply arrays and objects may nest in what parse() takes. Boost's default of 32 refuses real requests
+// (a tool's JSON schema nests two levels per object); the limit keeps the recursive parts of the gateway
+// (serializing, copying, destroying a tree) to a bounded stack.
+inline constexpr std::size_t kMaxDepth = 128;
+
 // Parses with a parser kept per thread: building a boost::json::parser costs more than parsing a small body.
+// Nesting deeper than kMaxDepth fails with boost::json::error::too_deep.
 boost::json::value parse(std::string_view text, boost::system::error_code& ec,
                          boost::json::storage_ptr storage = {});
 

@@ -294,6 +294,44 @@ describe('HEAD and methods (7)', () => {
   }
 });
 
+describe('JSON depth (8)', () => {
+  let gw;
+  before(async () => {
+    const mock = await startMock();
+    cleanup.push(mock);
+    gw = await gateway({ config: gatewayConfig({ models: [{ name: 'deep', provider: 'openai_compatible', api_base: `${mock.url}/v1` }] }) });
+  });
+  const nest = (levels) => {  // `levels` objects, one inside the other
+    let v = 1;
+    for (let i = 0; i < levels; i++) v = { a: v };
+    return v;
+  };
+  const schema = (objects) => {  // a JSON schema `objects` objects deep
+    let s = { type: 'string' };
+    for (let i = 0; i < objects; i++) s = { type: 'object', properties: { p: s } };
+    return s;
+  };
+
+  it('a valid 33-level body is served', logged(async () => {
+    const r = await postJSON(`${gw.url}/v1/chat/completions`, { model: 'deep', messages: hi.messages, metadata: nest(32) });  // 33 levels with the body itself
+    assert.equal(r.status, 200, r.body);
+  }));
+
+  it('a tool schema 25 objects deep is served', logged(async () => {
+    const tools = [{ type: 'function', function: { name: 'f', parameters: schema(25) } }];
+    const r = await postJSON(`${gw.url}/v1/chat/completions`, { model: 'deep', messages: hi.messages, tools });
+    assert.equal(r.status, 200, r.body);
+  }));
+
+  it('past 128 levels: 400 invalid_request "too deeply nested (limit 128 levels)"', logged(async () => {
+    const r = await postJSON(`${gw.url}/v1/chat/completions`, { ...hi, metadata: nest(140) });
+    assert.equal(r.status, 400, r.body);
+    const e = parseJSON(r.body).error;
+    assert.equal(e.code, 'invalid_request');
+    assert.match(e.message, /too deeply nested \(limit 128 levels\)/);
+  }));
+});
+
 describe('what browsers can send (9)', () => {
   let gw, cors;
   const origin = 'http://app.example';
