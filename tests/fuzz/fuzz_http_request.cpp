@@ -54,7 +54,7 @@ Outcome parse(std::string_view input, std::size_t body_limit, std::size_t read_s
   for (;;) {
     beast::error_code ec;
     auto copy = std::make_unique<char[]>(buf.size());
-    std::memcpy(copy.get(), buf.data().data(), buf.size());
+    if (buf.size() > 0) std::memcpy(copy.get(), buf.data().data(), buf.size());  // (an empty one: null data)
     buf.consume(parser.feed({copy.get(), buf.size()}, head_only, ec));
     if (!ec && head_only) {
       head_only = false;
