@@ -1,3 +1,4 @@
+#include "core/json_util.hpp"
 #include "app/local_defaults.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -37,7 +38,7 @@ config::Config discover_defaults() {
   auto body = fut.get();
   if (!body) return cfg;
   boost::system::error_code ec;
-  auto v = boost::json::parse(*body, ec);
+  auto v = json_util::parse(*body, ec);
   if (ec || !v.is_object()) return cfg;
   auto* models = v.get_object().if_contains("models");
   if (!models || !models->is_array()) return cfg;

@@ -17,12 +17,13 @@ using namespace modelmux;
 
 namespace {
 
-int serve(const std::string& config_path, const std::string& listen, int threads) {
+int serve(const std::string& config_path, const std::string& listen, int threads, bool reuse_port) {
   try {
     config::Config cfg = config_path.empty() ? app::discover_defaults() : config::load_file(config_path);
     if (!listen.empty())
       config::parse_listen(listen, {"--listen", 0, ""}, cfg.server.host, cfg.server.port);
     if (threads > 0) cfg.server.threads = threads;
+    if (reuse_port) cfg.server.reuse_port = true;
     auto runtime = std::make_shared<const pipeline::Runtime>(std::move(cfg));
     app::HealthChecks health_checks(*runtime);
     http::Server server(
@@ -83,10 +84,13 @@ int main(int argc, char** argv) {
 
   std::string config_path, listen;
   int threads = 0;
+  bool reuse_port = false;
   auto* serve_cmd = cli.add_subcommand("serve", "Run the gateway");
   serve_cmd->add_option("-c,--config", config_path, "YAML configuration file (built-in defaults without it)");
   serve_cmd->add_option("-l,--listen", listen, "HOST:PORT to listen on (overrides server.listen)");
   serve_cmd->add_option("-t,--threads", threads, "worker threads (default: one per core)");
+  serve_cmd->add_flag("--reuse-port", reuse_port,
+                      "share the address with a process listening on it (overrides server.reuse_port)");
 
   app::MockServerOptions mo;
   auto* mock_cmd = cli.add_subcommand("mock-server", "Run a fake OpenAI-compatible upstream");
@@ -116,7 +120,7 @@ int main(int argc, char** argv) {
   route_cmd->add_option("-s,--strategy", route_strategy, "override the group's strategy");
 
   CLI11_PARSE(cli, argc, argv);
-  if (serve_cmd->parsed()) return serve(config_path, listen, threads);
+  if (serve_cmd->parsed()) return serve(config_path, listen, threads, reuse_port);
   if (route_cmd->parsed()) return route(route_config, route_body, route_strategy);
   if (mock_cmd->parsed()) {
     try {

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <random>
 
+#include "core/json_util.hpp"
 #include "http/server.hpp"
 
 namespace json = boost::json;
@@ -30,7 +31,7 @@ struct State {
 // POST /_mock/set {"latency_ms": 500, "fail_rate": 1, ...}: tests change the fault plan while running.
 std::string set_options(State& state, std::string_view body) {
   boost::system::error_code ec;
-  auto v = json::parse(body, ec);
+  auto v = json_util::parse(body, ec);
   if (ec || !v.is_object()) return "body must be a JSON object";
   std::lock_guard lock(state.mu);
   auto& o = state.live;
@@ -139,7 +140,7 @@ asio::awaitable<void> chat(http::Exchange& ex, State& state) {
   MockServerOptions o;
   if (!co_await admit(ex, state, o)) co_return;
   boost::system::error_code ec;
-  auto v = json::parse(req.body, ec);
+  auto v = json_util::parse(req.body, ec);
   if (ec || !v.is_object()) {
     co_await ex.respond(400, "application/json",
                         mock::error_body("We could not parse the JSON body of your request.", "invalid_request_error", ""));
@@ -188,7 +189,7 @@ asio::awaitable<void> embeddings(http::Exchange& ex, State& state) {
   MockServerOptions o;
   if (!co_await admit(ex, state, o)) co_return;
   boost::system::error_code ec;
-  auto v = json::parse(ex.request().body, ec);
+  auto v = json_util::parse(ex.request().body, ec);
   if (ec || !v.is_object()) {
     co_await ex.respond(400, "application/json",
                         mock::error_body("We could not parse the JSON body of your request.", "invalid_request_error", ""));

@@ -101,6 +101,12 @@ asio::awaitable<void> serve(http::Exchange& ex, const pipeline::Runtime& rt, con
   co_await pipeline::run(ctx);
 }
 
+// A 405 with the methods the path takes in `allow` (kept in this frame while the answer is written).
+asio::awaitable<void> reject_method(http::Exchange& ex, Error err, std::string allow) {
+  ex.add_header("allow", allow);
+  co_await reject(ex, std::move(err));
+}
+
 }  // namespace
 
 const surfaces::ClientSurface& surface_for_path(std::string_view path) {
@@ -127,6 +133,7 @@ asio::awaitable<void> dispatch(http::Exchange& ex, const pipeline::Runtime& rt) 
     if (r.method != req.method) {
       allowed += allowed.empty() ? "" : ", ";
       allowed += r.method;
+      if (r.method == "GET") allowed += ", HEAD";  // (HEAD is served as GET, without the body)
       continue;
     }
     if (r.handler) return r.handler(ex, rt);
@@ -137,7 +144,7 @@ asio::awaitable<void> dispatch(http::Exchange& ex, const pipeline::Runtime& rt) 
     auto e = Error::make(ErrorCode::invalid_request,
                          fmt::format("method {} is not allowed on {} (use {})", req.method, path, allowed));
     e.http_status = 405;
-    return reject(ex, e);
+    return reject_method(ex, std::move(e), std::move(allowed));
   }
   return reject(ex, Error::make(ErrorCode::not_found, fmt::format("no route for {} {}", req.method, path)));
 }

@@ -43,6 +43,13 @@ struct ServerConfig {
   ms idle_timeout{75'000};
   ms shutdown_grace{15'000};
   bool access_log = true;
+  // Open client connections; beyond them new ones get a 503, health checks still an answer. 0: 10000, or
+  // fewer when the open-file limit cannot hold that many (see http/listener.cpp).
+  std::size_t max_connections = 0;
+  // Share the port with processes already listening on it (SO_REUSEPORT). Off: starting beside one fails.
+  bool reuse_port = false;
+  // Browser origins ("https://app.example.com") whose pages may call the gateway; none: CORS is off.
+  std::vector<std::string> cors_allowed_origins;
 };
 
 struct UpstreamTimeouts {

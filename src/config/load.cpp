@@ -19,7 +19,7 @@ void read_server(const Reader& r, const YAML::Node& n, ServerConfig& s) {
   r.require_map(n, "server");
   r.only_keys(n, "server",
               {"listen", "threads", "max_body_bytes", "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms",
-               "shutdown_grace_ms", "access_log"});
+               "shutdown_grace_ms", "access_log", "max_connections", "reuse_port", "cors"});
   if (auto v = n["listen"]) parse_listen(r.str(v, "server.listen"), r.at(v, "server.listen"), s.host, s.port);
   if (auto v = n["threads"]) s.threads = static_cast<int>(r.integer(v, "server.threads", 0, 1024));
   if (auto v = n["max_body_bytes"])
@@ -29,6 +29,26 @@ void read_server(const Reader& r, const YAML::Node& n, ServerConfig& s) {
   if (auto v = n["idle_timeout_ms"]) s.idle_timeout = r.millis(v, "server.idle_timeout_ms");
   if (auto v = n["shutdown_grace_ms"]) s.shutdown_grace = r.millis(v, "server.shutdown_grace_ms");
   if (auto v = n["access_log"]) s.access_log = r.boolean(v, "server.access_log");
+  if (auto v = n["max_connections"])
+    s.max_connections = static_cast<std::size_t>(r.integer(v, "server.max_connections", 1, 1'000'000));
+  if (auto v = n["reuse_port"]) s.reuse_port = r.boolean(v, "server.reuse_port");
+  if (auto cors = n["cors"]) {
+    r.require_map(cors, "server.cors");
+    r.only_keys(cors, "server.cors", {"allowed_origins"});
+    if (auto v = cors["allowed_origins"]) {
+      s.cors_allowed_origins = r.strings(v, "server.cors.allowed_origins");
+      for (std::size_t i = 0; i < s.cors_allowed_origins.size(); ++i) {
+        // An origin is what a browser sends in Origin: scheme://host[:port], nothing after it.
+        const std::string& o = s.cors_allowed_origins[i];
+        auto scheme = o.find("://");
+        bool ok = (o.starts_with("http://") || o.starts_with("https://")) && o.size() > scheme + 3 &&
+                  o.find_first_of("/?#* ", scheme + 3) == std::string::npos;
+        if (!ok)
+          raise(r.at(v[i], fmt::format("server.cors.allowed_origins[{}]", i)),
+                fmt::format("\"{}\" is not an origin (scheme://host[:port], e.g. https://app.example)", o));
+      }
+    }
+  }
 }
 
 TargetConfig read_target(const Reader& r, const YAML::Node& n, const std::string& key) {

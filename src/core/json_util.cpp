@@ -14,7 +14,11 @@ bool looks_whole(std::string_view text) {
 }
 
 boost::json::value parse(std::string_view text, boost::system::error_code& ec, boost::json::storage_ptr storage) {
-  thread_local boost::json::parser parser;
+  thread_local boost::json::parser parser({}, [] {
+    boost::json::parse_options options;
+    options.max_depth = kMaxDepth;
+    return options;
+  }());
   parser.reset(std::move(storage));
   parser.write(text.data(), text.size(), ec);
   if (ec) return nullptr;
@@ -32,6 +36,14 @@ std::int64_t int_field(const boost::json::object& o, std::string_view key) {
     if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
   }
   return 0;
+}
+
+std::optional<boost::json::object> arguments_object(std::string_view arguments) {
+  if (arguments.empty()) return boost::json::object{};
+  boost::system::error_code ec;
+  boost::json::value v = parse(arguments, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  return std::move(v.get_object());
 }
 
 std::optional<double> as_number(const boost::json::value& v) {

@@ -13,7 +13,13 @@
 
 namespace modelmux::json_util {
 
+// How deeply arrays and objects may nest in what parse() takes. Boost's default of 32 refuses real requests
+// (a tool's JSON schema nests two levels per object); the limit keeps the recursive parts of the gateway
+// (serializing, copying, destroying a tree) to a bounded stack.
+inline constexpr std::size_t kMaxDepth = 128;
+
 // Parses with a parser kept per thread: building a boost::json::parser costs more than parsing a small body.
+// Nesting deeper than kMaxDepth fails with boost::json::error::too_deep.
 boost::json::value parse(std::string_view text, boost::system::error_code& ec,
                          boost::json::storage_ptr storage = {});
 
@@ -25,6 +31,10 @@ bool looks_whole(std::string_view text);
 std::string_view string_field(const boost::json::object& o, std::string_view key);
 // A member's integer value, or 0 when it is absent or not an integer.
 std::int64_t int_field(const boost::json::object& o, std::string_view key);
+
+// A tool call's arguments (JSON text, as OpenAI carries them) as the object the other wires carry: empty
+// text is {}, anything but an object is nullopt.
+std::optional<boost::json::object> arguments_object(std::string_view arguments);
 
 // A JSON number as a double; nullopt for anything else.
 std::optional<double> as_number(const boost::json::value& v);

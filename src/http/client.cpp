@@ -76,7 +76,9 @@ struct Connection {
   std::unique_ptr<tcp::socket> plain;
   std::unique_ptr<asio::ssl::stream<tcp::socket>> tls;
   Deadline deadline;
-  beast::flat_buffer buffer;
+  // Bounds what waits unparsed (a head, a chunk line, a trailer section): without it an upstream sending an
+  // endless chunk extension or trailer section would be buffered whole.
+  beast::flat_buffer buffer{kHeaderLimit};
   HeaderList reply_headers;  // storage for the reply being read, reused across requests
   std::string reply_body;
   Clock::time_point idle_since;
@@ -228,6 +230,12 @@ class NetworkReply final : public Reply {
     if (ec) {
       bool timed_out = conn_->deadline.expired();
       conn_.reset();  // never pool a connection in an unknown state
+      if (ec == bhttp::error::buffer_overflow || ec.category() == parse_error_category())
+        co_return fail(ErrorCode::upstream_error,
+                       fmt::format("upstream {} sent a malformed reply: {}", origin_.origin(),
+                                   ec == bhttp::error::buffer_overflow
+                                       ? "a chunk line or trailer section longer than 64 KiB"
+                                       : ec.message()));
       co_return std::unexpected(network_error(ec, origin_, "reading the reply", timed_out));
     }
     co_return Result<void>{};
@@ -278,7 +286,7 @@ asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRe
     }
     auto parser = std::make_unique<ResponseParser>(conn->reply_headers, conn->reply_body);
     parser->body_limit(boost::none);
-    parser->header_limit(64 * 1024);
+    parser->header_limit(kHeaderLimit);
     auto [rec, rn] = co_await conn->with_stream(
         [&](auto& s) { return bhttp::async_read_header(s, conn->buffer, *parser, tuple_awaitable); });
     if (rec) {

@@ -27,8 +27,9 @@ void append_header(std::string& head, std::string_view name, std::string_view va
   head.append("\r\n");
 }
 
-std::string make_head(unsigned status, std::string_view content_type, std::string_view request_id,
-                      HeaderViews extra, bool keep_alive, unsigned version) {
+}  // namespace
+
+std::string Exchange::make_head(unsigned status, std::string_view content_type, HeaderViews extra) const {
   std::string head;
   head.reserve(256);
   if (status == 200) {
@@ -40,15 +41,14 @@ std::string make_head(unsigned status, std::string_view content_type, std::strin
                           reason.data());
     head.append(line, static_cast<std::size_t>(n));
   }
-  append_header(head, "content-type", content_type);
-  append_header(head, "x-request-id", request_id);
+  if (!content_type.empty()) append_header(head, "content-type", content_type);
+  append_header(head, "x-request-id", request_id_);
   for (const auto& [k, v] : extra) append_header(head, k, v);
-  if (!keep_alive) head.append("connection: close\r\n", 19);
-  else if (version < 11) head.append("connection: keep-alive\r\n", 24);
+  for (std::size_t i = 0; i < added_count_; ++i) append_header(head, added_[i].first, added_[i].second);
+  if (!keep_alive_) head.append("connection: close\r\n", 19);
+  else if (request_.version < 11) head.append("connection: keep-alive\r\n", 24);
   return head;
 }
-
-}  // namespace
 
 asio::awaitable<bool> Exchange::send(auto const& buffers) {
   deadline_.expires_after(write_timeout_);
@@ -62,11 +62,16 @@ asio::awaitable<bool> Exchange::respond(unsigned status, std::string_view conten
                                         HeaderViews extra) {
   responded_ = true;
   status_ = status;
-  std::string head = make_head(status, content_type, request_id_, extra, keep_alive_, request_.version);
+  std::string text = make_head(status, content_type, extra);
+  if (status == 204) {  // RFC 9110 8.6: no content-length on a 204
+    text.append("\r\n");
+    co_return co_await send(asio::buffer(text));
+  }
   char length[40];
   int n = std::snprintf(length, sizeof length, "content-length: %zu\r\n\r\n", body.size());
-  head.append(length, static_cast<std::size_t>(n));
-  std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
+  text.append(length, static_cast<std::size_t>(n));
+  std::size_t body_size = request_.head ? 0 : body.size();
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(text), asio::buffer(body.data(), body_size)};
   co_return co_await send(buffers);
 }
 
@@ -74,14 +79,15 @@ asio::awaitable<bool> Exchange::begin_stream(unsigned status, std::string_view c
   responded_ = true;
   streaming_ = true;
   status_ = status;
-  std::string head = make_head(status, content_type, request_id_, extra, keep_alive_, request_.version);
-  head.append("cache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n");
-  co_return co_await send(asio::buffer(head));
+  std::string text = make_head(status, content_type, extra);
+  text.append("cache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n");
+  co_return co_await send(asio::buffer(text));
 }
 
 asio::awaitable<bool> Exchange::write(std::string_view data) {
   if (broken_) co_return false;
-  if (data.empty()) co_return true;  // an empty chunk would end the chunked body
+  // An empty chunk would end the chunked body; a response to HEAD has no body at all.
+  if (data.empty() || request_.head) co_return true;
   char size_line[24];
   int len = std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size());
   std::array<asio::const_buffer, 3> buffers{asio::buffer(size_line, static_cast<std::size_t>(len)),
@@ -91,6 +97,7 @@ asio::awaitable<bool> Exchange::write(std::string_view data) {
 
 asio::awaitable<bool> Exchange::end_stream() {
   if (broken_) co_return false;
+  if (request_.head) co_return true;
   co_return co_await send(asio::buffer("0\r\n\r\n", 5));
 }
 

@@ -1,7 +1,9 @@
 // One request and its response on a server connection. Handlers read the request and write either one
-// whole response or a chunked stream; the session owns the connection and its keep-alive.
+// whole response or a chunked stream; the session owns the connection and its keep-alive. A HEAD request
+// gets the head of what GET would send and no body, whatever the handler writes.
 #pragma once
 
+#include <array>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
@@ -31,6 +33,11 @@ class Exchange {
         write_timeout_(write_timeout) {}
 
   const Request& request() const { return request_; }
+  // A header for whatever response follows (CORS, allow), set before the handler responds. The views must
+  // outlive the exchange: constants, or pieces of the request.
+  void add_header(std::string_view name, std::string_view value) {
+    if (added_count_ < added_.size()) added_[added_count_++] = {name, value};
+  }
   std::string_view request_id() const { return request_id_; }
   std::chrono::steady_clock::time_point started() const { return started_; }
 
@@ -51,6 +58,7 @@ class Exchange {
 
  private:
   asio::awaitable<bool> send(auto const& buffers);
+  std::string make_head(unsigned status, std::string_view content_type, HeaderViews extra) const;
 
   asio::ip::tcp::socket& socket_;
   Deadline& deadline_;
@@ -63,6 +71,8 @@ class Exchange {
   bool streaming_ = false;
   bool broken_ = false;
   unsigned status_ = 0;
+  std::array<HeaderView, 4> added_{};
+  std::uint8_t added_count_ = 0;
 };
 
 }  // namespace modelmux::http

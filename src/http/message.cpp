@@ -1,8 +1,56 @@
 #include "http/message.hpp"
 
+#include <boost/asio/buffer.hpp>
 #include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
+#include <cctype>
 
 namespace modelmux::http {
+
+namespace {
+
+class ParseErrorCategory final : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "modelmux.http"; }
+  std::string message(int e) const override {
+    switch (static_cast<ParseError>(e)) {
+      case ParseError::chunk_line_too_long: return "a chunk-size line with its extensions is over 4 KiB";
+      case ParseError::trailers_too_large: return "the trailer section is larger than 64 KiB";
+      case ParseError::framing_too_large: return "the chunked body with its framing is larger than the limit";
+      case ParseError::transfer_coding: return "Transfer-Encoding must be exactly \"chunked\"";
+      case ParseError::transfer_encoding_http10: return "Transfer-Encoding in an HTTP/1.0 request";
+      case ParseError::transfer_encoding_with_length: return "Transfer-Encoding and Content-Length together";
+      case ParseError::missing_host: return "an HTTP/1.1 request must carry a Host header";
+      case ParseError::several_hosts: return "more than one Host header";
+      case ParseError::obs_fold: return "a header line continued on the next line (obs-fold)";
+    }
+    return "malformed HTTP message";
+  }
+};
+
+// Whether Beast unfolded obs-fold (a field line continued on the next, after whitespace) to give `value`.
+// RFC 9112 5.2 lets a server refuse it, and we do: parsers in a chain that unfold differently disagree on
+// the headers. Unfolded, `value` is a view into the input: right after the name's colon and whitespace,
+// followed by whitespace and a CRLF whose next byte is not whitespace (Beast has looked at that byte
+// before calling on_field_impl, so it is there). Folded, it is a copy, or starts on the next line.
+bool folded(bsv name, bsv value) {
+  const char* p = name.data() + name.size() + 1;
+  while (*p == ' ' || *p == '\t') ++p;
+  if (!value.empty()) {
+    if (p != value.data()) return true;
+    p += value.size();
+    while (*p == ' ' || *p == '\t') ++p;
+  }
+  return p[0] != '\r' || p[1] != '\n' || p[2] == ' ' || p[2] == '\t';
+}
+
+}  // namespace
+
+const boost::system::error_category& parse_error_category() {
+  static const ParseErrorCategory category;
+  return category;
+}
 
 void HeaderList::add(std::string_view name, std::string_view value) {
   Entry e;
@@ -21,15 +69,102 @@ std::string_view HeaderList::get(std::string_view name) const {
   return {};
 }
 
-void RequestParser::on_request_impl(boost::beast::http::verb, bsv method, bsv target,
+void RequestParser::on_request_impl(boost::beast::http::verb verb, bsv method, bsv target,
                                     int version, error_code&) {
+  out_.head = verb == boost::beast::http::verb::head;
+  if (out_.head) method = "GET";
   out_.method.assign(method.data(), method.size());
   out_.target.assign(target.data(), target.size());
   out_.version = static_cast<unsigned>(version);
 }
 
+void RequestParser::on_field_impl(boost::beast::http::field f, bsv name, bsv value, error_code& ec) {
+  if (is_header_done()) return;  // a trailer field: bounded by feed(), never taken as a header
+  using boost::beast::http::field;
+  if (f == field::host) {
+    ++hosts_;
+  } else if (f == field::transfer_encoding) {
+    chunked_only_ = ++transfer_encodings_ == 1 && boost::beast::iequals(value, "chunked");
+  } else if (f == field::content_length) {
+    content_length_ = true;
+  }
+  if (folded(name, value)) {
+    ec = ParseError::obs_fold;
+    return;
+  }
+  out_.headers.add({name.data(), name.size()}, {value.data(), value.size()});
+}
+
+void RequestParser::on_header_impl(error_code& ec) {
+  out_.keep_alive = keep_alive();
+  if (transfer_encodings_ > 0) {
+    if (out_.version < 11) ec = ParseError::transfer_encoding_http10;
+    else if (!chunked_only_) ec = ParseError::transfer_coding;
+    else if (content_length_) ec = ParseError::transfer_encoding_with_length;
+  }
+  if (hosts_ > 1) ec = ParseError::several_hosts;
+  else if (hosts_ == 0 && out_.version >= 11) ec = ParseError::missing_host;
+}
+
+std::size_t RequestParser::feed(std::string_view in, bool head_only, boost::beast::error_code& ec) {
+  namespace bhttp = boost::beast::http;
+  std::size_t used = 0;
+  ec = {};
+  while (!(head_only ? is_header_done() : is_done())) {
+    if (used == in.size()) {  // put() on nothing makes no progress in some states, without saying so
+      ec = bhttp::error::need_more;
+      break;
+    }
+    bool past_head = is_header_done();
+    if (past_head && chunked() && chunk_left_ == 0) {
+      limit_chunk_line(in.substr(used), ec);
+      if (ec) break;
+    }
+    // Not eager: one step at a time, so the step that completes the head uses only the head's bytes.
+    std::size_t n = put(boost::asio::buffer(in.data() + used, in.size() - used), ec);
+    used += n;
+    if (past_head) {
+      after_head_ += n;
+      if (after_head_ > body_limit_ + body_limit_ / 8 + kFramingAllowance) ec = ParseError::framing_too_large;
+    }
+    if (ec) break;
+  }
+  return used;
+}
+
+// At a chunk boundary the parser waits for a whole chunk-size line (after the CRLF that ends the previous
+// chunk's data), and after the last chunk's line for the whole trailer section. Both are bounded on the raw
+// bytes, whether they are all here or not, so the verdict does not depend on how the bytes were split into
+// reads; and scanned only once enough bytes wait to break a bound, so a slow sender costs no rescans.
+void RequestParser::limit_chunk_line(std::string_view pending, error_code& ec) const {
+  std::size_t start = chunks_ > 0 ? 2 : 0;
+  if (pending.size() <= start + kChunkLineLimit) return;
+  std::string_view line = pending.substr(start, kChunkLineLimit);
+  // The line ends at its first CR (Beast refuses a CR that is not followed by LF).
+  if (line.find('\r') == std::string_view::npos) {
+    ec = ParseError::chunk_line_too_long;
+    return;
+  }
+  // The last chunk's line (a size of zeros) is followed by the trailer section and the final CRLF.
+  std::size_t zeros = line.find_first_not_of('0');
+  bool last = zeros > 0 && !std::isxdigit(static_cast<unsigned char>(line[zeros]));
+  if (last && pending.size() >= kHeaderLimit &&
+      pending.substr(0, kHeaderLimit).find("\r\n\r\n") == std::string_view::npos)
+    ec = ParseError::trailers_too_large;
+}
+
+void RequestParser::on_chunk_header_impl(std::uint64_t size, bsv, error_code&) {
+  chunk_left_ = size;
+  ++chunks_;
+}
+
 void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) {
   if (length) out_.body.reserve(static_cast<std::size_t>(*length));
+}
+
+void ResponseParser::on_chunk_header_impl(std::uint64_t, bsv extensions, error_code& ec) {
+  // The read buffer bounds a line still arriving; this bounds one that arrived whole in a large read.
+  if (extensions.size() > kChunkLineLimit) ec = ParseError::chunk_line_too_long;
 }
 
 }  // namespace modelmux::http

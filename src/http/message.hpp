@@ -1,17 +1,44 @@
 // HTTP/1.1 messages as the gateway needs them: headers in one flat buffer (reused from request to request
 // on a connection, so parsing allocates nothing once warm) and parsers built on Beast's basic_parser, which
-// does the tokenizing and framing while we keep only what we use.
+// does the tokenizing and framing while we keep only what we use, and add the limits and RFC 9112 rules
+// Beast leaves to its user.
 #pragma once
 
 #include <boost/beast/http/basic_parser.hpp>
+#include <boost/system/error_code.hpp>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace modelmux::http {
 
 using bsv = boost::beast::string_view;
+
+// Bounds on the bytes around a body. Beast bounds the head (header_limit) and the body's declared sizes
+// (body_limit) but buffers a chunk line, its extensions and the trailer section whole, however long.
+inline constexpr std::size_t kHeaderLimit = 64 * 1024;      // request or status line and fields; trailers too
+inline constexpr std::size_t kChunkLineLimit = 4 * 1024;    // one chunk-size line with its extensions
+inline constexpr std::size_t kFramingAllowance = 64 * 1024; // chunk framing past the body limit, and 1/8 of it
+
+// Why a message Beast's parser would take is refused: the limits above, and the framing rules of RFC 9112
+// that keep two parsers in a chain from disagreeing on where a request ends (request smuggling).
+enum class ParseError {
+  chunk_line_too_long = 1,
+  trailers_too_large,
+  framing_too_large,  // body plus chunk framing over the body limit: a 413
+  transfer_coding,    // a transfer coding other than chunked
+  transfer_encoding_http10,
+  transfer_encoding_with_length,
+  missing_host,
+  several_hosts,
+  obs_fold,
+};
+const boost::system::error_category& parse_error_category();
+inline boost::system::error_code make_error_code(ParseError e) {
+  return {static_cast<int>(e), parse_error_category()};
+}
 
 class HeaderList {
  public:
@@ -35,10 +62,11 @@ class HeaderList {
 };
 
 struct Request {
-  std::string method;
+  std::string method;  // a HEAD request reads "GET" here, with `head` set (see RequestParser)
   std::string target;
   unsigned version = 11;
   bool keep_alive = true;
+  bool head = false;
   HeaderList headers;
   std::string body;
 
@@ -54,37 +82,59 @@ struct Request {
   }
 };
 
-// Fills a Request. Limits (header_limit, body_limit) are set on the parser as with any basic_parser.
+// Fills a Request, refusing what RFC 9112 says a server must not take at face value: a transfer coding
+// other than chunked, Transfer-Encoding on HTTP/1.0 or beside Content-Length, a missing or repeated Host
+// on HTTP/1.1, obs-fold. Trailer fields are bounded and dropped, never merged into the headers. HEAD is routed as GET
+// (as Go's net/http does): every GET route answers it, and the Exchange leaves the body out.
 class RequestParser final : public boost::beast::http::basic_parser<true> {
  public:
-  explicit RequestParser(Request& out) : out_(out) { out_.clear(); }
+  RequestParser(Request& out, std::size_t body_limit) : out_(out), body_limit_(body_limit) {
+    out_.clear();
+    header_limit(static_cast<std::uint32_t>(kHeaderLimit));
+    this->body_limit(body_limit);
+  }
+
+  // Parses what `in` holds until the head (head_only) or the whole message is done, and returns the bytes
+  // used. need_more: read more and call again with the unused rest first. Every byte past the head counts
+  // against the body limit plus an allowance for framing, and what waits unparsed for its line end is
+  // bounded (a chunk line by kChunkLineLimit, trailers by kHeaderLimit).
+  std::size_t feed(std::string_view in, bool head_only, boost::beast::error_code& ec);
 
  private:
   using error_code = boost::beast::error_code;
   void on_request_impl(boost::beast::http::verb, bsv method, bsv target, int version,
                        error_code&) override;
   void on_response_impl(int, bsv, int, error_code&) override {}
-  void on_field_impl(boost::beast::http::field, bsv name, bsv value, error_code&) override {
-    out_.headers.add({name.data(), name.size()}, {value.data(), value.size()});
-  }
-  void on_header_impl(error_code&) override { out_.keep_alive = keep_alive(); }
+  void on_field_impl(boost::beast::http::field f, bsv name, bsv value, error_code& ec) override;
+  void on_header_impl(error_code& ec) override;
   void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override;
   std::size_t on_body_impl(bsv body, error_code&) override {
     out_.body.append(body.data(), body.size());
     return body.size();
   }
-  void on_chunk_header_impl(std::uint64_t, bsv, error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, bsv body, error_code&) override {
+  void on_chunk_header_impl(std::uint64_t size, bsv, error_code&) override;
+  std::size_t on_chunk_body_impl(std::uint64_t remain, bsv body, error_code&) override {
     out_.body.append(body.data(), body.size());
+    chunk_left_ = remain - body.size();
     return body.size();
   }
   void on_finish_impl(error_code&) override {}
+  void limit_chunk_line(std::string_view pending, error_code& ec) const;
 
   Request& out_;
+  std::size_t body_limit_;
+  std::size_t after_head_ = 0;  // bytes used past the head: body and chunk framing
+  std::uint64_t chunk_left_ = 0;  // data bytes still due in the current chunk; 0 at a chunk boundary
+  std::size_t chunks_ = 0;
+  unsigned hosts_ = 0;  // (wide enough for every field a head can hold: no wrap-around)
+  unsigned transfer_encodings_ = 0;
+  bool chunked_only_ = false;  // the one Transfer-Encoding field says exactly "chunked"
+  bool content_length_ = false;
 };
 
 // An upstream reply: status and headers, and body bytes collected in `body` as they are parsed, for the
-// reader to take.
+// reader to take. Trailer fields are dropped; the reader's buffer bounds what waits unparsed (a chunk line,
+// the trailer section) and chunk extensions are held to kChunkLineLimit.
 class ResponseParser final : public boost::beast::http::basic_parser<false> {
  public:
   // `headers` and `body` belong to the connection, so their buffers are reused from reply to reply.
@@ -101,7 +151,7 @@ class ResponseParser final : public boost::beast::http::basic_parser<false> {
   void on_request_impl(boost::beast::http::verb, bsv, bsv, int, error_code&) override {}
   void on_response_impl(int code, bsv, int, error_code&) override { status = code; }
   void on_field_impl(boost::beast::http::field, bsv name, bsv value, error_code&) override {
-    headers.add({name.data(), name.size()}, {value.data(), value.size()});
+    if (!is_header_done()) headers.add({name.data(), name.size()}, {value.data(), value.size()});
   }
   void on_header_impl(error_code&) override {}
   void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
@@ -109,7 +159,7 @@ class ResponseParser final : public boost::beast::http::basic_parser<false> {
     body.append(b.data(), b.size());
     return b.size();
   }
-  void on_chunk_header_impl(std::uint64_t, bsv, error_code&) override {}
+  void on_chunk_header_impl(std::uint64_t, bsv extensions, error_code& ec) override;
   std::size_t on_chunk_body_impl(std::uint64_t, bsv b, error_code&) override {
     body.append(b.data(), b.size());
     return b.size();
@@ -118,3 +168,6 @@ class ResponseParser final : public boost::beast::http::basic_parser<false> {
 };
 
 }  // namespace modelmux::http
+
+template <>
+struct boost::system::is_error_code_enum<modelmux::http::ParseError> : std::true_type {};

@@ -15,12 +15,15 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <condition_variable>
+#include <csignal>
+#include <iostream>
 #include <mutex>
 #include <random>
 #include <thread>
 #include <unordered_set>
 
 #include "core/ids.hpp"
+#include "http/listener.hpp"
 
 namespace modelmux::http {
 namespace beast = boost::beast;
@@ -62,8 +65,16 @@ struct Server::Worker {
         continue;
       }
       boost::system::error_code ignored;
+      // Past max_connections, a small reserve of connections is still read, so that health checks get an
+      // answer while the gateway is full (everything else a 503); past the reserve, connections are closed.
+      std::size_t open = server->connections_.fetch_add(1, std::memory_order_relaxed) + 1;
+      if (open > server->max_connections_ + kOverLimitReserve) {
+        server->connections_.fetch_sub(1, std::memory_order_relaxed);
+        sock.close(ignored);
+        continue;
+      }
       sock.set_option(tcp::no_delay(true), ignored);
-      asio::co_spawn(ioc, session(std::move(sock)), asio::detached);
+      asio::co_spawn(ioc, session(std::move(sock), open > server->max_connections_), asio::detached);
     }
   }
 
@@ -80,14 +91,15 @@ struct Server::Worker {
     co_await server->on_error_(ex, err);
   }
 
-  // After refusing a request whose body is still arriving, read and drop the rest (bounded) before closing:
-  // closing with unread data makes the kernel send a reset, and the client would lose the 413.
-  static asio::awaitable<void> discard_rest(tcp::socket& socket, Deadline& deadline) {
+  // After refusing a request whose bytes may still be arriving, read and drop the rest (up to `budget`)
+  // before closing: closing with unread data makes the kernel send a reset, and the client would lose the
+  // answer.
+  static asio::awaitable<void> discard_rest(tcp::socket& socket, Deadline& deadline, std::size_t budget) {
     boost::system::error_code ignored;
     socket.shutdown(tcp::socket::shutdown_send, ignored);
     std::vector<char> sink(64 * 1024);
     std::size_t total = 0;
-    while (total < (256u << 20)) {
+    while (total < budget) {
       deadline.expires_after(std::chrono::seconds(5));
       auto [ec, n] = co_await socket.async_read_some(asio::buffer(sink), tuple_awaitable);
       if (ec) break;
@@ -97,19 +109,29 @@ struct Server::Worker {
   }
 
   static constexpr std::size_t kKeepBytes = 64 * 1024;
+  static constexpr std::chrono::milliseconds kOverLimitWait{1000};  // for the head, past max_connections
+  static constexpr std::size_t kDiscardAfterLimit = 256u << 20;  // so an uploading client sees its 413
+  static constexpr std::size_t kDiscardAfterError = 4u << 20;
 
   // Answers a request that could not be read, when there is still someone to answer: not after a
   // timeout, a reset or the client's own close.
   asio::awaitable<void> refuse(tcp::socket& socket, Deadline& deadline, const Request& req, beast::error_code ec,
                                std::string_view what) {
     const auto& cfg = server->cfg_;
-    if (ec == bhttp::error::body_limit) {
+    if (ec == bhttp::error::body_limit || ec == ParseError::framing_too_large) {
+      std::string_view framing = ec == ParseError::framing_too_large ? " (chunk framing included)" : "";
       co_await reject(socket, deadline, req,
                       Error::make(ErrorCode::payload_too_large,
-                                  fmt::format("request body is larger than the limit of {} bytes", cfg.max_body_bytes)));
-      co_await discard_rest(socket, deadline);
+                                  fmt::format("request body is larger than the limit of {} bytes{}",
+                                              cfg.max_body_bytes, framing)));
+      co_await discard_rest(socket, deadline, kDiscardAfterLimit);
     } else if (ec == bhttp::error::header_limit) {
       co_await reject(socket, deadline, req, Error::make(ErrorCode::invalid_request, "request headers are too large"));
+    } else if (ec.category() == parse_error_category()) {
+      co_await reject(socket, deadline, req,
+                      Error::make(ErrorCode::invalid_request,
+                                  fmt::format("malformed HTTP {}: {}", what, ec.message())));
+      co_await discard_rest(socket, deadline, kDiscardAfterError);
     } else if (!deadline.expired() && ec != bhttp::error::end_of_stream && ec != asio::error::operation_aborted &&
                ec != asio::error::connection_reset && ec != asio::error::eof) {
       co_await reject(socket, deadline, req,
@@ -117,37 +139,91 @@ struct Server::Worker {
     }
   }
 
-  asio::awaitable<void> session(tcp::socket socket) {
+  // Reads into `buf` until the parser has the head (head_only) or the whole request; RequestParser::feed
+  // counts and bounds every byte, and `buf`'s max_size bounds what waits unparsed.
+  static asio::awaitable<beast::error_code> read_more(tcp::socket& socket, beast::flat_buffer& buf,
+                                                      RequestParser& parser, bool head_only) {
+    beast::error_code ec = bhttp::error::need_more;
+    while (ec == bhttp::error::need_more) {
+      std::size_t room = beast::read_size(buf, 65536);
+      if (room == 0) co_return bhttp::error::buffer_overflow;  // feed() leaves room; never spin if not
+      auto [rec, n] = co_await socket.async_read_some(buf.prepare(room), tuple_awaitable);
+      if (rec == asio::error::eof)
+        co_return parser.got_some() ? bhttp::error::partial_message : bhttp::error::end_of_stream;
+      if (rec) co_return rec;
+      buf.commit(n);
+      buf.consume(parser.feed(buffered(buf), head_only, ec));
+    }
+    co_return ec;
+  }
+
+  static std::string_view buffered(const beast::flat_buffer& buf) {
+    return {static_cast<const char*>(buf.data().data()), buf.size()};
+  }
+
+  // A CORS preflight, answered here: 204 with what the listed origin may send, else 403.
+  asio::awaitable<void> preflight(Exchange& ex, std::string_view origin) {
+    if (origin.empty()) {
+      co_await server->on_error_(
+          ex, Error::make(ErrorCode::permission_denied,
+                          fmt::format("origin {} may not call this gateway (server.cors.allowed_origins)",
+                                      ex.request().headers.get("origin"))));
+      co_return;
+    }
+    std::string headers = Cors::allowed_headers(ex.request().headers.get("access-control-request-headers"));
+    std::array<HeaderView, 5> h{HeaderView{"access-control-allow-origin", origin},
+                                {"access-control-allow-methods", Cors::kAllowedMethods},
+                                {"access-control-allow-headers", headers},
+                                {"access-control-max-age", "600"},
+                                {"vary", "origin"}};
+    co_await ex.respond(204, "", std::string(), h);
+  }
+
+  asio::awaitable<void> session(tcp::socket socket, bool over_limit) {
     const auto& cfg = server->cfg_;
     Deadline deadline(socket);
-    beast::flat_buffer buf;
+    beast::flat_buffer buf(kHeaderLimit);
     Request req;  // reused from request to request: its buffers keep their capacity
     Slot slot{&socket, true};
     sessions.insert(&slot);
-    struct Erase {
+    struct Leave {
       std::unordered_set<Slot*>& set;
       Slot* s;
-      ~Erase() { set.erase(s); }
-    } erase{sessions, &slot};
+      std::atomic<std::size_t>& connections;
+      ~Leave() {
+        set.erase(s);
+        connections.fetch_sub(1, std::memory_order_relaxed);
+      }
+    } leave{sessions, &slot, server->connections_};
 
-    for (;;) {
+    // The first request's head must arrive within header_timeout of the accept (a connection past the
+    // limit gets at most a second); later ones get idle_timeout to start and header_timeout from there.
+    deadline.expires_after(over_limit ? std::min(cfg.header_timeout, kOverLimitWait) : cfg.header_timeout);
+    for (bool first = true;; first = false) {
       slot.idle = true;
       if (draining) break;
       if (buf.size() == 0) {
-        deadline.expires_after(cfg.idle_timeout);
+        if (!first) deadline.expires_after(cfg.idle_timeout);
         auto [ec, n] = co_await socket.async_read_some(buf.prepare(4096), tuple_awaitable);
         if (ec) break;
         buf.commit(n);
       }
       slot.idle = false;
+      if (!first) deadline.expires_after(cfg.header_timeout);
 
-      RequestParser parser(req);
-      parser.header_limit(64 * 1024);
-      parser.body_limit(cfg.max_body_bytes);
-      deadline.expires_after(cfg.header_timeout);
-      auto [hec, hn] = co_await bhttp::async_read_header(socket, buf, parser, tuple_awaitable);
-      if (hec) {
-        co_await refuse(socket, deadline, req, hec, "request");
+      RequestParser parser(req, cfg.max_body_bytes);
+      beast::error_code ec;
+      buf.consume(parser.feed(buffered(buf), /*head_only=*/true, ec));
+      if (ec == bhttp::error::need_more) ec = co_await read_more(socket, buf, parser, true);
+      if (ec) {
+        co_await refuse(socket, deadline, req, ec, "request");
+        break;
+      }
+      if (over_limit && req.path() != "/health" && req.path() != "/healthz") {
+        Error full = Error::make(ErrorCode::unavailable, "the gateway is at its connection limit");
+        full.retry_after = std::chrono::seconds(1);
+        co_await reject(socket, deadline, req, full);
+        co_await discard_rest(socket, deadline, kDiscardAfterError);
         break;
       }
       if (beast::iequals(req.headers.get("expect"), "100-continue")) {
@@ -156,9 +232,10 @@ struct Server::Worker {
         if (wec) break;
       }
       deadline.expires_after(cfg.body_timeout);
-      auto [bec, bn] = co_await bhttp::async_read(socket, buf, parser, tuple_awaitable);
-      if (bec) {
-        co_await refuse(socket, deadline, req, bec, "request body");
+      buf.consume(parser.feed(buffered(buf), /*head_only=*/false, ec));
+      if (ec == bhttp::error::need_more) ec = co_await read_more(socket, buf, parser, false);
+      if (ec) {
+        co_await refuse(socket, deadline, req, ec, "request body");
         break;
       }
       deadline.disarm();
@@ -168,8 +245,19 @@ struct Server::Worker {
         id = std::string(given);
       else
         id = new_request_id();
-      Exchange ex(socket, deadline, req, std::move(id), draining, cfg.idle_timeout);
-      co_await server->handler_(ex);
+      Exchange ex(socket, deadline, req, std::move(id), draining || over_limit, cfg.idle_timeout);
+      std::string_view origin = server->cors_.allowed_origin(req);
+      if (is_preflight(req)) {
+        co_await preflight(ex, origin);
+      } else {
+        if (!origin.empty()) {
+          ex.add_header("access-control-allow-origin", origin);
+          ex.add_header("access-control-expose-headers", Cors::kExposedHeaders);
+          ex.add_header("vary", "origin");
+        }
+        if (auto refused = check_content_type(req)) co_await server->on_error_(ex, *refused);
+        else co_await server->handler_(ex);
+      }
       if (!ex.responded()) {
         // A handler that wrote nothing is a bug; the client still gets an answer.
         co_await server->on_error_(ex, Error::make(ErrorCode::internal, "no response was produced"));
@@ -186,8 +274,16 @@ struct Server::Worker {
   }
 };
 
+struct Server::Signals {
+  asio::io_context ioc;
+  asio::signal_set set{ioc, SIGINT, SIGTERM, SIGHUP};
+};
+
 Server::Server(const config::ServerConfig& cfg, Handler handler, ErrorResponder on_error)
-    : cfg_(cfg), handler_(std::move(handler)), on_error_(std::move(on_error)) {
+    : cfg_(cfg),
+      handler_(std::move(handler)),
+      on_error_(std::move(on_error)),
+      cors_(cfg.cors_allowed_origins) {
   int n = cfg.threads > 0 ? cfg.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (int i = 0; i < n; ++i) {
     auto w = std::make_unique<Worker>();
@@ -199,20 +295,17 @@ Server::Server(const config::ServerConfig& cfg, Handler handler, ErrorResponder 
 Server::~Server() = default;
 
 std::uint16_t Server::bind() {
-  auto addr = asio::ip::make_address(cfg_.host);
-  std::uint16_t port = cfg_.port;
+  // Signals are caught from here on, before the address is announced: one arriving before run() waits for
+  // it is kept for run(), instead of ending the process (SIGHUP) or skipping the drain (SIGTERM).
+  signals_ = std::make_unique<Signals>();
+  max_connections_ = prepare_connection_limit(cfg_);
+  tcp::endpoint ep(asio::ip::make_address(cfg_.host), cfg_.port);
+  if (!cfg_.reuse_port) ensure_not_listening(ep);
   for (auto& w : workers_) {
-    tcp::endpoint ep(addr, port);
-    w->acceptor.open(ep.protocol());
-    w->acceptor.set_option(tcp::acceptor::reuse_address(true));
-    int one = 1;
-    if (::setsockopt(w->acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
-      throw std::runtime_error("cannot set SO_REUSEPORT");
-    w->acceptor.bind(ep);
-    w->acceptor.listen(asio::socket_base::max_listen_connections);
-    port = w->acceptor.local_endpoint().port();
+    open_acceptor(w->acceptor, ep);
+    ep.port(w->acceptor.local_endpoint().port());  // port 0: every worker takes the port the first got
   }
-  return port;
+  return ep.port();
 }
 
 void Server::run() {
@@ -231,8 +324,9 @@ void Server::run() {
     });
   }
 
-  asio::io_context sig_ioc;
-  asio::signal_set signals(sig_ioc, SIGINT, SIGTERM);
+  if (!signals_) signals_ = std::make_unique<Signals>();
+  auto& sig_ioc = signals_->ioc;
+  auto& signals = signals_->set;
   // Polls for a shutdown asked through shutdown() as well as for a signal.
   asio::steady_timer poll(sig_ioc);
   std::function<void()> arm = [&] {
@@ -247,10 +341,19 @@ void Server::run() {
     });
   };
   arm();
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (!ec) stopping_ = true;
-    poll.cancel();
-  });
+  // SIGHUP would ask for a configuration reload, which does not exist yet: it must not end the process.
+  std::function<void()> wait_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+      if (!ec && signal == SIGHUP) {
+        std::cerr << "modelmux: SIGHUP ignored (configuration reload is not supported)" << std::endl;
+        wait_signal();
+        return;
+      }
+      if (!ec) stopping_ = true;
+      poll.cancel();
+    });
+  };
+  wait_signal();
   sig_ioc.run();
   stopping_ = true;
 

@@ -36,6 +36,9 @@ std::string joined(const std::vector<std::string>& inputs) {
 Result<boost::json::value> parse_body(std::string_view body, boost::json::storage_ptr storage) {
   boost::system::error_code ec;
   boost::json::value tree = json_util::parse(body, ec, std::move(storage));
+  if (ec == boost::json::error::too_deep)
+    return fail(ErrorCode::invalid_request,
+                fmt::format("request body is too deeply nested (limit {} levels)", json_util::kMaxDepth));
   if (ec) return fail(ErrorCode::invalid_json, fmt::format("request body is not valid JSON: {}", ec.message()));
   if (!tree.is_object()) return fail(ErrorCode::invalid_request, "request body must be a JSON object");
   return tree;

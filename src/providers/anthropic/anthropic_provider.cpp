@@ -173,7 +173,7 @@ Result<http::ClientRequest> AnthropicProvider::build_chat(const ChatRequest& req
 
 Result<ChatResponse> AnthropicProvider::decode_chat(std::string_view body, const ChatRequest& req) const {
   boost::system::error_code ec;
-  auto v = json::parse(body, ec);
+  auto v = json_util::parse(body, ec);
   if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "anthropic reply is not a JSON object");
   return anthropic::decode_reply(v.get_object(), req);
 }

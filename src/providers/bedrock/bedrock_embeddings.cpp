@@ -71,7 +71,7 @@ Result<http::ClientRequest> BedrockProvider::build_embeddings(const EmbeddingsRe
 
 Result<EmbeddingsResponse> BedrockProvider::decode_embeddings(std::string_view body, const EmbeddingsRequest& req) const {
   boost::system::error_code ec;
-  auto v = json::parse(body, ec);
+  auto v = json_util::parse(body, ec);
   if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "bedrock embeddings reply is not a JSON object");
   const auto& o = v.get_object();
   EmbeddingsResponse resp;

@@ -34,7 +34,7 @@ Result<http::ClientRequest> BedrockProvider::build_image(const ImageRequest& req
 
 Result<ImageResponse> BedrockProvider::decode_image(std::string_view body, const ImageRequest&) const {
   boost::system::error_code ec;
-  auto v = json::parse(body, ec);
+  auto v = json_util::parse(body, ec);
   if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "bedrock image reply is not a JSON object");
   const auto& o = v.get_object();
   // Nova Canvas reports a refused prompt in "error" beside (or instead of) the images.

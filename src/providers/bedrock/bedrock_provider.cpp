@@ -137,7 +137,7 @@ Result<http::ClientRequest> BedrockProvider::build_chat(const ChatRequest& req, 
 
 Result<ChatResponse> BedrockProvider::decode_chat(std::string_view body, const ChatRequest& req) const {
   boost::system::error_code ec;
-  auto v = json::parse(body, ec);
+  auto v = json_util::parse(body, ec);
   if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "bedrock reply is not a JSON object");
   return bedrock::decode_reply(v.get_object(), req);
 }

@@ -2,6 +2,7 @@
 // own embedContent or batchEmbedContents body goes to the same method, the model rewritten.
 #include <boost/json.hpp>
 
+#include "core/json_util.hpp"
 #include "providers/embeddings_util.hpp"
 #include "providers/gemini/gemini_provider.hpp"
 
@@ -21,7 +22,7 @@ std::string resource_of(const Target& target) {
 // requests name another model than the path).
 http::ClientRequest passthrough_embeddings(std::string_view client_body, const Target& target) {
   boost::system::error_code ec;
-  json::value body = json::parse(client_body, ec);
+  json::value body = json_util::parse(client_body, ec);
   std::string resource = resource_of(target);
   bool batch = !ec && body.is_object() && body.get_object().contains("requests");
   if (batch) {
@@ -56,7 +57,7 @@ Result<http::ClientRequest> GeminiProvider::build_embeddings(const EmbeddingsReq
 
 Result<EmbeddingsResponse> GeminiProvider::decode_embeddings(std::string_view body, const EmbeddingsRequest& req) const {
   boost::system::error_code ec;
-  auto v = json::parse(body, ec);
+  auto v = json_util::parse(body, ec);
   if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "gemini embeddings reply is not a JSON object");
   auto* list = v.get_object().if_contains("embeddings");
   json::array single;  // embedContent answers {"embedding": {...}}

@@ -46,7 +46,7 @@ Result<http::ClientRequest> GeminiProvider::build_image(const ImageRequest& req,
 
 Result<ImageResponse> GeminiProvider::decode_image(std::string_view body, const ImageRequest&) const {
   boost::system::error_code ec;
-  auto v = json::parse(body, ec);
+  auto v = json_util::parse(body, ec);
   if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "gemini image reply is not a JSON object");
   auto* predictions = v.get_object().if_contains("predictions");
   // Every image filtered out for safety: Imagen answers without predictions.

@@ -176,7 +176,7 @@ std::string GeminiProvider::stream_path(const Target& target) {
 
 Result<ChatResponse> GeminiProvider::decode_chat(std::string_view body, const ChatRequest&) const {
   boost::system::error_code ec;
-  auto v = json::parse(body, ec);
+  auto v = json_util::parse(body, ec);
   if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "gemini reply is not a JSON object");
   return gemini::decode_reply(v.get_object());
 }

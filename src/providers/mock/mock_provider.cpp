@@ -1,3 +1,4 @@
+#include "core/json_util.hpp"
 #include "providers/mock/mock_provider.hpp"
 
 #include <boost/json.hpp>
@@ -11,7 +12,7 @@ namespace modelmux::providers {
 asio::awaitable<Result<std::unique_ptr<http::Reply>>> MockProvider::send(const Target&,
                                                                         http::ClientRequest request) const {
   boost::system::error_code ec;
-  auto v = json::parse(request.body, ec);
+  auto v = json_util::parse(request.body, ec);
   std::unique_ptr<http::Reply> reply;
   if (ec || !v.is_object()) {
     reply = std::make_unique<http::MemoryReply>(

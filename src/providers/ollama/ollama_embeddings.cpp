@@ -23,7 +23,7 @@ Result<http::ClientRequest> OllamaProvider::build_embeddings(const EmbeddingsReq
 
 Result<EmbeddingsResponse> OllamaProvider::decode_embeddings(std::string_view body, const EmbeddingsRequest& req) const {
   boost::system::error_code ec;
-  auto v = json::parse(body, ec);
+  auto v = json_util::parse(body, ec);
   if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "ollama embeddings reply is not a JSON object");
   const auto& o = v.get_object();
   auto* list = o.if_contains("embeddings");

@@ -38,12 +38,11 @@ Result<json::object> encode(const ChatRequest& req, std::string_view model) {
     if (!m.tool_calls.empty()) {
       json::array calls;
       for (const auto& c : m.tool_calls) {
-        boost::system::error_code ec;
-        json::value args = c.arguments.empty() ? json::value(json::object{}) : json::parse(c.arguments, ec);
-        if (ec || !args.is_object())
+        auto args = json_util::arguments_object(c.arguments);
+        if (!args)
           return fail(ErrorCode::invalid_request, fmt::format("messages[{}]: tool call arguments are not a JSON object", i),
                       fmt::format("messages[{}].tool_calls", i));
-        calls.push_back(json::object{{"function", json::object{{"name", c.name}, {"arguments", std::move(args)}}}});
+        calls.push_back(json::object{{"function", json::object{{"name", c.name}, {"arguments", std::move(*args)}}}});
       }
       out["tool_calls"] = std::move(calls);
     }
@@ -217,7 +216,7 @@ Result<http::ClientRequest> OllamaProvider::build_chat(const ChatRequest& req, c
 
 Result<ChatResponse> OllamaProvider::decode_chat(std::string_view body, const ChatRequest&) const {
   boost::system::error_code ec;
-  auto v = json::parse(body, ec);
+  auto v = json_util::parse(body, ec);
   if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "ollama reply is not a JSON object");
   const auto& o = v.get_object();
   auto* m = o.if_contains("message");
@@ -246,7 +245,7 @@ std::unique_ptr<StreamDecoder> OllamaProvider::stream_decoder(const ChatRequest&
 Error OllamaProvider::map_error(int status, std::string_view retry_after, std::string_view body) const {
   std::string message(body.substr(0, 300));
   boost::system::error_code ec;
-  if (auto v = json::parse(body, ec); !ec && v.is_object())
+  if (auto v = json_util::parse(body, ec); !ec && v.is_object())
     if (auto e = json_util::string_field(v.get_object(), "error"); !e.empty()) message = e;
   return error_from_status(name(), status, retry_after, message);
 }

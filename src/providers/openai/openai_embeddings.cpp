@@ -1,6 +1,7 @@
 // The OpenAI family's embeddings: the client's body passes through with only the model rewritten.
 #include <boost/json.hpp>
 
+#include "core/json_util.hpp"
 #include "core/json_scan.hpp"
 #include "wire/openai/embeddings_json.hpp"
 #include "providers/openai/openai_provider.hpp"
@@ -30,7 +31,7 @@ Result<http::ClientRequest> OpenAiProvider::build_embeddings(const EmbeddingsReq
 
 Result<EmbeddingsResponse> OpenAiProvider::decode_embeddings(std::string_view body, const EmbeddingsRequest&) const {
   boost::system::error_code ec;
-  auto v = json::parse(body, ec);
+  auto v = json_util::parse(body, ec);
   if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "upstream embeddings reply is not a JSON object");
   return openai::decode_embeddings_response(v.get_object());
 }

@@ -187,7 +187,7 @@ class OpenAiReplyObserver final : public ReplyObserver {
 
 std::pair<std::string, std::string> openai_error_fields(std::string_view body) {
   boost::system::error_code ec;
-  auto v = json::parse(body, ec);
+  auto v = json_util::parse(body, ec);
   if (ec || !v.is_object()) return {std::string(body.substr(0, 300)), {}};
   const auto& o = v.get_object();
   auto text = [](const json::value* x) -> std::string {
@@ -255,7 +255,7 @@ Result<http::ClientRequest> OpenAiProvider::build_passthrough(const PassthroughB
 
 Result<ChatResponse> OpenAiProvider::decode_chat(std::string_view body, const ChatRequest&) const {
   boost::system::error_code ec;
-  auto v = json::parse(body, ec);
+  auto v = json_util::parse(body, ec);
   if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "upstream reply is not a JSON object");
   return openai::decode_chat_response(v.get_object());
 }
@@ -290,7 +290,7 @@ Result<http::ClientRequest> OpenAiProvider::build_image(const ImageRequest& req,
 
 Result<ImageResponse> OpenAiProvider::decode_image(std::string_view body, const ImageRequest&) const {
   boost::system::error_code ec;
-  auto v = json::parse(body, ec);
+  auto v = json_util::parse(body, ec);
   if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "upstream image reply is not a JSON object");
   return openai::decode_image_response(v.get_object());
 }

@@ -6,6 +6,7 @@
 // SageMaker returns no links: response_format url is a 400, and unset it answers b64_json.
 #include <boost/json.hpp>
 
+#include "core/json_util.hpp"
 #include "providers/aws/aws_target.hpp"
 #include "providers/images_util.hpp"
 #include "providers/sagemaker/sagemaker_provider.hpp"
@@ -27,7 +28,7 @@ Result<http::ClientRequest> SagemakerProvider::build_image(const ImageRequest& r
 
 Result<ImageResponse> SagemakerProvider::decode_image(std::string_view body, const ImageRequest&) const {
   boost::system::error_code ec;
-  auto v = json::parse(body, ec);
+  auto v = json_util::parse(body, ec);
   if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "sagemaker image reply is not a JSON object");
   const auto& o = v.get_object();
   if (auto* one = o.if_contains("image"); one && one->is_string()) {

@@ -150,7 +150,7 @@ Result<http::ClientRequest> SagemakerProvider::build_chat(const ChatRequest& req
 
 Result<ChatResponse> SagemakerProvider::decode_chat(std::string_view body, const ChatRequest&) const {
   boost::system::error_code ec;
-  auto v = json::parse(body, ec);
+  auto v = json_util::parse(body, ec);
   if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "sagemaker reply is not a JSON object");
   return openai::decode_chat_response(v.get_object());
 }

@@ -32,11 +32,8 @@ std::string_view stop_reason(FinishReason r) {
   }
 }
 
-json::value input_of(const std::string& arguments) {
-  boost::system::error_code ec;
-  json::value v = arguments.empty() ? json::value(json::object{}) : json::parse(arguments, ec);
-  return ec || !v.is_object() ? json::value(json::object{}) : v;
-}
+// An upstream's arguments that are no JSON object still give the client a tool_use with an input.
+json::value input_of(const std::string& arguments) { return json_util::arguments_object(arguments).value_or(json::object{}); }
 
 // Anthropic counts cache reads and writes apart from input_tokens.
 json::object usage_json(const Usage& u) {

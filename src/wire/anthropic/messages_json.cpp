@@ -87,13 +87,12 @@ Result<json::object> encode_request(const ChatRequest& req, std::string_view ups
     }
     for (std::size_t k = 0; k < m.tool_calls.size(); ++k) {
       const auto& c = m.tool_calls[k];
-      boost::system::error_code ec;
-      json::value input = c.arguments.empty() ? json::value(json::object{}) : json::parse(c.arguments, ec);
-      if (ec || !input.is_object())
+      auto input = json_util::arguments_object(c.arguments);
+      if (!input)
         return fail(ErrorCode::invalid_request,
                     fmt::format("messages[{}].tool_calls[{}].function.arguments is not a JSON object", i, k),
                     fmt::format("messages[{}].tool_calls[{}].function.arguments", i, k));
-      blocks.push_back(json::object{{"type", "tool_use"}, {"id", c.id}, {"name", c.name}, {"input", std::move(input)}});
+      blocks.push_back(json::object{{"type", "tool_use"}, {"id", c.id}, {"name", c.name}, {"input", std::move(*input)}});
     }
     append_turn(messages, m.role == Role::user ? "user" : "assistant", std::move(blocks));
   }
@@ -213,7 +212,7 @@ Result<ChatResponse> decode_reply(const json::object& body, const ChatRequest& r
 
 std::pair<std::string, std::string> error_fields(std::string_view body) {
   boost::system::error_code ec;
-  auto v = json::parse(body, ec);
+  auto v = json_util::parse(body, ec);
   if (ec || !v.is_object()) return {{}, std::string(body.substr(0, 300))};
   if (auto* e = v.get_object().if_contains("error"); e && e->is_object()) {
     std::string type, message;

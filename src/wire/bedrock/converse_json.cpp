@@ -77,13 +77,12 @@ Result<json::array> encode_messages(const ChatRequest& req, json::array& system,
     }
     for (std::size_t k = 0; k < m.tool_calls.size(); ++k) {
       const auto& c = m.tool_calls[k];
-      boost::system::error_code ec;
-      json::value input = c.arguments.empty() ? json::value(json::object{}) : json::parse(c.arguments, ec);
+      auto input = json_util::arguments_object(c.arguments);
       std::string param = fmt::format("messages[{}].tool_calls[{}].function.arguments", i, k);
-      if (ec || !input.is_object()) return fail(ErrorCode::invalid_request, param + " is not a JSON object", param);
+      if (!input) return fail(ErrorCode::invalid_request, param + " is not a JSON object", param);
       has_tool_blocks = true;
       blocks.push_back(json::object{
-          {"toolUse", json::object{{"toolUseId", c.id}, {"name", c.name}, {"input", std::move(input)}}}});
+          {"toolUse", json::object{{"toolUseId", c.id}, {"name", c.name}, {"input", std::move(*input)}}}});
     }
     append_turn(messages, m.role == Role::user ? "user" : "assistant", std::move(blocks));
   }

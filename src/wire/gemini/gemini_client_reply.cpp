@@ -33,9 +33,7 @@ json::object usage_metadata(const Usage& u) {
 }
 
 json::object function_call(const ToolCall& c) {
-  boost::system::error_code ec;
-  json::value args = c.arguments.empty() ? json::value(json::object{}) : json::parse(c.arguments, ec);
-  if (ec || !args.is_object()) args = json::object{};
+  json::object args = json_util::arguments_object(c.arguments).value_or(json::object{});
   return json::object{{"functionCall", json::object{{"name", c.name}, {"args", std::move(args)}, {"id", c.id}}}};
 }
 

@@ -173,7 +173,7 @@ Error error_of(int http_status, std::string_view retry_after, const json::object
 
 Error error_of(int http_status, std::string_view retry_after, std::string_view body) {
   boost::system::error_code ec;
-  auto v = json::parse(body, ec);
+  auto v = json_util::parse(body, ec);
   if (!ec && v.is_object())
     if (auto* e = v.get_object().if_contains("error"); e && e->is_object())
       return error_of(http_status, retry_after, e->get_object());

@@ -79,7 +79,7 @@ const ToolCall* call_answered_by(const ChatRequest& req, std::size_t tool_msg) {
 json::object function_response(const Message& m, std::string_view name) {
   std::string text = m.text();
   boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
+  json::value v = json_util::parse(text, ec);
   json::object response = !ec && v.is_object() ? std::move(v.as_object()) : json::object{{"output", text}};
   return {{"functionResponse", json::object{{"name", name}, {"response", std::move(response)}}}};
 }
@@ -92,13 +92,12 @@ Result<json::array> model_parts(const Message& m, std::size_t i) {
   std::size_t first_call = parts.size();
   for (std::size_t k = 0; k < m.tool_calls.size(); ++k) {
     const auto& c = m.tool_calls[k];
-    boost::system::error_code ec;
-    json::value args = c.arguments.empty() ? json::value(json::object{}) : json::parse(c.arguments, ec);
-    if (ec || !args.is_object()) {
+    auto args = json_util::arguments_object(c.arguments);
+    if (!args) {
       std::string param = fmt::format("messages[{}].tool_calls[{}].function.arguments", i, k);
       return bad(param, param + " is not a JSON object");
     }
-    json::object part{{"functionCall", json::object{{"name", c.name}, {"args", std::move(args)}}}};
+    json::object part{{"functionCall", json::object{{"name", c.name}, {"args", std::move(*args)}}}};
     if (auto sig = thought_signature_of(c.id); !sig.empty()) {
       part["thoughtSignature"] = sig;
       signed_turn = true;

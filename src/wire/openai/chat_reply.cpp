@@ -113,7 +113,7 @@ Result<void> ChunkDecoder::feed(std::string_view data, std::vector<StreamEvent>&
     return {};
   }
   boost::system::error_code ec;
-  json::value v = json::parse(data, ec);
+  json::value v = json_util::parse(data, ec);
   if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "malformed upstream stream chunk");
   const auto& o = v.get_object();
   if (auto* e = o.if_contains("error"); e && e->is_object()) {

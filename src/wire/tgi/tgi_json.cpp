@@ -162,7 +162,7 @@ FinishReason finish_reason(std::string_view reason) {
 
 Result<ChatResponse> decode_reply(std::string_view body, std::string_view model) {
   boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
+  json::value v = json_util::parse(body, ec);
   if (ec) return fail(ErrorCode::upstream_error, "sagemaker tgi reply is not JSON");
   // SageMaker's /invocations answers a list with one generation; TGI's own /generate an object.
   if (v.is_array() && !v.get_array().empty()) v = v.get_array()[0];

@@ -1,0 +1,105 @@
+// RequestParser's verdicts on whole requests: the framing rules that stop request smuggling, the bounds on
+// chunk lines and trailers, HEAD as GET. (tests/integration/hardening.test.mjs drives the same over sockets.)
+#include "http/message.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/beast/http/error.hpp>
+#include <string>
+
+namespace modelmux::http {
+namespace {
+
+struct Parsed {
+  boost::beast::error_code ec;
+  Request req;
+  std::size_t used = 0;
+};
+
+Parsed parse(std::string_view text, std::size_t body_limit = 1024) {
+  Parsed p;
+  RequestParser parser(p.req, body_limit);
+  p.used = parser.feed(text, /*head_only=*/false, p.ec);
+  return p;
+}
+
+constexpr std::string_view kPost = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n";
+
+TEST(RequestParser, TakesContentLengthAndChunkedBodies) {
+  auto a = parse(std::string(kPost) + "Content-Length: 2\r\n\r\n{}");
+  EXPECT_FALSE(a.ec) << a.ec.message();
+  EXPECT_EQ(a.req.body, "{}");
+  auto b = parse(std::string(kPost) + "Transfer-Encoding: chunked\r\n\r\n1;a=b\r\n{\r\n1\r\n}\r\n0\r\n\r\n");
+  EXPECT_FALSE(b.ec) << b.ec.message();
+  EXPECT_EQ(b.req.body, "{}");
+}
+
+TEST(RequestParser, RefusesWhatCouldSmuggleARequest) {
+  const std::pair<std::string, ParseError> cases[] = {
+      {std::string(kPost) + "Transfer-Encoding: chunked, gzip\r\nContent-Length: 0\r\n\r\n",
+       ParseError::transfer_coding},
+      {std::string(kPost) + "Transfer-Encoding: identity\r\nContent-Length: 0\r\n\r\n",
+       ParseError::transfer_coding},
+      {std::string(kPost) + "Transfer-Encoding: xchunked\r\nContent-Length: 0\r\n\r\n",
+       ParseError::transfer_coding},
+      {std::string(kPost) + "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+       ParseError::transfer_coding},
+      {"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+       ParseError::transfer_encoding_http10},
+      {"GET / HTTP/1.1\r\n\r\n", ParseError::missing_host},
+      {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", ParseError::several_hosts},
+      {"GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n c\r\n\r\n", ParseError::obs_fold},
+      {"GET / HTTP/1.1\r\nHost: a\r\nX-A:\r\n c\r\n\r\n", ParseError::obs_fold},
+      {"GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n\t\r\n\r\n", ParseError::obs_fold},
+  };
+  for (const auto& [text, error] : cases) EXPECT_EQ(parse(text).ec, make_error_code(error)) << text;
+  // Counts do not wrap around, however many fields the head holds.
+  std::string hosts = "GET / HTTP/1.1\r\n";
+  for (int i = 0; i < 257; ++i) hosts += "Host: a\r\n";
+  EXPECT_EQ(parse(hosts + "\r\n").ec, make_error_code(ParseError::several_hosts));
+  std::string codings(kPost);
+  for (int i = 0; i < 256; ++i) codings += "Transfer-Encoding: gzip\r\n";
+  EXPECT_EQ(parse(codings + "Content-Length: 0\r\n\r\n").ec, make_error_code(ParseError::transfer_coding));
+  // HTTP/1.0 needs no Host.
+  EXPECT_FALSE(parse("GET / HTTP/1.0\r\n\r\n").ec);
+}
+
+TEST(RequestParser, TrailersAreNotHeaders) {
+  auto p =
+      parse(std::string(kPost) + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nx-api-key: k\r\n\r\n");
+  EXPECT_FALSE(p.ec) << p.ec.message();
+  EXPECT_EQ(p.req.headers.get("x-api-key"), "");
+}
+
+TEST(RequestParser, BoundsChunkLinesAndTrailersHoweverTheBytesArrive) {
+  std::string head = std::string(kPost) + "Transfer-Encoding: chunked\r\n\r\n";
+  std::string long_line = head + "5;a=" + std::string(kChunkLineLimit, 'b') + "\r\nhello\r\n0\r\n\r\n";
+  EXPECT_EQ(parse(long_line).ec, make_error_code(ParseError::chunk_line_too_long));
+  std::string zeros = head + std::string(kChunkLineLimit, '0') + "5\r\nhello\r\n0\r\n\r\n";
+  EXPECT_EQ(parse(zeros).ec, make_error_code(ParseError::chunk_line_too_long));
+  std::string trailers = head + "2\r\n{}\r\n0\r\n";
+  while (trailers.size() < kHeaderLimit + 100) trailers += "x-t: " + std::string(100, 'b') + "\r\n";
+  EXPECT_EQ(parse(trailers + "\r\n").ec, make_error_code(ParseError::trailers_too_large));
+  // Still arriving: the same verdicts once enough bytes wait.
+  EXPECT_EQ(parse(head + "5;a=" + std::string(kChunkLineLimit, 'b')).ec,
+            make_error_code(ParseError::chunk_line_too_long));
+  EXPECT_EQ(parse(trailers).ec, make_error_code(ParseError::trailers_too_large));
+  // Short of the bounds: the parser waits for more.
+  EXPECT_EQ(parse(head + "5;a=bbb").ec, boost::beast::http::error::need_more);
+}
+
+TEST(RequestParser, ChunkFramingCountsAgainstTheBodyLimit) {
+  std::string body = std::string(kPost) + "Transfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 40; ++i) body += "1;a=" + std::string(3000, 'b') + "\r\nx\r\n";
+  EXPECT_EQ(parse(body + "0\r\n\r\n").ec, make_error_code(ParseError::framing_too_large));
+}
+
+TEST(RequestParser, HeadIsRoutedAsGet) {
+  auto p = parse("HEAD /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_FALSE(p.ec);
+  EXPECT_EQ(p.req.method, "GET");
+  EXPECT_TRUE(p.req.head);
+}
+
+}  // namespace
+}  // namespace modelmux::http
