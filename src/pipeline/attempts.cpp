@@ -174,6 +174,14 @@ asio::awaitable<Result<Answer>> attempt_one(const Context& ctx, Attempt at, Buil
     err = target.provider->map_error_reply(r, body ? std::string_view(*body) : "");
   }
   if (err.provider.empty()) err.provider = std::string(target.provider->name());
+  // A cancelled attempt (the loser of a hedge) says nothing of the target: no failure is counted, and a
+  // probe's slot goes back (ProbeSlot).
+  if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+    rec.error = "cancelled";
+    rec.reason = "lost the hedge";
+    rec.latency = elapsed();
+    co_return std::unexpected(std::move(err));
+  }
   rec.error = std::string(to_string(err.code));
   rec.reason = shorten(err.message);
   rec.latency = elapsed();
@@ -219,17 +227,6 @@ asio::awaitable<Result<Answer>> hedged(Context& ctx, Attempt first, std::chrono:
     co_return co_await settle(std::move(r));
   };
   auto winner = co_await (branch_a() || branch_b());
-  auto mark_cancelled = [](observability::AttemptRecord& rec) {
-    if (rec.status == 0 && rec.error.empty()) {
-      rec.error = "cancelled";
-      rec.reason = "lost the hedge";
-    }
-  };
-  if (winner.index() == 0) {
-    if (b_ran) mark_cancelled(rec_b);
-  } else {
-    mark_cancelled(rec_a);
-  }
   log.push_back(std::move(rec_a));
   if (b_ran) log.push_back(std::move(rec_b));
   co_return winner.index() == 0 ? std::move(std::get<0>(winner)) : std::move(std::get<1>(winner));
@@ -274,8 +271,7 @@ asio::awaitable<void> attempt_targets(Context& ctx, BuildRequest build) {
         if (plan.candidates[i].eligible) soonest = std::min(soonest, i < not_before.size() ? not_before[i] : 0);
       if (soonest == std::numeric_limits<routing::Nanos>::max()) break;  // every candidate asked for too long a wait
       wait = std::max(wait, std::chrono::nanoseconds(soonest - now));
-      asio::steady_timer t(ex, wait);
-      co_await t.async_wait(tuple_awaitable);
+      co_await clock.sleep(wait);
       continue;
     }
     auto idx = static_cast<std::size_t>(c - plan.candidates.data());

@@ -11,11 +11,6 @@ std::string_view to_string(BreakerState s) {
   return "closed";
 }
 
-const Clock& steady_clock() {
-  static const SteadyClock clock;
-  return clock;
-}
-
 void Breaker::record(Nanos now, bool failure) {
   Nanos width = bucket_width() > 0 ? bucket_width() : 1;
   Nanos epoch = now / width;
