@@ -5,7 +5,7 @@ JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 ARGS       ?=
 
-.PHONY: all deps deps-test build run test test-asan bench clean format
+.PHONY: all deps deps-test build run test test-asan bench clean format format-check
 
 all: build
 
@@ -40,6 +40,10 @@ bench: build
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+# Fails on any difference from the checked-in style (.clang-format), include order included; CI runs it.
+format-check: deps-test
+	clang-format --dry-run --Werror $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -2,7 +2,6 @@
 // targets in the group, on one thread and on two at once (the live statistics are shared atomics, so the
 // two-thread numbers show whether workers contend). Run: build/bench/routing_bench
 #include <benchmark/benchmark.h>
-
 #include <fmt/format.h>
 
 #include <map>
@@ -21,8 +20,10 @@ const char* kModels[] = {"gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5", "gemini-2
 std::string yaml(int n, std::string_view strategy) {
   std::string y = fmt::format("models:\n  - name: g\n    strategy: {}\n    targets:\n", strategy);
   for (int i = 0; i < n; ++i)
-    y += fmt::format("      - {{provider: openai_compatible, model: {}, api_base: 'http://10.0.0.{}:8000/v1', weight: {}}}\n",
-                     kModels[i % 5], i % 250 + 1, 1 + i % 4);
+    y += fmt::format(
+        "      - {{provider: openai_compatible, model: {}, api_base: 'http://10.0.0.{}:8000/v1', weight: "
+        "{}}}\n",
+        kModels[i % 5], i % 250 + 1, 1 + i % 4);
   return y;
 }
 
@@ -33,7 +34,8 @@ ChatRequest request() {
   sys.role = Role::system;
   sys.content.push_back(ContentPart{ContentPart::Kind::text, "You are a helpful assistant.", {}, {}, {}});
   user.role = Role::user;
-  user.content.push_back(ContentPart{ContentPart::Kind::text, "Summarise the plot of Hamlet in three sentences.", {}, {}, {}});
+  user.content.push_back(
+      ContentPart{ContentPart::Kind::text, "Summarise the plot of Hamlet in three sentences.", {}, {}, {}});
   r.messages = {sys, user};
   return r;
 }
@@ -46,7 +48,8 @@ void decide(benchmark::State& state, const char* strategy) {
     std::lock_guard lock(mu);
     auto& slot = runtimes[{strategy, static_cast<int>(state.range(0))}];
     if (!slot)
-      slot = std::make_unique<pipeline::Runtime>(config::load_string(yaml(static_cast<int>(state.range(0)), strategy), "bench"));
+      slot = std::make_unique<pipeline::Runtime>(
+          config::load_string(yaml(static_cast<int>(state.range(0)), strategy), "bench"));
     rt = slot.get();
   }
   const auto& group = *rt->catalog.find("g");
@@ -63,8 +66,8 @@ void decide(benchmark::State& state, const char* strategy) {
 
 }  // namespace
 
-#define STRATEGY(name)                                                                                 \
-  BENCHMARK_CAPTURE(decide, name, #name)->Arg(1)->Arg(10)->Arg(100);                                   \
+#define STRATEGY(name)                                               \
+  BENCHMARK_CAPTURE(decide, name, #name)->Arg(1)->Arg(10)->Arg(100); \
   BENCHMARK_CAPTURE(decide, name##_2_threads, #name)->Arg(1)->Arg(10)->Arg(100)->Threads(2)->UseRealTime();
 
 STRATEGY(priority)

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::cout << "streamed: " << streamed << "\n";
-  if (*usage) std::cout << "tokens: " << (*usage)->input_tokens << " in, " << (*usage)->output_tokens << " out\n";
+  if (*usage)
+    std::cout << "tokens: " << (*usage)->input_tokens << " in, " << (*usage)->output_tokens << " out\n";
   return streamed == reply->message.text() ? 0 : 1;
 }

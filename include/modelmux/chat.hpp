@@ -105,21 +105,29 @@ struct ChatResponse {
   Message message;  // role assistant
   FinishReason finish_reason = FinishReason::none;
   std::optional<Usage> usage;
-  std::optional<double> cost_usd;  // set by the gateway: usage x its price table; unset when either is unknown
+  std::optional<double>
+      cost_usd;  // set by the gateway: usage x its price table; unset when either is unknown
 };
 
 // One streamed happening, in the order the upstream produced it.
 struct StreamEvent {
-  enum class Kind : std::uint8_t { start, text_delta, tool_call_delta, finish, usage, reasoning_delta } kind = Kind::start;
-  std::string text;            // text_delta, reasoning_delta (the model's thinking)
-  int tool_index = 0;          // tool_call_delta: which call of a parallel set
-  std::string tool_id;         // tool_call_delta: set on the call's first delta
-  std::string tool_name;       // tool_call_delta: set on the call's first delta
-  std::string tool_arguments;  // tool_call_delta: the next piece of the JSON arguments
+  enum class Kind : std::uint8_t {
+    start,
+    text_delta,
+    tool_call_delta,
+    finish,
+    usage,
+    reasoning_delta
+  } kind = Kind::start;
+  std::string text;                                 // text_delta, reasoning_delta (the model's thinking)
+  int tool_index = 0;                               // tool_call_delta: which call of a parallel set
+  std::string tool_id;                              // tool_call_delta: set on the call's first delta
+  std::string tool_name;                            // tool_call_delta: set on the call's first delta
+  std::string tool_arguments;                       // tool_call_delta: the next piece of the JSON arguments
   FinishReason finish_reason = FinishReason::none;  // finish
   Usage usage;                                      // usage
-  std::string id;     // start: the upstream's response id
-  std::string model;  // start: the upstream's model
+  std::string id;                                   // start: the upstream's response id
+  std::string model;                                // start: the upstream's model
 };
 
 std::string_view to_string(Role role);

@@ -28,7 +28,8 @@ struct EmbeddingsResponse {
   std::vector<std::vector<float>> vectors;  // one per input, in input order
   std::int64_t input_tokens = 0;
   std::string model;
-  std::optional<double> cost_usd;  // set by the gateway: usage x its price table; unset when either is unknown
+  std::optional<double>
+      cost_usd;  // set by the gateway: usage x its price table; unset when either is unknown
 };
 
 }  // namespace modelmux

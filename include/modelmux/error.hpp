@@ -12,24 +12,24 @@
 namespace modelmux {
 
 enum class ErrorCode : std::uint8_t {
-  invalid_request,      // malformed or semantically wrong client input
-  invalid_json,         // body is not JSON
-  not_found,            // unknown path
-  model_not_found,      // unknown public model name
-  payload_too_large,    // body over the configured limit
-  authentication,       // missing / wrong credentials (client's or upstream's)
-  permission_denied,    // upstream 403
-  rate_limited,         // upstream or local 429
-  conflict,             // upstream 409
-  unprocessable,        // upstream 422
-  context_length,       // prompt does not fit the model
-  content_filter,       // provider refused on policy
-  timeout,              // connect / first byte / idle / request timeout
-  connection_failed,    // refused, reset, DNS, TLS
-  upstream_error,       // upstream 5xx or malformed upstream reply
-  overloaded,           // upstream 529 / 503
-  internal,             // a bug or an impossible state in modelmux
-  unavailable,          // shutting down or no target can serve
+  invalid_request,    // malformed or semantically wrong client input
+  invalid_json,       // body is not JSON
+  not_found,          // unknown path
+  model_not_found,    // unknown public model name
+  payload_too_large,  // body over the configured limit
+  authentication,     // missing / wrong credentials (client's or upstream's)
+  permission_denied,  // upstream 403
+  rate_limited,       // upstream or local 429
+  conflict,           // upstream 409
+  unprocessable,      // upstream 422
+  context_length,     // prompt does not fit the model
+  content_filter,     // provider refused on policy
+  timeout,            // connect / first byte / idle / request timeout
+  connection_failed,  // refused, reset, DNS, TLS
+  upstream_error,     // upstream 5xx or malformed upstream reply
+  overloaded,         // upstream 529 / 503
+  internal,           // a bug or an impossible state in modelmux
+  unavailable,        // shutting down or no target can serve
 };
 
 struct Error {
@@ -38,7 +38,7 @@ struct Error {
   bool retryable = false;
   std::string provider;  // which provider produced it; empty when it is the gateway's own
   std::string message;
-  std::string param;     // the request field at fault, when there is one
+  std::string param;  // the request field at fault, when there is one
   std::optional<std::chrono::seconds> retry_after;
 
   // Builders for the gateway's own errors; the status and retryable flag follow from the code.
@@ -54,6 +54,8 @@ using Result = std::expected<T, Error>;
 inline std::unexpected<Error> fail(ErrorCode code, std::string message, std::string param = {}) {
   return std::unexpected(Error::make(code, std::move(message), std::move(param)));
 }
-inline std::unexpected<Error> fail(Error e) { return std::unexpected(std::move(e)); }
+inline std::unexpected<Error> fail(Error e) {
+  return std::unexpected(std::move(e));
+}
 
 }  // namespace modelmux

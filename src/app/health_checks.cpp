@@ -55,9 +55,12 @@ asio::awaitable<void> check_loop(const pipeline::Runtime& rt, const providers::T
           code = reply.error().code;
         }
       }
-      auto micros = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count();
-      if (ok) stats.on_success(clock.now(), micros, is_probe);
-      else stats.on_failure(clock.now(), code, is_probe);
+      auto micros =
+          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count();
+      if (ok)
+        stats.on_success(clock.now(), micros, is_probe);
+      else
+        stats.on_failure(clock.now(), code, is_probe);
       stats.health.store(ok ? 1 : 2, std::memory_order_relaxed);
       stats.health_checked_at.store(clock.now(), std::memory_order_relaxed);
     }

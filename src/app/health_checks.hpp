@@ -13,7 +13,7 @@ namespace modelmux::app {
 class HealthChecks {
  public:
   explicit HealthChecks(const pipeline::Runtime& rt);  // starts the thread when any target asks for checks
-  ~HealthChecks();                                      // stops it
+  ~HealthChecks();                                     // stops it
   HealthChecks(const HealthChecks&) = delete;
   HealthChecks& operator=(const HealthChecks&) = delete;
 

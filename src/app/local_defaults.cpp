@@ -1,4 +1,3 @@
-#include "core/json_util.hpp"
 #include "app/local_defaults.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -7,6 +6,7 @@
 #include <boost/json.hpp>
 #include <cstdlib>
 
+#include "core/json_util.hpp"
 #include "http/client.hpp"
 
 namespace modelmux::app {
@@ -25,8 +25,9 @@ config::Config discover_defaults() {
     http::ClientRequest r;
     r.method = "GET";
     r.target = "/api/tags";
-    auto reply = co_await http::send(*url, std::move(r),
-                                     {std::chrono::milliseconds(300), std::chrono::milliseconds(1000), std::chrono::milliseconds(1000)});
+    auto reply = co_await http::send(
+        *url, std::move(r),
+        {std::chrono::milliseconds(300), std::chrono::milliseconds(1000), std::chrono::milliseconds(1000)});
     if (!reply) co_return std::unexpected(reply.error());
     if ((*reply)->status() != 200) co_return fail(ErrorCode::upstream_error, "ollama answered with an error");
     co_return co_await (*reply)->read_all(4u << 20);

@@ -1,9 +1,8 @@
 // modelmux: `serve` runs the gateway, `route` explains a routing decision, `mock-server` a fake upstream.
 #include <CLI/CLI.hpp>
-#include <iostream>
-
 #include <boost/json/serialize.hpp>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "app/health_checks.hpp"
@@ -20,15 +19,13 @@ namespace {
 int serve(const std::string& config_path, const std::string& listen, int threads, bool reuse_port) {
   try {
     config::Config cfg = config_path.empty() ? app::discover_defaults() : config::load_file(config_path);
-    if (!listen.empty())
-      config::parse_listen(listen, {"--listen", 0, ""}, cfg.server.host, cfg.server.port);
+    if (!listen.empty()) config::parse_listen(listen, {"--listen", 0, ""}, cfg.server.host, cfg.server.port);
     if (threads > 0) cfg.server.threads = threads;
     if (reuse_port) cfg.server.reuse_port = true;
     auto runtime = std::make_shared<const pipeline::Runtime>(std::move(cfg));
     app::HealthChecks health_checks(*runtime);
     http::Server server(
-        runtime->config.server,
-        [runtime](http::Exchange& ex) { return app::dispatch(ex, *runtime); },
+        runtime->config.server, [runtime](http::Exchange& ex) { return app::dispatch(ex, *runtime); },
         [](http::Exchange& ex, const Error& err) { return app::reject(ex, err); });
     auto port = server.bind();
     std::cout << "modelmux listening on " << runtime->config.server.host << ":" << port << std::endl;
@@ -101,21 +98,28 @@ int main(int argc, char** argv) {
   mock_cmd->add_option("--jitter-ms", mo.jitter_ms, "random extra delay, up to this");
   mock_cmd->add_option("--chunks", mo.shape.chunks, "content chunks in a stream (default: one per word)");
   mock_cmd->add_option("--chunk-interval-ms", mo.chunk_interval_ms, "delay between streamed chunks");
-  mock_cmd->add_option("--response-tokens", mo.shape.response_tokens, "reply with N filler words instead of the echo");
+  mock_cmd->add_option("--response-tokens", mo.shape.response_tokens,
+                       "reply with N filler words instead of the echo");
   mock_cmd->add_option("--fail-status", mo.fail_status, "HTTP status of injected failures");
   mock_cmd->add_option("--fail-rate", mo.fail_rate, "fraction of requests that fail (0..1)");
   mock_cmd->add_option("--retry-after", mo.retry_after, "Retry-After seconds sent with failures");
-  mock_cmd->add_option("--reset-rate", mo.reset_rate, "fraction of requests answered with a connection reset");
+  mock_cmd->add_option("--reset-rate", mo.reset_rate,
+                       "fraction of requests answered with a connection reset");
   mock_cmd->add_option("--stall-rate", mo.stall_rate, "fraction of requests never answered");
-  mock_cmd->add_option("--cut-after-chunks", mo.cut_after_chunks, "reset a stream's connection after N events");
-  mock_cmd->add_option("--malformed-rate", mo.malformed_rate, "fraction of 200 replies whose body is not JSON");
-  mock_cmd->add_option("--stream-error-rate", mo.stream_error_rate, "fraction of streams that send an error first");
+  mock_cmd->add_option("--cut-after-chunks", mo.cut_after_chunks,
+                       "reset a stream's connection after N events");
+  mock_cmd->add_option("--malformed-rate", mo.malformed_rate,
+                       "fraction of 200 replies whose body is not JSON");
+  mock_cmd->add_option("--stream-error-rate", mo.stream_error_rate,
+                       "fraction of streams that send an error first");
   mock_cmd->add_option("--fail-code", mo.fail_code, "the error code in injected failures' bodies");
   mock_cmd->add_option("--fail-first", mo.fail_first, "the first N requests fail with --fail-status");
 
   std::string route_config, route_body, route_strategy;
-  auto* route_cmd = cli.add_subcommand("route", "Explain the route a chat-completions body would take (no provider is called)");
-  route_cmd->add_option("-c,--config", route_config, "YAML configuration file (built-in defaults without it)");
+  auto* route_cmd = cli.add_subcommand(
+      "route", "Explain the route a chat-completions body would take (no provider is called)");
+  route_cmd->add_option("-c,--config", route_config,
+                        "YAML configuration file (built-in defaults without it)");
   route_cmd->add_option("-f,--file", route_body, "the request body (JSON); standard input when omitted or -");
   route_cmd->add_option("-s,--strategy", route_strategy, "override the group's strategy");
 

@@ -2,12 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <array>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/json.hpp>
-#include <array>
 #include <iostream>
 #include <mutex>
 #include <random>
@@ -43,19 +43,32 @@ std::string set_options(State& state, std::string_view body) {
     if (!val.is_number()) return "values must be numbers";
     double d = val.to_number<double>();
     int i = static_cast<int>(d);
-    if (k == "latency_ms") o.latency_ms = i;
-    else if (k == "jitter_ms") o.jitter_ms = i;
-    else if (k == "fail_status") o.fail_status = i;
-    else if (k == "fail_rate") o.fail_rate = d;
-    else if (k == "retry_after") o.retry_after = i;
-    else if (k == "reset_rate") o.reset_rate = d;
-    else if (k == "stall_rate") o.stall_rate = d;
-    else if (k == "cut_after_chunks") o.cut_after_chunks = i;
-    else if (k == "malformed_rate") o.malformed_rate = d;
-    else if (k == "stream_error_rate") o.stream_error_rate = d;
-    else if (k == "fail_first") o.fail_first = i;
-    else if (k == "chunk_interval_ms") o.chunk_interval_ms = i;
-    else return "unknown option " + std::string(k);
+    if (k == "latency_ms")
+      o.latency_ms = i;
+    else if (k == "jitter_ms")
+      o.jitter_ms = i;
+    else if (k == "fail_status")
+      o.fail_status = i;
+    else if (k == "fail_rate")
+      o.fail_rate = d;
+    else if (k == "retry_after")
+      o.retry_after = i;
+    else if (k == "reset_rate")
+      o.reset_rate = d;
+    else if (k == "stall_rate")
+      o.stall_rate = d;
+    else if (k == "cut_after_chunks")
+      o.cut_after_chunks = i;
+    else if (k == "malformed_rate")
+      o.malformed_rate = d;
+    else if (k == "stream_error_rate")
+      o.stream_error_rate = d;
+    else if (k == "fail_first")
+      o.fail_first = i;
+    else if (k == "chunk_interval_ms")
+      o.chunk_interval_ms = i;
+    else
+      return "unknown option " + std::string(k);
   }
   return {};
 }
@@ -73,9 +86,12 @@ asio::awaitable<void> sleep_ms(int ms) {
 
 std::string_view error_type_for(int status) {
   switch (status) {
-    case 401: return "invalid_request_error";
-    case 429: return "requests";
-    default: return status >= 500 ? "server_error" : "invalid_request_error";
+    case 401:
+      return "invalid_request_error";
+    case 429:
+      return "requests";
+    default:
+      return status >= 500 ? "server_error" : "invalid_request_error";
   }
 }
 
@@ -100,14 +116,16 @@ asio::awaitable<bool> admit(http::Exchange& ex, State& state, MockServerOptions&
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       headers[name] = req.headers.value(i);
     }
-    json::object rec{{"method", req.method}, {"path", req.target}, {"headers", std::move(headers)}, {"body", req.body}};
+    json::object rec{
+        {"method", req.method}, {"path", req.target}, {"headers", std::move(headers)}, {"body", req.body}};
     std::lock_guard lock(state.mu);
     state.last_request = json::serialize(rec);
   }
   if (!o.api_key.empty()) {
     if (req.headers.get("authorization") != "Bearer " + o.api_key) {
-      co_await ex.respond(401, "application/json",
-                          mock::error_body("Incorrect API key provided.", "invalid_request_error", "invalid_api_key"));
+      co_await ex.respond(
+          401, "application/json",
+          mock::error_body("Incorrect API key provided.", "invalid_request_error", "invalid_api_key"));
       co_return false;
     }
   }
@@ -142,12 +160,14 @@ asio::awaitable<void> chat(http::Exchange& ex, State& state) {
   boost::system::error_code ec;
   auto v = json_util::parse(req.body, ec);
   if (ec || !v.is_object()) {
-    co_await ex.respond(400, "application/json",
-                        mock::error_body("We could not parse the JSON body of your request.", "invalid_request_error", ""));
+    co_await ex.respond(
+        400, "application/json",
+        mock::error_body("We could not parse the JSON body of your request.", "invalid_request_error", ""));
     co_return;
   }
   if (auto ok = mock::validate(v.get_object()); !ok) {
-    co_await ex.respond(400, "application/json", mock::error_body(ok.error().message, "invalid_request_error", ""));
+    co_await ex.respond(400, "application/json",
+                        mock::error_body(ok.error().message, "invalid_request_error", ""));
     co_return;
   }
   const auto& body = v.get_object();
@@ -156,16 +176,18 @@ asio::awaitable<void> chat(http::Exchange& ex, State& state) {
   bool malformed = o.malformed_rate > 0 && uniform() < o.malformed_rate;
   // (Bodies are built before co_await: GCC 12 destroys temporaries of a ?: inside co_await twice.)
   if (!stream) {
-    std::string reply = malformed ? std::string("{\"id\": \"chatcmpl-broken\", \"choi") : mock::completion(body, o.shape);
+    std::string reply =
+        malformed ? std::string("{\"id\": \"chatcmpl-broken\", \"choi") : mock::completion(body, o.shape);
     co_await ex.respond(200, "application/json", std::move(reply));
     co_return;
   }
   if (!co_await ex.begin_stream(200, "text/event-stream")) co_return;
   if (malformed || (o.stream_error_rate > 0 && uniform() < o.stream_error_rate)) {
     // What some upstreams do under load: a 200, then an error where the first chunk should be.
-    std::string first = malformed ? std::string("data: {\"id\": \"chatcmpl-broken\", \"choi\n\n")
-                                  : "data: " + mock::error_body("mock-server injected stream error", "server_error", "") +
-                                        "\n\n";
+    std::string first =
+        malformed
+            ? std::string("data: {\"id\": \"chatcmpl-broken\", \"choi\n\n")
+            : "data: " + mock::error_body("mock-server injected stream error", "server_error", "") + "\n\n";
     co_await ex.write(first);
     co_await ex.end_stream();
     co_return;
@@ -191,12 +213,14 @@ asio::awaitable<void> embeddings(http::Exchange& ex, State& state) {
   boost::system::error_code ec;
   auto v = json_util::parse(ex.request().body, ec);
   if (ec || !v.is_object()) {
-    co_await ex.respond(400, "application/json",
-                        mock::error_body("We could not parse the JSON body of your request.", "invalid_request_error", ""));
+    co_await ex.respond(
+        400, "application/json",
+        mock::error_body("We could not parse the JSON body of your request.", "invalid_request_error", ""));
     co_return;
   }
   auto body = mock::embeddings(v.get_object());
-  std::string reply = body ? std::move(*body) : mock::error_body(body.error().message, "invalid_request_error", "");
+  std::string reply =
+      body ? std::move(*body) : mock::error_body(body.error().message, "invalid_request_error", "");
   co_await ex.respond(body ? 200 : 400, "application/json", std::move(reply));
 }
 
@@ -217,8 +241,9 @@ int run_mock_server(const MockServerOptions& o) {
     } else if (path.ends_with("/embeddings")) {
       co_await embeddings(ex, state);
     } else if (target.starts_with("/v1/models")) {
-      co_await ex.respond(200, "application/json",
-                          R"({"object":"list","data":[{"id":"mock","object":"model","created":0,"owned_by":"mock"}]})");
+      co_await ex.respond(
+          200, "application/json",
+          R"({"object":"list","data":[{"id":"mock","object":"model","created":0,"owned_by":"mock"}]})");
     } else if (target == "/_mock/last_request") {
       std::string last;
       {
@@ -235,12 +260,15 @@ int run_mock_server(const MockServerOptions& o) {
       co_await ex.respond(200, "application/json", fmt::format(R"({{"requests":{}}})", n));
     } else if (target == "/_mock/set" && ex.request().method == "POST") {
       auto problem = set_options(state, ex.request().body);
-      if (problem.empty()) co_await ex.respond(200, "application/json", R"({"ok":true})");
-      else co_await ex.respond(400, "application/json", mock::error_body(problem, "invalid_request_error", ""));
+      if (problem.empty())
+        co_await ex.respond(200, "application/json", R"({"ok":true})");
+      else
+        co_await ex.respond(400, "application/json", mock::error_body(problem, "invalid_request_error", ""));
     } else if (target == "/health") {
       co_await ex.respond(200, "application/json", R"({"status":"ok"})");
     } else {
-      co_await ex.respond(404, "application/json", mock::error_body("Unknown path", "invalid_request_error", ""));
+      co_await ex.respond(404, "application/json",
+                          mock::error_body("Unknown path", "invalid_request_error", ""));
     }
   };
   auto on_error = [](http::Exchange& ex, const Error& err) -> asio::awaitable<void> {

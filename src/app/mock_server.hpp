@@ -21,7 +21,7 @@ struct MockServerOptions {
   int retry_after = -1;
   double reset_rate = 0;
   double stall_rate = 0;
-  int cut_after_chunks = -1;  // >= 0: a stream is cut (TCP reset) after this many events
+  int cut_after_chunks = -1;     // >= 0: a stream is cut (TCP reset) after this many events
   double malformed_rate = 0;     // a 200 whose body (or first stream event) is not JSON
   double stream_error_rate = 0;  // a 200 stream whose first event is an error
   std::string fail_code;         // the error body's code (e.g. context_length_exceeded, content_filter)

@@ -25,8 +25,8 @@ struct Route {
   std::string_view path;
   const surfaces::ClientSurface* surface = nullptr;  // the pipeline serves the route ...
   Operation op = Operation::chat;
-  std::string_view action;  // the surface's variant of the operation
-  Handler handler = nullptr;  // ... or a handler of its own
+  std::string_view action;               // the surface's variant of the operation
+  Handler handler = nullptr;             // ... or a handler of its own
   ModelHandler model_handler = nullptr;  // (one that takes the path's {model})
 };
 
@@ -46,10 +46,18 @@ const std::vector<Route>& table() {
       {"POST", "/v1/messages", anthropic, Operation::chat},
       // Google's API versions differ in what Google serves, not in these shapes: v1beta is the SDK's default.
       {"POST", "/v1beta/models/{model}:generateContent", gemini, Operation::chat, "generateContent"},
-      {"POST", "/v1beta/models/{model}:streamGenerateContent", gemini, Operation::chat, "streamGenerateContent"},
+      {"POST", "/v1beta/models/{model}:streamGenerateContent", gemini, Operation::chat,
+       "streamGenerateContent"},
       {"POST", "/v1beta/models/{model}:embedContent", gemini, Operation::embeddings, "embedContent"},
-      {"POST", "/v1beta/models/{model}:batchEmbedContents", gemini, Operation::embeddings, "batchEmbedContents"},
-      {"POST", "/v1beta/models/{model}:countTokens", nullptr, {}, {}, nullptr, surfaces::gemini::count_tokens},
+      {"POST", "/v1beta/models/{model}:batchEmbedContents", gemini, Operation::embeddings,
+       "batchEmbedContents"},
+      {"POST",
+       "/v1beta/models/{model}:countTokens",
+       nullptr,
+       {},
+       {},
+       nullptr,
+       surfaces::gemini::count_tokens},
       {"GET", "/v1beta/models", nullptr, {}, {}, surfaces::gemini::list_models},
       {"GET", "/v1beta/models/{model}", nullptr, {}, {}, nullptr, surfaces::gemini::get_model},
       {"POST", "/v1/models/{model}:generateContent", gemini, Operation::chat, "generateContent"},
@@ -76,7 +84,11 @@ bool matches(const Route& r, std::string_view path, std::string& model) {
   std::string_view raw = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
   model.clear();
   for (std::size_t i = 0; i < raw.size(); ++i) {
-    auto hex = [](char c) { return c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1; };
+    auto hex = [](char c) {
+      return c >= '0' && c <= '9'                     ? c - '0'
+             : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10
+                                                      : -1;
+    };
     if (raw[i] == '%' && i + 2 < raw.size() && hex(raw[i + 1]) >= 0 && hex(raw[i + 2]) >= 0) {
       model.push_back(static_cast<char>(hex(raw[i + 1]) * 16 + hex(raw[i + 2])));
       i += 2;
@@ -87,7 +99,8 @@ bool matches(const Route& r, std::string_view path, std::string& model) {
   return true;
 }
 
-asio::awaitable<void> serve(http::Exchange& ex, const pipeline::Runtime& rt, const Route& route, std::string model) {
+asio::awaitable<void> serve(http::Exchange& ex, const pipeline::Runtime& rt, const Route& route,
+                            std::string model) {
   surfaces::HttpResponder out(ex, *route.surface);
   pipeline::Context ctx(rt, *route.surface, route.op, out);
   const auto& req = ex.request();

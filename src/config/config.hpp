@@ -66,8 +66,9 @@ struct HealthCheckConfig {
 };
 
 // The keys every target has; any other key of a target is its provider's (ProviderKeys).
-inline constexpr std::string_view kTargetKeys[] = {"provider", "model", "api_base", "api_key", "weight", "stream_usage",
-                                                   "headers", "timeouts", "tags", "quality", "local", "health_check"};
+inline constexpr std::string_view kTargetKeys[] = {"provider", "model",        "api_base", "api_key",
+                                                   "weight",   "stream_usage", "headers",  "timeouts",
+                                                   "tags",     "quality",      "local",    "health_check"};
 
 // A target's keys that only its provider knows (azure's api_version, the AWS providers' aws_*, sagemaker's
 // sagemaker_format): kept as written, env-interpolated, with where each came from; the provider checks them
@@ -101,7 +102,8 @@ struct TargetConfig {
   std::string api_base;  // empty: the provider's default
   std::string api_key;
   int weight = 1;
-  std::optional<bool> stream_usage;  // ask for streamed usage the client did not ask for; unset: the provider's default
+  std::optional<bool>
+      stream_usage;  // ask for streamed usage the client did not ask for; unset: the provider's default
   ProviderKeys provider_keys;
   std::map<std::string, std::string> headers;  // extra headers sent upstream
   UpstreamTimeouts timeouts;
@@ -123,17 +125,17 @@ struct ModelConfig {
   Origin origin;
   std::string name;
   std::vector<TargetConfig> targets;
-  std::optional<routing::Strategy> strategy;        // unset: routing.default_strategy
-  std::vector<std::string> fallbacks;               // model groups tried in order after this one's targets
-  std::string content_policy_fallback;              // model group tried when a target filters the content
+  std::optional<routing::Strategy> strategy;  // unset: routing.default_strategy
+  std::vector<std::string> fallbacks;         // model groups tried in order after this one's targets
+  std::string content_policy_fallback;        // model group tried when a target filters the content
   HedgeConfig hedge;
-  std::map<std::string, std::string> tiers;         // strategy auto: tier (simple..expert) -> model group
+  std::map<std::string, std::string> tiers;  // strategy auto: tier (simple..expert) -> model group
 };
 
 struct RetryConfig {
-  int max_attempts = 8;   // upstream calls per request, over every target and round
-  int max_retries = 2;    // further rounds over the plan once every target has failed retryably
-  ms backoff_base{100};   // round n waits a uniformly random time in [0, min(max, base * 2^n)]
+  int max_attempts = 8;  // upstream calls per request, over every target and round
+  int max_retries = 2;   // further rounds over the plan once every target has failed retryably
+  ms backoff_base{100};  // round n waits a uniformly random time in [0, min(max, base * 2^n)]
   ms backoff_max{5'000};
   ms max_retry_after{5'000};  // a target asking to wait longer is not retried: its 429 goes to the client
   std::optional<ms> attempt_timeout;  // caps every target's first-byte timeout for one attempt
@@ -144,8 +146,8 @@ struct BreakerConfig {
   double error_rate = 0.5;       // or when the failure ratio over the window reaches this
   int min_requests = 20;         // ... with at least this many requests in the window
   ms window{30'000};
-  ms cooldown{30'000};           // open this long, then half-open
-  int half_open_probes = 1;      // concurrent trial requests while half-open
+  ms cooldown{30'000};       // open this long, then half-open
+  int half_open_probes = 1;  // concurrent trial requests while half-open
 };
 
 struct BalancedWeights {
@@ -157,9 +159,9 @@ struct RoutingConfig {
   RetryConfig retries;
   BreakerConfig breaker;
   BalancedWeights balanced;
-  double adaptive_exploration = 0.05;  // share of requests sent to a random healthy target
-  ms adaptive_half_life{60'000};       // how fast adaptive forgets what it observed
-  ms latency_half_life{10'000};        // the peak-EWMA's decay for the latency strategy
+  double adaptive_exploration = 0.05;         // share of requests sent to a random healthy target
+  ms adaptive_half_life{60'000};              // how fast adaptive forgets what it observed
+  ms latency_half_life{10'000};               // the peak-EWMA's decay for the latency strategy
   std::int64_t expected_output_tokens = 256;  // for cost estimates when a request sets no max_tokens
 };
 

@@ -63,14 +63,20 @@ TEST(Config, ErrorsNameFileLineKeyAndProblem) {
               HasSubstr("cfg.yaml:2: models[0].name: is required"));
   EXPECT_THAT(error_of("server:\n  listen: 127.0.0.1:4000\n  lisen: x\nmodels: []\n"),
               HasSubstr("cfg.yaml:3: server.lisen: unknown key"));
-  EXPECT_THAT(error_of("server:\n  threads: many\nmodels: []\n"), HasSubstr("cfg.yaml:2: server.threads: \"many\" is not an integer"));
+  EXPECT_THAT(error_of("server:\n  threads: many\nmodels: []\n"),
+              HasSubstr("cfg.yaml:2: server.threads: \"many\" is not an integer"));
   EXPECT_THAT(error_of("models:\n  - name: a\n    targets: [\n"), HasSubstr("cfg.yaml:"));
   EXPECT_THAT(error_of("models:\n  - name: a\n    targets: [\n"), HasSubstr("YAML syntax error"));
-  EXPECT_THAT(error_of("models:\n  - name: a\n    targets:\n      - provider: mock\n        model: m\n        api_key: ${MODELMUX_SURELY_UNSET}\n"),
-              HasSubstr("cfg.yaml:6: models[0].targets[0].api_key: environment variable MODELMUX_SURELY_UNSET is not set"));
-  EXPECT_THAT(error_of("models:\n  - name: a\n    targets:\n      - provider: openai_compatible\n        model: m\n"),
-              HasSubstr("models[0].targets[0].api_base: is required for provider openai_compatible"));
-  EXPECT_THAT(error_of("models:\n  - name: a\n    targets:\n      - {provider: mock, model: m}\n  - name: a\n    targets:\n      - {provider: mock, model: m}\n"),
+  EXPECT_THAT(
+      error_of("models:\n  - name: a\n    targets:\n      - provider: mock\n        model: m\n        "
+               "api_key: ${MODELMUX_SURELY_UNSET}\n"),
+      HasSubstr(
+          "cfg.yaml:6: models[0].targets[0].api_key: environment variable MODELMUX_SURELY_UNSET is not set"));
+  EXPECT_THAT(
+      error_of("models:\n  - name: a\n    targets:\n      - provider: openai_compatible\n        model: m\n"),
+      HasSubstr("models[0].targets[0].api_base: is required for provider openai_compatible"));
+  EXPECT_THAT(error_of("models:\n  - name: a\n    targets:\n      - {provider: mock, model: m}\n  - name: "
+                       "a\n    targets:\n      - {provider: mock, model: m}\n"),
               HasSubstr("cfg.yaml:5: models[1].name: duplicate model name"));
   EXPECT_THAT(error_of(""), HasSubstr("cfg.yaml:1: the configuration is empty"));
 }
@@ -91,9 +97,10 @@ TEST(Config, BuiltInDefaultsServeTheMock) {
 // A provider's own keys are kept for it as written, with their lines; the provider checks them when the
 // target is made (providers/provider_config_test.cpp).
 TEST(Config, KeysOfOneProviderAreKeptForIt) {
-  Config c = load_string("models:\n  - name: a\n    targets:\n      - provider: sagemaker\n        model: m\n"
-                         "        sagemaker_format: tgi\n",
-                         "cfg.yaml");
+  Config c = load_string(
+      "models:\n  - name: a\n    targets:\n      - provider: sagemaker\n        model: m\n"
+      "        sagemaker_format: tgi\n",
+      "cfg.yaml");
   const auto* key = c.models.at(0).targets.at(0).provider_keys.find("sagemaker_format");
   ASSERT_TRUE(key);
   EXPECT_EQ(key->value, "tgi");

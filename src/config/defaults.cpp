@@ -17,7 +17,8 @@ models:
 )";
   Config cfg = load_string(kDefaults, "<built-in defaults>");
   if (const char* key = std::getenv("OPENAI_API_KEY"); key && *key) {
-    for (const char* m : {"gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "o3", "o4-mini"}) {
+    for (const char* m :
+         {"gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "o3", "o4-mini"}) {
       ModelConfig mc;
       mc.origin = {cfg.source, 0, "OPENAI_API_KEY"};
       mc.name = m;

@@ -1,6 +1,8 @@
 // Loading a configuration: the YAML document's sections into a Config (routing's in load_routing.cpp), the
 // model groups' targets with their common keys (a provider's own keys are checked when the target is made),
 // and the checks across sections (names a group refers to must exist).
+#include "config/load.hpp"
+
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
@@ -9,7 +11,6 @@
 #include <set>
 #include <sstream>
 
-#include "config/load.hpp"
 #include "config/reader.hpp"
 
 namespace modelmux::config {
@@ -17,9 +18,10 @@ namespace {
 
 void read_server(const Reader& r, const YAML::Node& n, ServerConfig& s) {
   r.require_map(n, "server");
-  r.only_keys(n, "server",
-              {"listen", "threads", "max_body_bytes", "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms",
-               "shutdown_grace_ms", "access_log", "max_connections", "reuse_port", "cors"});
+  r.only_keys(
+      n, "server",
+      {"listen", "threads", "max_body_bytes", "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms",
+       "shutdown_grace_ms", "access_log", "max_connections", "reuse_port", "cors"});
   if (auto v = n["listen"]) parse_listen(r.str(v, "server.listen"), r.at(v, "server.listen"), s.host, s.port);
   if (auto v = n["threads"]) s.threads = static_cast<int>(r.integer(v, "server.threads", 0, 1024));
   if (auto v = n["max_body_bytes"])
@@ -65,7 +67,8 @@ TargetConfig read_target(const Reader& r, const YAML::Node& n, const std::string
   for (const auto& kv : n) {
     auto name = kv.first.as<std::string>();
     if (std::find(std::begin(kTargetKeys), std::end(kTargetKeys), name) == std::end(kTargetKeys))
-      t.provider_keys.set(name, {r.header_safe(kv.second, key + "." + name), r.at(kv.second, key + "." + name)});
+      t.provider_keys.set(name,
+                          {r.header_safe(kv.second, key + "." + name), r.at(kv.second, key + "." + name)});
   }
   if (auto v = n["api_base"]) {
     t.api_base = r.str(v, key + ".api_base");
@@ -78,7 +81,8 @@ TargetConfig read_target(const Reader& r, const YAML::Node& n, const std::string
     r.require_map(h, key + ".headers");
     for (const auto& kv : h) {
       auto name = kv.first.as<std::string>();
-      if (name.find_first_of("\r\n") != std::string::npos) raise(r.at(kv.first, key + ".headers"), "must not contain line breaks");
+      if (name.find_first_of("\r\n") != std::string::npos)
+        raise(r.at(kv.first, key + ".headers"), "must not contain line breaks");
       t.headers[name] = r.header_safe(kv.second, key + ".headers." + name);
     }
   }
@@ -97,7 +101,8 @@ TargetConfig read_target(const Reader& r, const YAML::Node& n, const std::string
     std::string hk = key + ".health_check";
     r.require_map(hc, hk);
     r.only_keys(hc, hk, {"interval_ms", "timeout_ms", "prompt"});
-    t.health_check.interval = hc["interval_ms"] ? r.millis(hc["interval_ms"], hk + ".interval_ms") : ms(30'000);
+    t.health_check.interval =
+        hc["interval_ms"] ? r.millis(hc["interval_ms"], hk + ".interval_ms") : ms(30'000);
     if (auto v = hc["timeout_ms"]) t.health_check.timeout = r.millis(v, hk + ".timeout_ms");
     if (auto v = hc["prompt"]) t.health_check.prompt = r.str(v, hk + ".prompt");
   }
@@ -112,9 +117,11 @@ void check_group_references(const Reader& r, const YAML::Node& n, const std::vec
     const auto& m = models[i];
     std::string key = fmt::format("models[{}]", i);
     auto check = [&](const std::string& name, const std::string& field) {
-      if (name == m.name) raise(r.at(n[i], key + "." + field), fmt::format("\"{}\" refers to its own group", name));
+      if (name == m.name)
+        raise(r.at(n[i], key + "." + field), fmt::format("\"{}\" refers to its own group", name));
       if (!names.contains(name))
-        raise(r.at(n[i], key + "." + field), fmt::format("\"{}\" is not a model group of this configuration", name));
+        raise(r.at(n[i], key + "." + field),
+              fmt::format("\"{}\" is not a model group of this configuration", name));
     };
     for (const auto& f : m.fallbacks) check(f, "fallbacks");
     for (const auto& [tier, g] : m.tiers) check(g, "tiers." + tier);
@@ -131,11 +138,14 @@ void read_prices(const Reader& r, const YAML::Node& n, std::vector<PriceOverride
     p.origin = r.at(kv.first, key);
     const YAML::Node e = kv.second;
     r.require_map(e, key);
-    r.only_keys(e, key, {"input", "output", "cached_input", "cache_write_input", "context_window", "capabilities", "quality"});
+    r.only_keys(e, key,
+                {"input", "output", "cached_input", "cache_write_input", "context_window", "capabilities",
+                 "quality"});
     if (auto v = e["input"]) p.input = r.number(v, key + ".input", 0, 1e6);
     if (auto v = e["output"]) p.output = r.number(v, key + ".output", 0, 1e6);
     if (auto v = e["cached_input"]) p.cached_input = r.number(v, key + ".cached_input", 0, 1e6);
-    if (auto v = e["cache_write_input"]) p.cache_write_input = r.number(v, key + ".cache_write_input", 0, 1e6);
+    if (auto v = e["cache_write_input"])
+      p.cache_write_input = r.number(v, key + ".cache_write_input", 0, 1e6);
     if (auto v = e["context_window"]) p.context_window = r.integer(v, key + ".context_window", 1, 1LL << 40);
     if (auto v = e["capabilities"]) p.capabilities = r.strings(v, key + ".capabilities");
     if (auto v = e["quality"]) p.quality = r.number(v, key + ".quality", 0, 1);
@@ -150,7 +160,8 @@ void read_models(const Reader& r, const YAML::Node& n, std::vector<ModelConfig>&
     std::string key = fmt::format("models[{}]", i);
     const YAML::Node m = n[i];
     r.require_map(m, key);
-    r.only_keys(m, key, {"name", "targets", "strategy", "fallbacks", "content_policy_fallback", "hedge", "tiers"});
+    r.only_keys(m, key,
+                {"name", "targets", "strategy", "fallbacks", "content_policy_fallback", "hedge", "tiers"});
     ModelConfig mc;
     mc.origin = r.at(m, key);
     if (!m["name"]) raise(r.at(m, key + ".name"), "is required");
@@ -162,7 +173,8 @@ void read_models(const Reader& r, const YAML::Node& n, std::vector<ModelConfig>&
     auto targets = m["targets"];
     // A group routed by tier (strategy auto) may own no targets: its tiers' groups serve it.
     bool needs_targets = mc.tiers.empty();
-    if (!targets && needs_targets) raise(r.at(m, key + ".targets"), "is required (a list of at least one target)");
+    if (!targets && needs_targets)
+      raise(r.at(m, key + ".targets"), "is required (a list of at least one target)");
     if (targets && (!targets.IsSequence() || (targets.size() == 0 && needs_targets)))
       raise(r.at(targets, key + ".targets"), "must be a list of at least one target");
     for (std::size_t k = 0; targets && k < targets.size(); ++k)
@@ -189,7 +201,8 @@ Config parse(const std::string& yaml, const std::string& source) {
   if (auto v = root["routing"]) read_routing(r, v, cfg.routing);
   if (auto v = root["prices"]) read_prices(r, v, cfg.prices);
   if (auto m = root["models"]) read_models(r, m, cfg.models);
-  if (cfg.models.empty()) throw ConfigError(fmt::format("{}:1: models: at least one model is required", source));
+  if (cfg.models.empty())
+    throw ConfigError(fmt::format("{}:1: models: at least one model is required", source));
   return cfg;
 }
 
@@ -215,7 +228,9 @@ void parse_listen(const std::string& text, const Origin& at, std::string& host, 
   port = static_cast<std::uint16_t>(v);
 }
 
-Config load_string(const std::string& yaml, const std::string& source_name) { return parse(yaml, source_name); }
+Config load_string(const std::string& yaml, const std::string& source_name) {
+  return parse(yaml, source_name);
+}
 
 Config load_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

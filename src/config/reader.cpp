@@ -15,14 +15,16 @@ void Reader::require_map(const YAML::Node& n, const std::string& key) const {
   if (!n.IsMap()) raise(at(n, key), "must be a mapping");
 }
 
-void Reader::only_keys(const YAML::Node& n, const std::string& key, std::initializer_list<const char*> allowed) const {
+void Reader::only_keys(const YAML::Node& n, const std::string& key,
+                       std::initializer_list<const char*> allowed) const {
   std::set<std::string> ok(allowed.begin(), allowed.end());
   for (const auto& kv : n) {
     auto name = kv.first.as<std::string>();
     if (!ok.contains(name)) {
       std::string list;
       for (const auto* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      raise(at(kv.first, key.empty() ? name : key + "." + name), fmt::format("unknown key (expected one of: {})", list));
+      raise(at(kv.first, key.empty() ? name : key + "." + name),
+            fmt::format("unknown key (expected one of: {})", list));
     }
   }
 }
@@ -38,7 +40,8 @@ std::string Reader::header_safe(const YAML::Node& n, const std::string& key) con
   return s;
 }
 
-std::int64_t Reader::integer(const YAML::Node& n, const std::string& key, std::int64_t min, std::int64_t max) const {
+std::int64_t Reader::integer(const YAML::Node& n, const std::string& key, std::int64_t min,
+                             std::int64_t max) const {
   std::string s = str(n, key);
   std::int64_t v = 0;
   std::size_t used = 0;
@@ -86,6 +89,8 @@ routing::Strategy Reader::strategy(const YAML::Node& n, const std::string& key) 
   raise(at(n, key), routing::unknown_strategy(s));
 }
 
-ms Reader::millis(const YAML::Node& n, const std::string& key) const { return ms(integer(n, key, 1, 24LL * 3600 * 1000)); }
+ms Reader::millis(const YAML::Node& n, const std::string& key) const {
+  return ms(integer(n, key, 1, 24LL * 3600 * 1000));
+}
 
 }  // namespace modelmux::config

@@ -24,7 +24,8 @@ class Reader {
 
   void require_map(const YAML::Node& n, const std::string& key) const;
   // Every key of the mapping `n` must be one of `allowed`.
-  void only_keys(const YAML::Node& n, const std::string& key, std::initializer_list<const char*> allowed) const;
+  void only_keys(const YAML::Node& n, const std::string& key,
+                 std::initializer_list<const char*> allowed) const;
 
   std::string str(const YAML::Node& n, const std::string& key) const;
   // A string that goes into HTTP headers or signatures: no line breaks.

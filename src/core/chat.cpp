@@ -5,7 +5,8 @@ namespace modelmux {
 std::string_view ContentPart::base64_data() const {
   std::string_view url = image_url;
   auto comma = url.find(',');
-  if (!url.starts_with("data:") || comma == std::string_view::npos || !url.substr(0, comma).ends_with(";base64"))
+  if (!url.starts_with("data:") || comma == std::string_view::npos ||
+      !url.substr(0, comma).ends_with(";base64"))
     return {};
   return url.substr(comma + 1);
 }
@@ -28,11 +29,16 @@ std::string Message::text() const {
 
 std::string_view to_string(Role role) {
   switch (role) {
-    case Role::system: return "system";
-    case Role::developer: return "developer";
-    case Role::user: return "user";
-    case Role::assistant: return "assistant";
-    case Role::tool: return "tool";
+    case Role::system:
+      return "system";
+    case Role::developer:
+      return "developer";
+    case Role::user:
+      return "user";
+    case Role::assistant:
+      return "assistant";
+    case Role::tool:
+      return "tool";
   }
   return "user";
 }
@@ -48,11 +54,16 @@ std::optional<Role> role_from_string(std::string_view s) {
 
 std::string_view to_string(FinishReason reason) {
   switch (reason) {
-    case FinishReason::none: return "";
-    case FinishReason::stop: return "stop";
-    case FinishReason::length: return "length";
-    case FinishReason::tool_calls: return "tool_calls";
-    case FinishReason::content_filter: return "content_filter";
+    case FinishReason::none:
+      return "";
+    case FinishReason::stop:
+      return "stop";
+    case FinishReason::length:
+      return "length";
+    case FinishReason::tool_calls:
+      return "tool_calls";
+    case FinishReason::content_filter:
+      return "content_filter";
   }
   return "";
 }

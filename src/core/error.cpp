@@ -4,24 +4,42 @@ namespace modelmux {
 
 std::string_view to_string(ErrorCode code) {
   switch (code) {
-    case ErrorCode::invalid_request: return "invalid_request";
-    case ErrorCode::invalid_json: return "invalid_json";
-    case ErrorCode::not_found: return "not_found";
-    case ErrorCode::model_not_found: return "model_not_found";
-    case ErrorCode::payload_too_large: return "payload_too_large";
-    case ErrorCode::authentication: return "authentication";
-    case ErrorCode::permission_denied: return "permission_denied";
-    case ErrorCode::rate_limited: return "rate_limited";
-    case ErrorCode::conflict: return "conflict";
-    case ErrorCode::unprocessable: return "unprocessable";
-    case ErrorCode::context_length: return "context_length_exceeded";
-    case ErrorCode::content_filter: return "content_filter";
-    case ErrorCode::timeout: return "timeout";
-    case ErrorCode::connection_failed: return "connection_failed";
-    case ErrorCode::upstream_error: return "upstream_error";
-    case ErrorCode::overloaded: return "overloaded";
-    case ErrorCode::internal: return "internal";
-    case ErrorCode::unavailable: return "unavailable";
+    case ErrorCode::invalid_request:
+      return "invalid_request";
+    case ErrorCode::invalid_json:
+      return "invalid_json";
+    case ErrorCode::not_found:
+      return "not_found";
+    case ErrorCode::model_not_found:
+      return "model_not_found";
+    case ErrorCode::payload_too_large:
+      return "payload_too_large";
+    case ErrorCode::authentication:
+      return "authentication";
+    case ErrorCode::permission_denied:
+      return "permission_denied";
+    case ErrorCode::rate_limited:
+      return "rate_limited";
+    case ErrorCode::conflict:
+      return "conflict";
+    case ErrorCode::unprocessable:
+      return "unprocessable";
+    case ErrorCode::context_length:
+      return "context_length_exceeded";
+    case ErrorCode::content_filter:
+      return "content_filter";
+    case ErrorCode::timeout:
+      return "timeout";
+    case ErrorCode::connection_failed:
+      return "connection_failed";
+    case ErrorCode::upstream_error:
+      return "upstream_error";
+    case ErrorCode::overloaded:
+      return "overloaded";
+    case ErrorCode::internal:
+      return "internal";
+    case ErrorCode::unavailable:
+      return "unavailable";
   }
   return "internal";
 }
@@ -31,21 +49,33 @@ int default_status(ErrorCode code) {
     case ErrorCode::invalid_request:
     case ErrorCode::invalid_json:
     case ErrorCode::context_length:
-    case ErrorCode::content_filter: return 400;
-    case ErrorCode::authentication: return 401;
-    case ErrorCode::permission_denied: return 403;
+    case ErrorCode::content_filter:
+      return 400;
+    case ErrorCode::authentication:
+      return 401;
+    case ErrorCode::permission_denied:
+      return 403;
     case ErrorCode::not_found:
-    case ErrorCode::model_not_found: return 404;
-    case ErrorCode::conflict: return 409;
-    case ErrorCode::payload_too_large: return 413;
-    case ErrorCode::unprocessable: return 422;
-    case ErrorCode::rate_limited: return 429;
-    case ErrorCode::internal: return 500;
+    case ErrorCode::model_not_found:
+      return 404;
+    case ErrorCode::conflict:
+      return 409;
+    case ErrorCode::payload_too_large:
+      return 413;
+    case ErrorCode::unprocessable:
+      return 422;
+    case ErrorCode::rate_limited:
+      return 429;
+    case ErrorCode::internal:
+      return 500;
     case ErrorCode::upstream_error:
-    case ErrorCode::connection_failed: return 502;
+    case ErrorCode::connection_failed:
+      return 502;
     case ErrorCode::overloaded:
-    case ErrorCode::unavailable: return 503;
-    case ErrorCode::timeout: return 504;
+    case ErrorCode::unavailable:
+      return 503;
+    case ErrorCode::timeout:
+      return 504;
   }
   return 500;
 }
@@ -56,8 +86,10 @@ static bool default_retryable(ErrorCode code) {
     case ErrorCode::timeout:
     case ErrorCode::connection_failed:
     case ErrorCode::upstream_error:
-    case ErrorCode::overloaded: return true;
-    default: return false;
+    case ErrorCode::overloaded:
+      return true;
+    default:
+      return false;
   }
 }
 

@@ -32,10 +32,13 @@ TEST(JsonScan, DuplicateKeysAreAllFound) {
   EXPECT_EQ(replace(t, spans, "\"z\""), R"({"model":"z","model":"z"})");
 }
 
-TEST(JsonScan, NotAnObject) { EXPECT_TRUE(find_top_level("[1,2]", "model").empty()); }
+TEST(JsonScan, NotAnObject) {
+  EXPECT_TRUE(find_top_level("[1,2]", "model").empty());
+}
 
 TEST(JsonScan, FindLastKeyFromTheEnd) {
-  std::string t = R"({"choices":[{"message":{"content":"the \"usage\": {} is not a key"}}],"usage" : {"prompt_tokens":3},"x":1})";
+  std::string t =
+      R"({"choices":[{"message":{"content":"the \"usage\": {} is not a key"}}],"usage" : {"prompt_tokens":3},"x":1})";
   auto s = find_last_key(t, "usage");
   ASSERT_TRUE(s);
   EXPECT_EQ(t.substr(s->begin, s->end - s->begin), R"({"prompt_tokens":3})");

@@ -13,7 +13,8 @@ bool looks_whole(std::string_view text) {
   return (text[b] == '{' && text[e - 1] == '}') || (text[b] == '[' && text[e - 1] == ']');
 }
 
-boost::json::value parse(std::string_view text, boost::system::error_code& ec, boost::json::storage_ptr storage) {
+boost::json::value parse(std::string_view text, boost::system::error_code& ec,
+                         boost::json::storage_ptr storage) {
   thread_local boost::json::parser parser({}, [] {
     boost::json::parse_options options;
     options.max_depth = kMaxDepth;
@@ -60,7 +61,8 @@ std::optional<std::int64_t> as_integer(const boost::json::value& v) {
   if (v.is_double()) {
     double d = v.get_double();
     // (the range check first: converting a double out of int64's range is undefined)
-    if (d >= -9.2e18 && d <= 9.2e18 && d == static_cast<double>(static_cast<std::int64_t>(d))) return static_cast<std::int64_t>(d);
+    if (d >= -9.2e18 && d <= 9.2e18 && d == static_cast<double>(static_cast<std::int64_t>(d)))
+      return static_cast<std::int64_t>(d);
   }
   return std::nullopt;
 }

@@ -1,8 +1,8 @@
 // JSON helpers for the hot path.
 #pragma once
 
-#include <boost/json/storage_ptr.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <optional>

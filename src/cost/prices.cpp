@@ -11,11 +11,15 @@ extern const char* const kBuiltinPrices;  // generated from data/prices.json
 
 namespace {
 
-constexpr std::pair<std::uint32_t, std::string_view> kCapabilities[] = {
-    {cap_tools, "tools"}, {cap_vision, "vision"}, {cap_json_schema, "json_schema"},
-    {cap_reasoning, "reasoning"}, {cap_embeddings, "embeddings"}};
+constexpr std::pair<std::uint32_t, std::string_view> kCapabilities[] = {{cap_tools, "tools"},
+                                                                        {cap_vision, "vision"},
+                                                                        {cap_json_schema, "json_schema"},
+                                                                        {cap_reasoning, "reasoning"},
+                                                                        {cap_embeddings, "embeddings"}};
 
-double num(const boost::json::value& v) { return v.is_number() ? v.to_number<double>() : 0.0; }
+double num(const boost::json::value& v) {
+  return v.is_number() ? v.to_number<double>() : 0.0;
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -32,14 +36,16 @@ bool all_digits(std::string_view s) {
 
 // The id with its decorations removed one at a time, each step a candidate for an exact match:
 // us.anthropic.claude-sonnet-4-5-20250929-v1:0 -> ... -> claude-sonnet-4-5; models/gemini-2.5-pro ->
-// gemini-2.5-pro; gpt-4o-2024-08-06 -> gpt-4o; mistral-large-latest -> mistral-large; llama3.2:3b -> llama3.2.
+// gemini-2.5-pro; gpt-4o-2024-08-06 -> gpt-4o; mistral-large-latest -> mistral-large; llama3.2:3b ->
+// llama3.2.
 std::vector<std::string> undecorated(std::string_view id) {
   std::vector<std::string> steps;
   std::string s = lower(id);
   if (s.starts_with("models/")) s.erase(0, 7);
   for (std::string_view region : {"us.", "eu.", "apac.", "global.", "us-gov."})
     if (s.starts_with(region)) s.erase(0, region.size());
-  for (std::string_view vendor : {"anthropic.", "amazon.", "meta.", "mistral.", "cohere.", "qwen.", "deepseek.", "google."})
+  for (std::string_view vendor :
+       {"anthropic.", "amazon.", "meta.", "mistral.", "cohere.", "qwen.", "deepseek.", "google."})
     if (s.starts_with(vendor)) s.erase(0, vendor.size());
   if (auto colon = s.find(':'); colon != std::string::npos) s.erase(colon);  // -v1:0, ollama's :tag
   steps.push_back(s);
@@ -57,8 +63,8 @@ std::vector<std::string> undecorated(std::string_view id) {
     s.erase(d);
     steps.push_back(s);
   }
-  if (s.size() > 11 && s[s.size() - 11] == '-' && all_digits(s.substr(s.size() - 10, 4)) && s[s.size() - 6] == '-' &&
-      s[s.size() - 3] == '-') {
+  if (s.size() > 11 && s[s.size() - 11] == '-' && all_digits(s.substr(s.size() - 10, 4)) &&
+      s[s.size() - 6] == '-' && s[s.size() - 3] == '-') {
     s.erase(s.size() - 11);
     steps.push_back(s);
   }
@@ -116,10 +122,14 @@ PriceTable PriceTable::load(const std::vector<config::PriceOverride>& overrides)
     if (added) p.model = key;
     if (o.input) p.input = *o.input;
     if (o.output) p.output = *o.output;
-    if (o.cached_input) p.cached_input = *o.cached_input;
-    else if (added || o.input) p.cached_input = p.input;
-    if (o.cache_write_input) p.cache_write_input = *o.cache_write_input;
-    else if (added || o.input) p.cache_write_input = p.input;
+    if (o.cached_input)
+      p.cached_input = *o.cached_input;
+    else if (added || o.input)
+      p.cached_input = p.input;
+    if (o.cache_write_input)
+      p.cache_write_input = *o.cache_write_input;
+    else if (added || o.input)
+      p.cache_write_input = p.input;
     if (o.context_window) p.context_window = *o.context_window;
     if (o.quality) p.quality = *o.quality;
     if (o.capabilities) {
@@ -127,8 +137,11 @@ PriceTable PriceTable::load(const std::vector<config::PriceOverride>& overrides)
       for (const auto& c : *o.capabilities) {
         auto bit = capability_from_string(c);
         if (!bit)
-          config::raise(o.origin, fmt::format("unknown capability \"{}\" (known: tools, vision, json_schema, reasoning, "
-                                              "embeddings)", c));
+          config::raise(
+              o.origin,
+              fmt::format("unknown capability \"{}\" (known: tools, vision, json_schema, reasoning, "
+                          "embeddings)",
+                          c));
         p.capabilities |= bit;
       }
     }

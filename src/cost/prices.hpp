@@ -27,7 +27,7 @@ struct ModelPrice {
   // USD per 1M tokens: input, output (reasoning included, as every provider bills it), input read from the
   // prompt cache, and input written to it (Anthropic bills 1.25x input; the others nothing extra).
   double input = 0, output = 0, cached_input = 0, cache_write_input = 0;
-  std::int64_t context_window = 0;                 // 0: unknown
+  std::int64_t context_window = 0;  // 0: unknown
   std::uint32_t capabilities = 0;
   double quality = 0.5;
 
@@ -38,9 +38,11 @@ struct ModelPrice {
   // USD for what a reply's usage says was spent: cache reads and writes at their own prices.
   double cost(const Usage& u) const {
     auto plain = u.input_tokens - u.cached_input_tokens - u.cache_write_input_tokens;
-    return (static_cast<double>(plain > 0 ? plain : 0) * input + static_cast<double>(u.cached_input_tokens) * cached_input +
+    return (static_cast<double>(plain > 0 ? plain : 0) * input +
+            static_cast<double>(u.cached_input_tokens) * cached_input +
             static_cast<double>(u.cache_write_input_tokens) * cache_write_input +
-            static_cast<double>(u.output_tokens) * output) / 1e6;
+            static_cast<double>(u.output_tokens) * output) /
+           1e6;
   }
 };
 

@@ -17,10 +17,13 @@ std::int64_t estimate_input_tokens(const ChatRequest& req) {
   for (const auto& m : req.messages) {
     total += kPerMessage;
     for (const auto& part : m.content) {
-      if (part.kind == ContentPart::Kind::text) total += estimate_tokens(part.text);
-      else total += part.detail == "low" ? kImageLow : kImageHigh;
+      if (part.kind == ContentPart::Kind::text)
+        total += estimate_tokens(part.text);
+      else
+        total += part.detail == "low" ? kImageLow : kImageHigh;
     }
-    for (const auto& call : m.tool_calls) total += estimate_tokens(call.name) + estimate_tokens(call.arguments) + 3;
+    for (const auto& call : m.tool_calls)
+      total += estimate_tokens(call.name) + estimate_tokens(call.arguments) + 3;
   }
   for (const auto& tool : req.tools)
     total += estimate_tokens(tool.name) + estimate_tokens(tool.description) +

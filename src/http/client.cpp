@@ -1,11 +1,10 @@
 #include "http/client.hpp"
 
-#include "http/deadline.hpp"
-#include "http/message.hpp"
-
 #include <fmt/format.h>
 #include <openssl/ssl.h>
 
+#include <array>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -16,9 +15,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <array>
-#include <atomic>
 #include <unordered_map>
+
+#include "http/deadline.hpp"
+#include "http/message.hpp"
 
 namespace modelmux::http {
 namespace beast = boost::beast;
@@ -157,7 +157,8 @@ Error network_error(const beast::error_code& ec, const Url& origin, std::string_
   if (timed_out)
     return Error::make(ErrorCode::timeout, fmt::format("upstream {} timed out ({})", origin.origin(), phase));
   if (ec == asio::error::connection_refused)
-    return Error::make(ErrorCode::connection_failed, fmt::format("upstream {} refused the connection", origin.origin()));
+    return Error::make(ErrorCode::connection_failed,
+                       fmt::format("upstream {} refused the connection", origin.origin()));
   return Error::make(ErrorCode::connection_failed,
                      fmt::format("upstream {} failed ({}): {}", origin.origin(), phase, ec.message()));
 }
@@ -198,7 +199,8 @@ class NetworkReply final : public Reply {
   ~NetworkReply() override {
     if (!conn_) return;
     conn_->deadline.disarm();
-    if (parser_->is_done() && parser_->keep_alive()) pool_of(conn_->lowest().get_executor()).put(std::move(conn_));
+    if (parser_->is_done() && parser_->keep_alive())
+      pool_of(conn_->lowest().get_executor()).put(std::move(conn_));
   }
 
   int status() const override { return parser_->status; }
@@ -290,17 +292,19 @@ asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRe
     auto [rec, rn] = co_await conn->with_stream(
         [&](auto& s) { return bhttp::async_read_header(s, conn->buffer, *parser, tuple_awaitable); });
     if (rec) {
-      bool stale = conn->reused && (rec == bhttp::error::end_of_stream || rec == asio::error::connection_reset ||
-                                    rec == asio::error::eof);
+      bool stale = conn->reused && (rec == bhttp::error::end_of_stream ||
+                                    rec == asio::error::connection_reset || rec == asio::error::eof);
       if (stale) continue;
-      co_return std::unexpected(network_error(rec, origin, "waiting for the reply", conn->deadline.expired()));
+      co_return std::unexpected(
+          network_error(rec, origin, "waiting for the reply", conn->deadline.expired()));
     }
     conn->deadline.disarm();
     // Not eager: Beast's read_some keeps reading while put() reports need_more, and an eager parse of a
     // complete chunk followed by a partial one reports exactly that, which would hold a stream back.
     co_return std::make_unique<NetworkReply>(std::move(conn), std::move(parser), origin, timeouts);
   }
-  co_return fail(ErrorCode::connection_failed, fmt::format("upstream {} closed the connection", origin.origin()));
+  co_return fail(ErrorCode::connection_failed,
+                 fmt::format("upstream {} closed the connection", origin.origin()));
 }
 
 std::size_t idle_connections(asio::execution_context& ctx) {

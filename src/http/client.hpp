@@ -27,7 +27,7 @@ struct ClientTimeouts {
 
 struct ClientRequest {
   std::string method = "POST";
-  std::string target;  // path (and query) on the origin
+  std::string target;                 // path (and query) on the origin
   std::string_view prepared_headers;  // header lines ("name: value\r\n"...) rendered once, e.g. per target
   Headers headers;                    // further headers for this request only
   std::string body;

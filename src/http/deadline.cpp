@@ -32,8 +32,10 @@ class Sweeper : public asio::execution_context::service {
   }
 
   void unlink(Deadline* d) {
-    if (d->prev_) d->prev_->next_ = d->next_;
-    else head_ = d->next_;
+    if (d->prev_)
+      d->prev_->next_ = d->next_;
+    else
+      head_ = d->next_;
     if (d->next_) d->next_->prev_ = d->prev_;
     d->prev_ = d->next_ = nullptr;
     d->sweeper_ = nullptr;

@@ -1,10 +1,10 @@
 #include "http/exchange.hpp"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
-#include <array>
 #include <cstdio>
 #include <cstring>
 
@@ -45,8 +45,10 @@ std::string Exchange::make_head(unsigned status, std::string_view content_type, 
   append_header(head, "x-request-id", request_id_);
   for (const auto& [k, v] : extra) append_header(head, k, v);
   for (std::size_t i = 0; i < added_count_; ++i) append_header(head, added_[i].first, added_[i].second);
-  if (!keep_alive_) head.append("connection: close\r\n", 19);
-  else if (request_.version < 11) head.append("connection: keep-alive\r\n", 24);
+  if (!keep_alive_)
+    head.append("connection: close\r\n", 19);
+  else if (request_.version < 11)
+    head.append("connection: keep-alive\r\n", 24);
   return head;
 }
 
@@ -75,7 +77,8 @@ asio::awaitable<bool> Exchange::respond(unsigned status, std::string_view conten
   co_return co_await send(buffers);
 }
 
-asio::awaitable<bool> Exchange::begin_stream(unsigned status, std::string_view content_type, HeaderViews extra) {
+asio::awaitable<bool> Exchange::begin_stream(unsigned status, std::string_view content_type,
+                                             HeaderViews extra) {
   responded_ = true;
   streaming_ = true;
   status_ = status;

@@ -15,15 +15,24 @@ class ParseErrorCategory final : public boost::system::error_category {
   const char* name() const noexcept override { return "modelmux.http"; }
   std::string message(int e) const override {
     switch (static_cast<ParseError>(e)) {
-      case ParseError::chunk_line_too_long: return "a chunk-size line with its extensions is over 4 KiB";
-      case ParseError::trailers_too_large: return "the trailer section is larger than 64 KiB";
-      case ParseError::framing_too_large: return "the chunked body with its framing is larger than the limit";
-      case ParseError::transfer_coding: return "Transfer-Encoding must be exactly \"chunked\"";
-      case ParseError::transfer_encoding_http10: return "Transfer-Encoding in an HTTP/1.0 request";
-      case ParseError::transfer_encoding_with_length: return "Transfer-Encoding and Content-Length together";
-      case ParseError::missing_host: return "an HTTP/1.1 request must carry a Host header";
-      case ParseError::several_hosts: return "more than one Host header";
-      case ParseError::obs_fold: return "a header line continued on the next line (obs-fold)";
+      case ParseError::chunk_line_too_long:
+        return "a chunk-size line with its extensions is over 4 KiB";
+      case ParseError::trailers_too_large:
+        return "the trailer section is larger than 64 KiB";
+      case ParseError::framing_too_large:
+        return "the chunked body with its framing is larger than the limit";
+      case ParseError::transfer_coding:
+        return "Transfer-Encoding must be exactly \"chunked\"";
+      case ParseError::transfer_encoding_http10:
+        return "Transfer-Encoding in an HTTP/1.0 request";
+      case ParseError::transfer_encoding_with_length:
+        return "Transfer-Encoding and Content-Length together";
+      case ParseError::missing_host:
+        return "an HTTP/1.1 request must carry a Host header";
+      case ParseError::several_hosts:
+        return "more than one Host header";
+      case ParseError::obs_fold:
+        return "a header line continued on the next line (obs-fold)";
     }
     return "malformed HTTP message";
   }
@@ -69,8 +78,8 @@ std::string_view HeaderList::get(std::string_view name) const {
   return {};
 }
 
-void RequestParser::on_request_impl(boost::beast::http::verb verb, bsv method, bsv target,
-                                    int version, error_code&) {
+void RequestParser::on_request_impl(boost::beast::http::verb verb, bsv method, bsv target, int version,
+                                    error_code&) {
   out_.head = verb == boost::beast::http::verb::head;
   if (out_.head) method = "GET";
   out_.method.assign(method.data(), method.size());
@@ -98,12 +107,17 @@ void RequestParser::on_field_impl(boost::beast::http::field f, bsv name, bsv val
 void RequestParser::on_header_impl(error_code& ec) {
   out_.keep_alive = keep_alive();
   if (transfer_encodings_ > 0) {
-    if (out_.version < 11) ec = ParseError::transfer_encoding_http10;
-    else if (!chunked_only_) ec = ParseError::transfer_coding;
-    else if (content_length_) ec = ParseError::transfer_encoding_with_length;
+    if (out_.version < 11)
+      ec = ParseError::transfer_encoding_http10;
+    else if (!chunked_only_)
+      ec = ParseError::transfer_coding;
+    else if (content_length_)
+      ec = ParseError::transfer_encoding_with_length;
   }
-  if (hosts_ > 1) ec = ParseError::several_hosts;
-  else if (hosts_ == 0 && out_.version >= 11) ec = ParseError::missing_host;
+  if (hosts_ > 1)
+    ec = ParseError::several_hosts;
+  else if (hosts_ == 0 && out_.version >= 11)
+    ec = ParseError::missing_host;
 }
 
 std::size_t RequestParser::feed(std::string_view in, bool head_only, boost::beast::error_code& ec) {

@@ -18,9 +18,10 @@ using bsv = boost::beast::string_view;
 
 // Bounds on the bytes around a body. Beast bounds the head (header_limit) and the body's declared sizes
 // (body_limit) but buffers a chunk line, its extensions and the trailer section whole, however long.
-inline constexpr std::size_t kHeaderLimit = 64 * 1024;      // request or status line and fields; trailers too
-inline constexpr std::size_t kChunkLineLimit = 4 * 1024;    // one chunk-size line with its extensions
-inline constexpr std::size_t kFramingAllowance = 64 * 1024; // chunk framing past the body limit, and 1/8 of it
+inline constexpr std::size_t kHeaderLimit = 64 * 1024;    // request or status line and fields; trailers too
+inline constexpr std::size_t kChunkLineLimit = 4 * 1024;  // one chunk-size line with its extensions
+inline constexpr std::size_t kFramingAllowance =
+    64 * 1024;  // chunk framing past the body limit, and 1/8 of it
 
 // Why a message Beast's parser would take is refused: the limits above, and the framing rules of RFC 9112
 // that keep two parsers in a chain from disagreeing on where a request ends (request smuggling).
@@ -50,8 +51,12 @@ class HeaderList {
   // The first value of `name` (case-insensitive); empty when absent.
   std::string_view get(std::string_view name) const;
   std::size_t size() const { return entries_.size(); }
-  std::string_view name(std::size_t i) const { return {text_.data() + entries_[i].name, entries_[i].name_len}; }
-  std::string_view value(std::size_t i) const { return {text_.data() + entries_[i].value, entries_[i].value_len}; }
+  std::string_view name(std::size_t i) const {
+    return {text_.data() + entries_[i].name, entries_[i].name_len};
+  }
+  std::string_view value(std::size_t i) const {
+    return {text_.data() + entries_[i].value, entries_[i].value_len};
+  }
 
  private:
   struct Entry {
@@ -84,8 +89,8 @@ struct Request {
 
 // Fills a Request, refusing what RFC 9112 says a server must not take at face value: a transfer coding
 // other than chunked, Transfer-Encoding on HTTP/1.0 or beside Content-Length, a missing or repeated Host
-// on HTTP/1.1, obs-fold. Trailer fields are bounded and dropped, never merged into the headers. HEAD is routed as GET
-// (as Go's net/http does): every GET route answers it, and the Exchange leaves the body out.
+// on HTTP/1.1, obs-fold. Trailer fields are bounded and dropped, never merged into the headers. HEAD is
+// routed as GET (as Go's net/http does): every GET route answers it, and the Exchange leaves the body out.
 class RequestParser final : public boost::beast::http::basic_parser<true> {
  public:
   RequestParser(Request& out, std::size_t body_limit) : out_(out), body_limit_(body_limit) {
@@ -102,8 +107,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
 
  private:
   using error_code = boost::beast::error_code;
-  void on_request_impl(boost::beast::http::verb, bsv method, bsv target, int version,
-                       error_code&) override;
+  void on_request_impl(boost::beast::http::verb, bsv method, bsv target, int version, error_code&) override;
   void on_response_impl(int, bsv, int, error_code&) override {}
   void on_field_impl(boost::beast::http::field f, bsv name, bsv value, error_code& ec) override;
   void on_header_impl(error_code& ec) override;
@@ -123,7 +127,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
 
   Request& out_;
   std::size_t body_limit_;
-  std::size_t after_head_ = 0;  // bytes used past the head: body and chunk framing
+  std::size_t after_head_ = 0;    // bytes used past the head: body and chunk framing
   std::uint64_t chunk_left_ = 0;  // data bytes still due in the current chunk; 0 at a chunk boundary
   std::size_t chunks_ = 0;
   unsigned hosts_ = 0;  // (wide enough for every field a head can hold: no wrap-around)
@@ -138,7 +142,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
 class ResponseParser final : public boost::beast::http::basic_parser<false> {
  public:
   // `headers` and `body` belong to the connection, so their buffers are reused from reply to reply.
-  ResponseParser(HeaderList& headers_storage, std::string& body_storage) : headers(headers_storage), body(body_storage) {
+  ResponseParser(HeaderList& headers_storage, std::string& body_storage)
+      : headers(headers_storage), body(body_storage) {
     headers.clear();
     body.clear();
   }

@@ -86,7 +86,8 @@ struct Server::Worker {
       if (s->idle) s->socket->cancel(ignored);
   }
 
-  asio::awaitable<void> reject(tcp::socket& socket, Deadline& deadline, const Request& req, const Error& err) {
+  asio::awaitable<void> reject(tcp::socket& socket, Deadline& deadline, const Request& req,
+                               const Error& err) {
     Exchange ex(socket, deadline, req, new_request_id(), /*draining=*/true, server->cfg_.idle_timeout);
     co_await server->on_error_(ex, err);
   }
@@ -110,13 +111,13 @@ struct Server::Worker {
 
   static constexpr std::size_t kKeepBytes = 64 * 1024;
   static constexpr std::chrono::milliseconds kOverLimitWait{1000};  // for the head, past max_connections
-  static constexpr std::size_t kDiscardAfterLimit = 256u << 20;  // so an uploading client sees its 413
+  static constexpr std::size_t kDiscardAfterLimit = 256u << 20;     // so an uploading client sees its 413
   static constexpr std::size_t kDiscardAfterError = 4u << 20;
 
   // Answers a request that could not be read, when there is still someone to answer: not after a
   // timeout, a reset or the client's own close.
-  asio::awaitable<void> refuse(tcp::socket& socket, Deadline& deadline, const Request& req, beast::error_code ec,
-                               std::string_view what) {
+  asio::awaitable<void> refuse(tcp::socket& socket, Deadline& deadline, const Request& req,
+                               beast::error_code ec, std::string_view what) {
     const auto& cfg = server->cfg_;
     if (ec == bhttp::error::body_limit || ec == ParseError::framing_too_large) {
       std::string_view framing = ec == ParseError::framing_too_large ? " (chunk framing included)" : "";
@@ -126,16 +127,19 @@ struct Server::Worker {
                                               cfg.max_body_bytes, framing)));
       co_await discard_rest(socket, deadline, kDiscardAfterLimit);
     } else if (ec == bhttp::error::header_limit) {
-      co_await reject(socket, deadline, req, Error::make(ErrorCode::invalid_request, "request headers are too large"));
+      co_await reject(socket, deadline, req,
+                      Error::make(ErrorCode::invalid_request, "request headers are too large"));
     } else if (ec.category() == parse_error_category()) {
-      co_await reject(socket, deadline, req,
-                      Error::make(ErrorCode::invalid_request,
-                                  fmt::format("malformed HTTP {}: {}", what, ec.message())));
+      co_await reject(
+          socket, deadline, req,
+          Error::make(ErrorCode::invalid_request, fmt::format("malformed HTTP {}: {}", what, ec.message())));
       co_await discard_rest(socket, deadline, kDiscardAfterError);
-    } else if (!deadline.expired() && ec != bhttp::error::end_of_stream && ec != asio::error::operation_aborted &&
-               ec != asio::error::connection_reset && ec != asio::error::eof) {
-      co_await reject(socket, deadline, req,
-                      Error::make(ErrorCode::invalid_request, fmt::format("malformed HTTP {}: {}", what, ec.message())));
+    } else if (!deadline.expired() && ec != bhttp::error::end_of_stream &&
+               ec != asio::error::operation_aborted && ec != asio::error::connection_reset &&
+               ec != asio::error::eof) {
+      co_await reject(
+          socket, deadline, req,
+          Error::make(ErrorCode::invalid_request, fmt::format("malformed HTTP {}: {}", what, ec.message())));
     }
   }
 
@@ -255,8 +259,10 @@ struct Server::Worker {
           ex.add_header("access-control-expose-headers", Cors::kExposedHeaders);
           ex.add_header("vary", "origin");
         }
-        if (auto refused = check_content_type(req)) co_await server->on_error_(ex, *refused);
-        else co_await server->handler_(ex);
+        if (auto refused = check_content_type(req))
+          co_await server->on_error_(ex, *refused);
+        else
+          co_await server->handler_(ex);
       }
       if (!ex.responded()) {
         // A handler that wrote nothing is a bug; the client still gets an answer.
@@ -366,6 +372,8 @@ void Server::run() {
   for (auto& t : threads) t.join();
 }
 
-void Server::shutdown() { stopping_ = true; }
+void Server::shutdown() {
+  stopping_ = true;
+}
 
 }  // namespace modelmux::http

@@ -4,7 +4,6 @@
 
 namespace modelmux::http {
 
-
 Result<Url> parse_url(const std::string& text) {
   Url u;
   std::string_view rest = text;
@@ -38,10 +37,12 @@ Result<Url> parse_url(const std::string& text) {
   if (!port_text.empty()) {
     int p = 0;
     for (char c : port_text) {
-      if (c < '0' || c > '9' || p > 65535) return fail(ErrorCode::invalid_request, fmt::format("\"{}\" has a bad port", text));
+      if (c < '0' || c > '9' || p > 65535)
+        return fail(ErrorCode::invalid_request, fmt::format("\"{}\" has a bad port", text));
       p = p * 10 + (c - '0');
     }
-    if (p == 0 || p > 65535) return fail(ErrorCode::invalid_request, fmt::format("\"{}\" has a bad port", text));
+    if (p == 0 || p > 65535)
+      return fail(ErrorCode::invalid_request, fmt::format("\"{}\" has a bad port", text));
     u.port = static_cast<std::uint16_t>(p);
   }
   if (u.host.empty()) return fail(ErrorCode::invalid_request, fmt::format("\"{}\" has no host", text));

@@ -40,7 +40,8 @@ const LibrarySurface kLibrary;
 // Answers stay canonical in the context; streamed events go to the caller's callback as they come.
 class LibraryResponder final : public pipeline::Responder {
  public:
-  explicit LibraryResponder(const std::function<void(const StreamEvent&)>* on_event = nullptr) : on_event_(on_event) {}
+  explicit LibraryResponder(const std::function<void(const StreamEvent&)>* on_event = nullptr)
+      : on_event_(on_event) {}
   asio::awaitable<void> respond(Context& ctx) override {
     status_ = ctx.error ? static_cast<unsigned>(ctx.error->http_status) : 200;
     co_return;
@@ -110,8 +111,12 @@ Gateway::Gateway(Gateway&&) noexcept = default;
 Gateway& Gateway::operator=(Gateway&&) noexcept = default;
 Gateway::~Gateway() = default;
 
-Gateway Gateway::with_defaults() { return Gateway(std::make_unique<Impl>(config::builtin_defaults())); }
-Gateway Gateway::from_file(const std::string& path) { return Gateway(std::make_unique<Impl>(config::load_file(path))); }
+Gateway Gateway::with_defaults() {
+  return Gateway(std::make_unique<Impl>(config::builtin_defaults()));
+}
+Gateway Gateway::from_file(const std::string& path) {
+  return Gateway(std::make_unique<Impl>(config::load_file(path)));
+}
 Gateway Gateway::from_yaml(const std::string& yaml) {
   return Gateway(std::make_unique<Impl>(config::load_string(yaml, "<yaml>")));
 }

@@ -69,8 +69,9 @@ prices:
   std::string log = testing::internal::GetCapturedStderr();
   ASSERT_TRUE(reply) << reply.error().message;
   ASSERT_TRUE(reply->usage && reply->cost_usd);
-  EXPECT_DOUBLE_EQ(*reply->cost_usd,
-                   (static_cast<double>(reply->usage->input_tokens) * 1000 + static_cast<double>(reply->usage->output_tokens) * 2000) / 1e6);
+  EXPECT_DOUBLE_EQ(*reply->cost_usd, (static_cast<double>(reply->usage->input_tokens) * 1000 +
+                                      static_cast<double>(reply->usage->output_tokens) * 2000) /
+                                         1e6);
   EXPECT_NE(log.find(R"("path":"Gateway::chat")"), std::string::npos) << log;
   EXPECT_NE(log.find(R"("cost_usd":)"), std::string::npos) << log;
 

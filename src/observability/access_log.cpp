@@ -32,8 +32,7 @@ void write_access_log(const AccessRecord& r) {
   if (r.attempts.size() > 1 || (!r.attempts.empty() && !r.attempts[0].error.empty())) {
     json::array a;
     for (const auto& at : r.attempts) {
-      json::object x{{"target", at.target}, {"status", at.status},
-                     {"us", at.latency.count()}};
+      json::object x{{"target", at.target}, {"status", at.status}, {"us", at.latency.count()}};
       if (!at.error.empty()) x["error"] = at.error;
       if (!at.reason.empty()) x["reason"] = at.reason;
       a.push_back(std::move(x));

@@ -1,5 +1,5 @@
-// One JSON line per request: id, model, target, status, latencies, tokens, cost and every attempt. It never holds
-// credentials: nothing from request headers but the request id is written.
+// One JSON line per request: id, model, target, status, latencies, tokens, cost and every attempt. It never
+// holds credentials: nothing from request headers but the request id is written.
 #pragma once
 
 #include <chrono>
@@ -14,10 +14,10 @@ namespace modelmux::observability {
 
 struct AttemptRecord {
   std::string target;
-  int status = 0;                  // upstream status, 0 when none arrived
-  std::string error;               // error code, empty on success
+  int status = 0;     // upstream status, 0 when none arrived
+  std::string error;  // error code, empty on success
   std::chrono::microseconds latency{0};
-  std::string reason;              // why it failed, in words (the upstream's message, shortened)
+  std::string reason;  // why it failed, in words (the upstream's message, shortened)
 };
 
 struct AccessRecord {

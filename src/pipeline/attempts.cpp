@@ -31,7 +31,8 @@ class ReplayReply final : public http::Reply {
     // A whole body read during the check is handed over, not copied.
     if (inner_done_ && !head_sent_) {
       head_sent_ = true;
-      if (head_.size() > limit) co_return fail(ErrorCode::upstream_error, "the upstream's reply is too large");
+      if (head_.size() > limit)
+        co_return fail(ErrorCode::upstream_error, "the upstream's reply is too large");
       co_return std::move(head_);
     }
     co_return co_await http::Reply::read_all(limit);
@@ -58,13 +59,16 @@ std::string shorten(std::string_view s) {
 
 bool content_event(const StreamEvent& ev) {
   // Reasoning counts: once the model's thinking reaches the client, a fallback would no longer be invisible.
-  return ((ev.kind == StreamEvent::Kind::text_delta || ev.kind == StreamEvent::Kind::reasoning_delta) && !ev.text.empty()) ||
+  return ((ev.kind == StreamEvent::Kind::text_delta || ev.kind == StreamEvent::Kind::reasoning_delta) &&
+          !ev.text.empty()) ||
          ev.kind == StreamEvent::Kind::tool_call_delta || ev.kind == StreamEvent::Kind::finish;
 }
 
 // Errors that say something about the request rather than the target: they neither trip the breaker nor
 // move on (except for the two with their own fallbacks).
-bool blames_request(const Error& e) { return !e.retryable; }
+bool blames_request(const Error& e) {
+  return !e.retryable;
+}
 
 // Reads the start of a 2xx reply: a stream up to its first content, a whole body otherwise. A failure
 // here (an error event in the stream, a cut, a malformed body) is the attempt's failure.
@@ -137,11 +141,14 @@ asio::awaitable<Result<Answer>> attempt_one(const Context& ctx, Attempt at, Buil
   if (!request) co_return std::unexpected(request.error());
   routing::InFlight in_flight(&stats);
   auto started = Clock::now();
-  auto elapsed = [&] { return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started); };
+  auto elapsed = [&] {
+    return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+  };
   // The per-attempt timeout caps the target's own first-byte timeout.
   const providers::Target* sent_to = &target;
   std::optional<providers::Target> capped;  // (a Target is large: built only when a cap applies)
-  if (const auto& limit = rt.config.routing.retries.attempt_timeout; limit && *limit < target.timeouts.first_byte) {
+  if (const auto& limit = rt.config.routing.retries.attempt_timeout;
+      limit && *limit < target.timeouts.first_byte) {
     capped.emplace(target);
     capped->timeouts.first_byte = *limit;
     sent_to = &*capped;
@@ -186,12 +193,16 @@ asio::awaitable<Result<Answer>> attempt_one(const Context& ctx, Attempt at, Buil
   rec.reason = shorten(err.message);
   rec.latency = elapsed();
   slot.b = nullptr;
-  if (blames_request(err)) stats.breaker.on_success(clock.now(), probe);  // the target answered
-  else stats.on_failure(clock.now(), err.code, probe);
+  if (blames_request(err))
+    stats.breaker.on_success(clock.now(), probe);  // the target answered
+  else
+    stats.on_failure(clock.now(), err.code, probe);
   co_return std::unexpected(std::move(err));
 }
 
-Attempt attempt_of(const Candidate& c) { return {&c.target(), &c.info()}; }
+Attempt attempt_of(const Candidate& c) {
+  return {&c.target(), &c.info()};
+}
 
 // The first attempt raced against a second one started after the hedging delay (or at once when the first
 // fails before it). Returns the winner, or the last failure when both fail; the loser is cancelled, which
@@ -236,7 +247,8 @@ std::chrono::nanoseconds hedge_delay(const routing::ModelGroup& g, const routing
   if (!g.hedge.after_p95) return g.hedge.after;
   const auto& h = first.stats->histogram;
   // Too few observations for a p95: the configured delay, or a second, whichever the group gives.
-  if (h.count() < 20) return g.hedge.after.count() > 0 ? std::chrono::nanoseconds(g.hedge.after) : std::chrono::seconds(1);
+  if (h.count() < 20)
+    return g.hedge.after.count() > 0 ? std::chrono::nanoseconds(g.hedge.after) : std::chrono::seconds(1);
   return std::chrono::microseconds(static_cast<std::int64_t>(h.quantile(0.95)));
 }
 
@@ -264,18 +276,23 @@ asio::awaitable<void> attempt_targets(Context& ctx, BuildRequest build) {
       plan.new_round();
       // Full jitter: a uniform wait in [0, min(cap, base * 2^round)], and never before the soonest
       // Retry-After among the candidates still worth retrying.
-      auto cap = std::min<std::int64_t>(rc.backoff_max.count(), rc.backoff_base.count() << std::min(round - 1, 20));
-      std::chrono::nanoseconds wait = std::chrono::milliseconds(std::uniform_int_distribution<std::int64_t>(0, cap)(jitter));
+      auto cap =
+          std::min<std::int64_t>(rc.backoff_max.count(), rc.backoff_base.count() << std::min(round - 1, 20));
+      std::chrono::nanoseconds wait =
+          std::chrono::milliseconds(std::uniform_int_distribution<std::int64_t>(0, cap)(jitter));
       routing::Nanos now = clock.now(), soonest = std::numeric_limits<routing::Nanos>::max();
       for (std::size_t i = 0; i < plan.candidates.size(); ++i)
-        if (plan.candidates[i].eligible) soonest = std::min(soonest, i < not_before.size() ? not_before[i] : 0);
-      if (soonest == std::numeric_limits<routing::Nanos>::max()) break;  // every candidate asked for too long a wait
+        if (plan.candidates[i].eligible)
+          soonest = std::min(soonest, i < not_before.size() ? not_before[i] : 0);
+      if (soonest == std::numeric_limits<routing::Nanos>::max())
+        break;  // every candidate asked for too long a wait
       wait = std::max(wait, std::chrono::nanoseconds(soonest - now));
       co_await clock.sleep(wait);
       continue;
     }
     auto idx = static_cast<std::size_t>(c - plan.candidates.data());
-    if (!not_before.empty() && not_before[idx] > clock.now()) continue;  // inside its Retry-After: another first
+    if (!not_before.empty() && not_before[idx] > clock.now())
+      continue;  // inside its Retry-After: another first
     ++attempts;
     Result<Answer> got = fail(ErrorCode::internal, "no attempt");
     const auto& g = *c->group;
@@ -294,11 +311,13 @@ asio::awaitable<void> attempt_targets(Context& ctx, BuildRequest build) {
     }
     Error err = std::move(got.error());
     not_before.resize(plan.candidates.size(), 0);
-    c = &plan.candidates[idx];  // (hedging may have taken a second candidate; pointers stay valid until add_group)
+    c = &plan.candidates[idx];  // (hedging may have taken a second candidate; pointers stay valid until
+                                // add_group)
     if (err.code == ErrorCode::context_length) {
       // A target with a larger window may take it; the estimate is the floor when the window is unknown.
       const auto* price = c->info().price;
-      min_context = std::max(min_context, price && price->context_window > 0 ? price->context_window : plan.input_tokens);
+      min_context = std::max(min_context,
+                             price && price->context_window > 0 ? price->context_window : plan.input_tokens);
       last = std::move(err);
       continue;
     }
@@ -312,13 +331,16 @@ asio::awaitable<void> attempt_targets(Context& ctx, BuildRequest build) {
     if (err.retry_after) {
       auto ra = std::chrono::duration_cast<std::chrono::nanoseconds>(*err.retry_after);
       // A target asking for longer than we would wait is out of this request's retries.
-      not_before[idx] = ra > rc.max_retry_after ? std::numeric_limits<routing::Nanos>::max() : clock.now() + ra.count();
+      not_before[idx] =
+          ra > rc.max_retry_after ? std::numeric_limits<routing::Nanos>::max() : clock.now() + ra.count();
     }
     bool retryable = err.retryable;
     last = std::move(err);
     if (!retryable) break;
   }
-  if (!last) last = Error::make(ErrorCode::unavailable, "no target of model " + plan.requested->name + " is available");
+  if (!last)
+    last =
+        Error::make(ErrorCode::unavailable, "no target of model " + plan.requested->name + " is available");
   ctx.fail(std::move(*last));
 }
 

@@ -29,8 +29,8 @@ namespace {
 struct Step {
   int status = 200;
   std::string retry_after;  // the Retry-After header, when set
-  std::string code;         // the OpenAI error code of a failure (context_length_exceeded, content_filter, ...)
-  bool stall = false;       // never answers (until cancelled)
+  std::string code;    // the OpenAI error code of a failure (context_length_exceeded, content_filter, ...)
+  bool stall = false;  // never answers (until cancelled)
 };
 
 // OpenAI's wire, with the network replaced by a script per upstream model.
@@ -43,7 +43,7 @@ class ScriptedProvider final : public providers::OpenAiProvider {
   mutable std::vector<std::string> cancelled;  // stalled calls that were cancelled
 
   asio::awaitable<Result<std::unique_ptr<http::Reply>>> send(const providers::Target& target,
-                                                            http::ClientRequest) const override {
+                                                             http::ClientRequest) const override {
     const std::string& model = target.cfg.model;
     calls.push_back(model);
     auto& queue = const_cast<std::deque<Step>&>(script.at(model));
@@ -78,7 +78,9 @@ class NoResponder final : public pipeline::Responder {
   asio::awaitable<void> respond(pipeline::Context&) override { co_return; }
   asio::awaitable<bool> begin_stream(pipeline::Context&) override { co_return true; }
   asio::awaitable<bool> stream_bytes(pipeline::Context&, std::string_view) override { co_return true; }
-  asio::awaitable<bool> stream_events(pipeline::Context&, std::span<const StreamEvent>) override { co_return true; }
+  asio::awaitable<bool> stream_events(pipeline::Context&, std::span<const StreamEvent>) override {
+    co_return true;
+  }
   asio::awaitable<void> end_stream(pipeline::Context&) override { co_return; }
   bool streaming() const override { return false; }
   unsigned status() const override { return 0; }
@@ -90,7 +92,8 @@ Result<http::ClientRequest> build(const pipeline::Context& ctx, const providers:
 
 // A gateway of `models_yaml` whose targets all reach the script.
 constexpr std::string_view kRetries =
-    "routing:\n  retries: {max_retries: 2, backoff_base_ms: 100, backoff_max_ms: 5000, max_retry_after_ms: 5000}\n";
+    "routing:\n  retries: {max_retries: 2, backoff_base_ms: 100, backoff_max_ms: 5000, max_retry_after_ms: "
+    "5000}\n";
 
 struct Fixture {
   explicit Fixture(const std::string& models, std::string_view routing = kRetries)
@@ -166,7 +169,8 @@ TEST(Attempts, RetryAfterIsWaitedForAndTooLongARetryAfterIsNot) {
   EXPECT_LE(sleeps[0], 2s + 100ms);
 
   Fixture g(one_group());
-  g.provider.script["a"] = {{429, "60"}, {200}};  // longer than max_retry_after_ms: the 429 goes to the client
+  g.provider.script["a"] = {{429, "60"},
+                            {200}};  // longer than max_retry_after_ms: the 429 goes to the client
   auto& refused = g.attempt("g");
   ASSERT_TRUE(refused.failed());
   EXPECT_EQ(refused.error->http_status, 429);
@@ -176,7 +180,9 @@ TEST(Attempts, RetryAfterIsWaitedForAndTooLongARetryAfterIsNot) {
 }
 
 TEST(Attempts, A429MovesToTheNextTargetAtOnce) {
-  Fixture f("models:\n  - name: g\n    targets:\n      - {provider: openai, model: a}\n      - {provider: openai, model: b}\n");
+  Fixture f(
+      "models:\n  - name: g\n    targets:\n      - {provider: openai, model: a}\n      - {provider: openai, "
+      "model: b}\n");
   f.provider.script["a"] = {{429, "1"}};
   f.provider.script["b"] = {{200}};
   auto& ctx = f.attempt("g");
@@ -187,7 +193,9 @@ TEST(Attempts, A429MovesToTheNextTargetAtOnce) {
 }
 
 TEST(Attempts, AClientErrorIsNotRetried) {
-  Fixture f("models:\n  - name: g\n    targets:\n      - {provider: openai, model: a}\n      - {provider: openai, model: b}\n");
+  Fixture f(
+      "models:\n  - name: g\n    targets:\n      - {provider: openai, model: a}\n      - {provider: openai, "
+      "model: b}\n");
   f.provider.script["a"] = {{400}};
   f.provider.script["b"] = {{200}};
   auto& ctx = f.attempt("g");
@@ -199,8 +207,9 @@ TEST(Attempts, AClientErrorIsNotRetried) {
 TEST(Attempts, AContextOverflowNarrowsToLargerWindows) {
   // gpt-4o and gpt-4o-mini have 128k windows, gpt-4.1 about a million: after gpt-4o overflows, gpt-4o-mini is
   // skipped though it comes first.
-  Fixture f("models:\n  - name: g\n    targets:\n      - {provider: openai, model: gpt-4o}\n"
-            "      - {provider: openai, model: gpt-4o-mini}\n      - {provider: openai, model: gpt-4.1}\n");
+  Fixture f(
+      "models:\n  - name: g\n    targets:\n      - {provider: openai, model: gpt-4o}\n"
+      "      - {provider: openai, model: gpt-4o-mini}\n      - {provider: openai, model: gpt-4.1}\n");
   f.provider.script["gpt-4o"] = {{400, "", "context_length_exceeded"}};
   f.provider.script["gpt-4o-mini"] = {{200}};
   f.provider.script["gpt-4.1"] = {{200}};
@@ -211,10 +220,11 @@ TEST(Attempts, AContextOverflowNarrowsToLargerWindows) {
 }
 
 TEST(Attempts, AContentFilterGoesToTheContentPolicyGroupOnly) {
-  Fixture f("models:\n  - name: strict\n    content_policy_fallback: lenient\n    fallbacks: [other]\n"
-            "    targets:\n      - {provider: openai, model: s}\n"
-            "  - name: other\n    targets:\n      - {provider: openai, model: o}\n"
-            "  - name: lenient\n    targets:\n      - {provider: openai, model: l}\n");
+  Fixture f(
+      "models:\n  - name: strict\n    content_policy_fallback: lenient\n    fallbacks: [other]\n"
+      "    targets:\n      - {provider: openai, model: s}\n"
+      "  - name: other\n    targets:\n      - {provider: openai, model: o}\n"
+      "  - name: lenient\n    targets:\n      - {provider: openai, model: l}\n");
   f.provider.script["s"] = {{400, "", "content_filter"}};
   f.provider.script["o"] = {{200}};
   f.provider.script["l"] = {{200}};
@@ -225,8 +235,10 @@ TEST(Attempts, AContentFilterGoesToTheContentPolicyGroupOnly) {
 }
 
 TEST(Attempts, MaxAttemptsBoundsEveryCall) {
-  Fixture f("models:\n  - name: g\n    targets:\n      - {provider: openai, model: a}\n      - {provider: openai, model: b}\n",
-            "routing:\n  retries: {max_attempts: 3, max_retries: 5, backoff_base_ms: 1}\n");
+  Fixture f(
+      "models:\n  - name: g\n    targets:\n      - {provider: openai, model: a}\n      - {provider: openai, "
+      "model: b}\n",
+      "routing:\n  retries: {max_attempts: 3, max_retries: 5, backoff_base_ms: 1}\n");
   f.provider.script["a"] = {{500}};
   f.provider.script["b"] = {{500}};
   auto& ctx = f.attempt("g");
@@ -236,8 +248,9 @@ TEST(Attempts, MaxAttemptsBoundsEveryCall) {
 }
 
 TEST(Attempts, AHedgeRacesASlowTargetAndCancelsTheLoser) {
-  Fixture f("models:\n  - name: g\n    hedge: {after_ms: 20}\n"
-            "    targets:\n      - {provider: openai, model: slow}\n      - {provider: openai, model: fast}\n");
+  Fixture f(
+      "models:\n  - name: g\n    hedge: {after_ms: 20}\n"
+      "    targets:\n      - {provider: openai, model: slow}\n      - {provider: openai, model: fast}\n");
   f.provider.script["slow"] = {{.stall = true}};
   f.provider.script["fast"] = {{200}};
   auto& ctx = f.attempt("g");

@@ -71,7 +71,8 @@ class Context {
   // library's `extra` for library calls), where preferences and provider options are read.
   std::string_view body;
   std::string rewritten_body;
-  boost::json::value json = boost::json::value(boost::json::storage_ptr(&arena_));  // the parsed body, in the arena
+  boost::json::value json =
+      boost::json::value(boost::json::storage_ptr(&arena_));  // the parsed body, in the arena
   boost::json::object* fields = nullptr;
   routing::Preferences prefs;
 

@@ -7,9 +7,9 @@ namespace {
 
 struct Stage {
   std::string_view name;
-  void (*now)(Context&) = nullptr;                              // a stage that never waits
+  void (*now)(Context&) = nullptr;                            // a stage that never waits
   boost::asio::awaitable<void> (*later)(Context&) = nullptr;  // one that waits on an upstream or the client
-  bool always = false;                                          // runs after a failure too
+  bool always = false;                                        // runs after a failure too
 };
 
 // The request path, in order. A new stage is a file in stages/ and a line here.
@@ -52,9 +52,12 @@ boost::asio::awaitable<void> run(Context& ctx) {
 
 std::string_view to_string(Operation op) {
   switch (op) {
-    case Operation::chat: return "chat";
-    case Operation::embeddings: return "embeddings";
-    case Operation::images: return "images";
+    case Operation::chat:
+      return "chat";
+    case Operation::embeddings:
+      return "embeddings";
+    case Operation::images:
+      return "images";
   }
   return "unknown";
 }

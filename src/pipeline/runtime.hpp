@@ -17,9 +17,9 @@ struct Runtime {
   config::Config config;
   routing::Catalog catalog;
   routing::Router router;
-  std::int64_t started_at = std::chrono::duration_cast<std::chrono::seconds>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count();
+  std::int64_t started_at =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
 };
 
 }  // namespace modelmux::pipeline

@@ -5,9 +5,9 @@
 
 #include <boost/json.hpp>
 
-#include "wire/openai/embeddings_json.hpp"
 #include "providers/provider.hpp"
 #include "providers/target_for_tests.hpp"
+#include "wire/openai/embeddings_json.hpp"
 
 using namespace modelmux;
 using namespace modelmux::providers;
@@ -16,11 +16,12 @@ namespace json = boost::json;
 namespace {
 
 Target target(const char* provider, const char* model, const char* base = "http://127.0.0.1:9/v1") {
-  std::string aws = std::string_view(provider) == "bedrock"
-                        ? ", aws_access_key_id: AKIDEXAMPLE, aws_secret_access_key: secret, aws_region: us-west-2"
-                        : "";
-  return target_for_tests(fmt::format("{{provider: {}, model: \"{}\", api_key: k-secret, api_base: \"{}\"{}}}", provider,
-                                      model, base, aws));
+  std::string aws =
+      std::string_view(provider) == "bedrock"
+          ? ", aws_access_key_id: AKIDEXAMPLE, aws_secret_access_key: secret, aws_region: us-west-2"
+          : "";
+  return target_for_tests(fmt::format(
+      "{{provider: {}, model: \"{}\", api_key: k-secret, api_base: \"{}\"{}}}", provider, model, base, aws));
 }
 
 EmbeddingsRequest request(std::vector<std::string> inputs, std::optional<std::int64_t> dimensions = {}) {
@@ -45,7 +46,9 @@ TEST(OpenAiEmbeddingsJson, DecodesEveryInputShape) {
   EXPECT_EQ(one->inputs, std::vector<std::string>{"hi"});
   EXPECT_EQ(one->encoding, EmbeddingEncoding::float_);
   auto many = openai::decode_embeddings_request(
-      json::parse(R"({"model":"m","input":["a","b"],"encoding_format":"base64","dimensions":3,"user":"u","x":1})").as_object());
+      json::parse(
+          R"({"model":"m","input":["a","b"],"encoding_format":"base64","dimensions":3,"user":"u","x":1})")
+          .as_object());
   ASSERT_TRUE(many);
   EXPECT_EQ(many->inputs, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(many->encoding, EmbeddingEncoding::base64);
@@ -115,7 +118,8 @@ TEST(OpenAiEmbeddingsJson, EncodesTheResponseAsOpenAiDoes) {
             R"({"object":"embedding","index":1,"embedding":[1,0.1]}],"model":"text-embedding-3-small",)"
             R"("usage":{"prompt_tokens":7,"total_tokens":7}})");
   auto b64 = json::parse(openai::encode_embeddings_response(resp, EmbeddingEncoding::base64)).as_object();
-  EXPECT_EQ(b64.at("data").as_array()[0].as_object().at("embedding").as_string(), openai::floats_to_base64(resp.vectors[0]));
+  EXPECT_EQ(b64.at("data").as_array()[0].as_object().at("embedding").as_string(),
+            openai::floats_to_base64(resp.vectors[0]));
   auto decoded = openai::decode_embeddings_response(b64);
   ASSERT_TRUE(decoded);
   EXPECT_EQ(decoded->vectors, resp.vectors);
@@ -140,7 +144,9 @@ TEST(OpenAiEmbeddings, EncodesFromCanonicalWithoutABodyAndRefusesTokensThen) {
   auto t = target("together", "BAAI/bge-base-en-v1.5");
   auto r = t.provider->build_embeddings(request({"a", "b"}, 64), t);
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->body, R"({"model":"BAAI/bge-base-en-v1.5","input":["a","b"],"encoding_format":"float","dimensions":64})");
+  EXPECT_EQ(
+      r->body,
+      R"({"model":"BAAI/bge-base-en-v1.5","input":["a","b"],"encoding_format":"float","dimensions":64})");
   EmbeddingsRequest tokens;
   tokens.model = "embed";
   tokens.token_input = true;
@@ -162,9 +168,10 @@ TEST(GeminiEmbeddings, BatchEmbedContentsOneRequestPerInput) {
   auto r = t.provider->build_embeddings(request({"a", "b"}, 3), t);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->target, "/v1beta/models/gemini-embedding-001:batchEmbedContents");
-  EXPECT_EQ(r->body,
-            R"({"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"a"}]},"outputDimensionality":3},)"
-            R"({"model":"models/gemini-embedding-001","content":{"parts":[{"text":"b"}]},"outputDimensionality":3}]})");
+  EXPECT_EQ(
+      r->body,
+      R"({"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"a"}]},"outputDimensionality":3},)"
+      R"({"model":"models/gemini-embedding-001","content":{"parts":[{"text":"b"}]},"outputDimensionality":3}]})");
   EXPECT_NE(r->prepared_headers.find("x-goog-api-key: k-secret\r\n"), std::string::npos);
 
   auto resp = t.provider->decode_embeddings(R"({"embeddings":[{"values":[0.5,1]},{"values":[-1,0.25]}]})",
@@ -205,7 +212,8 @@ TEST(BedrockEmbeddings, TitanV2OneInputSignedInvoke) {
   EXPECT_EQ(many.error().param, "input");
 
   auto resp = t.provider->decode_embeddings(
-      R"({"embedding":[0.5,-0.5],"inputTextTokenCount":2,"embeddingsByType":{"float":[0.5,-0.5]}})", request({"hello"}));
+      R"({"embedding":[0.5,-0.5],"inputTextTokenCount":2,"embeddingsByType":{"float":[0.5,-0.5]}})",
+      request({"hello"}));
   ASSERT_TRUE(resp);
   EXPECT_EQ(resp->vectors, (std::vector<std::vector<float>>{{0.5f, -0.5f}}));
   EXPECT_EQ(resp->input_tokens, 2);
@@ -226,11 +234,13 @@ TEST(BedrockEmbeddings, CohereBatchesTexts) {
   EXPECT_EQ(r->target, "/model/cohere.embed-english-v3/invoke");
   EXPECT_EQ(r->body, R"({"texts":["a","b"],"input_type":"search_document"})");
   auto floats = t.provider->decode_embeddings(
-      R"({"embeddings":[[0.5],[0.25]],"id":"x","response_type":"embeddings_floats","texts":["a","b"]})", request({"a", "b"}));
+      R"({"embeddings":[[0.5],[0.25]],"id":"x","response_type":"embeddings_floats","texts":["a","b"]})",
+      request({"a", "b"}));
   ASSERT_TRUE(floats);
   EXPECT_EQ(floats->vectors, (std::vector<std::vector<float>>{{0.5f}, {0.25f}}));
   auto by_type = t.provider->decode_embeddings(
-      R"({"embeddings":{"float":[[1],[2]]},"id":"x","response_type":"embeddings_by_type","texts":["a","b"]})", request({"a", "b"}));
+      R"({"embeddings":{"float":[[1],[2]]},"id":"x","response_type":"embeddings_by_type","texts":["a","b"]})",
+      request({"a", "b"}));
   ASSERT_TRUE(by_type);
   EXPECT_EQ(by_type->vectors, (std::vector<std::vector<float>>{{1.0f}, {2.0f}}));
 }

@@ -11,16 +11,19 @@
 namespace modelmux::providers {
 
 Result<std::vector<float>> float_vector(const boost::json::value& v, std::string_view provider) {
-  if (!v.is_array()) return fail(ErrorCode::upstream_error, fmt::format("{} embedding is not an array", provider));
+  if (!v.is_array())
+    return fail(ErrorCode::upstream_error, fmt::format("{} embedding is not an array", provider));
   std::vector<float> out;
   out.reserve(v.get_array().size());
   for (const auto& x : v.get_array()) {
     if (!x.is_number())
-      return fail(ErrorCode::upstream_error, fmt::format("{} embedding holds a value that is not a number", provider));
+      return fail(ErrorCode::upstream_error,
+                  fmt::format("{} embedding holds a value that is not a number", provider));
     double d = x.to_number<double>();
     // Converting a double beyond float's range is undefined; no real embedding holds one.
     if (!(std::fabs(d) <= std::numeric_limits<float>::max()))
-      return fail(ErrorCode::upstream_error, fmt::format("{} embedding holds a value beyond float32", provider));
+      return fail(ErrorCode::upstream_error,
+                  fmt::format("{} embedding holds a value beyond float32", provider));
     out.push_back(static_cast<float>(d));
   }
   return out;

@@ -12,11 +12,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "providers/provider.hpp"
+#include "providers/target_for_tests.hpp"
 #include "wire/aws/event_stream.hpp"
 #include "wire/openai/chat_json.hpp"
 #include "wire/openai/embeddings_json.hpp"
-#include "providers/provider.hpp"
-#include "providers/target_for_tests.hpp"
 
 namespace json = boost::json;
 using namespace modelmux;
@@ -47,7 +47,8 @@ std::string header_value(const http::ClientRequest& r, std::string_view name) {
     auto end = all.find("\r\n");
     std::string_view line = all.substr(0, end);
     auto colon = line.find(": ");
-    if (colon != std::string_view::npos && line.substr(0, colon) == name) return std::string(line.substr(colon + 2));
+    if (colon != std::string_view::npos && line.substr(0, colon) == name)
+      return std::string(line.substr(colon + 2));
     all.remove_prefix(end == std::string_view::npos ? all.size() : end + 2);
   }
   for (const auto& [k, v] : r.headers)
@@ -72,7 +73,8 @@ void expect_mapped_error(const json::object& c, const providers::Provider& provi
     ASSERT_TRUE(e.retry_after);
     EXPECT_EQ(e.retry_after->count(), ra->as_int64());
   }
-  EXPECT_NE(e.message.find(std::string(ee.at("message_contains").as_string())), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find(std::string(ee.at("message_contains").as_string())), std::string::npos)
+      << e.message;
 }
 
 // The request the gateway sends must be the expected `upstream_request`.
@@ -107,7 +109,8 @@ void check_embeddings_case(const json::object& c, const providers::Target& targe
   ASSERT_TRUE(req) << req.error().message;
   bool same_wire = provider.wire() == providers::Wire::openai;  // the OpenAI surface's wire
   std::string client_body = json::serialize(client);
-  auto up = provider.build_embeddings(*req, target, same_wire ? std::string_view(client_body) : std::string_view());
+  auto up =
+      provider.build_embeddings(*req, target, same_wire ? std::string_view(client_body) : std::string_view());
   if (c.contains("client_request_error")) return expect_refused(c, up);
   ASSERT_TRUE(up) << up.error().message;
   expect_upstream_request(c, *up);
@@ -143,7 +146,8 @@ TEST_P(GoldenCase, TranslatesBothWays) {
     target.clock = [at] { return at; };
   }
   const providers::Provider& provider = *target.provider;
-  if (auto* api = c.if_contains("api"); api && api->as_string() == "embeddings") return check_embeddings_case(c, target);
+  if (auto* api = c.if_contains("api"); api && api->as_string() == "embeddings")
+    return check_embeddings_case(c, target);
 
   auto req = openai::decode_chat_request(c.at("client_request").as_object());
   ASSERT_TRUE(req) << req.error().message;
@@ -173,13 +177,15 @@ TEST_P(GoldenCase, TranslatesBothWays) {
   if (auto* frames = reply.if_contains("eventstream")) {
     for (const auto& f : frames->as_array()) {
       aws::EventMessage m;
-      for (const auto& h : f.at("headers").as_object()) m.headers.emplace_back(h.key(), h.value().as_string());
+      for (const auto& h : f.at("headers").as_object())
+        m.headers.emplace_back(h.key(), h.value().as_string());
       const auto& payload = f.at("payload");
       m.payload = payload.is_string() ? std::string(payload.as_string()) : json::serialize(payload);
       sse += aws::encode_event(m);
     }
     // A stream the connection cut short: its last bytes never arrive.
-    if (auto* cut = reply.if_contains("cut_bytes")) sse.resize(sse.size() - static_cast<std::size_t>(cut->as_int64()));
+    if (auto* cut = reply.if_contains("cut_bytes"))
+      sse.resize(sse.size() - static_cast<std::size_t>(cut->as_int64()));
   } else {
     sse = reply.contains("sse") ? reply.at("sse").as_string() : reply.at("ndjson").as_string();
   }
@@ -190,7 +196,8 @@ TEST_P(GoldenCase, TranslatesBothWays) {
     json::array chunks;
     Result<void> fed;
     std::vector<StreamEvent> events;
-    for (std::size_t i = 0; i < sse.size() && fed; i += step) fed = decoder->feed(std::string_view(sse).substr(i, step), events);
+    for (std::size_t i = 0; i < sse.size() && fed; i += step)
+      fed = decoder->feed(std::string_view(sse).substr(i, step), events);
     if (fed) fed = decoder->finish(events);
     for (const auto& ev : events)
       for (auto& payload : encoder.encode(ev)) chunks.push_back(json::parse(payload));
@@ -199,7 +206,8 @@ TEST_P(GoldenCase, TranslatesBothWays) {
     if (auto* se = c.if_contains("client_stream_error")) {
       ASSERT_FALSE(fed) << "the stream should have ended in an error";
       EXPECT_EQ(to_string(fed.error().code), se->as_object().at("code").as_string());
-      EXPECT_NE(fed.error().message.find(std::string(se->as_object().at("message_contains").as_string())), std::string::npos)
+      EXPECT_NE(fed.error().message.find(std::string(se->as_object().at("message_contains").as_string())),
+                std::string::npos)
           << fed.error().message;
     } else {
       EXPECT_TRUE(fed) << fed.error().message;
@@ -207,12 +215,11 @@ TEST_P(GoldenCase, TranslatesBothWays) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, GoldenCase, ::testing::ValuesIn(case_files()),
-                         [](const auto& info) {
-                           std::string name = info.param.parent_path().filename().string() + "_" + info.param.stem().string();
-                           for (auto& ch : name)
-                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Cases, GoldenCase, ::testing::ValuesIn(case_files()), [](const auto& info) {
+  std::string name = info.param.parent_path().filename().string() + "_" + info.param.stem().string();
+  for (auto& ch : name)
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return name;
+});
 
 }  // namespace

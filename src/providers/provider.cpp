@@ -27,7 +27,8 @@ std::string with_model(const PassthroughBody& body, std::string_view model) {
 Result<http::ClientRequest> Provider::build_embeddings(const EmbeddingsRequest&, const Target& target,
                                                        std::string_view) const {
   return fail(ErrorCode::invalid_request,
-              fmt::format("provider {} does not serve embeddings (target {})", name(), target.label), "model");
+              fmt::format("provider {} does not serve embeddings (target {})", name(), target.label),
+              "model");
 }
 
 Result<EmbeddingsResponse> Provider::decode_embeddings(std::string_view, const EmbeddingsRequest&) const {
@@ -37,19 +38,22 @@ Result<EmbeddingsResponse> Provider::decode_embeddings(std::string_view, const E
 // Providers that take text only refuse token ids: turning them back into text needs the model's tokenizer.
 Result<void> text_inputs_only(const EmbeddingsRequest& req, const Target& target) {
   if (!req.token_input) return {};
-  return fail(ErrorCode::invalid_request,
-              fmt::format("'input' as token ids is served by OpenAI-wire targets only; {} takes text", target.label),
-              "input");
+  return fail(
+      ErrorCode::invalid_request,
+      fmt::format("'input' as token ids is served by OpenAI-wire targets only; {} takes text", target.label),
+      "input");
 }
 
-std::unique_ptr<ReplyObserver> Provider::reply_observer(bool, bool) const { return nullptr; }
+std::unique_ptr<ReplyObserver> Provider::reply_observer(bool, bool) const {
+  return nullptr;
+}
 
 Error Provider::map_error_reply(const http::Reply& reply, std::string_view body) const {
   return map_error(reply.status(), reply.header("retry-after"), body);
 }
 
 asio::awaitable<Result<std::unique_ptr<http::Reply>>> Provider::send(const Target& target,
-                                                                    http::ClientRequest request) const {
+                                                                     http::ClientRequest request) const {
   return http::send(target.base, std::move(request), target.timeouts);
 }
 
@@ -91,7 +95,8 @@ Target make_target(const config::TargetConfig& cfg) {
     std::string list;
     for (auto k : config::kTargetKeys) list += (list.empty() ? "" : ", ") + std::string(k);
     for (auto k : own) list += ", " + std::string(k);
-    config::raise(key.origin, fmt::format("unknown key for provider {} (expected one of: {})", cfg.provider, list));
+    config::raise(key.origin,
+                  fmt::format("unknown key for provider {} (expected one of: {})", cfg.provider, list));
   }
   t.label = fmt::format("{}/{}", cfg.provider, cfg.model);
   t.timeouts = {cfg.timeouts.connect, cfg.timeouts.first_byte, cfg.timeouts.idle};
@@ -120,29 +125,53 @@ http::ClientRequest json_post(const Target& target, std::string body, bool strea
 }
 
 Result<http::ClientRequest> Provider::build_image(const ImageRequest&, const Target&) const {
-  return fail(ErrorCode::invalid_request, fmt::format("provider {} does not generate images", name()), "model");
+  return fail(ErrorCode::invalid_request, fmt::format("provider {} does not generate images", name()),
+              "model");
 }
 
 Result<ImageResponse> Provider::decode_image(std::string_view, const ImageRequest&) const {
-  return fail(ErrorCode::invalid_request, fmt::format("provider {} does not generate images", name()), "model");
+  return fail(ErrorCode::invalid_request, fmt::format("provider {} does not generate images", name()),
+              "model");
 }
 
-Error error_from_status(std::string_view provider, int status, std::string_view retry_after, std::string_view message,
-                        ErrorCode code_for_400) {
+Error error_from_status(std::string_view provider, int status, std::string_view retry_after,
+                        std::string_view message, ErrorCode code_for_400) {
   ErrorCode ec;
   switch (status) {
-    case 400: ec = code_for_400; break;
-    case 401: ec = ErrorCode::authentication; break;
-    case 403: ec = ErrorCode::permission_denied; break;
-    case 404: ec = ErrorCode::not_found; break;
-    case 408: ec = ErrorCode::timeout; break;
-    case 409: ec = ErrorCode::conflict; break;
-    case 413: ec = ErrorCode::payload_too_large; break;
-    case 422: ec = ErrorCode::unprocessable; break;
-    case 429: ec = ErrorCode::rate_limited; break;
+    case 400:
+      ec = code_for_400;
+      break;
+    case 401:
+      ec = ErrorCode::authentication;
+      break;
+    case 403:
+      ec = ErrorCode::permission_denied;
+      break;
+    case 404:
+      ec = ErrorCode::not_found;
+      break;
+    case 408:
+      ec = ErrorCode::timeout;
+      break;
+    case 409:
+      ec = ErrorCode::conflict;
+      break;
+    case 413:
+      ec = ErrorCode::payload_too_large;
+      break;
+    case 422:
+      ec = ErrorCode::unprocessable;
+      break;
+    case 429:
+      ec = ErrorCode::rate_limited;
+      break;
     case 503:
-    case 529: ec = ErrorCode::overloaded; break;
-    default: ec = status >= 500 ? ErrorCode::upstream_error : ErrorCode::invalid_request; break;
+    case 529:
+      ec = ErrorCode::overloaded;
+      break;
+    default:
+      ec = status >= 500 ? ErrorCode::upstream_error : ErrorCode::invalid_request;
+      break;
   }
   Error e = Error::make(ec, fmt::format("{} upstream returned {}: {}", provider, status,
                                         message.empty() ? std::string_view("(no message)") : message));

@@ -25,16 +25,16 @@ namespace modelmux::providers {
 
 namespace asio = boost::asio;
 
-// The format of the bodies a provider's upstream takes and gives (src/wire/<format>/). When a client's surface
-// speaks the same one, the client's body goes upstream as it is (only the model rewritten) and the reply's
-// bytes come back as they are: the pass-through path.
+// The format of the bodies a provider's upstream takes and gives (src/wire/<format>/). When a client's
+// surface speaks the same one, the client's body goes upstream as it is (only the model rewritten) and the
+// reply's bytes come back as they are: the pass-through path.
 enum class Wire : std::uint8_t { none, openai, anthropic, gemini, bedrock, sagemaker, ollama };
 
 // A client's body in the provider's own wire, for pass-through.
 struct PassthroughBody {
-  std::string_view text;                // as the client sent it (minus fields meant for the gateway)
-  const boost::json::object& fields;    // the same, parsed
-  bool stream = false;                  // from the body, or from the path where the wire says so (Gemini)
+  std::string_view text;              // as the client sent it (minus fields meant for the gateway)
+  const boost::json::object& fields;  // the same, parsed
+  bool stream = false;                // from the body, or from the path where the wire says so (Gemini)
   // Ask the upstream for streamed usage the client did not ask for (accounting needs it); the matching
   // reply_observer then hides those events from the client.
   bool add_stream_usage = false;
@@ -112,7 +112,8 @@ class Provider {
   virtual Result<http::ClientRequest> build_chat(const ChatRequest& req, const Target& target) const = 0;
   // For pass-through: the client's body in this provider's own wire format, for this target (model
   // rewritten). Providers whose wire no surface speaks keep the default, an internal error.
-  virtual Result<http::ClientRequest> build_passthrough(const PassthroughBody& body, const Target& target) const;
+  virtual Result<http::ClientRequest> build_passthrough(const PassthroughBody& body,
+                                                        const Target& target) const;
 
   // Decoding may depend on what was asked (a JSON schema served through a forced tool, for one).
   virtual Result<ChatResponse> decode_chat(std::string_view body, const ChatRequest& req) const = 0;
@@ -131,11 +132,12 @@ class Provider {
   // answer a 400 naming themselves.
   virtual Result<http::ClientRequest> build_embeddings(const EmbeddingsRequest& req, const Target& target,
                                                        std::string_view client_body = {}) const;
-  virtual Result<EmbeddingsResponse> decode_embeddings(std::string_view body, const EmbeddingsRequest& req) const;
+  virtual Result<EmbeddingsResponse> decode_embeddings(std::string_view body,
+                                                       const EmbeddingsRequest& req) const;
 
   // Sends a built request; the network by default, in-process for the mock.
   virtual asio::awaitable<Result<std::unique_ptr<http::Reply>>> send(const Target& target,
-                                                                    http::ClientRequest request) const;
+                                                                     http::ClientRequest request) const;
 };
 
 // The registry: one line per provider in registry.cpp.
@@ -158,8 +160,8 @@ Result<void> text_inputs_only(const EmbeddingsRequest& req, const Target& target
 // An upstream's HTTP error as the one Error type: the status decides code and retryability (4xx statuses
 // reach the client as they are, 5xx become 502/503); `code_for_400` refines a 400 (context length,
 // content filter) from what the provider's body said.
-Error error_from_status(std::string_view provider, int status, std::string_view retry_after, std::string_view message,
-                        ErrorCode code_for_400 = ErrorCode::invalid_request);
+Error error_from_status(std::string_view provider, int status, std::string_view retry_after,
+                        std::string_view message, ErrorCode code_for_400 = ErrorCode::invalid_request);
 
 // The documented key for provider-specific request fields (README, "Provider options"): the object at
 // body.provider_options.<provider> (the target's configured provider name) is merged into the top level

@@ -36,9 +36,10 @@ providers::Target make(const std::string& yaml) {
 }  // namespace
 
 TEST(ProviderConfig, AKeyTheProviderDoesNotKnowIsAnErrorAtItsLine) {
-  EXPECT_THAT(make_error(target_yaml("openai\n        model: m\n        api_version: 2024-10-21")),
-              HasSubstr("cfg.yaml:6: models[0].targets[0].api_version: unknown key for provider openai (expected one "
-                        "of: provider, model, api_base, api_key, weight"));
+  EXPECT_THAT(
+      make_error(target_yaml("openai\n        model: m\n        api_version: 2024-10-21")),
+      HasSubstr("cfg.yaml:6: models[0].targets[0].api_version: unknown key for provider openai (expected one "
+                "of: provider, model, api_base, api_key, weight"));
   EXPECT_THAT(make_error(target_yaml("mock\n        model: m\n        sagemaker_format: tgi")),
               HasSubstr("cfg.yaml:6: models[0].targets[0].sagemaker_format: unknown key for provider mock"));
   EXPECT_THAT(make_error(target_yaml("anthropic\n        model: m\n        aws_region: us-east-1")),
@@ -46,17 +47,21 @@ TEST(ProviderConfig, AKeyTheProviderDoesNotKnowIsAnErrorAtItsLine) {
 }
 
 TEST(ProviderConfig, AzureReadsItsApiVersion) {
-  auto t = make(target_yaml("azure\n        model: dep\n        api_base: https://r.openai.azure.com\n"
-                            "        api_version: 2025-01-01-preview"));
+  auto t =
+      make(target_yaml("azure\n        model: dep\n        api_base: https://r.openai.azure.com\n"
+                       "        api_version: 2025-01-01-preview"));
   EXPECT_EQ(t.request_path, "/openai/deployments/dep/chat/completions?api-version=2025-01-01-preview");
-  auto by_default = make(target_yaml("azure\n        model: dep\n        api_base: https://r.openai.azure.com"));
+  auto by_default =
+      make(target_yaml("azure\n        model: dep\n        api_base: https://r.openai.azure.com"));
   EXPECT_EQ(by_default.request_path, "/openai/deployments/dep/chat/completions?api-version=2024-10-21");
 }
 
 TEST(ProviderConfig, SagemakerChecksItsFormat) {
-  std::string aws = "\n        aws_access_key_id: AKID\n        aws_secret_access_key: s\n        aws_region: eu-west-1";
-  EXPECT_THAT(make_error(target_yaml("sagemaker\n        model: ep\n        sagemaker_format: vllm" + aws)),
-              HasSubstr("cfg.yaml:6: models[0].targets[0].sagemaker_format: \"vllm\" is not one of: openai, tgi"));
+  std::string aws =
+      "\n        aws_access_key_id: AKID\n        aws_secret_access_key: s\n        aws_region: eu-west-1";
+  EXPECT_THAT(
+      make_error(target_yaml("sagemaker\n        model: ep\n        sagemaker_format: vllm" + aws)),
+      HasSubstr("cfg.yaml:6: models[0].targets[0].sagemaker_format: \"vllm\" is not one of: openai, tgi"));
   auto tgi = make(target_yaml("sagemaker\n        model: ep\n        sagemaker_format: tgi" + aws));
   EXPECT_EQ(tgi.provider, &providers::sagemaker_tgi_provider());
   EXPECT_FALSE(tgi.stream_usage);
@@ -65,12 +70,14 @@ TEST(ProviderConfig, SagemakerChecksItsFormat) {
 }
 
 TEST(ProviderConfig, AwsProvidersResolveTheirKeysIntoTheTargetState) {
-  auto t = make(target_yaml("bedrock\n        model: m\n        aws_access_key_id: AKID\n        aws_secret_access_key: s\n"
-                            "        aws_region: ap-south-1"));
+  auto t = make(target_yaml(
+      "bedrock\n        model: m\n        aws_access_key_id: AKID\n        aws_secret_access_key: s\n"
+      "        aws_region: ap-south-1"));
   const auto& aws = static_cast<const aws::AwsState&>(*t.state);
   EXPECT_EQ(aws.region, "ap-south-1");
   EXPECT_EQ(aws.credentials.access_key_id, "AKID");
   EXPECT_EQ(t.base.host, "bedrock-runtime.ap-south-1.amazonaws.com");
-  EXPECT_THAT(make_error(target_yaml("bedrock\n        model: m\n        aws_access_key_id: AKID\n        aws_region: x")),
+  EXPECT_THAT(make_error(target_yaml(
+                  "bedrock\n        model: m\n        aws_access_key_id: AKID\n        aws_region: x")),
               HasSubstr("aws_access_key_id and aws_secret_access_key must be set together"));
 }

@@ -1,7 +1,7 @@
 // Every provider adapter, one line each.
 #include "providers/anthropic/anthropic_provider.hpp"
-#include "providers/gemini/gemini_provider.hpp"
 #include "providers/bedrock/bedrock_provider.hpp"
+#include "providers/gemini/gemini_provider.hpp"
 #include "providers/mock/mock_provider.hpp"
 #include "providers/ollama/ollama_provider.hpp"
 #include "providers/openai/openai_provider.hpp"
@@ -18,7 +18,8 @@ const std::vector<const Provider*>& all() {
   static const OpenAiProvider groq({"groq", "https://api.groq.com/openai/v1"});
   static const OpenAiProvider together({"together", "https://api.together.xyz/v1"});
   // Mistral refuses request fields it does not know; its streams end with usage anyway.
-  static const OpenAiProvider mistral({"mistral", "https://api.mistral.ai/v1", /*accepts_stream_options=*/false});
+  static const OpenAiProvider mistral(
+      {"mistral", "https://api.mistral.ai/v1", /*accepts_stream_options=*/false});
   static const OpenAiProvider deepseek({"deepseek", "https://api.deepseek.com/v1"});
   static const OpenAiProvider openrouter({"openrouter", "https://openrouter.ai/api/v1"});
   static const OpenAiProvider fireworks({"fireworks", "https://api.fireworks.ai/inference/v1"});
@@ -28,9 +29,9 @@ const std::vector<const Provider*>& all() {
   static const GeminiProvider gemini;
   static const BedrockProvider bedrock;
   static const SagemakerProvider sagemaker;
-  static const std::vector<const Provider*> list{&openai,   &openai_compatible, &azure,      &groq,      &together,
-                                                 &mistral,  &deepseek,          &openrouter, &fireworks, &anthropic,
-                                                 &ollama,   &gemini,            &bedrock,    &sagemaker, &mock};
+  static const std::vector<const Provider*> list{
+      &openai,    &openai_compatible, &azure,  &groq,   &together, &mistral,   &deepseek, &openrouter,
+      &fireworks, &anthropic,         &ollama, &gemini, &bedrock,  &sagemaker, &mock};
   return list;
 }
 

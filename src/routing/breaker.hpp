@@ -42,7 +42,9 @@ class Breaker {
     std::atomic<std::uint32_t> total{0};
     std::atomic<std::uint32_t> failures{0};
   };
-  Nanos cooldown() const { return std::chrono::duration_cast<std::chrono::nanoseconds>(cfg_.cooldown).count(); }
+  Nanos cooldown() const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(cfg_.cooldown).count();
+  }
   Nanos bucket_width() const {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(cfg_.window).count() / kBuckets;
   }

@@ -34,10 +34,12 @@ Catalog::Catalog(const config::Config& cfg) : prices_(cost::PriceTable::load(cfg
       const auto& target = g.targets.back();
       TargetInfo info;
       // One upstream named by several groups is one set of statistics and one breaker.
-      std::string key = t.provider + '\n' + target.base.origin() + target.base.path + '\n' + t.model + '\n' + t.api_key;
+      std::string key =
+          t.provider + '\n' + target.base.origin() + target.base.path + '\n' + t.model + '\n' + t.api_key;
       auto& stats = by_upstream[key];
       if (!stats) {
-        stats_.push_back(std::make_unique<TargetStats>(rc.breaker, nanos(rc.latency_half_life), nanos(rc.adaptive_half_life)));
+        stats_.push_back(std::make_unique<TargetStats>(rc.breaker, nanos(rc.latency_half_life),
+                                                       nanos(rc.adaptive_half_life)));
         stats = stats_.back().get();
       }
       info.stats = stats;

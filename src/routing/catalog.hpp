@@ -18,7 +18,7 @@ namespace modelmux::routing {
 
 // What routing knows of a target beyond its configuration.
 struct TargetInfo {
-  TargetStats* stats = nullptr;           // shared by every group naming the same upstream
+  TargetStats* stats = nullptr;             // shared by every group naming the same upstream
   const cost::ModelPrice* price = nullptr;  // null: a model the price table does not know
   double quality = 0.5;
   int weight = 1;  // the config's, here so planning never touches the (large) Target

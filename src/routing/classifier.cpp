@@ -10,10 +10,14 @@ namespace modelmux::routing {
 
 std::string_view to_string(Tier t) {
   switch (t) {
-    case Tier::simple: return "simple";
-    case Tier::moderate: return "moderate";
-    case Tier::complex: return "complex";
-    case Tier::expert: return "expert";
+    case Tier::simple:
+      return "simple";
+    case Tier::moderate:
+      return "moderate";
+    case Tier::complex:
+      return "complex";
+    case Tier::expert:
+      return "expert";
   }
   return "simple";
 }
@@ -21,30 +25,35 @@ std::string_view to_string(Tier t) {
 namespace {
 
 // Cue lists are matched case-insensitively as substrings of the lower-cased prompt.
-constexpr std::array kTaskCues{"write ", "summar", "explain", "rewrite", "list ", "give me", "create ", "draft",
-                               "compare", "what are the", "calculate", "itinerary", "describe", "outline",
-                               "difference", "bullet", "paragraph", "email"};
-constexpr std::array kCodeCues{"```", "def ", "function", "class ", "#include", "import ", "return ", "=>", "();",
-                               "std::", "console.log", "stack trace", "traceback", "segfault", "compile", "refactor",
-                               "regex", "sql", "query", "python", "javascript", "typescript", "c++", " go ", "in go",
-                               "rust", "java", "script", "api", "schema", "database", "kubernetes", "jvm", "docker",
-                               "concurren", "thread", "parquet", "csv"};
-constexpr std::array kMathCues{"\\frac", "\\int", "\\sum", "$$", "integral", "derivative", "equation", "theorem",
-                               "matrix", "eigen", "probability", "polynomial", "logarithm", "calculate", "solve",
-                               "how many ways", "modulo", "prime", "geometry", "statistic", "x^2", "formula",
-                               "interest", "closed-form", "ring", "field"};
-constexpr std::array kReasoningCues{"step by step", "explain why", "analy", "compare", "trade-off", "tradeoff",
-                                    "design", "architect", "evaluate", "justify", "optimi", "pros and cons", "reason",
-                                    "critique", "plan", "strategy", "implications", "debug", "why does", "root cause",
-                                    "implement", "walk me through", "recommend", "risks", "hypothes", "testable",
-                                    "trade-offs", "explain each", "strengthen", "edge case"};
-constexpr std::array kExpertCues{"prove", "proof", "formal", "rigorous", "novel", "research", "distributed",
-                                 "consensus", "lock-free", "security audit", "threat model", "vulnerab",
-                                 "cryptograph", "compiler", "kernel", "asymptotic", "np-hard", "differential equation",
-                                 "quantum", "fault-tolerant", "byzantine", "linearizab", "memory order", "theoretical",
-                                 "invariant", "undecidab", "falsif", "generaliz", "uniqu"};
-constexpr std::array kSimpleCues{"hello", "hi ", "thanks", "thank you", "translate", "what is", "who is", "define ",
-                                 "capital of", "spell", "synonym", "tell me a joke", "what time", "convert "};
+constexpr std::array kTaskCues{"write ",   "summar",  "explain",    "rewrite",      "list ",     "give me",
+                               "create ",  "draft",   "compare",    "what are the", "calculate", "itinerary",
+                               "describe", "outline", "difference", "bullet",       "paragraph", "email"};
+constexpr std::array kCodeCues{
+    "```",   "def ",   "function",    "class ",      "#include",   "import ",    "return ",  "=>",
+    "();",   "std::",  "console.log", "stack trace", "traceback",  "segfault",   "compile",  "refactor",
+    "regex", "sql",    "query",       "python",      "javascript", "typescript", "c++",      " go ",
+    "in go", "rust",   "java",        "script",      "api",        "schema",     "database", "kubernetes",
+    "jvm",   "docker", "concurren",   "thread",      "parquet",    "csv"};
+constexpr std::array kMathCues{
+    "\\frac",  "\\int",         "\\sum",       "$$",          "integral",   "derivative", "equation",
+    "theorem", "matrix",        "eigen",       "probability", "polynomial", "logarithm",  "calculate",
+    "solve",   "how many ways", "modulo",      "prime",       "geometry",   "statistic",  "x^2",
+    "formula", "interest",      "closed-form", "ring",        "field"};
+constexpr std::array kReasoningCues{
+    "step by step", "explain why", "analy",      "compare",         "trade-off",    "tradeoff",
+    "design",       "architect",   "evaluate",   "justify",         "optimi",       "pros and cons",
+    "reason",       "critique",    "plan",       "strategy",        "implications", "debug",
+    "why does",     "root cause",  "implement",  "walk me through", "recommend",    "risks",
+    "hypothes",     "testable",    "trade-offs", "explain each",    "strengthen",   "edge case"};
+constexpr std::array kExpertCues{
+    "prove",       "proof",          "formal",    "rigorous",       "novel",        "research",
+    "distributed", "consensus",      "lock-free", "security audit", "threat model", "vulnerab",
+    "cryptograph", "compiler",       "kernel",    "asymptotic",     "np-hard",      "differential equation",
+    "quantum",     "fault-tolerant", "byzantine", "linearizab",     "memory order", "theoretical",
+    "invariant",   "undecidab",      "falsif",    "generaliz",      "uniqu"};
+constexpr std::array kSimpleCues{
+    "hello",   "hi ",        "thanks", "thank you", "translate",      "what is",   "who is",
+    "define ", "capital of", "spell",  "synonym",   "tell me a joke", "what time", "convert "};
 
 template <std::size_t N>
 int count_cues(std::string_view text, const std::array<const char*, N>& cues) {
@@ -80,7 +89,13 @@ Classification classify(const ChatRequest& req) {
   for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
 
   auto tokens = static_cast<double>(cost::estimate_tokens(all));
-  add("length_tokens", tokens, tokens < 15 ? 0 : tokens < 40 ? 0.75 : tokens < 100 ? 1.25 : tokens < 400 ? 2 : tokens < 2000 ? 3 : 4);
+  add("length_tokens", tokens,
+      tokens < 15     ? 0
+      : tokens < 40   ? 0.75
+      : tokens < 100  ? 1.25
+      : tokens < 400  ? 2
+      : tokens < 2000 ? 3
+                      : 4);
 
   int task = count_cues(lower, kTaskCues);
   add("task", task, task == 0 ? 0 : task < 2 ? 1 : 1.5);
@@ -96,7 +111,8 @@ Classification classify(const ChatRequest& req) {
   // Several asks in one prompt: sentences, questions and "then"s.
   double asks = static_cast<double>(std::count(lower.begin(), lower.end(), '?')) +
                 static_cast<double>(std::count(lower.begin(), lower.end(), '.')) / 2;
-  for (std::size_t at = lower.find(", then"); at != std::string::npos; at = lower.find(", then", at + 1)) asks += 1;
+  for (std::size_t at = lower.find(", then"); at != std::string::npos; at = lower.find(", then", at + 1))
+    asks += 1;
   add("asks", asks, asks >= 5 ? 1.5 : asks >= 3 ? 1 : 0);
   auto tools = static_cast<double>(req.tools.size());
   add("tools", tools, tools == 0 ? 0 : tools <= 3 ? 1 : 2);
@@ -110,7 +126,10 @@ Classification classify(const ChatRequest& req) {
   int simple = count_cues(lower, kSimpleCues);
   if (simple > 0 && c.score < 3) add("simple_cues", simple, -1);
 
-  c.tier = c.score < 1.5 ? Tier::simple : c.score < 5 ? Tier::moderate : c.score < 9 ? Tier::complex : Tier::expert;
+  c.tier = c.score < 1.5 ? Tier::simple
+           : c.score < 5 ? Tier::moderate
+           : c.score < 9 ? Tier::complex
+                         : Tier::expert;
   return c;
 }
 

@@ -42,11 +42,11 @@ TEST(Classifier, LabelledPrompts) {
     ++total;
     right += got.tier == want;
     int off = std::abs(static_cast<int>(got.tier) - static_cast<int>(want));
-    EXPECT_LE(off, 1) << "labelled " << to_string(want) << ", classified " << to_string(got.tier) << " (score "
-                      << got.score << "): " << text.substr(0, 80);
+    EXPECT_LE(off, 1) << "labelled " << to_string(want) << ", classified " << to_string(got.tier)
+                      << " (score " << got.score << "): " << text.substr(0, 80);
     if (got.tier != want)
-      std::cout << "  miss: labelled " << to_string(want) << ", got " << to_string(got.tier) << " (" << got.score
-                << "): " << text.substr(0, 70) << "\n";
+      std::cout << "  miss: labelled " << to_string(want) << ", got " << to_string(got.tier) << " ("
+                << got.score << "): " << text.substr(0, 70) << "\n";
   }
   double accuracy = static_cast<double>(right) / total;
   std::cout << "classifier accuracy on " << total << " labelled prompts: " << right << "/" << total << "\n";

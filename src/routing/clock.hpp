@@ -14,7 +14,9 @@ namespace modelmux::routing {
 
 using Nanos = std::int64_t;
 
-inline constexpr Nanos to_nanos(std::chrono::nanoseconds d) { return d.count(); }
+inline constexpr Nanos to_nanos(std::chrono::nanoseconds d) {
+  return d.count();
+}
 
 class Clock {
  public:
@@ -27,7 +29,8 @@ class Clock {
 class SteadyClock final : public Clock {
  public:
   Nanos now() const override {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
         .count();
   }
   boost::asio::awaitable<void> sleep(std::chrono::nanoseconds d) const override;  // a steady_timer

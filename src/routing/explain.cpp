@@ -22,7 +22,9 @@ json::value num(double v) {
   return v;
 }
 
-std::string usd(double v) { return v < 0 ? "unknown" : fmt::format("${:.6f}", v); }
+std::string usd(double v) {
+  return v < 0 ? "unknown" : fmt::format("${:.6f}", v);
+}
 
 json::object target_state(const TargetStats& st, Nanos now) {
   json::object o;
@@ -43,7 +45,8 @@ std::string reasoning(const Plan& plan, const std::vector<const Candidate*>& ord
       out = fmt::format("priority: {} is the first eligible target in listed order", who);
       break;
     case routing::Strategy::weighted:
-      out = fmt::format("weighted: smooth weighted round-robin drew {} (weight {})", who, first->target().cfg.weight);
+      out = fmt::format("weighted: smooth weighted round-robin drew {} (weight {})", who,
+                        first->target().cfg.weight);
       break;
     case routing::Strategy::least_busy:
       out = fmt::format("least_busy: {} has the fewest requests in flight ({})", who,
@@ -51,13 +54,14 @@ std::string reasoning(const Plan& plan, const std::vector<const Candidate*>& ord
       break;
     case routing::Strategy::latency:
       out = first->est_latency_ms < 0
-                ? fmt::format("latency: {} has no observed latency yet, so it is tried (power of two choices)", who)
-                : fmt::format("latency: {} has the lower peak-EWMA latency x load of two drawn ({:.1f} ms)", who,
-                              first->est_latency_ms);
+                ? fmt::format(
+                      "latency: {} has no observed latency yet, so it is tried (power of two choices)", who)
+                : fmt::format("latency: {} has the lower peak-EWMA latency x load of two drawn ({:.1f} ms)",
+                              who, first->est_latency_ms);
       break;
     case routing::Strategy::cost:
-      out = fmt::format("cost: {} is the cheapest capable target at {} for ~{} input and ~{} output tokens", who,
-                        usd(first->est_cost_usd), plan.input_tokens, plan.output_tokens);
+      out = fmt::format("cost: {} is the cheapest capable target at {} for ~{} input and ~{} output tokens",
+                        who, usd(first->est_cost_usd), plan.input_tokens, plan.output_tokens);
       break;
     case routing::Strategy::quality:
       out = fmt::format("quality: {} has the highest quality score ({:.2f})", who, first->info().quality);
@@ -67,8 +71,9 @@ std::string reasoning(const Plan& plan, const std::vector<const Candidate*>& ord
                         -first->score);
       break;
     case routing::Strategy::local_first:
-      out = fmt::format("local_first: {} is {}", who,
-                        first->info().local ? "a local target" : "the first cloud target (no local one is eligible)");
+      out = fmt::format(
+          "local_first: {} is {}", who,
+          first->info().local ? "a local target" : "the first cloud target (no local one is eligible)");
       break;
     case routing::Strategy::adaptive:
       out = fmt::format("adaptive: {} has the best observed success, latency and cost{}", who,
@@ -76,8 +81,9 @@ std::string reasoning(const Plan& plan, const std::vector<const Candidate*>& ord
       break;
   }
   if (plan.classification)
-    out = fmt::format("auto: the prompt is {} (score {:.1f}), served by group {}; ", to_string(plan.classification->tier),
-                      plan.classification->score, plan.group->name) + out;
+    out = fmt::format("auto: the prompt is {} (score {:.1f}), served by group {}; ",
+                      to_string(plan.classification->tier), plan.classification->score, plan.group->name) +
+          out;
   std::size_t excluded = 0;
   for (const auto* c : order) excluded += !c->eligible;
   if (excluded) out += fmt::format("; {} target(s) excluded", excluded);
@@ -114,12 +120,18 @@ json::object explain(const Plan& plan, Nanos now) {
     x["rank"] = c->rank;
     x["eligible"] = c->eligible;
     if (c->excluded != Exclusion::none) x["excluded"] = to_string(c->excluded);
-    if (std::isfinite(c->score)) x["score"] = num(round_to(c->score, 9));
-    else x["score"] = "first";
-    if (c->est_cost_usd >= 0) x["estimated_cost_usd"] = round_to(c->est_cost_usd, 8);
-    else x["estimated_cost_usd"] = nullptr;
-    if (c->est_latency_ms >= 0) x["estimated_latency_ms"] = round_to(c->est_latency_ms, 3);
-    else x["estimated_latency_ms"] = nullptr;
+    if (std::isfinite(c->score))
+      x["score"] = num(round_to(c->score, 9));
+    else
+      x["score"] = "first";
+    if (c->est_cost_usd >= 0)
+      x["estimated_cost_usd"] = round_to(c->est_cost_usd, 8);
+    else
+      x["estimated_cost_usd"] = nullptr;
+    if (c->est_latency_ms >= 0)
+      x["estimated_latency_ms"] = round_to(c->est_latency_ms, 3);
+    else
+      x["estimated_latency_ms"] = nullptr;
     x["quality"] = num(c->info().quality);
     x["local"] = c->info().local;
     x["price_entry"] = c->info().price ? json::value(c->info().price->model) : json::value(nullptr);
@@ -145,12 +157,15 @@ json::object targets_health(const Catalog& catalog, Nanos now) {
       auto failures = st.failures.load(std::memory_order_relaxed);
       x["requests"] = requests;
       x["failures"] = failures;
-      x["error_rate"] = requests ? round_to(static_cast<double>(failures) / static_cast<double>(requests), 4) : 0.0;
+      x["error_rate"] =
+          requests ? round_to(static_cast<double>(failures) / static_cast<double>(requests), 4) : 0.0;
       auto [wf, wt] = st.breaker.window(now);
       x["window"] = json::object{{"requests", wt}, {"failures", wf}};
-      x["latency_ms"] = st.latency_us.observed() ? json::value(round_to(st.latency_us.value_at(now) / 1000, 3))
-                                                  : json::value(nullptr);
-      x["p95_ms"] = st.histogram.count() ? json::value(round_to(st.histogram.quantile(0.95) / 1000, 3)) : json::value(nullptr);
+      x["latency_ms"] = st.latency_us.observed()
+                            ? json::value(round_to(st.latency_us.value_at(now) / 1000, 3))
+                            : json::value(nullptr);
+      x["p95_ms"] = st.histogram.count() ? json::value(round_to(st.histogram.quantile(0.95) / 1000, 3))
+                                         : json::value(nullptr);
       if (st.last_error_at.load(std::memory_order_relaxed) != 0) {
         x["last_error"] = to_string(st.last_error.load(std::memory_order_relaxed));
         x["last_error_age_s"] = round_to(static_cast<double>(now - st.last_error_at.load()) / 1e9, 3);

@@ -24,7 +24,9 @@ std::uint64_t next_random() {
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
 }
-double uniform01() { return static_cast<double>(next_random() >> 11) * 0x1.0p-53; }
+double uniform01() {
+  return static_cast<double>(next_random() >> 11) * 0x1.0p-53;
+}
 
 // Smooth weighted round-robin (nginx's): per worker thread and per group, so no thread waits on another;
 // each thread's picks follow the weights exactly, and so does their sum.
@@ -44,7 +46,9 @@ constexpr double kTie = 1e-9;  // listed order breaks ties
 
 }  // namespace
 
-void seed_random(std::uint64_t seed) { rng_state = seed; }
+void seed_random(std::uint64_t seed) {
+  rng_state = seed;
+}
 
 Result<config::BalancedWeights> parse_weights(std::string_view text, config::BalancedWeights w) {
   while (!text.empty()) {
@@ -61,8 +65,10 @@ Result<config::BalancedWeights> parse_weights(std::string_view text, config::Bal
     }
     auto name = item.substr(0, eq);
     if (v < 0 || v > 1000 || (name != "cost" && name != "speed" && name != "quality"))
-      return fail(ErrorCode::invalid_request,
-                  fmt::format("x-modelmux-weights: \"{}\" is not name=number with name cost, speed or quality", item));
+      return fail(
+          ErrorCode::invalid_request,
+          fmt::format("x-modelmux-weights: \"{}\" is not name=number with name cost, speed or quality",
+                      item));
     (name == "cost" ? w.cost : name == "speed" ? w.speed : w.quality) = v;
   }
   return w;
@@ -79,25 +85,31 @@ void Candidate::rescore(Nanos now) {
 
 std::string_view to_string(Exclusion e) {
   switch (e) {
-    case Exclusion::none: return "";
-    case Exclusion::weight_zero: return "weight 0";
-    case Exclusion::circuit_open: return "circuit open";
-    case Exclusion::capability: return "lacks a capability the request uses";
-    case Exclusion::context_window: return "context window smaller than the estimated input";
+    case Exclusion::none:
+      return "";
+    case Exclusion::weight_zero:
+      return "weight 0";
+    case Exclusion::circuit_open:
+      return "circuit open";
+    case Exclusion::capability:
+      return "lacks a capability the request uses";
+    case Exclusion::context_window:
+      return "context window smaller than the estimated input";
   }
   return "";
 }
 
 void Router::score_group(Plan& plan, const ModelGroup& g, std::uint16_t rank) const {
   Nanos now = clock_.now();
-  Strategy strategy = plan.prefs.strategy && *plan.prefs.strategy != Strategy::auto_tier ? *plan.prefs.strategy
-                                                                                          : g.strategy;
+  Strategy strategy =
+      plan.prefs.strategy && *plan.prefs.strategy != Strategy::auto_tier ? *plan.prefs.strategy : g.strategy;
   if (strategy == Strategy::auto_tier) strategy = Strategy::priority;  // a tier group's own order
   std::size_t first = plan.candidates.size();
   std::uint32_t capability_misses = 0, eligible = 0;
   // Estimates only where the strategy weighs them or the plan is to be explained: at 100 targets the
   // decision's whole budget is about a microsecond.
-  bool want_cost = plan.explain || strategy == Strategy::cost || strategy == Strategy::balanced || strategy == Strategy::adaptive;
+  bool want_cost = plan.explain || strategy == Strategy::cost || strategy == Strategy::balanced ||
+                   strategy == Strategy::adaptive;
   bool want_latency = plan.explain || strategy == Strategy::balanced;
   auto n = static_cast<std::uint32_t>(g.targets.size());
   for (std::uint32_t i = 0; i < n; ++i) {
@@ -110,11 +122,16 @@ void Router::score_group(Plan& plan, const ModelGroup& g, std::uint16_t rank) co
     const auto& st = *info.stats;
     double cost = price ? price->cost(plan.input_tokens, plan.output_tokens) : -1;
     if (want_cost) c.est_cost_usd = static_cast<float>(cost);
-    if (want_latency && st.latency_us.observed()) c.est_latency_ms = static_cast<float>(st.latency_us.value_at(now) / 1000);
-    if (info.weight == 0) c.excluded = Exclusion::weight_zero;
-    else if (st.breaker.refusing(now)) c.excluded = Exclusion::circuit_open;
-    else if (price && (price->capabilities & plan.needs) != plan.needs) c.excluded = Exclusion::capability;
-    else if (price && price->context_window > 0 && plan.input_tokens > price->context_window) c.excluded = Exclusion::context_window;
+    if (want_latency && st.latency_us.observed())
+      c.est_latency_ms = static_cast<float>(st.latency_us.value_at(now) / 1000);
+    if (info.weight == 0)
+      c.excluded = Exclusion::weight_zero;
+    else if (st.breaker.refusing(now))
+      c.excluded = Exclusion::circuit_open;
+    else if (price && (price->capabilities & plan.needs) != plan.needs)
+      c.excluded = Exclusion::capability;
+    else if (price && price->context_window > 0 && plan.input_tokens > price->context_window)
+      c.excluded = Exclusion::context_window;
     c.eligible = c.excluded == Exclusion::none;
     eligible += c.eligible;
     capability_misses += c.excluded == Exclusion::capability || c.excluded == Exclusion::context_window;
@@ -122,8 +139,12 @@ void Router::score_group(Plan& plan, const ModelGroup& g, std::uint16_t rank) co
     switch (strategy) {
       case Strategy::priority:
       case Strategy::auto_tier:
-      case Strategy::weighted: c.score = i; break;
-      case Strategy::least_busy: c.score = st.in_flight.load(std::memory_order_relaxed) + i * kTie; break;
+      case Strategy::weighted:
+        c.score = i;
+        break;
+      case Strategy::least_busy:
+        c.score = st.in_flight.load(std::memory_order_relaxed) + i * kTie;
+        break;
       // Peak-EWMA cost: latency (decaying toward 0 while unobserved, so a target once slow is tried
       // again) times the requests it already has in flight.
       // Only the two drawn candidates are scored now; the rest when a fallback needs the order.
@@ -131,11 +152,18 @@ void Router::score_group(Plan& plan, const ModelGroup& g, std::uint16_t rank) co
         c.lazy = true;
         if (plan.explain) c.rescore(now);
         break;
-      case Strategy::cost: c.score = (cost < 0 ? 1e9 : cost) + i * kTie; break;
-      case Strategy::quality: c.score = -info.quality + i * kTie; break;
-      case Strategy::local_first: c.score = (info.local ? 0 : 1e6) + i; break;
+      case Strategy::cost:
+        c.score = (cost < 0 ? 1e9 : cost) + i * kTie;
+        break;
+      case Strategy::quality:
+        c.score = -info.quality + i * kTie;
+        break;
+      case Strategy::local_first:
+        c.score = (info.local ? 0 : 1e6) + i;
+        break;
       case Strategy::balanced:
-      case Strategy::adaptive: break;
+      case Strategy::adaptive:
+        break;
     }
   }
   // The group's best candidate, so the first next() needs no scan (the scan is most of a decision's
@@ -232,7 +260,8 @@ void Router::score_group(Plan& plan, const ModelGroup& g, std::uint16_t rank) co
       double per_cost = max_cost > 0 ? w.cost / max_cost : 0, per_lat = max_lat > 0 ? w.speed / max_lat : 0;
       for (auto& c : cs) {
         double cost_part = c.est_cost_usd >= 0 ? w.cost - per_cost * c.est_cost_usd : 0;
-        double lat_part = c.est_latency_ms >= 0 && max_lat > 0 ? w.speed - per_lat * c.est_latency_ms : 0.5 * w.speed;
+        double lat_part =
+            c.est_latency_ms >= 0 && max_lat > 0 ? w.speed - per_lat * c.est_latency_ms : 0.5 * w.speed;
         c.score = -(cost_part + lat_part + w.quality * c.info().quality) + c.index * kTie;
       }
       consider_all();
@@ -276,7 +305,8 @@ Result<Plan> Router::plan(const ModelGroup& requested, const ChatRequest& req, c
   if (plan.strategy == Strategy::auto_tier || requested.strategy == Strategy::auto_tier) {
     if (requested.tiers == std::array<const ModelGroup*, 4>{})
       return fail(ErrorCode::invalid_request,
-                  fmt::format("strategy auto needs tiers, and model {} has none configured", requested.name), "strategy");
+                  fmt::format("strategy auto needs tiers, and model {} has none configured", requested.name),
+                  "strategy");
     plan.classification = classify(req);
     // The tier's group, or the nearest configured tier above it, then below.
     auto t = static_cast<int>(plan.classification->tier);
@@ -289,7 +319,8 @@ Result<Plan> Router::plan(const ModelGroup& requested, const ChatRequest& req, c
   }
   plan.group = g;
   plan.input_tokens = cost::estimate_input_tokens(req);
-  plan.output_tokens = req.max_tokens ? std::min(*req.max_tokens, cfg_.expected_output_tokens) : cfg_.expected_output_tokens;
+  plan.output_tokens =
+      req.max_tokens ? std::min(*req.max_tokens, cfg_.expected_output_tokens) : cfg_.expected_output_tokens;
   plan.needs = needs_of(req);
 
   std::size_t total = g->targets.size();
@@ -309,12 +340,15 @@ Result<Plan> Router::plan(const ModelGroup& requested, const ChatRequest& req, c
   add_fallbacks(*g);
   if (g != &requested) add_fallbacks(requested);
 
-  if (std::none_of(plan.candidates.begin(), plan.candidates.end(), [](const Candidate& c) { return c.eligible; })) {
+  if (std::none_of(plan.candidates.begin(), plan.candidates.end(),
+                   [](const Candidate& c) { return c.eligible; })) {
     Nanos reopen = std::numeric_limits<Nanos>::max();
     for (const auto& c : plan.candidates)
-      if (c.excluded == Exclusion::circuit_open) reopen = std::min(reopen, c.info().stats->breaker.reopens_at());
-    auto err = Error::make(ErrorCode::unavailable,
-                           fmt::format("every target of model {} is unavailable (circuit open or weight 0)", requested.name));
+      if (c.excluded == Exclusion::circuit_open)
+        reopen = std::min(reopen, c.info().stats->breaker.reopens_at());
+    auto err = Error::make(
+        ErrorCode::unavailable,
+        fmt::format("every target of model {} is unavailable (circuit open or weight 0)", requested.name));
     if (reopen != std::numeric_limits<Nanos>::max()) {
       auto wait = std::max<Nanos>(reopen - clock_.now(), 0);
       err.retry_after = std::chrono::seconds((wait + 999'999'999) / 1'000'000'000);

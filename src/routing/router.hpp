@@ -34,16 +34,16 @@ std::string_view to_string(Exclusion e);
 // Kept small (40 bytes): a decision over 100 targets writes 100 of them.
 struct Candidate {
   const ModelGroup* group = nullptr;
-  double score = 0;               // lower is better within a rank
-  float est_cost_usd = -1;        // -1: unknown model, or not needed by the strategy (see Plan::explain)
-  float est_latency_ms = -1;      // -1: nothing observed yet, or not needed
-  std::uint32_t index = 0;        // in group->targets
-  std::uint16_t rank = 0;         // 0: the serving group; then its fallback groups in order
+  double score = 0;           // lower is better within a rank
+  float est_cost_usd = -1;    // -1: unknown model, or not needed by the strategy (see Plan::explain)
+  float est_latency_ms = -1;  // -1: nothing observed yet, or not needed
+  std::uint32_t index = 0;    // in group->targets
+  std::uint16_t rank = 0;     // 0: the serving group; then its fallback groups in order
   Exclusion excluded = Exclusion::none;
   bool eligible = true;
   bool used = false;
-  bool chosen_first = false;      // picked by a strategy that draws (weighted, latency, adaptive)
-  bool lazy = false;              // latency: scored only when compared (see rescore)
+  bool chosen_first = false;  // picked by a strategy that draws (weighted, latency, adaptive)
+  bool lazy = false;          // latency: scored only when compared (see rescore)
 
   // Computes a lazily scored candidate's latency score from the live statistics.
   void rescore(Nanos now);
@@ -72,7 +72,7 @@ struct Plan {
   // Every candidate in the order next() would give them.
   std::vector<const Candidate*> order() const;
 
-  bool explain = false;  // every estimate filled in, not only those the strategy uses
+  bool explain = false;    // every estimate filled in, not only those the strategy uses
   std::int64_t hint = -1;  // the first pick, found while scoring, so the first next() needs no scan
   bool hint_used = false;
   // Set by the router for add_group.

@@ -83,8 +83,9 @@ TEST(Router, WeightZeroParksATarget) {
 }
 
 TEST(Router, LeastBusyPicksFewestInFlight) {
-  Fixture f("models:\n  - name: m\n    strategy: least_busy\n" +
-            targets({"{provider: mock, model: a}", "{provider: mock, model: b}", "{provider: mock, model: c}"}));
+  Fixture f(
+      "models:\n  - name: m\n    strategy: least_busy\n" +
+      targets({"{provider: mock, model: a}", "{provider: mock, model: b}", "{provider: mock, model: c}"}));
   InFlight a1(&f.stats("m", 0)), a2(&f.stats("m", 0)), b1(&f.stats("m", 1)), c1(&f.stats("m", 2));
   EXPECT_EQ(f.first("m"), "mock/b");  // b and c tie at one; listed order breaks it
   InFlight b2(&f.stats("m", 1));
@@ -123,9 +124,11 @@ TEST(Router, LatencyMovesToTheFasterTargetSoonAfterASlowdown) {
 
 TEST(Router, CostPicksTheCheapestCapableTarget) {
   Fixture f("models:\n  - name: m\n    strategy: cost\n" +
-            targets({"{provider: openai, model: gpt-4o, api_key: k}", "{provider: openai, model: gpt-4o-mini, api_key: k}",
+            targets({"{provider: openai, model: gpt-4o, api_key: k}",
+                     "{provider: openai, model: gpt-4o-mini, api_key: k}",
                      "{provider: openai, model: cheap-no-tools, api_key: k}"}) +
-            "prices:\n  cheap-no-tools: {input: 0.01, output: 0.01, context_window: 1000, capabilities: [vision]}\n");
+            "prices:\n  cheap-no-tools: {input: 0.01, output: 0.01, context_window: 1000, capabilities: "
+            "[vision]}\n");
   EXPECT_EQ(f.first("m"), "openai/cheap-no-tools");
   auto with_tools = Fixture::chat("weather?");
   with_tools.tools.push_back(Tool{"get_weather", "", boost::json::object{{"type", "object"}}, false});
@@ -144,21 +147,27 @@ TEST(Router, NoCapableTargetLeavesTheChoiceToUpstreams) {
   Fixture f("models:\n  - name: m\n    strategy: cost\n" + targets({"{provider: mock, model: x}"}) +
             "prices:\n  x: {input: 1, output: 1, capabilities: []}\n");
   auto req = Fixture::chat("look");
-  req.messages[0].content.push_back(ContentPart{ContentPart::Kind::image, {}, "data:image/png;base64,AAAA", "image/png", {}});
+  req.messages[0].content.push_back(
+      ContentPart{ContentPart::Kind::image, {}, "data:image/png;base64,AAAA", "image/png", {}});
   EXPECT_EQ(f.first("m", req), "mock/x");
 }
 
 TEST(Router, QualityBalancedAndLocalFirst) {
-  Fixture f("models:\n  - name: m\n" +
-            targets({"{provider: openai, model: gpt-4o-mini, api_key: k}", "{provider: anthropic, model: claude-opus-4-1, api_key: k}",
-                     "{provider: openai_compatible, model: llama3.2, api_base: 'http://127.0.0.1:11434/v1'}"}));
+  Fixture f(
+      "models:\n  - name: m\n" +
+      targets({"{provider: openai, model: gpt-4o-mini, api_key: k}",
+               "{provider: anthropic, model: claude-opus-4-1, api_key: k}",
+               "{provider: openai_compatible, model: llama3.2, api_base: 'http://127.0.0.1:11434/v1'}"}));
   EXPECT_EQ(f.first("m", Fixture::chat("hi"), {routing::Strategy::quality, {}}), "anthropic/claude-opus-4-1");
-  EXPECT_EQ(f.first("m", Fixture::chat("hi"), {routing::Strategy::local_first, {}}), "openai_compatible/llama3.2");
-  // Balanced with all weight on cost: the free local model; all on quality: opus.
-  EXPECT_EQ(f.first("m", Fixture::chat("hi"), {routing::Strategy::balanced, config::BalancedWeights{1, 0, 0}}),
+  EXPECT_EQ(f.first("m", Fixture::chat("hi"), {routing::Strategy::local_first, {}}),
             "openai_compatible/llama3.2");
-  EXPECT_EQ(f.first("m", Fixture::chat("hi"), {routing::Strategy::balanced, config::BalancedWeights{0, 0, 1}}),
-            "anthropic/claude-opus-4-1");
+  // Balanced with all weight on cost: the free local model; all on quality: opus.
+  EXPECT_EQ(
+      f.first("m", Fixture::chat("hi"), {routing::Strategy::balanced, config::BalancedWeights{1, 0, 0}}),
+      "openai_compatible/llama3.2");
+  EXPECT_EQ(
+      f.first("m", Fixture::chat("hi"), {routing::Strategy::balanced, config::BalancedWeights{0, 0, 1}}),
+      "anthropic/claude-opus-4-1");
   auto w = parse_weights("cost=0.5, quality=0.2", {});
   ASSERT_TRUE(w);
   EXPECT_DOUBLE_EQ(w->cost, 0.5);
@@ -170,8 +179,10 @@ TEST(Router, QualityBalancedAndLocalFirst) {
 
 TEST(Router, AdaptiveShiftsAwayFromADegradingTarget) {
   seed_random(7);
-  Fixture f("routing:\n  adaptive: {exploration: 0.1, half_life_ms: 5000}\nmodels:\n  - name: m\n    strategy: adaptive\n" +
-            targets({"{provider: mock, model: a}", "{provider: mock, model: b}"}));
+  Fixture f(
+      "routing:\n  adaptive: {exploration: 0.1, half_life_ms: 5000}\nmodels:\n  - name: m\n    strategy: "
+      "adaptive\n" +
+      targets({"{provider: mock, model: a}", "{provider: mock, model: b}"}));
   auto serve = [&](int n, bool a_fails) {
     std::map<std::string, int> picks;
     for (int i = 0; i < n; ++i) {
@@ -180,8 +191,10 @@ TEST(Router, AdaptiveShiftsAwayFromADegradingTarget) {
       ++picks[c->target().label];
       f.clock.advance(20ms);
       auto& st = *c->info().stats;
-      if (a_fails && c->index == 0) st.adaptive_success.observe(f.clock.now(), 0.0);
-      else st.on_success(f.clock.now(), 30'000, false);
+      if (a_fails && c->index == 0)
+        st.adaptive_success.observe(f.clock.now(), 0.0);
+      else
+        st.on_success(f.clock.now(), 30'000, false);
     }
     return picks;
   };
@@ -213,13 +226,15 @@ TEST(Router, OpenBreakersAreSkippedAndAllOpenIs503WithRetryAfter) {
 
 TEST(Router, AutoRoutesByTierAndExplainsIt) {
   Fixture f("models:\n  - name: auto\n    tiers: {simple: small, complex: big}\n  - name: small\n" +
-            targets({"{provider: mock, model: small}"}) + "  - name: big\n" + targets({"{provider: mock, model: big}"}));
+            targets({"{provider: mock, model: small}"}) + "  - name: big\n" +
+            targets({"{provider: mock, model: big}"}));
   auto simple = f.rt.router.plan(f.group("auto"), Fixture::chat("What is the capital of France?"), {});
   ASSERT_TRUE(simple);
   EXPECT_EQ(simple->group->name, "small");
   EXPECT_EQ(simple->classification->tier, Tier::simple);
   auto hard = Fixture::chat(
-      "Design a lock-free, fault-tolerant distributed consensus protocol and prove its safety formally. Analyze the "
+      "Design a lock-free, fault-tolerant distributed consensus protocol and prove its safety formally. "
+      "Analyze the "
       "trade-offs step by step and implement it in C++ with std::atomic.");
   auto plan = f.rt.router.plan(f.group("auto"), hard, {});
   ASSERT_TRUE(plan);
@@ -247,7 +262,7 @@ TEST(Breaker, OpensCoolsDownProbesAndCloses) {
   EXPECT_EQ(b.state(clock.now()), BreakerState::half_open);
   EXPECT_EQ(b.admit(clock.now()), Breaker::Admit::probe);
   EXPECT_EQ(b.admit(clock.now()), Breaker::Admit::no);  // one probe at a time
-  b.on_failure(clock.now(), true);                       // the probe failed: open again
+  b.on_failure(clock.now(), true);                      // the probe failed: open again
   EXPECT_EQ(b.state(clock.now()), BreakerState::open);
   clock.advance(1s);
   EXPECT_EQ(b.admit(clock.now()), Breaker::Admit::probe);
@@ -279,8 +294,10 @@ TEST(Breaker, OpensOnErrorRateOverTheWindow) {
   // together that would be 6 of 11 and open it.
   Breaker c(cfg);
   for (int i = 0; i < 9; ++i) {
-    if (i % 2 == 0) c.on_failure(clock.now(), false);
-    else c.on_success(clock.now(), false);
+    if (i % 2 == 0)
+      c.on_failure(clock.now(), false);
+    else
+      c.on_success(clock.now(), false);
   }
   EXPECT_EQ(c.state(clock.now()), BreakerState::closed);
   clock.advance(11s);
@@ -292,7 +309,10 @@ TEST(Breaker, OpensOnErrorRateOverTheWindow) {
 TEST(Prices, LookupUndecoratesProviderIds) {
   auto t = cost::PriceTable::load();
   EXPECT_GT(t.size(), 40u);
-  auto model = [&](std::string_view id) { auto* p = t.find(id); return p ? p->model : std::string("-"); };
+  auto model = [&](std::string_view id) {
+    auto* p = t.find(id);
+    return p ? p->model : std::string("-");
+  };
   EXPECT_EQ(model("gpt-4o"), "gpt-4o");
   EXPECT_EQ(model("gpt-4o-mini-2024-07-18"), "gpt-4o-mini");
   EXPECT_EQ(model("gpt-4o-2024-08-06"), "gpt-4o");
@@ -306,19 +326,25 @@ TEST(Prices, LookupUndecoratesProviderIds) {
   EXPECT_EQ(model("totally-unknown"), "-");
   auto* p = t.find("gpt-4o");
   EXPECT_DOUBLE_EQ(p->cost(1'000'000, 1'000'000), 12.5);
-  EXPECT_DOUBLE_EQ(p->cost(Usage{.input_tokens = 1'000'000, .cached_input_tokens = 1'000'000}), 1.25);  // all cached
-  // Reasoning is output; a reply's usage prices cache reads and writes apart (Anthropic: 0.1x and 1.25x input).
-  EXPECT_DOUBLE_EQ(p->cost(Usage{.input_tokens = 1'000'000, .output_tokens = 1'000'000, .reasoning_tokens = 500'000}),
-                   12.5);
+  EXPECT_DOUBLE_EQ(p->cost(Usage{.input_tokens = 1'000'000, .cached_input_tokens = 1'000'000}),
+                   1.25);  // all cached
+  // Reasoning is output; a reply's usage prices cache reads and writes apart (Anthropic: 0.1x and 1.25x
+  // input).
+  EXPECT_DOUBLE_EQ(
+      p->cost(Usage{.input_tokens = 1'000'000, .output_tokens = 1'000'000, .reasoning_tokens = 500'000}),
+      12.5);
   auto* claude = t.find("claude-sonnet-4-5");
-  Usage u{.input_tokens = 3'000'000, .output_tokens = 0, .cached_input_tokens = 1'000'000,
+  Usage u{.input_tokens = 3'000'000,
+          .output_tokens = 0,
+          .cached_input_tokens = 1'000'000,
           .cache_write_input_tokens = 1'000'000};
   EXPECT_DOUBLE_EQ(claude->cost(u), 3.0 + 0.3 + 3.75);
 }
 
 TEST(Prices, ConfigOverridesAndAdds) {
   auto cfg = config::load_string(
-      "models:\n  - name: m\n    targets:\n      - {provider: mock, model: mock}\nprices:\n  gpt-4o: {input: 1}\n  my-model: "
+      "models:\n  - name: m\n    targets:\n      - {provider: mock, model: mock}\nprices:\n  gpt-4o: {input: "
+      "1}\n  my-model: "
       "{input: 0.5, output: 1.5, context_window: 32000, capabilities: [tools], quality: 0.7}\n",
       "p.yaml");
   auto t = cost::PriceTable::load(cfg.prices);
@@ -329,7 +355,8 @@ TEST(Prices, ConfigOverridesAndAdds) {
   EXPECT_EQ(mine->context_window, 32000);
   EXPECT_EQ(mine->capabilities, cost::cap_tools);
   auto bad = config::load_string(
-      "models:\n  - name: m\n    targets:\n      - {provider: mock, model: mock}\nprices:\n  x: {capabilities: [telepathy]}\n",
+      "models:\n  - name: m\n    targets:\n      - {provider: mock, model: mock}\nprices:\n  x: "
+      "{capabilities: [telepathy]}\n",
       "p.yaml");
   EXPECT_THROW(cost::PriceTable::load(bad.prices), config::ConfigError);
 }

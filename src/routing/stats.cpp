@@ -2,7 +2,6 @@
 
 namespace modelmux::routing {
 
-
 void DecayingAverage::observe(Nanos now, double sample) {
   double w = weight(now);
   // With bursts of samples at one instant w is 1 and nothing would move: every sample weighs at least

@@ -42,7 +42,8 @@ inline double fast_exp2_neg(double x) {
   if (fl > x) fl -= 1;
   double f = x - fl;  // [0, 1)
   double p = 1.0 + f * (0.6960656421 + f * (0.2244943193 + f * 0.0794402030));
-  auto bits = std::bit_cast<std::uint64_t>(p) + (static_cast<std::uint64_t>(static_cast<std::int64_t>(fl)) << 52);
+  auto bits =
+      std::bit_cast<std::uint64_t>(p) + (static_cast<std::uint64_t>(static_cast<std::int64_t>(fl)) << 52);
   return std::bit_cast<double>(bits);
 }
 
@@ -116,8 +117,8 @@ struct alignas(64) TargetStats {
   // What routing decisions read comes first: the in-flight count, the averages and the breaker's state
   // share the object's first cache lines.
   std::atomic<int> in_flight{0};
-  DecayingAverage latency_us;           // peak-EWMA; for streams the time to first token
-  DecayingAverage adaptive_success;     // 1 for a success, 0 for a failure
+  DecayingAverage latency_us;        // peak-EWMA; for streams the time to first token
+  DecayingAverage adaptive_success;  // 1 for a success, 0 for a failure
   DecayingAverage adaptive_latency_us;
   Breaker breaker;
   LatencyHistogram histogram;

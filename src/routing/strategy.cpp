@@ -5,11 +5,16 @@
 namespace modelmux::routing {
 namespace {
 
-constexpr std::pair<Strategy, std::string_view> kStrategies[] = {
-    {Strategy::priority, "priority"}, {Strategy::weighted, "weighted"},     {Strategy::least_busy, "least_busy"},
-    {Strategy::latency, "latency"},   {Strategy::cost, "cost"},             {Strategy::quality, "quality"},
-    {Strategy::balanced, "balanced"}, {Strategy::local_first, "local_first"}, {Strategy::adaptive, "adaptive"},
-    {Strategy::auto_tier, "auto"}};
+constexpr std::pair<Strategy, std::string_view> kStrategies[] = {{Strategy::priority, "priority"},
+                                                                 {Strategy::weighted, "weighted"},
+                                                                 {Strategy::least_busy, "least_busy"},
+                                                                 {Strategy::latency, "latency"},
+                                                                 {Strategy::cost, "cost"},
+                                                                 {Strategy::quality, "quality"},
+                                                                 {Strategy::balanced, "balanced"},
+                                                                 {Strategy::local_first, "local_first"},
+                                                                 {Strategy::adaptive, "adaptive"},
+                                                                 {Strategy::auto_tier, "auto"}};
 
 }  // namespace
 

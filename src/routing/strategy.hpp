@@ -10,7 +10,16 @@
 namespace modelmux::routing {
 
 enum class Strategy : std::uint8_t {
-  priority, weighted, least_busy, latency, cost, quality, balanced, local_first, adaptive, auto_tier
+  priority,
+  weighted,
+  least_busy,
+  latency,
+  cost,
+  quality,
+  balanced,
+  local_first,
+  adaptive,
+  auto_tier
 };
 
 std::optional<Strategy> parse_strategy(std::string_view name);

@@ -19,7 +19,8 @@ struct RouteHeaders {
 
   explicit RouteHeaders(const pipeline::Context& ctx, bool with_cost) {
     const auto& answer = *ctx.answer;
-    auto [end, ec] = std::to_chars(attempts.data(), attempts.data() + attempts.size(), ctx.record.attempts.size());
+    auto [end, ec] =
+        std::to_chars(attempts.data(), attempts.data() + attempts.size(), ctx.record.attempts.size());
     views[count++] = {"x-modelmux-target", answer.target->label};
     views[count++] = {"x-modelmux-attempts",
                       std::string_view(attempts.data(), static_cast<std::size_t>(end - attempts.data()))};
@@ -69,9 +70,15 @@ asio::awaitable<void> HttpResponder::respond(pipeline::Context& ctx) {
     body = std::move(ctx.reply_body);
   } else {
     switch (ctx.op) {
-      case pipeline::Operation::chat: body = surface_.encode_chat(ctx); break;
-      case pipeline::Operation::embeddings: body = surface_.encode_embeddings(ctx); break;
-      case pipeline::Operation::images: body = surface_.encode_images(ctx); break;
+      case pipeline::Operation::chat:
+        body = surface_.encode_chat(ctx);
+        break;
+      case pipeline::Operation::embeddings:
+        body = surface_.encode_embeddings(ctx);
+        break;
+      case pipeline::Operation::images:
+        body = surface_.encode_images(ctx);
+        break;
     }
   }
   RouteHeaders headers(ctx, /*with_cost=*/true);

@@ -18,7 +18,8 @@ class HttpResponder final : public pipeline::Responder {
   boost::asio::awaitable<void> respond(pipeline::Context& ctx) override;
   boost::asio::awaitable<bool> begin_stream(pipeline::Context& ctx) override;
   boost::asio::awaitable<bool> stream_bytes(pipeline::Context& ctx, std::string_view bytes) override;
-  boost::asio::awaitable<bool> stream_events(pipeline::Context& ctx, std::span<const StreamEvent> events) override;
+  boost::asio::awaitable<bool> stream_events(pipeline::Context& ctx,
+                                             std::span<const StreamEvent> events) override;
   boost::asio::awaitable<void> end_stream(pipeline::Context& ctx) override;
   bool streaming() const override { return ex_.streaming(); }
   unsigned status() const override { return ex_.status(); }
@@ -31,7 +32,8 @@ class HttpResponder final : public pipeline::Responder {
 };
 
 // An error in `surface`'s shape, as a whole response (Retry-After when the error has one).
-boost::asio::awaitable<void> respond_error(http::Exchange& ex, const ClientSurface& surface, const Error& err);
+boost::asio::awaitable<void> respond_error(http::Exchange& ex, const ClientSurface& surface,
+                                           const Error& err);
 
 // USD as a header value: fixed-point, up to 10 decimals, no trailing zeros ("0.0001275").
 std::string format_usd(double usd);

@@ -16,7 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<std::string> out;
     modelmux::wire::SseParser p(1 << 20);
     for (auto piece : pieces)
-      p.feed(piece, [&](const modelmux::wire::SseEvent& e) { out.push_back(e.event + "|" + e.data + "|" + e.id); });
+      p.feed(piece,
+             [&](const modelmux::wire::SseEvent& e) { out.push_back(e.event + "|" + e.data + "|" + e.id); });
     p.finish([&](const modelmux::wire::SseEvent& e) { out.push_back(e.event + "|" + e.data + "|" + e.id); });
     return out;
   };

@@ -1,5 +1,6 @@
-// Every provider's stream decoder (the first byte picks one; after the registry's, sagemaker's TGI variant) on arbitrary bytes, split at an arbitrary point
-// (the second byte): never crash, and produce the same events (or the same failure) as when fed in one piece.
+// Every provider's stream decoder (the first byte picks one; after the registry's, sagemaker's TGI variant)
+// on arbitrary bytes, split at an arbitrary point (the second byte): never crash, and produce the same events
+// (or the same failure) as when fed in one piece.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -32,8 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size < 2) return 0;
   auto names = modelmux::providers::names();
   std::size_t pick = data[0] % (names.size() + 1);
-  const auto& provider =
-      pick < names.size() ? *modelmux::providers::find(names[pick]) : modelmux::providers::sagemaker_tgi_provider();
+  const auto& provider = pick < names.size() ? *modelmux::providers::find(names[pick])
+                                             : modelmux::providers::sagemaker_tgi_provider();
   std::string_view input(reinterpret_cast<const char*>(data) + 2, size - 2);
   std::size_t split = std::min<std::size_t>(data[1], input.size());
   if (run(provider, input, {}) != run(provider, input.substr(0, split), input.substr(split))) std::abort();

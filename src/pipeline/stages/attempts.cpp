@@ -1,9 +1,10 @@
 // The attempts stage: the plan's targets called in turn until one answers (pipeline/attempts.hpp), each
 // sent the request its provider takes: the client's own body when the provider speaks the surface's wire
 // (pass-through), the canonical request in the provider's format otherwise.
+#include "pipeline/attempts.hpp"
+
 #include <boost/json/serialize.hpp>
 
-#include "pipeline/attempts.hpp"
 #include "pipeline/stages/stages.hpp"
 #include "surfaces/surface.hpp"
 
@@ -27,10 +28,12 @@ Result<http::ClientRequest> upstream_request(const Context& ctx, const providers
   bool same_wire = provider.wire() == ctx.surface.wire();
   if (!same_wire && ctx.same_wire_only) return std::unexpected(*ctx.same_wire_only);
   switch (ctx.op) {
-    case Operation::chat: return same_wire ? passthrough_request(ctx, t) : provider.build_chat(ctx.chat, t);
+    case Operation::chat:
+      return same_wire ? passthrough_request(ctx, t) : provider.build_chat(ctx.chat, t);
     case Operation::embeddings:
       return provider.build_embeddings(*ctx.embeddings, t, same_wire ? ctx.body : std::string_view());
-    case Operation::images: return provider.build_image(*ctx.images, t);
+    case Operation::images:
+      return provider.build_image(*ctx.images, t);
   }
   return fail(ErrorCode::internal, "unknown operation");
 }
@@ -38,6 +41,8 @@ Result<http::ClientRequest> upstream_request(const Context& ctx, const providers
 }  // namespace
 
 // (a plain function returning the attempts coroutine: no frame of its own)
-boost::asio::awaitable<void> attempts(Context& ctx) { return attempt_targets(ctx, upstream_request); }
+boost::asio::awaitable<void> attempts(Context& ctx) {
+  return attempt_targets(ctx, upstream_request);
+}
 
 }  // namespace modelmux::pipeline::stages

@@ -39,13 +39,14 @@ Result<boost::json::value> parse_body(std::string_view body, boost::json::storag
   if (ec == boost::json::error::too_deep)
     return fail(ErrorCode::invalid_request,
                 fmt::format("request body is too deeply nested (limit {} levels)", json_util::kMaxDepth));
-  if (ec) return fail(ErrorCode::invalid_json, fmt::format("request body is not valid JSON: {}", ec.message()));
+  if (ec)
+    return fail(ErrorCode::invalid_json, fmt::format("request body is not valid JSON: {}", ec.message()));
   if (!tree.is_object()) return fail(ErrorCode::invalid_request, "request body must be a JSON object");
   return tree;
 }
 
-Result<routing::Preferences> preferences(const http::HeaderList* headers, boost::json::object* fields, bool& removed,
-                                         const config::RoutingConfig& rc) {
+Result<routing::Preferences> preferences(const http::HeaderList* headers, boost::json::object* fields,
+                                         bool& removed, const config::RoutingConfig& rc) {
   routing::Preferences prefs;
   removed = false;
   std::string_view name = headers ? headers->get("x-modelmux-strategy") : std::string_view();

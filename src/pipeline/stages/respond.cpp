@@ -6,7 +6,9 @@
 namespace modelmux::pipeline::stages {
 
 namespace {
-boost::asio::awaitable<void> nothing() { co_return; }
+boost::asio::awaitable<void> nothing() {
+  co_return;
+}
 }  // namespace
 
 // (a plain function returning the responder's coroutine: no frame of its own)

@@ -10,7 +10,8 @@ Result<routing::Plan> plan_route(const Runtime& rt, const ChatRequest& req, cons
   const auto* group = rt.catalog.find(req.model);
   if (!group)
     return fail(ErrorCode::model_not_found,
-                fmt::format("The model `{}` does not exist or is not configured in modelmux", req.model), "model");
+                fmt::format("The model `{}` does not exist or is not configured in modelmux", req.model),
+                "model");
   return rt.router.plan(*group, req, prefs, explain);
 }
 

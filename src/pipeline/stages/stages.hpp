@@ -23,8 +23,8 @@ Result<boost::json::value> parse_body(std::string_view body, boost::json::storag
 // What the request asks of routing: the strategy from header x-modelmux-strategy or the body's `strategy`
 // field (removed from `fields`, since no upstream knows it; `removed` says so), balanced weights from
 // x-modelmux-weights, and a well-formed provider_options. `headers` is null for library calls.
-Result<routing::Preferences> preferences(const http::HeaderList* headers, boost::json::object* fields, bool& removed,
-                                         const config::RoutingConfig& rc);
+Result<routing::Preferences> preferences(const http::HeaderList* headers, boost::json::object* fields,
+                                         bool& removed, const config::RoutingConfig& rc);
 // The model's group and the plan of targets for `req`; with `explain`, every estimate is filled in.
 Result<routing::Plan> plan_route(const Runtime& rt, const ChatRequest& req, const routing::Preferences& prefs,
                                  bool explain = false);

@@ -4,8 +4,8 @@
 #include <unordered_map>
 
 #include "core/json_util.hpp"
-#include "wire/sse/sse.hpp"
 #include "wire/anthropic/messages_json.hpp"
+#include "wire/sse/sse.hpp"
 
 namespace json = boost::json;
 
@@ -17,13 +17,20 @@ constexpr std::string_view kApiVersion = "2023-06-01";
 // Anthropic error types (in bodies and in-stream error events) as the one Error type.
 Error error_from_type(std::string_view type, std::string message) {
   ErrorCode code = ErrorCode::upstream_error;
-  if (type == "overloaded_error") code = ErrorCode::overloaded;
-  else if (type == "rate_limit_error") code = ErrorCode::rate_limited;
-  else if (type == "invalid_request_error") code = ErrorCode::invalid_request;
-  else if (type == "authentication_error") code = ErrorCode::authentication;
-  else if (type == "permission_error") code = ErrorCode::permission_denied;
-  else if (type == "not_found_error") code = ErrorCode::not_found;
-  else if (type == "request_too_large") code = ErrorCode::payload_too_large;
+  if (type == "overloaded_error")
+    code = ErrorCode::overloaded;
+  else if (type == "rate_limit_error")
+    code = ErrorCode::rate_limited;
+  else if (type == "invalid_request_error")
+    code = ErrorCode::invalid_request;
+  else if (type == "authentication_error")
+    code = ErrorCode::authentication;
+  else if (type == "permission_error")
+    code = ErrorCode::permission_denied;
+  else if (type == "not_found_error")
+    code = ErrorCode::not_found;
+  else if (type == "request_too_large")
+    code = ErrorCode::payload_too_large;
   Error e = Error::make(code, "anthropic: " + (message.empty() ? std::string(type) : message));
   e.provider = "anthropic";
   return e;
@@ -68,13 +75,16 @@ class AnthropicStreamDecoder final : public StreamDecoder {
       if (auto* m = o.if_contains("message"); m && m->is_object()) {
         ev.id = json_util::string_field(m->get_object(), "id");
         ev.model = json_util::string_field(m->get_object(), "model");
-        if (auto* u = m->get_object().if_contains("usage"); u && u->is_object()) usage_ = anthropic::usage_of(u->get_object());
+        if (auto* u = m->get_object().if_contains("usage"); u && u->is_object())
+          usage_ = anthropic::usage_of(u->get_object());
       }
       out.push_back(std::move(ev));
     } else if (type == "content_block_start") {
       auto* block = o.if_contains("content_block");
-      if (!block || !block->is_object() || json_util::string_field(block->get_object(), "type") != "tool_use") return {};
-      int index = o.contains("index") && o.at("index").is_int64() ? static_cast<int>(o.at("index").get_int64()) : -1;
+      if (!block || !block->is_object() || json_util::string_field(block->get_object(), "type") != "tool_use")
+        return {};
+      int index =
+          o.contains("index") && o.at("index").is_int64() ? static_cast<int>(o.at("index").get_int64()) : -1;
       std::string name(json_util::string_field(block->get_object(), "name"));
       if (!forced_tool_.empty() && name == forced_tool_) {
         forced_block_ = index;
@@ -93,7 +103,8 @@ class AnthropicStreamDecoder final : public StreamDecoder {
       if (!d || !d->is_object()) return {};
       const auto& delta = d->get_object();
       std::string_view dtype = json_util::string_field(delta, "type");
-      int index = o.contains("index") && o.at("index").is_int64() ? static_cast<int>(o.at("index").get_int64()) : -1;
+      int index =
+          o.contains("index") && o.at("index").is_int64() ? static_cast<int>(o.at("index").get_int64()) : -1;
       StreamEvent ev;
       if (dtype == "text_delta") {
         ev.kind = StreamEvent::Kind::text_delta;
@@ -118,13 +129,15 @@ class AnthropicStreamDecoder final : public StreamDecoder {
       }
       out.push_back(std::move(ev));
     } else if (type == "message_delta") {
-      if (auto* u = o.if_contains("usage"); u && u->is_object()) anthropic::add_delta_usage(usage_, u->get_object());
+      if (auto* u = o.if_contains("usage"); u && u->is_object())
+        anthropic::add_delta_usage(usage_, u->get_object());
       if (auto* d = o.if_contains("delta"); d && d->is_object()) {
         std::string_view stop = json_util::string_field(d->get_object(), "stop_reason");
         if (!stop.empty()) {
           StreamEvent ev;
           ev.kind = StreamEvent::Kind::finish;
-          ev.finish_reason = forced_block_ >= 0 && stop == "tool_use" ? FinishReason::stop : anthropic::finish_reason(stop);
+          ev.finish_reason =
+              forced_block_ >= 0 && stop == "tool_use" ? FinishReason::stop : anthropic::finish_reason(stop);
           out.push_back(std::move(ev));
         }
       }
@@ -164,7 +177,8 @@ void AnthropicProvider::prepare(Target& target) const {
   prepare_json_headers(target, "text/event-stream", auth);
 }
 
-Result<http::ClientRequest> AnthropicProvider::build_chat(const ChatRequest& req, const Target& target) const {
+Result<http::ClientRequest> AnthropicProvider::build_chat(const ChatRequest& req,
+                                                          const Target& target) const {
   auto body = anthropic::encode_request(req, target.cfg.model);
   if (!body) return std::unexpected(body.error());
   apply_provider_options(*body, req.extra, target.cfg.provider);
@@ -185,7 +199,7 @@ std::unique_ptr<StreamDecoder> AnthropicProvider::stream_decoder(const ChatReque
 Error AnthropicProvider::map_error(int status, std::string_view retry_after, std::string_view body) const {
   auto [type, message] = anthropic::error_fields(body);
   ErrorCode for_400 = message.find("prompt is too long") != std::string::npos ? ErrorCode::context_length
-                                                                             : ErrorCode::invalid_request;
+                                                                              : ErrorCode::invalid_request;
   return error_from_status(name(), status, retry_after, message, for_400);
 }
 

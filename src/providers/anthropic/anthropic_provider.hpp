@@ -14,7 +14,8 @@ class AnthropicProvider final : public Provider {
 
   Result<http::ClientRequest> build_chat(const ChatRequest& req, const Target& target) const override;
   // Pass-through for Anthropic clients: anthropic_passthrough.cpp.
-  Result<http::ClientRequest> build_passthrough(const PassthroughBody& body, const Target& target) const override;
+  Result<http::ClientRequest> build_passthrough(const PassthroughBody& body,
+                                                const Target& target) const override;
   std::unique_ptr<ReplyObserver> reply_observer(bool stream, bool hide_stream_usage) const override;
   Result<ChatResponse> decode_chat(std::string_view body, const ChatRequest& req) const override;
   std::unique_ptr<StreamDecoder> stream_decoder(const ChatRequest& req) const override;

@@ -20,14 +20,16 @@ inline bool takes_one_sampling_parameter(std::string_view model) {
     if (at == std::string::npos) continue;
     std::size_t i = at + family.size();
     int major = 0, minor = 0, major_digits = 0;
-    while (i < id.size() && std::isdigit(static_cast<unsigned char>(id[i]))) major = major * 10 + (id[i++] - '0'), ++major_digits;
+    while (i < id.size() && std::isdigit(static_cast<unsigned char>(id[i])))
+      major = major * 10 + (id[i++] - '0'), ++major_digits;
     // The older scheme puts the version first (claude-3-7-sonnet-20250219): a date follows the family.
     if (major_digits == 0 || major_digits > 2) return false;
     // A minor version is one or two digits after a dash; a longer run is a date (claude-sonnet-4-20250514).
     if (i + 1 < id.size() && id[i] == '-' && std::isdigit(static_cast<unsigned char>(id[i + 1]))) {
       std::size_t j = i + 1;
       int digits = 0, value = 0;
-      while (j < id.size() && std::isdigit(static_cast<unsigned char>(id[j]))) value = value * 10 + (id[j++] - '0'), ++digits;
+      while (j < id.size() && std::isdigit(static_cast<unsigned char>(id[j])))
+        value = value * 10 + (id[j++] - '0'), ++digits;
       if (digits <= 2) minor = value;
     }
     int version = major * 100 + minor;

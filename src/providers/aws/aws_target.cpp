@@ -12,20 +12,23 @@ void prepare_target(providers::Target& target, std::string_view host_prefix, std
   state->region = resolved.region;
   target.state = state;
   if (target.cfg.api_base.empty()) {
-    auto url = http::parse_url("https://" + std::string(host_prefix) + "." + resolved.region + ".amazonaws.com");
+    auto url =
+        http::parse_url("https://" + std::string(host_prefix) + "." + resolved.region + ".amazonaws.com");
     if (!url) config::raise(target.cfg.origin, url.error().message);
     target.base = *url;
   }
   providers::prepare_json_headers(target, stream_accept, "");
 }
 
-http::ClientRequest signed_post(const providers::Target& target, std::string path, std::string body, bool stream,
-                                std::string_view service, std::string_view stream_accept) {
+http::ClientRequest signed_post(const providers::Target& target, std::string path, std::string body,
+                                bool stream, std::string_view service, std::string_view stream_accept) {
   const auto& aws = static_cast<const AwsState&>(*target.state);
   std::string date = amz_date(target.clock ? target.clock() : std::chrono::system_clock::now());
   std::string hash = sha256_hex(body);
   // The signed headers carry the same values prepare_json_headers rendered for this request.
-  SigningRequest signing{"POST", path, "",
+  SigningRequest signing{"POST",
+                         path,
+                         "",
                          {{"host", target.base.host_header()},
                           {"content-type", "application/json"},
                           {"accept", std::string(stream ? stream_accept : "application/json")},

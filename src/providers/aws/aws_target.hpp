@@ -11,8 +11,8 @@
 namespace modelmux::aws {
 
 // The keys an AWS-signed target may set (credentials.hpp says where what they leave unset comes from).
-inline constexpr std::string_view kConfigKeys[] = {"aws_access_key_id", "aws_secret_access_key", "aws_session_token",
-                                                   "aws_region", "aws_profile"};
+inline constexpr std::string_view kConfigKeys[] = {"aws_access_key_id", "aws_secret_access_key",
+                                                   "aws_session_token", "aws_region", "aws_profile"};
 
 // What an AWS-signed target signs with, resolved once.
 struct AwsState : providers::TargetState {
@@ -28,7 +28,7 @@ void prepare_target(providers::Target& target, std::string_view host_prefix, std
 // A POST of `body` to `path` (already percent-encoded) with the target's prepared headers, signed for
 // `service` at the target's clock: x-amz-date, x-amz-content-sha256, x-amz-security-token (temporary
 // credentials only) and authorization.
-http::ClientRequest signed_post(const providers::Target& target, std::string path, std::string body, bool stream,
-                                std::string_view service, std::string_view stream_accept);
+http::ClientRequest signed_post(const providers::Target& target, std::string path, std::string body,
+                                bool stream, std::string_view service, std::string_view stream_accept);
 
 }  // namespace modelmux::aws

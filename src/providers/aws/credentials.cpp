@@ -67,7 +67,8 @@ ResolvedCredentials resolve_credentials(const config::TargetConfig& t) {
   std::string config_file = home_file("AWS_CONFIG_FILE", ".aws/config");
   Section from_creds, from_config;
   bool in_creds = read_section(creds_file, profile, from_creds);
-  bool in_config = read_section(config_file, profile == "default" ? profile : "profile " + profile, from_config);
+  bool in_config =
+      read_section(config_file, profile == "default" ? profile : "profile " + profile, from_config);
   auto profile_value = [&](const std::string& key) {
     if (auto it = from_creds.find(key); it != from_creds.end()) return it->second;
     if (auto it = from_config.find(key); it != from_config.end()) return it->second;
@@ -84,15 +85,17 @@ ResolvedCredentials resolve_credentials(const config::TargetConfig& t) {
     r.source = "AWS_ACCESS_KEY_ID";
   } else {
     if (named_profile && !in_creds && !in_config)
-      config::raise(t.origin, fmt::format("AWS profile \"{}\" is in neither {} nor {}", profile, creds_file, config_file));
+      config::raise(t.origin, fmt::format("AWS profile \"{}\" is in neither {} nor {}", profile, creds_file,
+                                          config_file));
     r.credentials = {profile_value("aws_access_key_id"), profile_value("aws_secret_access_key"),
                      profile_value("aws_session_token")};
     r.source = fmt::format("profile \"{}\"", profile);
     if (r.credentials.access_key_id.empty() || r.credentials.secret_access_key.empty())
-      config::raise(t.origin,
-                    fmt::format("no AWS credentials: set aws_access_key_id and aws_secret_access_key, or "
-                                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or give profile \"{}\" keys in {}",
-                                profile, creds_file));
+      config::raise(
+          t.origin,
+          fmt::format("no AWS credentials: set aws_access_key_id and aws_secret_access_key, or "
+                      "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or give profile \"{}\" keys in {}",
+                      profile, creds_file));
   }
 
   r.region = key("aws_region");
@@ -100,8 +103,9 @@ ResolvedCredentials resolve_credentials(const config::TargetConfig& t) {
   if (r.region.empty()) r.region = env("AWS_DEFAULT_REGION");
   if (r.region.empty()) r.region = profile_value("region");
   if (r.region.empty())
-    config::raise(t.origin, fmt::format("no AWS region: set aws_region, AWS_REGION, or region in profile \"{}\" of {}",
-                                        profile, config_file));
+    config::raise(t.origin,
+                  fmt::format("no AWS region: set aws_region, AWS_REGION, or region in profile \"{}\" of {}",
+                              profile, config_file));
   if (r.region.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos)
     config::raise(t.origin, fmt::format("\"{}\" is not an AWS region name", r.region));
   return r;

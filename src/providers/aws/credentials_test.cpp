@@ -4,11 +4,11 @@
 #include "providers/aws/credentials.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 namespace modelmux::aws {
 namespace {
@@ -50,9 +50,10 @@ class AwsCredentials : public ::testing::Test {
     return "<no error>";
   }
 
-  static constexpr const char* kVars[] = {"HOME", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                                          "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE",
-                                          "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"};
+  static constexpr const char* kVars[] = {
+      "HOME",           "AWS_ACCESS_KEY_ID",  "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+      "AWS_REGION",     "AWS_DEFAULT_REGION", "AWS_PROFILE",           "AWS_SHARED_CREDENTIALS_FILE",
+      "AWS_CONFIG_FILE"};
   std::vector<std::pair<std::string, std::string>> saved_;
   fs::path home_;
 };
@@ -76,7 +77,9 @@ TEST_F(AwsCredentials, TargetKeysComeFirst) {
 TEST_F(AwsCredentials, HalfAKeyPairIsAnError) {
   auto t = target();
   t.provider_keys.set("aws_access_key_id", {"CFGKEY", {}});
-  EXPECT_EQ(error_of(t), "cfg.yaml:7: models[0].targets[0].provider: aws_access_key_id and aws_secret_access_key must be set together");
+  EXPECT_EQ(error_of(t),
+            "cfg.yaml:7: models[0].targets[0].provider: aws_access_key_id and aws_secret_access_key must be "
+            "set together");
 }
 
 TEST_F(AwsCredentials, EnvironmentThenRegionVariables) {
@@ -93,8 +96,9 @@ TEST_F(AwsCredentials, EnvironmentThenRegionVariables) {
 }
 
 TEST_F(AwsCredentials, DefaultProfileFromTheSharedFiles) {
-  write(".aws/credentials", "# keys\n[other]\naws_access_key_id = OTHER\naws_secret_access_key = o\n\n"
-                            "[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = filesecret\n");
+  write(".aws/credentials",
+        "# keys\n[other]\naws_access_key_id = OTHER\naws_secret_access_key = o\n\n"
+        "[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = filesecret\n");
   write(".aws/config", "[default]\nregion = eu-central-1\n[profile other]\nregion = us-east-1\n");
   auto r = resolve_credentials(target());
   EXPECT_EQ(r.credentials.access_key_id, "FILEKEY");
@@ -106,7 +110,8 @@ TEST_F(AwsCredentials, DefaultProfileFromTheSharedFiles) {
 TEST_F(AwsCredentials, NamedProfileSkipsTheEnvironmentKeys) {
   setenv("AWS_ACCESS_KEY_ID", "ENVKEY", 1);
   setenv("AWS_SECRET_ACCESS_KEY", "envsecret", 1);
-  write(".aws/credentials", "[work]\naws_access_key_id=WORKKEY\naws_secret_access_key=worksecret\naws_session_token=wt\n");
+  write(".aws/credentials",
+        "[work]\naws_access_key_id=WORKKEY\naws_secret_access_key=worksecret\naws_session_token=wt\n");
   write(".aws/config", "[profile work]\nregion=us-west-2\n");
   auto t = target();
   t.provider_keys.set("aws_profile", {"work", {}});
@@ -130,14 +135,16 @@ TEST_F(AwsCredentials, FileLocationsFromTheEnvironment) {
 }
 
 TEST_F(AwsCredentials, KeysInTheConfigFileAlsoCount) {
-  write(".aws/config", "[profile sso]\naws_access_key_id=CFGFILEKEY\naws_secret_access_key=s\nregion=us-east-1\n");
+  write(".aws/config",
+        "[profile sso]\naws_access_key_id=CFGFILEKEY\naws_secret_access_key=s\nregion=us-east-1\n");
   auto t = target();
   t.provider_keys.set("aws_profile", {"sso", {}});
   EXPECT_EQ(resolve_credentials(t).credentials.access_key_id, "CFGFILEKEY");
 }
 
 TEST_F(AwsCredentials, MissingThingsAreConfigErrorsAtTheTargetLine) {
-  EXPECT_NE(error_of(target()).find("cfg.yaml:7: models[0].targets[0].provider: no AWS credentials"), std::string::npos)
+  EXPECT_NE(error_of(target()).find("cfg.yaml:7: models[0].targets[0].provider: no AWS credentials"),
+            std::string::npos)
       << error_of(target());
   auto t = target();
   t.provider_keys.set("aws_profile", {"ghost", {}});

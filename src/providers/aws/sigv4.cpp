@@ -25,8 +25,8 @@ std::string hex(const unsigned char* data, std::size_t n) {
 std::string hmac(std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), out, &len);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
   return std::string(reinterpret_cast<const char*>(out), len);
 }
 
@@ -99,7 +99,8 @@ std::string canonical_query(std::string_view query) {
     if (item.empty()) continue;
     auto eq = item.find('=');
     std::string key = uri_encode(percent_decode(item.substr(0, eq)), false);
-    std::string value = eq == std::string_view::npos ? std::string() : uri_encode(percent_decode(item.substr(eq + 1)), false);
+    std::string value =
+        eq == std::string_view::npos ? std::string() : uri_encode(percent_decode(item.substr(eq + 1)), false);
     params.emplace_back(std::move(key), std::move(value));
   }
   std::sort(params.begin(), params.end());
@@ -126,7 +127,9 @@ std::pair<std::string, std::string> canonical_headers(const SigningRequest& req)
   return {block, names};
 }
 
-std::string short_date(std::string_view amz_date) { return std::string(amz_date.substr(0, 8)); }
+std::string short_date(std::string_view amz_date) {
+  return std::string(amz_date.substr(0, 8));
+}
 
 std::string credential_scope(const Scope& scope, std::string_view amz_date) {
   return fmt::format("{}/{}/{}/aws4_request", short_date(amz_date), scope.region, scope.service);
@@ -178,7 +181,8 @@ std::string string_to_sign(const SigningRequest& req, const Scope& scope, std::s
                      sha256_hex(canonical_request(req)));
 }
 
-std::string signature(const SigningRequest& req, const Scope& scope, const Credentials& creds, std::string_view amz_date) {
+std::string signature(const SigningRequest& req, const Scope& scope, const Credentials& creds,
+                      std::string_view amz_date) {
   std::string key = hmac("AWS4" + creds.secret_access_key, short_date(amz_date));
   key = hmac(key, scope.region);
   key = hmac(key, scope.service);

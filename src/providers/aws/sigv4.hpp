@@ -19,10 +19,10 @@ struct Credentials {
 
 struct SigningRequest {
   std::string_view method;
-  std::string_view path;   // as sent on the wire (already percent-encoded)
-  std::string_view query;  // as sent, without '?'; may be empty
+  std::string_view path;                                     // as sent on the wire (already percent-encoded)
+  std::string_view query;                                    // as sent, without '?'; may be empty
   std::vector<std::pair<std::string, std::string>> headers;  // every header to sign, host included
-  std::string payload_sha256;                                 // lowercase hex
+  std::string payload_sha256;                                // lowercase hex
 };
 
 struct Scope {
@@ -39,8 +39,10 @@ std::string uri_encode(std::string_view text, bool keep_slash);
 std::string canonical_request(const SigningRequest& req);
 std::string string_to_sign(const SigningRequest& req, const Scope& scope, std::string_view amz_date);
 // The hex signature of a request; `amz_date` is also the x-amz-date header's value.
-std::string signature(const SigningRequest& req, const Scope& scope, const Credentials& creds, std::string_view amz_date);
+std::string signature(const SigningRequest& req, const Scope& scope, const Credentials& creds,
+                      std::string_view amz_date);
 // The whole Authorization header value.
-std::string authorization(const SigningRequest& req, const Scope& scope, const Credentials& creds, std::string_view amz_date);
+std::string authorization(const SigningRequest& req, const Scope& scope, const Credentials& creds,
+                          std::string_view amz_date);
 
 }  // namespace modelmux::aws

@@ -14,8 +14,12 @@ constexpr std::string_view kDate = "20150830T123600Z";
 const std::string kEmptyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 SigningRequest suite_request(std::string_view method, std::string_view path, std::string_view query,
-                             std::vector<std::pair<std::string, std::string>> extra = {}, std::string_view body = "") {
-  SigningRequest r{method, path, query, {{"Host", "example.amazonaws.com"}, {"X-Amz-Date", std::string(kDate)}},
+                             std::vector<std::pair<std::string, std::string>> extra = {},
+                             std::string_view body = "") {
+  SigningRequest r{method,
+                   path,
+                   query,
+                   {{"Host", "example.amazonaws.com"}, {"X-Amz-Date", std::string(kDate)}},
                    sha256_hex(body)};
   for (auto& h : extra) r.headers.push_back(std::move(h));
   return r;
@@ -26,12 +30,15 @@ std::string authz(std::string_view headers, std::string_view sig) {
          std::string(headers) + ", Signature=" + std::string(sig);
 }
 
-TEST(SigV4, HashesTheEmptyPayload) { EXPECT_EQ(sha256_hex(""), kEmptyHash); }
+TEST(SigV4, HashesTheEmptyPayload) {
+  EXPECT_EQ(sha256_hex(""), kEmptyHash);
+}
 
 TEST(SigV4, GetVanilla) {
   auto r = suite_request("GET", "/", "");
-  EXPECT_EQ(canonical_request(r),
-            "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n" + kEmptyHash);
+  EXPECT_EQ(
+      canonical_request(r),
+      "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n" + kEmptyHash);
   EXPECT_EQ(string_to_sign(r, kSuiteScope, kDate),
             "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
             "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63");
@@ -71,40 +78,52 @@ TEST(SigV4, HeaderValuesTrimmedAndDuplicatesJoined) {
   EXPECT_EQ(authorization(trim, kSuiteScope, kSuite, kDate),
             authz("host;my-header1;my-header2;x-amz-date",
                   "acc3ed3afb60bb290fc8d2dd0098b9911fcaa05412b367055dee359757a9c736"));
-  auto dup = suite_request("GET", "/", "", {{"My-Header1", "value2"}, {"My-Header1", "value2"}, {"My-Header1", "value1"}});
-  EXPECT_EQ(signature(dup, kSuiteScope, kSuite, kDate), "c9d5ea9f3f72853aea855b47ea873832890dbdd183b4468f858259531a5138ea");
+  auto dup = suite_request("GET", "/", "",
+                           {{"My-Header1", "value2"}, {"My-Header1", "value2"}, {"My-Header1", "value1"}});
+  EXPECT_EQ(signature(dup, kSuiteScope, kSuite, kDate),
+            "c9d5ea9f3f72853aea855b47ea873832890dbdd183b4468f858259531a5138ea");
 }
 
 TEST(SigV4, FormBodyIsHashed) {
-  auto r = suite_request("POST", "/", "", {{"Content-Type", "application/x-www-form-urlencoded"}}, "Param1=value1");
+  auto r = suite_request("POST", "/", "", {{"Content-Type", "application/x-www-form-urlencoded"}},
+                         "Param1=value1");
   EXPECT_EQ(authorization(r, kSuiteScope, kSuite, kDate),
-            authz("content-type;host;x-amz-date", "ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a"));
+            authz("content-type;host;x-amz-date",
+                  "ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a"));
 }
 
 TEST(SigV4, SessionTokenSignedWhenPresent) {
   std::string token =
-      "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7"
-      "mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d"
-      "+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==";
+      "AQoDYXdzEPT//////////"
+      "wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7"
+      "mSEI/qkPpKPi/"
+      "kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6"
+      "d"
+      "+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/"
+      "oLxBA==";
   auto r = suite_request("POST", "/", "", {{"X-Amz-Security-Token", token}});
-  EXPECT_EQ(authorization(r, kSuiteScope, kSuite, kDate),
-            authz("host;x-amz-date;x-amz-security-token",
-                  "85d96828115b5dc0cfc3bd16ad9e210dd772bbebba041836c64533a82be05ead"));  // post-sts-header-before
+  EXPECT_EQ(
+      authorization(r, kSuiteScope, kSuite, kDate),
+      authz("host;x-amz-date;x-amz-security-token",
+            "85d96828115b5dc0cfc3bd16ad9e210dd772bbebba041836c64533a82be05ead"));  // post-sts-header-before
 }
 
 // Signed by @smithy/signature-v4 5.7.5 (service bedrock, us-west-2, 2024-11-05T09:08:07Z): the model id's
 // ':' travels as %3A and is signed as %253A.
 TEST(SigV4, MatchesTheAwsSdkOnABedrockRequest) {
   std::string body = R"({"messages":[{"role":"user","content":[{"text":"hi"}]}]})";
-  auto when = std::chrono::sys_days{std::chrono::year{2024} / 11 / 5} + std::chrono::hours{9} + std::chrono::minutes{8} +
-              std::chrono::seconds{7};
+  auto when = std::chrono::sys_days{std::chrono::year{2024} / 11 / 5} + std::chrono::hours{9} +
+              std::chrono::minutes{8} + std::chrono::seconds{7};
   std::string date = amz_date(when);
   EXPECT_EQ(date, "20241105T090807Z");
-  std::string path = "/model/" + uri_encode("us.anthropic.claude-3-5-sonnet-20241022-v2:0", false) + "/converse";
+  std::string path =
+      "/model/" + uri_encode("us.anthropic.claude-3-5-sonnet-20241022-v2:0", false) + "/converse";
   EXPECT_EQ(path, "/model/us.anthropic.claude-3-5-sonnet-20241022-v2%3A0/converse");
   std::string hash = sha256_hex(body);
   EXPECT_EQ(hash, "c3335e07d6e89650bf94cb98664be69f8774dbc3198df221f113db0a59ea14f0");
-  SigningRequest r{"POST", path, "",
+  SigningRequest r{"POST",
+                   path,
+                   "",
                    {{"host", "bedrock-runtime.us-west-2.amazonaws.com"},
                     {"content-type", "application/json"},
                     {"accept", "application/json"},

@@ -25,7 +25,9 @@ Result<json::object> titan_body(const EmbeddingsRequest& req, const Target& targ
   // InvokeModel embeds one text a call; a batch would need as many calls, each able to fail on its own.
   if (req.inputs.size() != 1)
     return std::unexpected(refuse(fmt::format("{} embeds one input a request; send 'input' as one string "
-                                              "(a Cohere Embed target takes batches)", target.label), "input"));
+                                              "(a Cohere Embed target takes batches)",
+                                              target.label),
+                                  "input"));
   json::object body{{"inputText", req.inputs.front()}};
   if (model.find("titan-embed-text-v2") != std::string::npos) {
     body["normalize"] = true;
@@ -45,7 +47,8 @@ Result<json::object> cohere_body(const EmbeddingsRequest& req, const Target& tar
   json::object body{{"texts", std::move(texts)}, {"input_type", std::move(input_type)}};
   if (req.dimensions) {
     if (target.cfg.model.find("embed-v4") == std::string::npos)
-      return std::unexpected(refuse(fmt::format("{} does not take 'dimensions'", target.label), "dimensions"));
+      return std::unexpected(
+          refuse(fmt::format("{} does not take 'dimensions'", target.label), "dimensions"));
     body["output_dimension"] = *req.dimensions;
   }
   return body;
@@ -53,26 +56,34 @@ Result<json::object> cohere_body(const EmbeddingsRequest& req, const Target& tar
 
 }  // namespace
 
-Result<http::ClientRequest> BedrockProvider::build_embeddings(const EmbeddingsRequest& req, const Target& target,
-                                                              std::string_view) const {
+Result<http::ClientRequest> BedrockProvider::build_embeddings(const EmbeddingsRequest& req,
+                                                              const Target& target, std::string_view) const {
   if (auto ok = text_inputs_only(req, target); !ok) return std::unexpected(ok.error());
   const auto& model = target.cfg.model;
   Result<json::object> body;
-  if (model.find("titan-embed") != std::string::npos) body = titan_body(req, target);
-  else if (model.find("cohere.embed") != std::string::npos) body = cohere_body(req, target);
+  if (model.find("titan-embed") != std::string::npos)
+    body = titan_body(req, target);
+  else if (model.find("cohere.embed") != std::string::npos)
+    body = cohere_body(req, target);
   else
-    body = std::unexpected(refuse(fmt::format("bedrock serves embeddings from Titan Text Embeddings and Cohere Embed "
-                                              "models; {} is neither", target.label), "model"));
+    body = std::unexpected(
+        refuse(fmt::format("bedrock serves embeddings from Titan Text Embeddings and Cohere Embed "
+                           "models; {} is neither",
+                           target.label),
+               "model"));
   if (!body) return std::unexpected(body.error());
   // request_path is the target's .../model/{id}/converse, the id already encoded.
   std::string path = target.request_path.substr(0, target.request_path.rfind('/')) + "/invoke";
-  return aws::signed_post(target, std::move(path), json::serialize(*body), false, kService, "application/json");
+  return aws::signed_post(target, std::move(path), json::serialize(*body), false, kService,
+                          "application/json");
 }
 
-Result<EmbeddingsResponse> BedrockProvider::decode_embeddings(std::string_view body, const EmbeddingsRequest& req) const {
+Result<EmbeddingsResponse> BedrockProvider::decode_embeddings(std::string_view body,
+                                                              const EmbeddingsRequest& req) const {
   boost::system::error_code ec;
   auto v = json_util::parse(body, ec);
-  if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "bedrock embeddings reply is not a JSON object");
+  if (ec || !v.is_object())
+    return fail(ErrorCode::upstream_error, "bedrock embeddings reply is not a JSON object");
   const auto& o = v.get_object();
   EmbeddingsResponse resp;
   resp.model = req.model;
@@ -84,7 +95,8 @@ Result<EmbeddingsResponse> BedrockProvider::decode_embeddings(std::string_view b
   } else if (auto* many = o.if_contains("embeddings")) {  // Cohere: float arrays, or by type when asked so
     const json::value* list = many;
     if (many->is_object()) list = many->get_object().if_contains("float");
-    if (!list || !list->is_array()) return fail(ErrorCode::upstream_error, "bedrock embeddings reply without float embeddings");
+    if (!list || !list->is_array())
+      return fail(ErrorCode::upstream_error, "bedrock embeddings reply without float embeddings");
     for (const auto& e : list->get_array()) {
       auto floats = float_vector(e, "bedrock");
       if (!floats) return std::unexpected(floats.error());

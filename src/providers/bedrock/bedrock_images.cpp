@@ -14,7 +14,8 @@ namespace json = boost::json;
 
 namespace modelmux::providers {
 
-Result<http::ClientRequest> BedrockProvider::build_image(const ImageRequest& req, const Target& target) const {
+Result<http::ClientRequest> BedrockProvider::build_image(const ImageRequest& req,
+                                                         const Target& target) const {
   if (auto ok = require_b64(req, name()); !ok) return std::unexpected(ok.error());
   json::object config{{"numberOfImages", req.n}};
   if (req.width > 0) {
@@ -22,20 +23,24 @@ Result<http::ClientRequest> BedrockProvider::build_image(const ImageRequest& req
     config["height"] = req.height;
   }
   // OpenAI's hd (dall-e-3) and high (gpt-image) ask for the better of the two qualities Bedrock offers.
-  if (req.quality == "hd" || req.quality == "high") config["quality"] = "premium";
-  else if (!req.quality.empty() && req.quality != "auto") config["quality"] = "standard";
+  if (req.quality == "hd" || req.quality == "high")
+    config["quality"] = "premium";
+  else if (!req.quality.empty() && req.quality != "auto")
+    config["quality"] = "standard";
   json::object body{{"taskType", "TEXT_IMAGE"},
                     {"textToImageParams", json::object{{"text", req.prompt}}},
                     {"imageGenerationConfig", std::move(config)}};
   // request_path ends in /converse: the model's InvokeModel path sits beside it.
   std::string path = target.request_path.substr(0, target.request_path.rfind('/')) + "/invoke";
-  return aws::signed_post(target, std::move(path), json::serialize(body), false, "bedrock", "application/json");
+  return aws::signed_post(target, std::move(path), json::serialize(body), false, "bedrock",
+                          "application/json");
 }
 
 Result<ImageResponse> BedrockProvider::decode_image(std::string_view body, const ImageRequest&) const {
   boost::system::error_code ec;
   auto v = json_util::parse(body, ec);
-  if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "bedrock image reply is not a JSON object");
+  if (ec || !v.is_object())
+    return fail(ErrorCode::upstream_error, "bedrock image reply is not a JSON object");
   const auto& o = v.get_object();
   // Nova Canvas reports a refused prompt in "error" beside (or instead of) the images.
   if (auto err = json_util::string_field(o, "error"); !err.empty())

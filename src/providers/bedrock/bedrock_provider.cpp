@@ -6,8 +6,8 @@
 #include "core/json_util.hpp"
 #include "providers/aws/aws_error.hpp"
 #include "providers/aws/aws_target.hpp"
-#include "wire/aws/event_stream.hpp"
 #include "providers/aws/sigv4.hpp"
+#include "wire/aws/event_stream.hpp"
 #include "wire/bedrock/converse_json.hpp"
 
 namespace json = boost::json;
@@ -47,13 +47,17 @@ class BedrockStreamDecoder final : public StreamDecoder {
   Result<void> on_message(const aws::EventMessage& m, std::vector<StreamEvent>& out) {
     std::string_view kind = m.header(":message-type");
     if (kind == "exception")
-      return std::unexpected(bedrock::error_from_type(m.header(":exception-type"), 0, "", aws::error_message(m.payload)));
+      return std::unexpected(
+          bedrock::error_from_type(m.header(":exception-type"), 0, "", aws::error_message(m.payload)));
     if (kind == "error")
-      return std::unexpected(bedrock::error_from_type(m.header(":error-code"), 0, "", m.header(":error-message")));
-    if (kind != "event") return fail(ErrorCode::upstream_error, "bedrock stream message without :message-type event");
+      return std::unexpected(
+          bedrock::error_from_type(m.header(":error-code"), 0, "", m.header(":error-message")));
+    if (kind != "event")
+      return fail(ErrorCode::upstream_error, "bedrock stream message without :message-type event");
     boost::system::error_code ec;
     json::value v = json_util::parse(m.payload, ec);
-    if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "malformed bedrock stream event payload");
+    if (ec || !v.is_object())
+      return fail(ErrorCode::upstream_error, "malformed bedrock stream event payload");
     const auto& o = v.get_object();
     std::string_view type = m.header(":event-type");
     auto block_index = json_util::int_field(o, "contentBlockIndex");
@@ -94,8 +98,9 @@ class BedrockStreamDecoder final : public StreamDecoder {
       // Citation deltas have no canonical home.
     } else if (type == "messageStop") {
       stopped_ = true;
-      out.push_back(StreamEvent{.kind = StreamEvent::Kind::finish,
-                                .finish_reason = bedrock::finish_reason(json_util::string_field(o, "stopReason"))});
+      out.push_back(
+          StreamEvent{.kind = StreamEvent::Kind::finish,
+                      .finish_reason = bedrock::finish_reason(json_util::string_field(o, "stopReason"))});
     } else if (type == "metadata") {
       metadata_ = true;
       StreamEvent ev{.kind = StreamEvent::Kind::usage};
@@ -132,7 +137,8 @@ Result<http::ClientRequest> BedrockProvider::build_chat(const ChatRequest& req, 
   if (!body) return std::unexpected(body.error());
   apply_provider_options(*body, req.extra, target.cfg.provider);  // e.g. additionalModelRequestFields
   std::string path = req.stream ? target.request_path + "-stream" : target.request_path;
-  return aws::signed_post(target, std::move(path), json::serialize(*body), req.stream, kService, kEventStream);
+  return aws::signed_post(target, std::move(path), json::serialize(*body), req.stream, kService,
+                          kEventStream);
 }
 
 Result<ChatResponse> BedrockProvider::decode_chat(std::string_view body, const ChatRequest& req) const {

@@ -25,7 +25,8 @@ class BedrockProvider final : public Provider {
   // request) and Cohere Embed (a batch of texts); other model ids are refused with a 400.
   Result<http::ClientRequest> build_embeddings(const EmbeddingsRequest& req, const Target& target,
                                                std::string_view client_body = {}) const override;
-  Result<EmbeddingsResponse> decode_embeddings(std::string_view body, const EmbeddingsRequest& req) const override;
+  Result<EmbeddingsResponse> decode_embeddings(std::string_view body,
+                                               const EmbeddingsRequest& req) const override;
   Error map_error_reply(const http::Reply& reply, std::string_view body) const override;
   // Image generation: see this provider's *_images.cpp.
   Result<http::ClientRequest> build_image(const ImageRequest& req, const Target& target) const override;

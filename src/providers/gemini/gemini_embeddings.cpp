@@ -1,5 +1,5 @@
-// Gemini's embeddings: models/{model}:batchEmbedContents, one EmbedContentRequest per input; a Gemini client's
-// own embedContent or batchEmbedContents body goes to the same method, the model rewritten.
+// Gemini's embeddings: models/{model}:batchEmbedContents, one EmbedContentRequest per input; a Gemini
+// client's own embedContent or batchEmbedContents body goes to the same method, the model rewritten.
 #include <boost/json.hpp>
 
 #include "core/json_util.hpp"
@@ -38,7 +38,8 @@ http::ClientRequest passthrough_embeddings(std::string_view client_body, const T
 
 }  // namespace
 
-Result<http::ClientRequest> GeminiProvider::build_embeddings(const EmbeddingsRequest& req, const Target& target,
+Result<http::ClientRequest> GeminiProvider::build_embeddings(const EmbeddingsRequest& req,
+                                                             const Target& target,
                                                              std::string_view client_body) const {
   if (!client_body.empty()) return passthrough_embeddings(client_body, target);
   if (auto ok = text_inputs_only(req, target); !ok) return std::unexpected(ok.error());
@@ -55,17 +56,21 @@ Result<http::ClientRequest> GeminiProvider::build_embeddings(const EmbeddingsReq
   return request;
 }
 
-Result<EmbeddingsResponse> GeminiProvider::decode_embeddings(std::string_view body, const EmbeddingsRequest& req) const {
+Result<EmbeddingsResponse> GeminiProvider::decode_embeddings(std::string_view body,
+                                                             const EmbeddingsRequest& req) const {
   boost::system::error_code ec;
   auto v = json_util::parse(body, ec);
-  if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "gemini embeddings reply is not a JSON object");
+  if (ec || !v.is_object())
+    return fail(ErrorCode::upstream_error, "gemini embeddings reply is not a JSON object");
   auto* list = v.get_object().if_contains("embeddings");
   json::array single;  // embedContent answers {"embedding": {...}}
   if (auto* one = v.get_object().if_contains("embedding"); !list && one) {
     single.push_back(*one);
     list = nullptr;
   }
-  const json::array* items = list && list->is_array() ? &list->get_array() : single.empty() ? nullptr : &single;
+  const json::array* items = list && list->is_array() ? &list->get_array()
+                             : single.empty()         ? nullptr
+                                                      : &single;
   if (!items) return fail(ErrorCode::upstream_error, "gemini embeddings reply without embeddings");
   if (items->size() != req.inputs.size())
     return fail(ErrorCode::upstream_error, "gemini returned a different number of embeddings than inputs");

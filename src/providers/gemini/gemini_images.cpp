@@ -24,7 +24,9 @@ Result<std::string> aspect_ratio(const ImageRequest& req) {
   for (auto [name, ratio] : kRatios)
     if (std::abs(asked / ratio - 1) < 0.03) return std::string(name);
   return fail(ErrorCode::invalid_request,
-              fmt::format("gemini (Imagen) makes 1:1, 3:4, 4:3, 9:16 or 16:9 images; size {} is none of them", req.size), "size");
+              fmt::format("gemini (Imagen) makes 1:1, 3:4, 4:3, 9:16 or 16:9 images; size {} is none of them",
+                          req.size),
+              "size");
 }
 
 }  // namespace
@@ -37,7 +39,8 @@ Result<http::ClientRequest> GeminiProvider::build_image(const ImageRequest& req,
     if (!ratio) return std::unexpected(ratio.error());
     params["aspectRatio"] = *ratio;
   }
-  json::object body{{"instances", json::array{json::object{{"prompt", req.prompt}}}}, {"parameters", std::move(params)}};
+  json::object body{{"instances", json::array{json::object{{"prompt", req.prompt}}}},
+                    {"parameters", std::move(params)}};
   auto request = json_post(target, json::serialize(body), false);
   // request_path is the model's :generateContent; :predict is the same model's other method.
   request.target = target.request_path.substr(0, target.request_path.rfind(':')) + ":predict";
@@ -51,14 +54,16 @@ Result<ImageResponse> GeminiProvider::decode_image(std::string_view body, const 
   auto* predictions = v.get_object().if_contains("predictions");
   // Every image filtered out for safety: Imagen answers without predictions.
   if (!predictions || !predictions->is_array() || predictions->get_array().empty())
-    return fail(ErrorCode::content_filter, "gemini (Imagen) returned no images: the prompt or every image was filtered");
+    return fail(ErrorCode::content_filter,
+                "gemini (Imagen) returned no images: the prompt or every image was filtered");
   ImageResponse r;
   for (const auto& p : predictions->get_array()) {
     if (!p.is_object()) continue;
     if (auto b64 = json_util::string_field(p.get_object(), "bytesBase64Encoded"); !b64.empty())
       r.data.push_back(GeneratedImage{.b64_json = std::string(b64)});
   }
-  if (r.data.empty()) return fail(ErrorCode::content_filter, "gemini (Imagen) returned no images: every one was filtered");
+  if (r.data.empty())
+    return fail(ErrorCode::content_filter, "gemini (Imagen) returned no images: every one was filtered");
   return r;
 }
 

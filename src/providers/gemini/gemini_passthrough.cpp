@@ -51,12 +51,14 @@ class GeminiReplyObserver final : public ReplyObserver {
   void line(std::string_view l) {
     if (!l.starts_with("data:")) return;
     l.remove_prefix(5);
-    if (auto span = json_scan::find_last_key(l, "usageMetadata")) usage_from(l.substr(span->begin, span->end - span->begin));
+    if (auto span = json_scan::find_last_key(l, "usageMetadata"))
+      usage_from(l.substr(span->begin, span->end - span->begin));
     if (l.find("\"error\"") == std::string_view::npos) return;
     boost::system::error_code ec;
     auto v = json_util::parse(l, ec);
     if (ec || !v.is_object()) return;
-    if (auto* e = v.get_object().if_contains("error"); e && e->is_object()) error_ = gemini::error_of(0, {}, e->get_object());
+    if (auto* e = v.get_object().if_contains("error"); e && e->is_object())
+      error_ = gemini::error_of(0, {}, e->get_object());
   }
 
   void usage_from(std::string_view object_text) {
@@ -73,7 +75,8 @@ class GeminiReplyObserver final : public ReplyObserver {
 
 }  // namespace
 
-Result<http::ClientRequest> GeminiProvider::build_passthrough(const PassthroughBody& client, const Target& target) const {
+Result<http::ClientRequest> GeminiProvider::build_passthrough(const PassthroughBody& client,
+                                                              const Target& target) const {
   auto request = json_post(target, std::string(client.text), client.stream);
   if (client.stream) request.target = stream_path(target);
   return request;

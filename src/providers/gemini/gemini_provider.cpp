@@ -32,7 +32,8 @@ class GeminiStreamDecoder final : public StreamDecoder {
       if (!status) break;
     }
     pending_.erase(0, start);
-    if (status && pending_.size() > kMaxEventBytes) return fail(ErrorCode::upstream_error, "gemini stream line too large");
+    if (status && pending_.size() > kMaxEventBytes)
+      return fail(ErrorCode::upstream_error, "gemini stream line too large");
     return status;
   }
 
@@ -43,7 +44,8 @@ class GeminiStreamDecoder final : public StreamDecoder {
       if (auto r = on_line(last, out); !r) return r;
     }
     if (auto r = dispatch(out); !r) return r;
-    if (!raw_.empty()) return fail(ErrorCode::upstream_error, "malformed gemini stream: text that is neither SSE nor JSON");
+    if (!raw_.empty())
+      return fail(ErrorCode::upstream_error, "malformed gemini stream: text that is neither SSE nor JSON");
     if (!finished_) return fail(ErrorCode::upstream_error, "gemini stream ended before a finishReason");
     if (usage_) {
       StreamEvent ev;
@@ -64,15 +66,19 @@ class GeminiStreamDecoder final : public StreamDecoder {
       if (has_data_) data_.push_back('\n');
       data_.append(line);
       has_data_ = true;
-      if (data_.size() > kMaxEventBytes) return fail(ErrorCode::upstream_error, "gemini stream event too large");
+      if (data_.size() > kMaxEventBytes)
+        return fail(ErrorCode::upstream_error, "gemini stream event too large");
       return {};
     }
-    if (line.starts_with(':') || line.starts_with("event:") || line.starts_with("id:") || line.starts_with("retry:"))
+    if (line.starts_with(':') || line.starts_with("event:") || line.starts_with("id:") ||
+        line.starts_with("retry:"))
       return {};
     // Not an SSE field: part of a bare JSON error body, complete once a line closes it.
     raw_.append(line).push_back('\n');
-    if (raw_.size() > kMaxEventBytes) return fail(ErrorCode::upstream_error, "gemini stream error body too large");
-    if (line.find_last_not_of(" \t") == std::string_view::npos || line[line.find_last_not_of(" \t")] != '}') return {};
+    if (raw_.size() > kMaxEventBytes)
+      return fail(ErrorCode::upstream_error, "gemini stream error body too large");
+    if (line.find_last_not_of(" \t") == std::string_view::npos || line[line.find_last_not_of(" \t")] != '}')
+      return {};
     boost::system::error_code ec;
     json::value v = json_util::parse(raw_, ec);
     if (ec) return {};
@@ -94,7 +100,8 @@ class GeminiStreamDecoder final : public StreamDecoder {
   Result<void> chunk(const json::value& v, std::vector<StreamEvent>& out) {
     if (!v.is_object()) return fail(ErrorCode::upstream_error, "malformed gemini stream event");
     const auto& o = v.get_object();
-    if (auto* e = o.if_contains("error"); e && e->is_object()) return std::unexpected(gemini::error_of(0, {}, e->get_object()));
+    if (auto* e = o.if_contains("error"); e && e->is_object())
+      return std::unexpected(gemini::error_of(0, {}, e->get_object()));
     auto piece = gemini::read_piece(o, next_call_);
     if (!piece) return std::unexpected(piece.error());
     if (piece->usage) usage_ = piece->usage;
@@ -134,7 +141,8 @@ class GeminiStreamDecoder final : public StreamDecoder {
       finished_ = true;
       StreamEvent ev;
       ev.kind = StreamEvent::Kind::finish;
-      ev.finish_reason = blocked ? FinishReason::content_filter : gemini::finish_reason(piece->finish_reason, tool_count_ > 0);
+      ev.finish_reason = blocked ? FinishReason::content_filter
+                                 : gemini::finish_reason(piece->finish_reason, tool_count_ > 0);
       out.push_back(std::move(ev));
     }
     return {};
@@ -143,7 +151,7 @@ class GeminiStreamDecoder final : public StreamDecoder {
   std::string pending_;  // bytes after the last complete line
   std::string data_;     // data lines of the event being read
   bool has_data_ = false;
-  std::string raw_;      // lines of a bare JSON body
+  std::string raw_;  // lines of a bare JSON body
   bool started_ = false;
   bool finished_ = false;
   int next_call_ = 0;
@@ -157,8 +165,9 @@ void GeminiProvider::prepare(Target& target) const {
   std::string_view model = target.cfg.model;
   if (model.starts_with("models/")) model.remove_prefix(7);  // Google's resource name form
   target.request_path = target.base.path + "/models/" + std::string(model) + std::string(kGenerate);
-  prepare_json_headers(target, "text/event-stream",
-                       target.cfg.api_key.empty() ? std::string() : "x-goog-api-key: " + target.cfg.api_key + "\r\n");
+  prepare_json_headers(
+      target, "text/event-stream",
+      target.cfg.api_key.empty() ? std::string() : "x-goog-api-key: " + target.cfg.api_key + "\r\n");
 }
 
 Result<http::ClientRequest> GeminiProvider::build_chat(const ChatRequest& req, const Target& target) const {
@@ -171,7 +180,8 @@ Result<http::ClientRequest> GeminiProvider::build_chat(const ChatRequest& req, c
 }
 
 std::string GeminiProvider::stream_path(const Target& target) {
-  return target.request_path.substr(0, target.request_path.size() - kGenerate.size()) + std::string(kStreamGenerate);
+  return target.request_path.substr(0, target.request_path.size() - kGenerate.size()) +
+         std::string(kStreamGenerate);
 }
 
 Result<ChatResponse> GeminiProvider::decode_chat(std::string_view body, const ChatRequest&) const {

@@ -1,5 +1,5 @@
-// Google's Gemini API: POST {base}/models/{model}:generateContent, streams from :streamGenerateContent?alt=sse
-// (SSE of GenerateContentResponse objects), the key in x-goog-api-key.
+// Google's Gemini API: POST {base}/models/{model}:generateContent, streams from
+// :streamGenerateContent?alt=sse (SSE of GenerateContentResponse objects), the key in x-goog-api-key.
 #pragma once
 
 #include "providers/provider.hpp"
@@ -15,7 +15,8 @@ class GeminiProvider final : public Provider {
 
   Result<http::ClientRequest> build_chat(const ChatRequest& req, const Target& target) const override;
   // Pass-through for Gemini clients: gemini_passthrough.cpp.
-  Result<http::ClientRequest> build_passthrough(const PassthroughBody& body, const Target& target) const override;
+  Result<http::ClientRequest> build_passthrough(const PassthroughBody& body,
+                                                const Target& target) const override;
   std::unique_ptr<ReplyObserver> reply_observer(bool stream, bool hide_stream_usage) const override;
   Result<ChatResponse> decode_chat(std::string_view body, const ChatRequest& req) const override;
   std::unique_ptr<StreamDecoder> stream_decoder(const ChatRequest& req) const override;
@@ -27,7 +28,8 @@ class GeminiProvider final : public Provider {
   // POST {base}/models/{model}:batchEmbedContents; Google reports no token count, so it is estimated.
   Result<http::ClientRequest> build_embeddings(const EmbeddingsRequest& req, const Target& target,
                                                std::string_view client_body = {}) const override;
-  Result<EmbeddingsResponse> decode_embeddings(std::string_view body, const EmbeddingsRequest& req) const override;
+  Result<EmbeddingsResponse> decode_embeddings(std::string_view body,
+                                               const EmbeddingsRequest& req) const override;
 
   // models/{model}:streamGenerateContent?alt=sse on the target's base.
   static std::string stream_path(const Target& target);

@@ -44,7 +44,8 @@ std::string new_id() {
 }
 
 std::int64_t now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::vector<std::string> split(const std::string& text, int chunks) {
@@ -78,7 +79,8 @@ std::string mock_tool(const json::object& req, const std::string& last_user_text
   const auto& t = tools->get_array()[0];
   if (!t.is_object()) return {};
   if (auto* f = t.get_object().if_contains("function"); f && f->is_object())
-    if (auto* n = f->get_object().if_contains("name"); n && n->is_string()) return std::string(n->get_string());
+    if (auto* n = f->get_object().if_contains("name"); n && n->is_string())
+      return std::string(n->get_string());
   return {};
 }
 
@@ -87,9 +89,12 @@ constexpr std::string_view kToolArguments = R"({"city":"Paris"})";
 }  // namespace
 
 Result<void> validate(const json::object& req) {
-  auto bad = [](std::string msg, std::string param) { return fail(ErrorCode::invalid_request, std::move(msg), std::move(param)); };
+  auto bad = [](std::string msg, std::string param) {
+    return fail(ErrorCode::invalid_request, std::move(msg), std::move(param));
+  };
   auto* model = req.if_contains("model");
-  if (!model || !model->is_string() || model->get_string().empty()) return bad("you must provide a model parameter", "model");
+  if (!model || !model->is_string() || model->get_string().empty())
+    return bad("you must provide a model parameter", "model");
   auto decoded = openai::decode_chat_request(req);
   if (!decoded) return std::unexpected(decoded.error());
   return {};
@@ -97,7 +102,8 @@ Result<void> validate(const json::object& req) {
 
 std::string reply_text(const json::object& req, const Shape& shape) {
   if (shape.response_tokens > 0) {
-    static const char* kWords[] = {"lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit"};
+    static const char* kWords[] = {"lorem", "ipsum",       "dolor",      "sit",
+                                   "amet",  "consectetur", "adipiscing", "elit"};
     std::string out;
     for (int i = 0; i < shape.response_tokens; ++i) {
       if (i) out += ' ';
@@ -121,11 +127,16 @@ std::string completion(const json::object& req, const Shape& shape) {
   json::object msg{{"role", "assistant"}, {"content", text}, {"refusal", nullptr}};
   if (!tool.empty()) {
     msg["content"] = nullptr;
-    msg["tool_calls"] = json::array{json::object{
-        {"id", "call_mock1"}, {"type", "function"}, {"function", json::object{{"name", tool}, {"arguments", kToolArguments}}}}};
+    msg["tool_calls"] =
+        json::array{json::object{{"id", "call_mock1"},
+                                 {"type", "function"},
+                                 {"function", json::object{{"name", tool}, {"arguments", kToolArguments}}}}};
   }
-  json::object o{{"id", new_id()}, {"object", "chat.completion"}, {"created", now()}, {"model", model_of(req)}};
-  o["choices"] = json::array{json::object{{"index", 0}, {"message", std::move(msg)}, {"logprobs", nullptr},
+  json::object o{
+      {"id", new_id()}, {"object", "chat.completion"}, {"created", now()}, {"model", model_of(req)}};
+  o["choices"] = json::array{json::object{{"index", 0},
+                                          {"message", std::move(msg)},
+                                          {"logprobs", nullptr},
                                           {"finish_reason", tool.empty() ? "stop" : "tool_calls"}}};
   o["usage"] = json::object{{"prompt_tokens", in}, {"completion_tokens", out}, {"total_tokens", in + out}};
   return json::serialize(o);
@@ -137,14 +148,19 @@ std::vector<std::string> stream_frames(const json::object& req, const Shape& sha
   std::int64_t created = now();
   bool include_usage = false;
   if (auto* so = req.if_contains("stream_options"); so && so->is_object())
-    if (auto* iu = so->get_object().if_contains("include_usage"); iu && iu->is_bool()) include_usage = iu->get_bool();
+    if (auto* iu = so->get_object().if_contains("include_usage"); iu && iu->is_bool())
+      include_usage = iu->get_bool();
   auto frame = [&](json::object delta, json::value finish) {
     json::object o{{"id", id}, {"object", "chat.completion.chunk"}, {"created", created}, {"model", model}};
-    o["choices"] = json::array{json::object{{"index", 0}, {"delta", std::move(delta)}, {"logprobs", nullptr}, {"finish_reason", std::move(finish)}}};
+    o["choices"] = json::array{json::object{{"index", 0},
+                                            {"delta", std::move(delta)},
+                                            {"logprobs", nullptr},
+                                            {"finish_reason", std::move(finish)}}};
     return "data: " + json::serialize(o) + "\n\n";
   };
   std::vector<std::string> frames;
-  frames.push_back(frame(json::object{{"role", "assistant"}, {"content", ""}, {"refusal", nullptr}}, nullptr));
+  frames.push_back(
+      frame(json::object{{"role", "assistant"}, {"content", ""}, {"refusal", nullptr}}, nullptr));
   if (std::string tool = mock_tool(req, text); !tool.empty()) {
     // A tool call streams as OpenAI sends one: id and name first, then the arguments in pieces.
     auto call = [](json::object fn, bool first) {
@@ -161,7 +177,8 @@ std::vector<std::string> stream_frames(const json::object& req, const Shape& sha
     frames.push_back(frame(call(json::object{{"arguments", kToolArguments.substr(8)}}, false), nullptr));
     frames.push_back(frame(json::object{}, "tool_calls"));
   } else {
-    for (auto& piece : split(text, shape.chunks)) frames.push_back(frame(json::object{{"content", piece}}, nullptr));
+    for (auto& piece : split(text, shape.chunks))
+      frames.push_back(frame(json::object{{"content", piece}}, nullptr));
     frames.push_back(frame(json::object{}, "stop"));
   }
   if (include_usage) {
@@ -177,8 +194,10 @@ std::vector<std::string> stream_frames(const json::object& req, const Shape& sha
 
 std::string error_body(std::string_view message, std::string_view type, std::string_view code) {
   json::object e{{"message", message}, {"type", type}, {"param", nullptr}};
-  if (code.empty()) e["code"] = nullptr;
-  else e["code"] = code;
+  if (code.empty())
+    e["code"] = nullptr;
+  else
+    e["code"] = code;
   return json::serialize(json::object{{"error", std::move(e)}});
 }
 

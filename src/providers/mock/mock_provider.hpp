@@ -10,7 +10,7 @@ class MockProvider final : public OpenAiProvider {
  public:
   MockProvider() : OpenAiProvider({"mock", "http://mock.invalid/v1"}) {}
   asio::awaitable<Result<std::unique_ptr<http::Reply>>> send(const Target& target,
-                                                            http::ClientRequest request) const override;
+                                                             http::ClientRequest request) const override;
   // The in-process mock serves chat only: not OpenAI's images route, but the base class's refusal.
   Result<http::ClientRequest> build_image(const ImageRequest& req, const Target& target) const override {
     return Provider::build_image(req, target);

@@ -9,8 +9,8 @@ namespace json = boost::json;
 
 namespace modelmux::providers {
 
-Result<http::ClientRequest> OllamaProvider::build_embeddings(const EmbeddingsRequest& req, const Target& target,
-                                                             std::string_view) const {
+Result<http::ClientRequest> OllamaProvider::build_embeddings(const EmbeddingsRequest& req,
+                                                             const Target& target, std::string_view) const {
   if (auto ok = text_inputs_only(req, target); !ok) return std::unexpected(ok.error());
   json::array input;
   for (const auto& s : req.inputs) input.emplace_back(s);
@@ -21,13 +21,16 @@ Result<http::ClientRequest> OllamaProvider::build_embeddings(const EmbeddingsReq
   return request;
 }
 
-Result<EmbeddingsResponse> OllamaProvider::decode_embeddings(std::string_view body, const EmbeddingsRequest& req) const {
+Result<EmbeddingsResponse> OllamaProvider::decode_embeddings(std::string_view body,
+                                                             const EmbeddingsRequest& req) const {
   boost::system::error_code ec;
   auto v = json_util::parse(body, ec);
-  if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "ollama embeddings reply is not a JSON object");
+  if (ec || !v.is_object())
+    return fail(ErrorCode::upstream_error, "ollama embeddings reply is not a JSON object");
   const auto& o = v.get_object();
   auto* list = o.if_contains("embeddings");
-  if (!list || !list->is_array()) return fail(ErrorCode::upstream_error, "ollama embeddings reply without embeddings");
+  if (!list || !list->is_array())
+    return fail(ErrorCode::upstream_error, "ollama embeddings reply without embeddings");
   EmbeddingsResponse resp;
   resp.model = json_util::string_field(o, "model");
   for (const auto& e : list->get_array()) {
@@ -37,7 +40,8 @@ Result<EmbeddingsResponse> OllamaProvider::decode_embeddings(std::string_view bo
   }
   if (resp.vectors.size() != req.inputs.size())
     return fail(ErrorCode::upstream_error, "ollama returned a different number of embeddings than inputs");
-  resp.input_tokens = o.contains("prompt_eval_count") ? json_util::int_field(o, "prompt_eval_count") : estimate_input_tokens(req);
+  resp.input_tokens = o.contains("prompt_eval_count") ? json_util::int_field(o, "prompt_eval_count")
+                                                      : estimate_input_tokens(req);
   return resp;
 }
 

@@ -18,10 +18,18 @@ Result<json::object> encode(const ChatRequest& req, std::string_view model) {
     json::object out;
     switch (m.role) {
       case Role::system:
-      case Role::developer: out["role"] = "system"; break;
-      case Role::user: out["role"] = "user"; break;
-      case Role::assistant: out["role"] = "assistant"; break;
-      case Role::tool: out["role"] = "tool"; break;
+      case Role::developer:
+        out["role"] = "system";
+        break;
+      case Role::user:
+        out["role"] = "user";
+        break;
+      case Role::assistant:
+        out["role"] = "assistant";
+        break;
+      case Role::tool:
+        out["role"] = "tool";
+        break;
     }
     out["content"] = m.text();
     json::array images;
@@ -40,9 +48,11 @@ Result<json::object> encode(const ChatRequest& req, std::string_view model) {
       for (const auto& c : m.tool_calls) {
         auto args = json_util::arguments_object(c.arguments);
         if (!args)
-          return fail(ErrorCode::invalid_request, fmt::format("messages[{}]: tool call arguments are not a JSON object", i),
+          return fail(ErrorCode::invalid_request,
+                      fmt::format("messages[{}]: tool call arguments are not a JSON object", i),
                       fmt::format("messages[{}].tool_calls", i));
-        calls.push_back(json::object{{"function", json::object{{"name", c.name}, {"arguments", std::move(*args)}}}});
+        calls.push_back(
+            json::object{{"function", json::object{{"name", c.name}, {"arguments", std::move(*args)}}}});
       }
       out["tool_calls"] = std::move(calls);
     }
@@ -71,7 +81,8 @@ Result<json::object> encode(const ChatRequest& req, std::string_view model) {
     for (const auto& t : req.tools) {
       json::object fn{{"name", t.name}};
       if (!t.description.empty()) fn["description"] = t.description;
-      fn["parameters"] = t.parameters.is_null() ? json::value(json::object{{"type", "object"}}) : t.parameters;
+      fn["parameters"] =
+          t.parameters.is_null() ? json::value(json::object{{"type", "object"}}) : t.parameters;
       tools.push_back(json::object{{"type", "function"}, {"function", std::move(fn)}});
     }
     o["tools"] = std::move(tools);
@@ -203,8 +214,9 @@ class OllamaStreamDecoder final : public StreamDecoder {
 
 void OllamaProvider::prepare(Target& target) const {
   target.request_path = target.base.path + "/api/chat";
-  prepare_json_headers(target, "application/x-ndjson",
-                       target.cfg.api_key.empty() ? std::string() : "authorization: Bearer " + target.cfg.api_key + "\r\n");
+  prepare_json_headers(
+      target, "application/x-ndjson",
+      target.cfg.api_key.empty() ? std::string() : "authorization: Bearer " + target.cfg.api_key + "\r\n");
 }
 
 Result<http::ClientRequest> OllamaProvider::build_chat(const ChatRequest& req, const Target& target) const {

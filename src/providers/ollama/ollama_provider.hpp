@@ -22,7 +22,8 @@ class OllamaProvider final : public Provider {
   // POST {base}/api/embed.
   Result<http::ClientRequest> build_embeddings(const EmbeddingsRequest& req, const Target& target,
                                                std::string_view client_body = {}) const override;
-  Result<EmbeddingsResponse> decode_embeddings(std::string_view body, const EmbeddingsRequest& req) const override;
+  Result<EmbeddingsResponse> decode_embeddings(std::string_view body,
+                                               const EmbeddingsRequest& req) const override;
 };
 
 }  // namespace modelmux::providers

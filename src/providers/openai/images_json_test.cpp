@@ -38,7 +38,8 @@ providers::Target target(std::string provider, std::string model, std::string ap
 }  // namespace
 
 TEST(ImagesJson, DecodesTheOpenAiRequest) {
-  auto r = decode(R"({"model":"img","prompt":"a red fox","n":2,"size":"1792x1024","response_format":"b64_json",
+  auto r =
+      decode(R"({"model":"img","prompt":"a red fox","n":2,"size":"1792x1024","response_format":"b64_json",
                       "quality":"hd","style":"vivid","background":"transparent"})");
   EXPECT_EQ(r.prompt, "a red fox");
   EXPECT_EQ(r.n, 2);
@@ -62,17 +63,25 @@ TEST(ImagesJson, RefusesWhatNoUpstreamTakes) {
 
 TEST(ImagesJson, OpenAiUpstreamGetsTheBodyWithItsModelAtImagesGenerations) {
   auto t = target("openai", "dall-e-3");
-  auto req = decode(R"({"model":"img","prompt":"a fox","size":"1024x1024","quality":"hd","background":"auto"})");
+  auto req =
+      decode(R"({"model":"img","prompt":"a fox","size":"1024x1024","quality":"hd","background":"auto"})");
   auto up = t.provider->build_image(req, t);
   ASSERT_TRUE(up) << up.error().message;
   EXPECT_EQ(up->target, "/v1/images/generations");
-  EXPECT_EQ(json::parse(up->body), json::parse(R"({"background":"auto","model":"dall-e-3","prompt":"a fox","size":"1024x1024","quality":"hd"})"));
-  auto resp = t.provider->decode_image(R"({"created":1713833628,"data":[{"url":"https://img/1.png","revised_prompt":"A fox."}]})", req);
+  EXPECT_EQ(
+      json::parse(up->body),
+      json::parse(
+          R"({"background":"auto","model":"dall-e-3","prompt":"a fox","size":"1024x1024","quality":"hd"})"));
+  auto resp = t.provider->decode_image(
+      R"({"created":1713833628,"data":[{"url":"https://img/1.png","revised_prompt":"A fox."}]})", req);
   ASSERT_TRUE(resp);
   EXPECT_EQ(json::value(openai::encode_image_response(*resp)),
-            json::parse(R"({"created":1713833628,"data":[{"url":"https://img/1.png","revised_prompt":"A fox."}]})"));
+            json::parse(
+                R"({"created":1713833628,"data":[{"url":"https://img/1.png","revised_prompt":"A fox."}]})"));
   auto azure = target("azure", "my-dalle", "https://r.openai.azure.com");
-  EXPECT_EQ(azure.provider->build_image(req, azure)->target.find("/openai/deployments/my-dalle/images/generations?api-version="), 0u);
+  EXPECT_EQ(azure.provider->build_image(req, azure)
+                ->target.find("/openai/deployments/my-dalle/images/generations?api-version="),
+            0u);
 }
 
 TEST(ImagesJson, BedrockInvokesTitanOrNovaCanvasWithATextImageTask) {
@@ -81,16 +90,19 @@ TEST(ImagesJson, BedrockInvokesTitanOrNovaCanvasWithATextImageTask) {
   auto up = t.provider->build_image(req, t);
   ASSERT_TRUE(up) << up.error().message;
   EXPECT_EQ(up->target, "/model/amazon.nova-canvas-v1%3A0/invoke");
-  EXPECT_EQ(json::parse(up->body), json::parse(R"({"taskType":"TEXT_IMAGE","textToImageParams":{"text":"a fox"},
+  EXPECT_EQ(json::parse(up->body),
+            json::parse(R"({"taskType":"TEXT_IMAGE","textToImageParams":{"text":"a fox"},
     "imageGenerationConfig":{"numberOfImages":2,"width":1024,"height":768,"quality":"premium"}})"));
   bool signed_ = false;
-  for (const auto& [k, v] : up->headers) signed_ = signed_ || (k == "authorization" && v.find("/bedrock/aws4_request") != std::string::npos);
+  for (const auto& [k, v] : up->headers)
+    signed_ = signed_ || (k == "authorization" && v.find("/bedrock/aws4_request") != std::string::npos);
   EXPECT_TRUE(signed_);
   auto resp = t.provider->decode_image(R"({"images":["aW1nMQ==","aW1nMg=="]})", req);
   ASSERT_TRUE(resp);
   ASSERT_EQ(resp->data.size(), 2u);
   EXPECT_EQ(resp->data[1].b64_json, "aW1nMg==");
-  auto refused = t.provider->decode_image(R"({"images":[],"error":"This request has been blocked by our content filters."})", req);
+  auto refused = t.provider->decode_image(
+      R"({"images":[],"error":"This request has been blocked by our content filters."})", req);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::content_filter);
   auto url = t.provider->build_image(decode(R"({"model":"img","prompt":"x","response_format":"url"})"), t);
@@ -105,7 +117,8 @@ TEST(ImagesJson, GeminiPredictsWithImagen) {
   ASSERT_TRUE(up) << up.error().message;
   EXPECT_EQ(up->target, "/v1beta/models/imagen-4.0-generate-001:predict");
   EXPECT_EQ(json::parse(up->body),
-            json::parse(R"({"instances":[{"prompt":"a fox"}],"parameters":{"sampleCount":3,"aspectRatio":"16:9"}})"));
+            json::parse(
+                R"({"instances":[{"prompt":"a fox"}],"parameters":{"sampleCount":3,"aspectRatio":"16:9"}})"));
   auto resp = t.provider->decode_image(
       R"({"predictions":[{"bytesBase64Encoded":"aW1n","mimeType":"image/png"}]})", req);
   ASSERT_TRUE(resp);
@@ -123,7 +136,8 @@ TEST(ImagesJson, SagemakerEndpointsTakeThePromptAndAnswerBase64) {
   ASSERT_TRUE(up) << up.error().message;
   EXPECT_EQ(up->target, "/endpoints/sdxl-endpoint/invocations");
   EXPECT_EQ(json::parse(up->body), json::parse(R"({"prompt":"a fox","width":512,"height":512})"));
-  for (std::string_view reply : {R"({"images":["aW1n"]})", R"({"generated_images":["aW1n"]})", R"({"image":"aW1n"})"}) {
+  for (std::string_view reply :
+       {R"({"images":["aW1n"]})", R"({"generated_images":["aW1n"]})", R"({"image":"aW1n"})"}) {
     auto resp = t.provider->decode_image(reply, req);
     ASSERT_TRUE(resp) << reply;
     EXPECT_EQ(resp->data.at(0).b64_json, "aW1n");

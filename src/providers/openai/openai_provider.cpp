@@ -7,9 +7,9 @@
 
 #include "core/json_scan.hpp"
 #include "core/json_util.hpp"
-#include "wire/sse/sse.hpp"
 #include "wire/openai/chat_json.hpp"
 #include "wire/openai/images_json.hpp"
+#include "wire/sse/sse.hpp"
 
 namespace json = boost::json;
 
@@ -66,10 +66,14 @@ Usage usage_from_span(std::string_view u) {
       std::int64_t v = 0;
       auto [ptr, ec] = std::from_chars(u.data() + j, u.data() + u.size(), v);
       if (ec == std::errc()) {
-        if (key == "prompt_tokens") usage.input_tokens = v;
-        else if (key == "completion_tokens") usage.output_tokens = v;
-        else if (key == "cached_tokens") usage.cached_input_tokens = v;
-        else if (key == "reasoning_tokens") usage.reasoning_tokens = v;
+        if (key == "prompt_tokens")
+          usage.input_tokens = v;
+        else if (key == "completion_tokens")
+          usage.output_tokens = v;
+        else if (key == "cached_tokens")
+          usage.cached_input_tokens = v;
+        else if (key == "reasoning_tokens")
+          usage.reasoning_tokens = v;
         j = static_cast<std::size_t>(ptr - u.data());
       }
     }
@@ -197,7 +201,8 @@ std::pair<std::string, std::string> openai_error_fields(std::string_view body) {
     return json::serialize(*x);
   };
   if (auto* e = o.if_contains("error")) {
-    if (e->is_object()) return {text(e->get_object().if_contains("message")), text(e->get_object().if_contains("code"))};
+    if (e->is_object())
+      return {text(e->get_object().if_contains("message")), text(e->get_object().if_contains("code"))};
     if (e->is_string()) return {std::string(e->get_string()), {}};
   }
   if (auto* m = o.if_contains("message")) return {text(m), {}};
@@ -215,7 +220,8 @@ void OpenAiProvider::prepare(Target& target) const {
     // Azure addresses a deployment (the target's model) and versions the API in the query.
     std::string_view given = target.cfg.provider_keys.get("api_version");
     std::string version(given.empty() ? kAzureApiVersion : given);
-    target.request_path = target.base.path + "/openai/deployments/" + target.cfg.model + "/chat/completions?api-version=" + version;
+    target.request_path = target.base.path + "/openai/deployments/" + target.cfg.model +
+                          "/chat/completions?api-version=" + version;
   } else {
     target.request_path = target.base.path + "/chat/completions";
   }
@@ -226,14 +232,14 @@ void OpenAiProvider::prepare(Target& target) const {
   prepare_json_headers(target, "text/event-stream", auth);
 }
 
-
 Result<http::ClientRequest> OpenAiProvider::build_chat(const ChatRequest& req, const Target& target) const {
   auto body = openai::encode_chat_request(req, target.cfg.model);
   apply_provider_options(body, req.extra, target.cfg.provider);
   return json_post(target, json::serialize(body), req.stream);
 }
 
-Result<http::ClientRequest> OpenAiProvider::build_passthrough(const PassthroughBody& client, const Target& target) const {
+Result<http::ClientRequest> OpenAiProvider::build_passthrough(const PassthroughBody& client,
+                                                              const Target& target) const {
   std::string out = with_model(client, target.cfg.model);
   if (client.add_stream_usage) {
     json::object options{{"include_usage", true}};
@@ -260,7 +266,9 @@ Result<ChatResponse> OpenAiProvider::decode_chat(std::string_view body, const Ch
   return openai::decode_chat_response(v.get_object());
 }
 
-std::unique_ptr<StreamDecoder> openai_stream_decoder() { return std::make_unique<OpenAiStreamDecoder>(); }
+std::unique_ptr<StreamDecoder> openai_stream_decoder() {
+  return std::make_unique<OpenAiStreamDecoder>();
+}
 
 std::unique_ptr<StreamDecoder> OpenAiProvider::stream_decoder(const ChatRequest&) const {
   return openai_stream_decoder();
@@ -273,8 +281,10 @@ std::unique_ptr<ReplyObserver> OpenAiProvider::reply_observer(bool stream, bool 
 Error OpenAiProvider::map_error(int status, std::string_view retry_after, std::string_view body) const {
   auto [message, code] = openai_error_fields(body);
   ErrorCode for_400 = ErrorCode::invalid_request;
-  if (code.find("context_length") != std::string::npos) for_400 = ErrorCode::context_length;
-  else if (code.find("content_filter") != std::string::npos || code.find("content_policy") != std::string::npos)
+  if (code.find("context_length") != std::string::npos)
+    for_400 = ErrorCode::context_length;
+  else if (code.find("content_filter") != std::string::npos ||
+           code.find("content_policy") != std::string::npos)
     for_400 = ErrorCode::content_filter;
   return error_from_status(name(), status, retry_after, message, for_400);
 }
@@ -283,7 +293,8 @@ Result<http::ClientRequest> OpenAiProvider::build_image(const ImageRequest& req,
   auto r = json_post(target, json::serialize(openai::encode_image_request(req, target.cfg.model)), false);
   // The chat path with its last two segments swapped (an Azure api-version query stays).
   std::string path = target.request_path;
-  if (auto at = path.find("/chat/completions"); at != std::string::npos) path.replace(at, 17, "/images/generations");
+  if (auto at = path.find("/chat/completions"); at != std::string::npos)
+    path.replace(at, 17, "/images/generations");
   r.target = std::move(path);
   return r;
 }
@@ -291,7 +302,8 @@ Result<http::ClientRequest> OpenAiProvider::build_image(const ImageRequest& req,
 Result<ImageResponse> OpenAiProvider::decode_image(std::string_view body, const ImageRequest&) const {
   boost::system::error_code ec;
   auto v = json_util::parse(body, ec);
-  if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "upstream image reply is not a JSON object");
+  if (ec || !v.is_object())
+    return fail(ErrorCode::upstream_error, "upstream image reply is not a JSON object");
   return openai::decode_image_response(v.get_object());
 }
 

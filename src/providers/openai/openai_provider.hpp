@@ -8,9 +8,9 @@ namespace modelmux::providers {
 // What sets one OpenAI-format service apart from another.
 struct OpenAiFlavor {
   std::string name;
-  std::string default_base;  // empty: api_base is required
+  std::string default_base;            // empty: api_base is required
   bool accepts_stream_options = true;  // some services refuse unknown fields such as stream_options
-  bool azure = false;  // deployment URLs, `api-key` header, api-version query parameter
+  bool azure = false;                  // deployment URLs, `api-key` header, api-version query parameter
 };
 
 class OpenAiProvider : public Provider {
@@ -25,7 +25,8 @@ class OpenAiProvider : public Provider {
   void prepare(Target& target) const override;
 
   Result<http::ClientRequest> build_chat(const ChatRequest& req, const Target& target) const override;
-  Result<http::ClientRequest> build_passthrough(const PassthroughBody& body, const Target& target) const override;
+  Result<http::ClientRequest> build_passthrough(const PassthroughBody& body,
+                                                const Target& target) const override;
   Result<ChatResponse> decode_chat(std::string_view body, const ChatRequest& req) const override;
   std::unique_ptr<StreamDecoder> stream_decoder(const ChatRequest& req) const override;
   std::unique_ptr<ReplyObserver> reply_observer(bool stream, bool hide_stream_usage) const override;
@@ -37,7 +38,8 @@ class OpenAiProvider : public Provider {
   // POST {base}/embeddings (Azure: .../deployments/{model}/embeddings?api-version=...).
   Result<http::ClientRequest> build_embeddings(const EmbeddingsRequest& req, const Target& target,
                                                std::string_view client_body = {}) const override;
-  Result<EmbeddingsResponse> decode_embeddings(std::string_view body, const EmbeddingsRequest& req) const override;
+  Result<EmbeddingsResponse> decode_embeddings(std::string_view body,
+                                               const EmbeddingsRequest& req) const override;
 
  private:
   OpenAiFlavor flavor_;

@@ -24,15 +24,19 @@ Target target(const char* provider = "openai") {
 
 TEST(OpenAiProvider, PassThroughRewritesOnlyTheModel) {
   auto t = target();
-  std::string body = R"({"model":"fast","messages":[{"role":"user","content":"model"}],"custom":{"model":"keep"},"stream":true})";
+  std::string body =
+      R"({"model":"fast","messages":[{"role":"user","content":"model"}],"custom":{"model":"keep"},"stream":true})";
   auto parsed = json::parse(body).as_object();
   auto req = t.provider->build_passthrough({body, parsed, true}, t);
   ASSERT_TRUE(req);
-  EXPECT_EQ(req->body, R"({"model":"gpt-up","messages":[{"role":"user","content":"model"}],"custom":{"model":"keep"},"stream":true})");
+  EXPECT_EQ(
+      req->body,
+      R"({"model":"gpt-up","messages":[{"role":"user","content":"model"}],"custom":{"model":"keep"},"stream":true})");
   EXPECT_EQ(req->target, "/v1/chat/completions");
-  EXPECT_EQ(req->prepared_headers,
-            "content-type: application/json\r\naccept: text/event-stream\r\nauthorization: Bearer sk-secret\r\n"
-            "x-extra: 1\r\n");
+  EXPECT_EQ(
+      req->prepared_headers,
+      "content-type: application/json\r\naccept: text/event-stream\r\nauthorization: Bearer sk-secret\r\n"
+      "x-extra: 1\r\n");
 }
 
 TEST(OpenAiProvider, PassThroughWithAnEscapedModelKeyStillRewrites) {
@@ -53,12 +57,18 @@ TEST(OpenAiProvider, MapsUpstreamStatusesToErrors) {
     int client_status;
     bool retryable;
   } cases[] = {
-      {400, ErrorCode::invalid_request, 400, false}, {401, ErrorCode::authentication, 401, false},
-      {403, ErrorCode::permission_denied, 403, false}, {404, ErrorCode::not_found, 404, false},
-      {408, ErrorCode::timeout, 504, true}, {409, ErrorCode::conflict, 409, true},
-      {413, ErrorCode::payload_too_large, 413, false}, {422, ErrorCode::unprocessable, 422, false},
-      {429, ErrorCode::rate_limited, 429, true}, {500, ErrorCode::upstream_error, 502, true},
-      {502, ErrorCode::upstream_error, 502, true}, {503, ErrorCode::overloaded, 503, true},
+      {400, ErrorCode::invalid_request, 400, false},
+      {401, ErrorCode::authentication, 401, false},
+      {403, ErrorCode::permission_denied, 403, false},
+      {404, ErrorCode::not_found, 404, false},
+      {408, ErrorCode::timeout, 504, true},
+      {409, ErrorCode::conflict, 409, true},
+      {413, ErrorCode::payload_too_large, 413, false},
+      {422, ErrorCode::unprocessable, 422, false},
+      {429, ErrorCode::rate_limited, 429, true},
+      {500, ErrorCode::upstream_error, 502, true},
+      {502, ErrorCode::upstream_error, 502, true},
+      {503, ErrorCode::overloaded, 503, true},
       {504, ErrorCode::upstream_error, 502, true},
   };
   for (const auto& c : cases) {
@@ -93,8 +103,9 @@ TEST(OpenAiProvider, ReplyObserverReadsUsageFromAStreamSplitAnywhere) {
     EXPECT_EQ(obs->usage()->output_tokens, 5);
   }
   auto whole = t.provider->reply_observer(false, false);
-  whole->feed(R"({"id":"x","choices":[{"message":{"content":"\"usage\":{}"}}],"usage":{"prompt_tokens":3,"completion_tokens":4}})",
-              nullptr);
+  whole->feed(
+      R"({"id":"x","choices":[{"message":{"content":"\"usage\":{}"}}],"usage":{"prompt_tokens":3,"completion_tokens":4}})",
+      nullptr);
   whole->finish(nullptr);
   ASSERT_TRUE(whole->usage());
   EXPECT_EQ(whole->usage()->output_tokens, 4);
@@ -118,7 +129,8 @@ TEST(OpenAiProvider, AsksForStreamUsageAndHidesItFromTheClient) {
   EXPECT_EQ(sent.at("stream_options").as_object().at("include_usage").as_bool(), true);
   EXPECT_EQ(sent.at("model").as_string(), "gpt-up");
 
-  std::string with_options = R"({"model":"fast","stream":true,"stream_options":{"include_usage":false,"x":1},"messages":[]})";
+  std::string with_options =
+      R"({"model":"fast","stream":true,"stream_options":{"include_usage":false,"x":1},"messages":[]})";
   auto fields2 = json::parse(with_options).as_object();
   auto req2 = t.provider->build_passthrough({with_options, fields2, true, true}, t);
   auto opts = json::parse(req2->body).as_object().at("stream_options").as_object();
@@ -182,7 +194,8 @@ TEST(OpenAiProvider, AzureAddressesADeploymentWithItsOwnHeader) {
   EXPECT_NE(t.prepared_headers[0].find("api-key: azure-key\r\n"), std::string::npos);
   EXPECT_EQ(t.prepared_headers[0].find("authorization"), std::string::npos);
   c.provider_keys.set("api_version", {"2025-04-01-preview", {}});
-  EXPECT_EQ(make_target(c).request_path, "/openai/deployments/gpt4o-prod/chat/completions?api-version=2025-04-01-preview");
+  EXPECT_EQ(make_target(c).request_path,
+            "/openai/deployments/gpt4o-prod/chat/completions?api-version=2025-04-01-preview");
   c.api_base.clear();
   EXPECT_THROW(make_target(c), config::ConfigError);
   // Azure's content filter refusal maps to content_filter.

@@ -15,7 +15,8 @@ namespace json = boost::json;
 
 namespace modelmux::providers {
 
-Result<http::ClientRequest> SagemakerProvider::build_image(const ImageRequest& req, const Target& target) const {
+Result<http::ClientRequest> SagemakerProvider::build_image(const ImageRequest& req,
+                                                           const Target& target) const {
   if (auto ok = require_b64(req, name()); !ok) return std::unexpected(ok.error());
   json::object body{{"prompt", req.prompt}};
   if (req.n != 1) body["n"] = req.n;
@@ -23,13 +24,15 @@ Result<http::ClientRequest> SagemakerProvider::build_image(const ImageRequest& r
     body["width"] = req.width;
     body["height"] = req.height;
   }
-  return aws::signed_post(target, target.request_path, json::serialize(body), false, "sagemaker", "application/json");
+  return aws::signed_post(target, target.request_path, json::serialize(body), false, "sagemaker",
+                          "application/json");
 }
 
 Result<ImageResponse> SagemakerProvider::decode_image(std::string_view body, const ImageRequest&) const {
   boost::system::error_code ec;
   auto v = json_util::parse(body, ec);
-  if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "sagemaker image reply is not a JSON object");
+  if (ec || !v.is_object())
+    return fail(ErrorCode::upstream_error, "sagemaker image reply is not a JSON object");
   const auto& o = v.get_object();
   if (auto* one = o.if_contains("image"); one && one->is_string()) {
     json::array list{*one};

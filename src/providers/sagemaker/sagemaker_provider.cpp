@@ -7,10 +7,10 @@
 #include "core/json_util.hpp"
 #include "providers/aws/aws_error.hpp"
 #include "providers/aws/aws_target.hpp"
-#include "wire/aws/event_stream.hpp"
 #include "providers/aws/sigv4.hpp"
-#include "wire/openai/chat_json.hpp"
 #include "providers/openai/openai_provider.hpp"
+#include "wire/aws/event_stream.hpp"
+#include "wire/openai/chat_json.hpp"
 #include "wire/tgi/tgi_json.hpp"
 
 namespace json = boost::json;
@@ -22,7 +22,9 @@ constexpr std::string_view kService = "sagemaker";
 constexpr std::string_view kEventStream = "application/vnd.amazon.eventstream";
 
 // prepare() gives a target with `sagemaker_format: tgi` the TGI adapter.
-bool is_tgi(const Target& target) { return target.provider == &sagemaker_tgi_provider(); }
+bool is_tgi(const Target& target) {
+  return target.provider == &sagemaker_tgi_provider();
+}
 
 bool mentions_context_length(std::string_view text) {
   for (std::string_view s : {"maximum context length", "context length", "`inputs` tokens + `max_new_tokens`",
@@ -34,7 +36,8 @@ bool mentions_context_length(std::string_view text) {
 // A SageMaker error type (x-amzn-ErrorType, or an in-stream :exception-type) as the one Error type.
 // `status` is 0 inside a stream. ModelError (424) is the container's own 4xx/5xx: its OriginalStatusCode
 // decides, so a container's 400 is the client's fault and its 5xx or 429 are worth another target.
-Error error_from_type(std::string_view type, int status, std::string_view retry_after, std::string_view body) {
+Error error_from_type(std::string_view type, int status, std::string_view retry_after,
+                      std::string_view body) {
   std::string message = aws::error_message(body);
   int as = status;
   if (type == "ModelError") {
@@ -54,8 +57,8 @@ Error error_from_type(std::string_view type, int status, std::string_view retry_
     as = 400;
   } else if (type == "ServiceUnavailable") {
     as = 503;
-  } else if (type == "InternalFailure" || type == "InternalDependencyException" || type == "InternalStreamFailure" ||
-             type == "ModelStreamError") {
+  } else if (type == "InternalFailure" || type == "InternalDependencyException" ||
+             type == "InternalStreamFailure" || type == "ModelStreamError") {
     as = 502;
   } else if (type == "AccessDeniedException") {
     as = 403;
@@ -66,8 +69,9 @@ Error error_from_type(std::string_view type, int status, std::string_view retry_
   }
   if (as == 0) as = 502;
   std::string text = type.empty() ? message : fmt::format("{}: {}", type, message);
-  Error e = error_from_status("sagemaker", as, retry_after, text,
-                              mentions_context_length(text) ? ErrorCode::context_length : ErrorCode::invalid_request);
+  Error e = error_from_status(
+      "sagemaker", as, retry_after, text,
+      mentions_context_length(text) ? ErrorCode::context_length : ErrorCode::invalid_request);
   if (status == 0) e.message = "sagemaker stream error: " + text;
   return e;
 }
@@ -87,8 +91,10 @@ class SagemakerStreamDecoder final : public StreamDecoder {
         return std::unexpected(error_from_type(m.header(":exception-type"), 0, "", m.payload));
       if (kind == "error")
         return std::unexpected(error_from_type(m.header(":error-code"), 0, "", m.header(":error-message")));
-      if (kind != "event") return fail(ErrorCode::upstream_error, "sagemaker stream message without :message-type event");
-      if (m.header(":event-type") != "PayloadPart") continue;  // event types added later carry no payload bytes
+      if (kind != "event")
+        return fail(ErrorCode::upstream_error, "sagemaker stream message without :message-type event");
+      if (m.header(":event-type") != "PayloadPart")
+        continue;  // event types added later carry no payload bytes
       if (auto r = inner_->feed(m.payload, out); !r) return r;
     }
     return framed;
@@ -121,12 +127,14 @@ void SagemakerProvider::prepare(Target& target) const {
   }
   aws::prepare_target(target, "runtime.sagemaker", kEventStream);
   // The endpoint name is one path segment (SigV4 encodes the path once more when signing).
-  target.request_path = target.base.path + "/endpoints/" + aws::uri_encode(target.cfg.model, false) + "/invocations";
+  target.request_path =
+      target.base.path + "/endpoints/" + aws::uri_encode(target.cfg.model, false) + "/invocations";
   // OpenAI-compatible containers (vLLM, SGLang, LMI) stream usage when asked; TGI's generate API cannot.
   target.stream_usage = !is_tgi(target) && target.cfg.stream_usage.value_or(true);
 }
 
-Result<http::ClientRequest> SagemakerProvider::build_chat(const ChatRequest& req, const Target& target) const {
+Result<http::ClientRequest> SagemakerProvider::build_chat(const ChatRequest& req,
+                                                          const Target& target) const {
   std::string body;
   if (is_tgi(target)) {
     auto o = tgi::encode_request(req);

@@ -14,7 +14,9 @@ class SagemakerProvider final : public Provider {
   // The body is re-encoded for signing and for the container: never a pass-through.
   Wire wire() const override { return Wire::sagemaker; }
   // Only to pass make_target's check: prepare() puts the target's own region in the host.
-  std::string default_api_base() const override { return "https://runtime.sagemaker.us-east-1.amazonaws.com"; }
+  std::string default_api_base() const override {
+    return "https://runtime.sagemaker.us-east-1.amazonaws.com";
+  }
   // The AWS keys, and sagemaker_format: openai (the default) or tgi.
   std::vector<std::string_view> config_keys() const override;
   void prepare(Target& target) const override;

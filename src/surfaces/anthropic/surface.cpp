@@ -8,7 +8,9 @@
 namespace modelmux::surfaces {
 namespace {
 
-std::string fallback_id(const pipeline::Context& ctx) { return "msg_" + std::string(ctx.request_id); }
+std::string fallback_id(const pipeline::Context& ctx) {
+  return "msg_" + std::string(ctx.request_id);
+}
 
 class MessageStream final : public StreamEncoder {
  public:
@@ -38,7 +40,8 @@ std::unique_ptr<StreamEncoder> AnthropicSurface::stream_encoder(const pipeline::
 }
 
 ErrorReply AnthropicSurface::encode_error(const Error& err) const {
-  return {static_cast<unsigned>(::modelmux::anthropic::error_status(err)), ::modelmux::anthropic::error_body(err)};
+  return {static_cast<unsigned>(::modelmux::anthropic::error_status(err)),
+          ::modelmux::anthropic::error_body(err)};
 }
 
 std::string AnthropicSurface::stream_error(const Error& err) const {

@@ -1,5 +1,5 @@
-// The Anthropic surface: POST /v1/messages, so the Anthropic SDK (and tools built on it) use modelmux with any
-// provider behind it; an Anthropic upstream gets the client's body passed through. Errors leave as
+// The Anthropic surface: POST /v1/messages, so the Anthropic SDK (and tools built on it) use modelmux with
+// any provider behind it; an Anthropic upstream gets the client's body passed through. Errors leave as
 // Anthropic error bodies.
 #pragma once
 

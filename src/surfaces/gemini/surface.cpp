@@ -37,19 +37,20 @@ class ChunkStream final : public StreamEncoder {
 };
 
 json::object model_object(const routing::ModelGroup& g) {
-  return json::object{{"name", "models/" + g.name},
-                      {"displayName", g.name},
-                      {"description", "a model group served by modelmux"},
-                      {"supportedGenerationMethods",
-                       json::array{"generateContent", "streamGenerateContent", "countTokens", "embedContent",
-                                   "batchEmbedContents"}}};
+  return json::object{
+      {"name", "models/" + g.name},
+      {"displayName", g.name},
+      {"description", "a model group served by modelmux"},
+      {"supportedGenerationMethods", json::array{"generateContent", "streamGenerateContent", "countTokens",
+                                                 "embedContent", "batchEmbedContents"}}};
 }
 
 boost::asio::awaitable<void> not_found(http::Exchange& ex, std::string_view model) {
-  co_await respond_error(ex, gemini_surface(),
-                         Error::make(ErrorCode::model_not_found,
-                                     fmt::format("models/{} is not found: no model group of that name is configured", model),
-                                     "model"));
+  co_await respond_error(
+      ex, gemini_surface(),
+      Error::make(ErrorCode::model_not_found,
+                  fmt::format("models/{} is not found: no model group of that name is configured", model),
+                  "model"));
 }
 
 }  // namespace
@@ -63,7 +64,8 @@ Result<void> GeminiSurface::decode(pipeline::Context& ctx) const {
     ctx.embeddings = std::move(*req);
     return {};
   }
-  auto req = wire::decode_client_request(body, std::move(model), ctx.action == "streamGenerateContent", ctx.same_wire_only);
+  auto req = wire::decode_client_request(body, std::move(model), ctx.action == "streamGenerateContent",
+                                         ctx.same_wire_only);
   if (!req) return std::unexpected(req.error());
   ctx.chat = std::move(*req);
   return {};
@@ -89,7 +91,9 @@ ErrorReply GeminiSurface::encode_error(const Error& err) const {
   return {static_cast<unsigned>(err.http_status), wire::client_error_body(err)};
 }
 
-std::string GeminiSurface::stream_error(const Error& err) const { return wire::ClientStreamEncoder::error_frame(err); }
+std::string GeminiSurface::stream_error(const Error& err) const {
+  return wire::ClientStreamEncoder::error_frame(err);
+}
 
 const GeminiSurface& gemini_surface() {
   static const GeminiSurface surface;
@@ -114,7 +118,8 @@ boost::asio::awaitable<void> get_model(http::Exchange& ex, const pipeline::Runti
   co_await ex.respond(200, kJson, json::serialize(model_object(*group)));
 }
 
-boost::asio::awaitable<void> count_tokens(http::Exchange& ex, const pipeline::Runtime& rt, std::string model) {
+boost::asio::awaitable<void> count_tokens(http::Exchange& ex, const pipeline::Runtime& rt,
+                                          std::string model) {
   std::string group = group_of(model);
   if (!rt.catalog.find(group)) {
     co_await not_found(ex, model);
@@ -125,7 +130,8 @@ boost::asio::awaitable<void> count_tokens(http::Exchange& ex, const pipeline::Ru
   if (body) {
     // countTokens takes {contents} or a whole {generateContentRequest}.
     const json::object* request = &body->get_object();
-    if (auto* inner = request->if_contains("generateContentRequest"); inner && inner->is_object()) request = &inner->get_object();
+    if (auto* inner = request->if_contains("generateContentRequest"); inner && inner->is_object())
+      request = &inner->get_object();
     std::optional<Error> gemini_only;
     req = wire::decode_client_request(*request, group, false, gemini_only);
   } else {

@@ -13,16 +13,22 @@ namespace modelmux::surfaces {
 namespace {
 
 std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::string_view error_type(const Error& e) {
   switch (e.http_status) {
-    case 401: return "authentication_error";
-    case 403: return "permission_error";
-    case 404: return "invalid_request_error";
-    case 429: return "rate_limit_error";
-    default: return e.http_status >= 500 ? "server_error" : "invalid_request_error";
+    case 401:
+      return "authentication_error";
+    case 403:
+      return "permission_error";
+    case 404:
+      return "invalid_request_error";
+    case 429:
+      return "rate_limit_error";
+    default:
+      return e.http_status >= 500 ? "server_error" : "invalid_request_error";
   }
 }
 
@@ -55,7 +61,8 @@ class ChunkStream final : public StreamEncoder {
 Result<void> OpenAiSurface::decode(pipeline::Context& ctx) const {
   const auto& body = *ctx.fields;
   switch (ctx.op) {
-    case pipeline::Operation::chat: return ::modelmux::openai::decode_chat_request(body, ctx.chat);
+    case pipeline::Operation::chat:
+      return ::modelmux::openai::decode_chat_request(body, ctx.chat);
     case pipeline::Operation::embeddings: {
       auto req = ::modelmux::openai::decode_embeddings_request(body);
       if (!req) return std::unexpected(req.error());
@@ -107,7 +114,9 @@ ErrorReply OpenAiSurface::encode_error(const Error& err) const {
 }
 
 // An error that ends a stream already under way, in the shape the OpenAI SDK raises as an APIError.
-std::string OpenAiSurface::stream_error(const Error& err) const { return "data: " + error_body(err) + "\n\n"; }
+std::string OpenAiSurface::stream_error(const Error& err) const {
+  return "data: " + error_body(err) + "\n\n";
+}
 
 const OpenAiSurface& openai_surface() {
   static const OpenAiSurface surface;
@@ -119,8 +128,8 @@ namespace openai {
 boost::asio::awaitable<void> list_models(http::Exchange& ex, const pipeline::Runtime& rt) {
   json::array data;
   for (const auto& g : rt.catalog.groups())
-    data.push_back(
-        json::object{{"id", g.name}, {"object", "model"}, {"created", rt.started_at}, {"owned_by", "modelmux"}});
+    data.push_back(json::object{
+        {"id", g.name}, {"object", "model"}, {"created", rt.started_at}, {"owned_by", "modelmux"}});
   json::object list;
   list["object"] = "list";
   list["data"] = std::move(data);

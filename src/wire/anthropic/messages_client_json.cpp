@@ -4,7 +4,6 @@
 #include <boost/json.hpp>
 
 #include "core/json_util.hpp"
-
 #include "wire/anthropic/messages_json.hpp"
 
 namespace json = boost::json;
@@ -19,21 +18,28 @@ std::string text_of(const json::value& content) {
   std::string out;
   if (content.is_array())
     for (const auto& b : content.get_array())
-      if (b.is_object() && json_util::string_field(b.get_object(), "type") == "text") out += json_util::string_field(b.get_object(), "text");
+      if (b.is_object() && json_util::string_field(b.get_object(), "type") == "text")
+        out += json_util::string_field(b.get_object(), "text");
   return out;
 }
 
 std::string_view stop_reason(FinishReason r) {
   switch (r) {
-    case FinishReason::length: return "max_tokens";
-    case FinishReason::tool_calls: return "tool_use";
-    case FinishReason::content_filter: return "refusal";
-    default: return "end_turn";
+    case FinishReason::length:
+      return "max_tokens";
+    case FinishReason::tool_calls:
+      return "tool_use";
+    case FinishReason::content_filter:
+      return "refusal";
+    default:
+      return "end_turn";
   }
 }
 
 // An upstream's arguments that are no JSON object still give the client a tool_use with an input.
-json::value input_of(const std::string& arguments) { return json_util::arguments_object(arguments).value_or(json::object{}); }
+json::value input_of(const std::string& arguments) {
+  return json_util::arguments_object(arguments).value_or(json::object{});
+}
 
 // Anthropic counts cache reads and writes apart from input_tokens.
 json::object usage_json(const Usage& u) {
@@ -49,7 +55,8 @@ std::string frame(std::string_view type, json::object data) {
   return fmt::format("event: {}\ndata: {}\n\n", type, json::serialize(data));
 }
 
-Result<void> decode_blocks(const json::value& content, const std::string& where, Role role, ChatRequest& req) {
+Result<void> decode_blocks(const json::value& content, const std::string& where, Role role,
+                           ChatRequest& req) {
   Message m;
   m.role = role;
   auto flush = [&] {
@@ -70,7 +77,8 @@ Result<void> decode_blocks(const json::value& content, const std::string& where,
     const auto& block = b.get_object();
     std::string_view type = json_util::string_field(block, "type");
     if (type == "text") {
-      m.content.push_back({ContentPart::Kind::text, std::string(json_util::string_field(block, "text")), {}, {}, {}});
+      m.content.push_back(
+          {ContentPart::Kind::text, std::string(json_util::string_field(block, "text")), {}, {}, {}});
     } else if (type == "image") {
       const json::object* src = nullptr;
       if (auto* s = block.if_contains("source"); s && s->is_object()) src = &s->get_object();
@@ -78,7 +86,8 @@ Result<void> decode_blocks(const json::value& content, const std::string& where,
       ContentPart part{ContentPart::Kind::image, {}, {}, {}, {}};
       if (json_util::string_field(*src, "type") == "base64") {
         part.media_type = json_util::string_field(*src, "media_type");
-        part.image_url = fmt::format("data:{};base64,{}", part.media_type, json_util::string_field(*src, "data"));
+        part.image_url =
+            fmt::format("data:{};base64,{}", part.media_type, json_util::string_field(*src, "data"));
       } else {
         part.image_url = json_util::string_field(*src, "url");
       }
@@ -94,8 +103,10 @@ Result<void> decode_blocks(const json::value& content, const std::string& where,
       Message result;
       result.role = Role::tool;
       result.tool_call_id = json_util::string_field(block, "tool_use_id");
-      if (auto* c = block.if_contains("content")) result.content.push_back({ContentPart::Kind::text, text_of(*c), {}, {}, {}});
-      else result.content.push_back({ContentPart::Kind::text, {}, {}, {}, {}});
+      if (auto* c = block.if_contains("content"))
+        result.content.push_back({ContentPart::Kind::text, text_of(*c), {}, {}, {}});
+      else
+        result.content.push_back({ContentPart::Kind::text, {}, {}, {}, {}});
       req.messages.push_back(std::move(result));
     } else if (type == "thinking" || type == "redacted_thinking") {
       continue;  // earlier reasoning has no canonical home yet
@@ -112,7 +123,8 @@ Result<void> decode_blocks(const json::value& content, const std::string& where,
 Result<ChatRequest> decode_request(const json::object& body) {
   ChatRequest req;
   auto* model = body.if_contains("model");
-  if (!model || !model->is_string() || model->get_string().empty()) return bad("model", "model: Field required");
+  if (!model || !model->is_string() || model->get_string().empty())
+    return bad("model", "model: Field required");
   req.model = model->get_string();
   auto* max_tokens = body.if_contains("max_tokens");
   if (!max_tokens || !max_tokens->is_int64() || max_tokens->get_int64() < 1)
@@ -132,20 +144,25 @@ Result<ChatRequest> decode_request(const json::object& body) {
     const auto& mv = messages->get_array()[i];
     if (!mv.is_object()) return bad(where, where + " must be an object");
     std::string_view role = json_util::string_field(mv.get_object(), "role");
-    if (role != "user" && role != "assistant") return bad(where + ".role", where + ".role: Input should be 'user' or 'assistant'");
+    if (role != "user" && role != "assistant")
+      return bad(where + ".role", where + ".role: Input should be 'user' or 'assistant'");
     auto* content = mv.get_object().if_contains("content");
     if (!content) return bad(where + ".content", where + ".content: Field required");
-    if (auto ok = decode_blocks(*content, where + ".content", role == "user" ? Role::user : Role::assistant, req); !ok)
+    if (auto ok =
+            decode_blocks(*content, where + ".content", role == "user" ? Role::user : Role::assistant, req);
+        !ok)
       return std::unexpected(ok.error());
   }
-  if (auto* v = body.if_contains("temperature"); v && v->is_number()) req.temperature = v->to_number<double>();
+  if (auto* v = body.if_contains("temperature"); v && v->is_number())
+    req.temperature = v->to_number<double>();
   if (auto* v = body.if_contains("top_p"); v && v->is_number()) req.top_p = v->to_number<double>();
   if (auto* v = body.if_contains("stop_sequences"); v && v->is_array())
     for (const auto& s : v->get_array())
       if (s.is_string()) req.stop.emplace_back(s.get_string());
   if (auto* v = body.if_contains("stream"); v && v->is_bool()) req.stream = v->get_bool();
   req.include_usage = req.stream;  // Anthropic streams always report usage
-  if (auto* md = body.if_contains("metadata"); md && md->is_object()) req.user = json_util::string_field(md->get_object(), "user_id");
+  if (auto* md = body.if_contains("metadata"); md && md->is_object())
+    req.user = json_util::string_field(md->get_object(), "user_id");
   if (auto* tools = body.if_contains("tools"); tools && tools->is_array()) {
     for (std::size_t i = 0; i < tools->get_array().size(); ++i) {
       const auto& t = tools->get_array()[i];
@@ -160,14 +177,18 @@ Result<ChatRequest> decode_request(const json::object& body) {
   }
   if (auto* tc = body.if_contains("tool_choice"); tc && tc->is_object()) {
     std::string_view type = json_util::string_field(tc->get_object(), "type");
-    if (type == "auto") req.tool_choice.mode = ToolChoice::Mode::auto_;
-    else if (type == "any") req.tool_choice.mode = ToolChoice::Mode::required;
-    else if (type == "none") req.tool_choice.mode = ToolChoice::Mode::none;
+    if (type == "auto")
+      req.tool_choice.mode = ToolChoice::Mode::auto_;
+    else if (type == "any")
+      req.tool_choice.mode = ToolChoice::Mode::required;
+    else if (type == "none")
+      req.tool_choice.mode = ToolChoice::Mode::none;
     else if (type == "tool") {
       req.tool_choice.mode = ToolChoice::Mode::named;
       req.tool_choice.name = json_util::string_field(tc->get_object(), "name");
     }
-    if (auto* d = tc->get_object().if_contains("disable_parallel_tool_use"); d && d->is_bool() && d->get_bool())
+    if (auto* d = tc->get_object().if_contains("disable_parallel_tool_use");
+        d && d->is_bool() && d->get_bool())
       req.parallel_tool_calls = false;
   }
   return req;
@@ -176,11 +197,13 @@ Result<ChatRequest> decode_request(const json::object& body) {
 json::object encode_reply(const ChatResponse& r, std::string_view fallback_id) {
   json::array content;
   if (!r.message.reasoning.empty())
-    content.push_back(json::object{{"type", "thinking"}, {"thinking", r.message.reasoning}, {"signature", ""}});
+    content.push_back(
+        json::object{{"type", "thinking"}, {"thinking", r.message.reasoning}, {"signature", ""}});
   if (std::string text = r.message.text(); !text.empty() || r.message.tool_calls.empty())
     content.push_back(json::object{{"type", "text"}, {"text", text}});
   for (const auto& c : r.message.tool_calls)
-    content.push_back(json::object{{"type", "tool_use"}, {"id", c.id}, {"name", c.name}, {"input", input_of(c.arguments)}});
+    content.push_back(
+        json::object{{"type", "tool_use"}, {"id", c.id}, {"name", c.name}, {"input", input_of(c.arguments)}});
   json::object usage = usage_json(r.usage.value_or(Usage{}));
   return {{"id", r.id.starts_with("msg_") ? r.id : std::string(fallback_id)},
           {"type", "message"},
@@ -192,7 +215,9 @@ json::object encode_reply(const ChatResponse& r, std::string_view fallback_id) {
           {"usage", std::move(usage)}};
 }
 
-int error_status(const Error& err) { return err.code == ErrorCode::overloaded ? 529 : err.http_status; }
+int error_status(const Error& err) {
+  return err.code == ErrorCode::overloaded ? 529 : err.http_status;
+}
 
 std::string error_body(const Error& err) {
   std::string_view type = "api_error";
@@ -201,17 +226,33 @@ std::string error_body(const Error& err) {
     case ErrorCode::invalid_json:
     case ErrorCode::context_length:
     case ErrorCode::content_filter:
-    case ErrorCode::unprocessable: type = "invalid_request_error"; break;
-    case ErrorCode::authentication: type = "authentication_error"; break;
-    case ErrorCode::permission_denied: type = "permission_error"; break;
+    case ErrorCode::unprocessable:
+      type = "invalid_request_error";
+      break;
+    case ErrorCode::authentication:
+      type = "authentication_error";
+      break;
+    case ErrorCode::permission_denied:
+      type = "permission_error";
+      break;
     case ErrorCode::not_found:
-    case ErrorCode::model_not_found: type = "not_found_error"; break;
-    case ErrorCode::payload_too_large: type = "request_too_large"; break;
-    case ErrorCode::rate_limited: type = "rate_limit_error"; break;
-    case ErrorCode::overloaded: type = "overloaded_error"; break;
-    default: break;
+    case ErrorCode::model_not_found:
+      type = "not_found_error";
+      break;
+    case ErrorCode::payload_too_large:
+      type = "request_too_large";
+      break;
+    case ErrorCode::rate_limited:
+      type = "rate_limit_error";
+      break;
+    case ErrorCode::overloaded:
+      type = "overloaded_error";
+      break;
+    default:
+      break;
   }
-  return json::serialize(json::object{{"type", "error"}, {"error", json::object{{"type", type}, {"message", err.message}}}});
+  return json::serialize(
+      json::object{{"type", "error"}, {"error", json::object{{"type", type}, {"message", err.message}}}});
 }
 
 std::string StreamEncoder::close_block() {
@@ -230,23 +271,31 @@ std::string StreamEncoder::encode(const StreamEvent& ev) {
       if (ev.id.starts_with("msg_")) id_ = ev.id;
       if (!ev.model.empty()) model_ = ev.model;
     }
-    json::object message{{"id", id_}, {"type", "message"}, {"role", "assistant"}, {"model", model_},
-                         {"content", json::array{}}, {"stop_reason", nullptr}, {"stop_sequence", nullptr},
+    json::object message{{"id", id_},
+                         {"type", "message"},
+                         {"role", "assistant"},
+                         {"model", model_},
+                         {"content", json::array{}},
+                         {"stop_reason", nullptr},
+                         {"stop_sequence", nullptr},
                          {"usage", json::object{{"input_tokens", 0}, {"output_tokens", 0}}}};
     out += frame("message_start", {{"message", std::move(message)}});
   }
   switch (ev.kind) {
-    case StreamEvent::Kind::start: break;
+    case StreamEvent::Kind::start:
+      break;
     case StreamEvent::Kind::text_delta:
       if (open_index_ < 0 || open_kind_ != Block::text) {
         out += close_block();
         open_index_ = next_index_++;
         open_kind_ = Block::text;
-        out += frame("content_block_start",
-                     {{"index", open_index_}, {"content_block", json::object{{"type", "text"}, {"text", ""}}}});
+        out +=
+            frame("content_block_start",
+                  {{"index", open_index_}, {"content_block", json::object{{"type", "text"}, {"text", ""}}}});
       }
-      out += frame("content_block_delta",
-                   {{"index", open_index_}, {"delta", json::object{{"type", "text_delta"}, {"text", ev.text}}}});
+      out +=
+          frame("content_block_delta",
+                {{"index", open_index_}, {"delta", json::object{{"type", "text_delta"}, {"text", ev.text}}}});
       break;
     case StreamEvent::Kind::tool_call_delta:
       if (open_index_ < 0 || open_kind_ != Block::tool || open_tool_ != ev.tool_index) {
@@ -259,9 +308,10 @@ std::string StreamEncoder::encode(const StreamEvent& ev) {
         out += frame("content_block_start", {{"index", open_index_}, {"content_block", std::move(block)}});
       }
       if (!ev.tool_arguments.empty())
-        out += frame("content_block_delta", {{"index", open_index_},
-                                             {"delta", json::object{{"type", "input_json_delta"},
-                                                                    {"partial_json", ev.tool_arguments}}}});
+        out += frame(
+            "content_block_delta",
+            {{"index", open_index_},
+             {"delta", json::object{{"type", "input_json_delta"}, {"partial_json", ev.tool_arguments}}}});
       break;
     case StreamEvent::Kind::reasoning_delta:
       // A thinking block without a signature: the thinking came from another provider, so there is none
@@ -270,15 +320,21 @@ std::string StreamEncoder::encode(const StreamEvent& ev) {
         out += close_block();
         open_index_ = next_index_++;
         open_kind_ = Block::thinking;
-        out += frame("content_block_start",
-                     {{"index", open_index_},
-                      {"content_block", json::object{{"type", "thinking"}, {"thinking", ""}, {"signature", ""}}}});
+        out += frame(
+            "content_block_start",
+            {{"index", open_index_},
+             {"content_block", json::object{{"type", "thinking"}, {"thinking", ""}, {"signature", ""}}}});
       }
-      out += frame("content_block_delta", {{"index", open_index_},
-                                           {"delta", json::object{{"type", "thinking_delta"}, {"thinking", ev.text}}}});
+      out += frame("content_block_delta",
+                   {{"index", open_index_},
+                    {"delta", json::object{{"type", "thinking_delta"}, {"thinking", ev.text}}}});
       break;
-    case StreamEvent::Kind::finish: finish_ = ev.finish_reason; break;
-    case StreamEvent::Kind::usage: usage_ = ev.usage; break;
+    case StreamEvent::Kind::finish:
+      finish_ = ev.finish_reason;
+      break;
+    case StreamEvent::Kind::usage:
+      usage_ = ev.usage;
+      break;
   }
   return out;
 }
@@ -293,6 +349,8 @@ std::string StreamEncoder::finish() {
   return out;
 }
 
-std::string StreamEncoder::error_frame(const Error& err) { return "event: error\ndata: " + error_body(err) + "\n\n"; }
+std::string StreamEncoder::error_frame(const Error& err) {
+  return "event: error\ndata: " + error_body(err) + "\n\n";
+}
 
 }  // namespace modelmux::anthropic

@@ -24,7 +24,8 @@ TEST(AnthropicSurface, ReasoningBecomesAThinkingBlockBeforeTheText) {
   auto thinking_start = at(R"("content_block":{"type":"thinking","thinking":"","signature":""})");
   auto thinking_delta = at(R"("delta":{"type":"thinking_delta","thinking":"Hmm."})");
   auto first_stop = at(R"({"index":0,"type":"content_block_stop"})");
-  auto text_start = at(R"({"index":1,"content_block":{"type":"text","text":""},"type":"content_block_start"})");
+  auto text_start =
+      at(R"({"index":1,"content_block":{"type":"text","text":""},"type":"content_block_start"})");
   ASSERT_NE(thinking_start, std::string::npos) << out;
   ASSERT_NE(thinking_delta, std::string::npos) << out;
   ASSERT_NE(first_stop, std::string::npos) << out;

@@ -17,9 +17,10 @@ constexpr std::int64_t kDefaultMaxTokens = 4096;
 json::object image_block(const ContentPart& p) {
   json::object source;
   if (p.image_url.starts_with("data:")) {
-    source = {{"type", "base64"},
-              {"media_type", p.image_media_type().empty() ? std::string_view("image/png") : p.image_media_type()},
-              {"data", p.base64_data()}};
+    source = {
+        {"type", "base64"},
+        {"media_type", p.image_media_type().empty() ? std::string_view("image/png") : p.image_media_type()},
+        {"data", p.base64_data()}};
   } else {
     source = {{"type", "url"}, {"url", p.image_url}};
   }
@@ -33,7 +34,8 @@ void append_turn(json::array& messages, std::string_view role, json::array block
     auto& last = messages.back().as_object();
     if (last.at("role").as_string() == role) {
       auto& content = last["content"];
-      if (content.is_string()) content = json::array{json::object{{"type", "text"}, {"text", content.as_string()}}};
+      if (content.is_string())
+        content = json::array{json::object{{"type", "text"}, {"text", content.as_string()}}};
       for (auto& b : blocks) content.as_array().push_back(std::move(b));
       return;
     }
@@ -69,7 +71,8 @@ Result<json::object> encode_request(const ChatRequest& req, std::string_view ups
         system += m.text();
         continue;
       case Role::tool:
-        blocks.push_back(json::object{{"type", "tool_result"}, {"tool_use_id", m.tool_call_id}, {"content", m.text()}});
+        blocks.push_back(
+            json::object{{"type", "tool_result"}, {"tool_use_id", m.tool_call_id}, {"content", m.text()}});
         append_turn(messages, "user", std::move(blocks));
         continue;
       case Role::user:
@@ -92,17 +95,20 @@ Result<json::object> encode_request(const ChatRequest& req, std::string_view ups
         return fail(ErrorCode::invalid_request,
                     fmt::format("messages[{}].tool_calls[{}].function.arguments is not a JSON object", i, k),
                     fmt::format("messages[{}].tool_calls[{}].function.arguments", i, k));
-      blocks.push_back(json::object{{"type", "tool_use"}, {"id", c.id}, {"name", c.name}, {"input", std::move(*input)}});
+      blocks.push_back(
+          json::object{{"type", "tool_use"}, {"id", c.id}, {"name", c.name}, {"input", std::move(*input)}});
     }
     append_turn(messages, m.role == Role::user ? "user" : "assistant", std::move(blocks));
   }
   if (messages.empty())
-    return fail(ErrorCode::invalid_request, "Anthropic needs at least one user or assistant message", "messages");
+    return fail(ErrorCode::invalid_request, "Anthropic needs at least one user or assistant message",
+                "messages");
   if (!system.empty()) o["system"] = system;
   o["messages"] = std::move(messages);
   if (req.temperature) o["temperature"] = *req.temperature;
   // Newer Claude models refuse both; temperature is the one clients set on purpose (top_p: 1 is a default).
-  if (req.top_p && !(req.temperature && takes_one_sampling_parameter(upstream_model))) o["top_p"] = *req.top_p;
+  if (req.top_p && !(req.temperature && takes_one_sampling_parameter(upstream_model)))
+    o["top_p"] = *req.top_p;
   if (!req.stop.empty()) {
     json::array stops;
     for (const auto& s : req.stop) stops.emplace_back(s);
@@ -115,16 +121,26 @@ Result<json::object> encode_request(const ChatRequest& req, std::string_view ups
   for (const auto& t : req.tools) {
     json::object tool{{"name", t.name}};
     if (!t.description.empty()) tool["description"] = t.description;
-    tool["input_schema"] = t.parameters.is_null() ? json::value(json::object{{"type", "object"}}) : t.parameters;
+    tool["input_schema"] =
+        t.parameters.is_null() ? json::value(json::object{{"type", "object"}}) : t.parameters;
     tools.push_back(std::move(tool));
   }
   json::object choice;
   switch (req.tool_choice.mode) {
-    case ToolChoice::Mode::unset: break;
-    case ToolChoice::Mode::auto_: choice = {{"type", "auto"}}; break;
-    case ToolChoice::Mode::none: choice = {{"type", "none"}}; break;
-    case ToolChoice::Mode::required: choice = {{"type", "any"}}; break;
-    case ToolChoice::Mode::named: choice = {{"type", "tool"}, {"name", req.tool_choice.name}}; break;
+    case ToolChoice::Mode::unset:
+      break;
+    case ToolChoice::Mode::auto_:
+      choice = {{"type", "auto"}};
+      break;
+    case ToolChoice::Mode::none:
+      choice = {{"type", "none"}};
+      break;
+    case ToolChoice::Mode::required:
+      choice = {{"type", "any"}};
+      break;
+    case ToolChoice::Mode::named:
+      choice = {{"type", "tool"}, {"name", req.tool_choice.name}};
+      break;
   }
   if (auto name = forced_json_tool(req); !name.empty()) {
     tools.push_back(json::object{{"name", name},
@@ -175,7 +191,8 @@ Result<ChatResponse> decode_reply(const json::object& body, const ChatRequest& r
   if (auto* m = body.if_contains("model"); m && m->is_string()) r.model = m->get_string();
   r.message.role = Role::assistant;
   auto* content = body.if_contains("content");
-  if (!content || !content->is_array()) return fail(ErrorCode::upstream_error, "malformed Anthropic reply: no content");
+  if (!content || !content->is_array())
+    return fail(ErrorCode::upstream_error, "malformed Anthropic reply: no content");
   std::string forced = forced_json_tool(req);
   std::string text;
   bool answered_by_forced_tool = false;

@@ -37,8 +37,8 @@ std::string error_body(const Error& err);
 int error_status(const Error& err);  // Anthropic answers overload with 529
 
 // Canonical stream events -> Anthropic SSE frames ("event: ...\ndata: {...}\n\n"). Blocks are opened and
-// closed as the content switches between thinking, text and tool calls; message_delta and message_stop come at the
-// end, when stop reason and usage are both known.
+// closed as the content switches between thinking, text and tool calls; message_delta and message_stop come
+// at the end, when stop reason and usage are both known.
 class StreamEncoder {
  public:
   StreamEncoder(std::string fallback_id, std::string fallback_model)

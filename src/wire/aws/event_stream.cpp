@@ -47,8 +47,12 @@ Result<void> parse_headers(std::string_view h, EventMessage& m) {
     int type = static_cast<unsigned char>(h[i++]);
     std::string value;
     switch (type) {
-      case 0: value = "true"; break;
-      case 1: value = "false"; break;
+      case 0:
+        value = "true";
+        break;
+      case 1:
+        value = "false";
+        break;
       case 2:
       case 3:
       case 4:
@@ -85,7 +89,8 @@ Result<void> parse_headers(std::string_view h, EventMessage& m) {
         i += 16;
         break;
       }
-      default: return std::unexpected(malformed(fmt::format("header value type {}", type)));
+      default:
+        return std::unexpected(malformed(fmt::format("header value type {}", type)));
     }
     m.headers.emplace_back(std::move(name), std::move(value));
   }
@@ -121,7 +126,8 @@ Result<void> EventStreamDecoder::feed(std::string_view bytes, std::vector<EventM
         break;
       }
       if (total < kMinMessage || total > kMaxMessage || headers_len > total - kMinMessage) {
-        status = std::unexpected(malformed(fmt::format("message length {} with headers {}", total, headers_len)));
+        status =
+            std::unexpected(malformed(fmt::format("message length {} with headers {}", total, headers_len)));
         break;
       }
       prelude_checked_ = true;

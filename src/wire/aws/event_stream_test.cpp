@@ -9,19 +9,25 @@ namespace {
 
 std::string unhex(std::string_view h) {
   std::string out;
-  for (std::size_t i = 0; i + 1 < h.size(); i += 2) out.push_back(static_cast<char>(std::stoi(std::string(h.substr(i, 2)), nullptr, 16)));
+  for (std::size_t i = 0; i + 1 < h.size(); i += 2)
+    out.push_back(static_cast<char>(std::stoi(std::string(h.substr(i, 2)), nullptr, 16)));
   return out;
 }
 
 const std::string kEmpty = unhex("000000100000000005c248eb7d98c8ff");
 const std::string kOneStringHeader = unhex(
-    "0000003d0000002007fd83960c636f6e74656e742d747970650700106170706c69636174696f6e2f6a736f6e7b27666f6f273a27626172"
+    "0000003d0000002007fd83960c636f6e74656e742d747970650700106170706c69636174696f6e2f6a736f6e7b27666f6f273a27"
+    "626172"
     "277d8d9c08b1");
-const std::string kInt32Header = unhex("0000002d0000001041c424b80a6576656e742d74797065040000a00c7b27666f6f273a27626172277d36f480a0");
+const std::string kInt32Header =
+    unhex("0000002d0000001041c424b80a6576656e742d74797065040000a00c7b27666f6f273a27626172277d36f480a0");
 const std::string kAllHeaders = unhex(
-    "000000cc000000af0fae64ca0a6576656e742d74797065040000a00c0c636f6e74656e742d747970650700106170706c69636174696f6e"
-    "2f6a736f6e0a626f6f6c2066616c73650109626f6f6c207472756500046279746502cf08627974652062756606001449276d2061206c6974"
-    "746c6520746561706f74210974696d657374616d70080000000000845fed05696e74313603002a05696e7436340500000000028757b20475"
+    "000000cc000000af0fae64ca0a6576656e742d74797065040000a00c0c636f6e74656e742d747970650700106170706c69636174"
+    "696f6e"
+    "2f6a736f6e0a626f6f6c2066616c73650109626f6f6c207472756500046279746502cf08627974652062756606001449276d2061"
+    "206c6974"
+    "746c6520746561706f74210974696d657374616d70080000000000845fed05696e74313603002a05696e74363405000000000287"
+    "57b20475"
     "756964090102030405060708090a0b0c0d0e0f107b27666f6f273a27626172277daba5f10c");
 
 Result<std::vector<EventMessage>> decode(std::string_view bytes, std::size_t step) {
@@ -137,7 +143,8 @@ TEST(EventStream, ImpossibleLengthsAndHeaderTypesAreErrors) {
 TEST(EventStream, EncoderMatchesTheVectorsAndRoundTrips) {
   EXPECT_EQ(encode_event({{{"content-type", "application/json"}}, "{'foo':'bar'}"}), kOneStringHeader);
   EXPECT_EQ(encode_event({}), kEmpty);
-  EventMessage ex{{{":message-type", "exception"}, {":exception-type", "throttlingException"},
+  EventMessage ex{{{":message-type", "exception"},
+                   {":exception-type", "throttlingException"},
                    {":content-type", "application/json"}},
                   R"({"message":"Too many requests, please wait before trying again."})"};
   auto back = decode(encode_event(ex), 3);

@@ -5,8 +5,8 @@
 #include <boost/json.hpp>
 
 #include "core/json_util.hpp"
-#include "providers/provider.hpp"
 #include "providers/anthropic/claude_models.hpp"
+#include "providers/provider.hpp"
 
 namespace json = boost::json;
 
@@ -21,15 +21,20 @@ Result<json::object> image_block(const ContentPart& p, std::size_t i) {
                 fmt::format("messages[{}]: bedrock takes images as base64 data URLs, not links", i), param);
   std::string_view media = p.image_media_type();
   std::string format;
-  if (media == "image/png") format = "png";
-  else if (media == "image/jpeg" || media == "image/jpg") format = "jpeg";
-  else if (media == "image/gif") format = "gif";
-  else if (media == "image/webp") format = "webp";
+  if (media == "image/png")
+    format = "png";
+  else if (media == "image/jpeg" || media == "image/jpg")
+    format = "jpeg";
+  else if (media == "image/gif")
+    format = "gif";
+  else if (media == "image/webp")
+    format = "webp";
   else
-    return fail(ErrorCode::invalid_request,
-                fmt::format("messages[{}]: bedrock takes png, jpeg, gif or webp images, not \"{}\"", i, media), param);
-  return json::object{{"image", json::object{{"format", format},
-                                             {"source", json::object{{"bytes", data}}}}}};
+    return fail(
+        ErrorCode::invalid_request,
+        fmt::format("messages[{}]: bedrock takes png, jpeg, gif or webp images, not \"{}\"", i, media),
+        param);
+  return json::object{{"image", json::object{{"format", format}, {"source", json::object{{"bytes", data}}}}}};
 }
 
 // Appends content blocks as a turn, merged into the previous turn of the same role (Converse wants roles
@@ -97,7 +102,8 @@ Result<json::object> encode_request(const ChatRequest& req, std::string_view mod
   auto messages = encode_messages(req, system, has_tool_blocks);
   if (!messages) return std::unexpected(messages.error());
   if (messages->empty())
-    return fail(ErrorCode::invalid_request, "bedrock needs at least one user or assistant message", "messages");
+    return fail(ErrorCode::invalid_request, "bedrock needs at least one user or assistant message",
+                "messages");
   json::object o{{"messages", std::move(*messages)}};
   if (!system.empty()) o["system"] = std::move(system);
 
@@ -105,7 +111,8 @@ Result<json::object> encode_request(const ChatRequest& req, std::string_view mod
   if (req.max_tokens) inference["maxTokens"] = *req.max_tokens;
   if (req.temperature) inference["temperature"] = *req.temperature;
   // Claude Sonnet/Haiku 4.5 and Opus 4.1 on refuse both (see claude_models.hpp).
-  if (req.top_p && !(req.temperature && anthropic::takes_one_sampling_parameter(model_id))) inference["topP"] = *req.top_p;
+  if (req.top_p && !(req.temperature && anthropic::takes_one_sampling_parameter(model_id)))
+    inference["topP"] = *req.top_p;
   if (!req.stop.empty()) {
     json::array stops;
     for (const auto& s : req.stop) stops.emplace_back(s);
@@ -128,9 +135,14 @@ Result<json::object> encode_request(const ChatRequest& req, std::string_view mod
     json::object config{{"tools", std::move(tools)}};
     switch (req.tool_choice.mode) {
       case ToolChoice::Mode::unset:
-      case ToolChoice::Mode::none: break;
-      case ToolChoice::Mode::auto_: config["toolChoice"] = json::object{{"auto", json::object{}}}; break;
-      case ToolChoice::Mode::required: config["toolChoice"] = json::object{{"any", json::object{}}}; break;
+      case ToolChoice::Mode::none:
+        break;
+      case ToolChoice::Mode::auto_:
+        config["toolChoice"] = json::object{{"auto", json::object{}}};
+        break;
+      case ToolChoice::Mode::required:
+        config["toolChoice"] = json::object{{"any", json::object{}}};
+        break;
       case ToolChoice::Mode::named:
         config["toolChoice"] = json::object{{"tool", json::object{{"name", req.tool_choice.name}}}};
         break;
@@ -162,7 +174,8 @@ Usage usage_of(const json::object& u) {
   Usage usage;
   usage.cached_input_tokens = json_util::int_field(u, "cacheReadInputTokens");
   usage.cache_write_input_tokens = json_util::int_field(u, "cacheWriteInputTokens");
-  usage.input_tokens = json_util::int_field(u, "inputTokens") + usage.cached_input_tokens + usage.cache_write_input_tokens;
+  usage.input_tokens =
+      json_util::int_field(u, "inputTokens") + usage.cached_input_tokens + usage.cache_write_input_tokens;
   usage.output_tokens = json_util::int_field(u, "outputTokens");
   return usage;
 }
@@ -173,8 +186,10 @@ Result<ChatResponse> decode_reply(const json::object& body, const ChatRequest& r
   r.message.role = Role::assistant;
   const json::value* content = nullptr;
   if (auto* out = body.if_contains("output"); out && out->is_object())
-    if (auto* m = out->get_object().if_contains("message"); m && m->is_object()) content = m->get_object().if_contains("content");
-  if (!content || !content->is_array()) return fail(ErrorCode::upstream_error, "malformed Bedrock reply: no output.message.content");
+    if (auto* m = out->get_object().if_contains("message"); m && m->is_object())
+      content = m->get_object().if_contains("content");
+  if (!content || !content->is_array())
+    return fail(ErrorCode::upstream_error, "malformed Bedrock reply: no output.message.content");
   std::string text;
   for (const auto& b : content->get_array()) {
     if (!b.is_object()) continue;
@@ -201,21 +216,30 @@ Result<ChatResponse> decode_reply(const json::object& body, const ChatRequest& r
   return r;
 }
 
-Error error_from_type(std::string_view type, int status, std::string_view retry_after, std::string_view message) {
+Error error_from_type(std::string_view type, int status, std::string_view retry_after,
+                      std::string_view message) {
   // Stream exceptions are named in camelCase; HTTP error types in PascalCase.
   std::string t(type);
   if (!t.empty()) t[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(t[0])));
   // The status each type stands for, where it says more than (or there is no) HTTP status.
   int as = status;
-  if (t == "ThrottlingException" || t == "ModelNotReadyException" || t == "ServiceQuotaExceededException") as = 429;
-  else if (t == "ValidationException") as = 400;
-  else if (t == "AccessDeniedException") as = 403;
-  else if (t == "ResourceNotFoundException") as = 404;
-  else if (t == "ModelTimeoutException") as = 408;
-  else if (t == "ServiceUnavailableException") as = 503;
-  else if (t == "InternalServerException" || t == "ModelErrorException" || t == "ModelStreamErrorException") as = 502;
-  else if (t == "UnrecognizedClientException" || t == "InvalidSignatureException" || t == "ExpiredTokenException" ||
-           t == "IncompleteSignatureException" || t == "MissingAuthenticationTokenException")
+  if (t == "ThrottlingException" || t == "ModelNotReadyException" || t == "ServiceQuotaExceededException")
+    as = 429;
+  else if (t == "ValidationException")
+    as = 400;
+  else if (t == "AccessDeniedException")
+    as = 403;
+  else if (t == "ResourceNotFoundException")
+    as = 404;
+  else if (t == "ModelTimeoutException")
+    as = 408;
+  else if (t == "ServiceUnavailableException")
+    as = 503;
+  else if (t == "InternalServerException" || t == "ModelErrorException" || t == "ModelStreamErrorException")
+    as = 502;
+  else if (t == "UnrecognizedClientException" || t == "InvalidSignatureException" ||
+           t == "ExpiredTokenException" || t == "IncompleteSignatureException" ||
+           t == "MissingAuthenticationTokenException")
     as = 401;
   if (as == 0) as = 502;
   bool too_long = message.find("Input is too long") != std::string_view::npos ||

@@ -22,6 +22,7 @@ Usage usage_of(const boost::json::object& usage);
 // An AWS error type ("ThrottlingException", the x-amzn-ErrorType header's first part, or an in-stream
 // ":exception-type" such as "throttlingException") with its message as the one Error type. `status` is
 // the HTTP status when there is one (0 inside a stream).
-Error error_from_type(std::string_view type, int status, std::string_view retry_after, std::string_view message);
+Error error_from_type(std::string_view type, int status, std::string_view retry_after,
+                      std::string_view message);
 
 }  // namespace modelmux::bedrock

@@ -16,9 +16,12 @@ namespace {
 
 std::string_view reason_of(FinishReason r) {
   switch (r) {
-    case FinishReason::length: return "MAX_TOKENS";
-    case FinishReason::content_filter: return "SAFETY";
-    default: return "STOP";  // Gemini ends a turn of function calls with STOP too
+    case FinishReason::length:
+      return "MAX_TOKENS";
+    case FinishReason::content_filter:
+      return "SAFETY";
+    default:
+      return "STOP";  // Gemini ends a turn of function calls with STOP too
   }
 }
 
@@ -34,37 +37,54 @@ json::object usage_metadata(const Usage& u) {
 
 json::object function_call(const ToolCall& c) {
   json::object args = json_util::arguments_object(c.arguments).value_or(json::object{});
-  return json::object{{"functionCall", json::object{{"name", c.name}, {"args", std::move(args)}, {"id", c.id}}}};
+  return json::object{
+      {"functionCall", json::object{{"name", c.name}, {"args", std::move(args)}, {"id", c.id}}}};
 }
 
 json::object candidate(json::array parts) {
   if (parts.empty()) parts.push_back(json::object{{"text", ""}});
-  return json::object{{"content", json::object{{"parts", std::move(parts)}, {"role", "model"}}}, {"index", 0}};
+  return json::object{{"content", json::object{{"parts", std::move(parts)}, {"role", "model"}}},
+                      {"index", 0}};
 }
 
 // google.rpc status names by HTTP status (AIP-193); statuses Google has no name for get the nearest one.
 std::string_view status_name(int http) {
   switch (http) {
-    case 400: case 413: case 422: return "INVALID_ARGUMENT";
-    case 401: return "UNAUTHENTICATED";
-    case 403: return "PERMISSION_DENIED";
-    case 404: return "NOT_FOUND";
-    case 405: case 501: return "UNIMPLEMENTED";
-    case 408: case 504: return "DEADLINE_EXCEEDED";
-    case 409: return "ABORTED";
-    case 429: return "RESOURCE_EXHAUSTED";
-    case 499: return "CANCELLED";
-    case 502: case 503: return "UNAVAILABLE";
-    default: return http >= 500 ? "INTERNAL" : "FAILED_PRECONDITION";
+    case 400:
+    case 413:
+    case 422:
+      return "INVALID_ARGUMENT";
+    case 401:
+      return "UNAUTHENTICATED";
+    case 403:
+      return "PERMISSION_DENIED";
+    case 404:
+      return "NOT_FOUND";
+    case 405:
+    case 501:
+      return "UNIMPLEMENTED";
+    case 408:
+    case 504:
+      return "DEADLINE_EXCEEDED";
+    case 409:
+      return "ABORTED";
+    case 429:
+      return "RESOURCE_EXHAUSTED";
+    case 499:
+      return "CANCELLED";
+    case 502:
+    case 503:
+      return "UNAVAILABLE";
+    default:
+      return http >= 500 ? "INTERNAL" : "FAILED_PRECONDITION";
   }
 }
 
 json::object error_object(const Error& err) {
   std::string reason(to_string(err.code));
   for (auto& c : reason) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  json::array details{json::object{{"@type", "type.googleapis.com/google.rpc.ErrorInfo"},
-                                   {"reason", reason},
-                                   {"domain", "modelmux"}}};
+  json::array details{json::object{
+      {"@type", "type.googleapis.com/google.rpc.ErrorInfo"}, {"reason", reason}, {"domain", "modelmux"}}};
   if (err.retry_after)
     details.push_back(json::object{{"@type", "type.googleapis.com/google.rpc.RetryInfo"},
                                    {"retryDelay", fmt::format("{}s", err.retry_after->count())}});
@@ -78,8 +98,10 @@ json::object error_object(const Error& err) {
 
 json::object encode_client_reply(const ChatResponse& r, std::string_view fallback_id) {
   json::array parts;
-  if (!r.message.reasoning.empty()) parts.push_back(json::object{{"text", r.message.reasoning}, {"thought", true}});
-  if (std::string text = r.message.text(); !text.empty()) parts.push_back(json::object{{"text", std::move(text)}});
+  if (!r.message.reasoning.empty())
+    parts.push_back(json::object{{"text", r.message.reasoning}, {"thought", true}});
+  if (std::string text = r.message.text(); !text.empty())
+    parts.push_back(json::object{{"text", std::move(text)}});
   for (const auto& c : r.message.tool_calls) parts.push_back(function_call(c));
   json::object cand = candidate(std::move(parts));
   cand["finishReason"] = reason_of(r.finish_reason);
@@ -97,13 +119,17 @@ std::string encode_client_embeddings(const EmbeddingsResponse& resp, bool batch)
     for (float x : v) a.emplace_back(static_cast<double>(x));
     return json::object{{"values", std::move(a)}};
   };
-  if (!batch) return json::serialize(json::object{{"embedding", resp.vectors.empty() ? json::object{} : values(resp.vectors[0])}});
+  if (!batch)
+    return json::serialize(
+        json::object{{"embedding", resp.vectors.empty() ? json::object{} : values(resp.vectors[0])}});
   json::array list;
   for (const auto& v : resp.vectors) list.push_back(values(v));
   return json::serialize(json::object{{"embeddings", std::move(list)}});
 }
 
-std::string client_error_body(const Error& err) { return json::serialize(json::object{{"error", error_object(err)}}); }
+std::string client_error_body(const Error& err) {
+  return json::serialize(json::object{{"error", error_object(err)}});
+}
 
 void ClientStreamEncoder::chunk(json::array parts, std::string& out, bool last) {
   json::object cand = candidate(std::move(parts));
@@ -125,7 +151,8 @@ void ClientStreamEncoder::encode(const StreamEvent& ev, std::string& out) {
       if (!ev.text.empty()) chunk(json::array{json::object{{"text", ev.text}}}, out, false);
       break;
     case StreamEvent::Kind::reasoning_delta:
-      if (!ev.text.empty()) chunk(json::array{json::object{{"text", ev.text}, {"thought", true}}}, out, false);
+      if (!ev.text.empty())
+        chunk(json::array{json::object{{"text", ev.text}, {"thought", true}}}, out, false);
       break;
     case StreamEvent::Kind::tool_call_delta: {
       // Gemini sends a call whole: the pieces are gathered and go out on the last chunk.
@@ -137,8 +164,12 @@ void ClientStreamEncoder::encode(const StreamEvent& ev, std::string& out) {
       calls_[i].arguments += ev.tool_arguments;
       break;
     }
-    case StreamEvent::Kind::finish: finish_ = ev.finish_reason; break;
-    case StreamEvent::Kind::usage: usage_ = ev.usage; break;
+    case StreamEvent::Kind::finish:
+      finish_ = ev.finish_reason;
+      break;
+    case StreamEvent::Kind::usage:
+      usage_ = ev.usage;
+      break;
   }
 }
 

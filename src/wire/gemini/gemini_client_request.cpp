@@ -28,7 +28,9 @@ std::string lower(std::string_view s) {
 
 // Notes the first thing only a Gemini upstream can take.
 void gemini_only_at(std::optional<Error>& slot, std::string field, std::string what) {
-  if (!slot) slot = Error::make(ErrorCode::invalid_request, fmt::format("{}: {} only a Gemini target can take", field, what), field);
+  if (!slot)
+    slot = Error::make(ErrorCode::invalid_request,
+                       fmt::format("{}: {} only a Gemini target can take", field, what), field);
 }
 
 // The calls a conversation made, so a functionResponse (which names its function, not a call id) answers
@@ -66,7 +68,8 @@ Result<void> media_part(const json::object& data, bool inline_data, const std::s
   std::string_view mime = json_util::string_field(data, "mimeType");
   std::string_view payload = json_util::string_field(data, inline_data ? "data" : "fileUri");
   if (payload.empty())
-    return bad(where, fmt::format("{} needs {}", where, inline_data ? "mimeType and base64 data" : "a fileUri"));
+    return bad(where,
+               fmt::format("{} needs {}", where, inline_data ? "mimeType and base64 data" : "a fileUri"));
   if (!mime.starts_with("image/")) {
     gemini_only_at(gemini_only, where, fmt::format("a {} part is something", mime.empty() ? "media" : mime));
     return {};
@@ -79,13 +82,14 @@ Result<void> media_part(const json::object& data, bool inline_data, const std::s
 
 // One Content of `contents` as canonical messages: a model turn's text, thoughts and calls; a user turn's
 // function responses (each a tool message, first) and its text and images.
-Result<void> decode_content(const json::object& content, const std::string& where, ChatRequest& req, Calls& calls,
-                            std::optional<Error>& gemini_only) {
+Result<void> decode_content(const json::object& content, const std::string& where, ChatRequest& req,
+                            Calls& calls, std::optional<Error>& gemini_only) {
   std::string_view role = json_util::string_field(content, "role");
   if (!role.empty() && role != "user" && role != "model" && role != "function")
     return bad(where + ".role", fmt::format("{}.role must be user or model", where));
   auto* parts_v = content.if_contains("parts");
-  if (!parts_v || !parts_v->is_array()) return bad(where + ".parts", fmt::format("{}.parts must be a list", where));
+  if (!parts_v || !parts_v->is_array())
+    return bad(where + ".parts", fmt::format("{}.parts must be a list", where));
   bool model = role == "model";
   Message m;
   m.role = model ? Role::assistant : Role::user;
@@ -97,8 +101,10 @@ Result<void> decode_content(const json::object& content, const std::string& wher
     if (auto* t = p.if_contains("text")) {
       if (!t->is_string()) return bad(at + ".text", at + ".text must be a string");
       bool thought = p.contains("thought") && p.at("thought").is_bool() && p.at("thought").get_bool();
-      if (thought && model) m.reasoning += t->get_string();
-      else if (!thought) m.content.push_back(ContentPart{.text = std::string(t->get_string())});
+      if (thought && model)
+        m.reasoning += t->get_string();
+      else if (!thought)
+        m.content.push_back(ContentPart{.text = std::string(t->get_string())});
     } else if (auto* fc = p.if_contains("functionCall")) {
       if (!model) return bad(at, at + ": a functionCall belongs to a model turn");
       if (!fc->is_object() || json_util::string_field(fc->get_object(), "name").empty())
@@ -115,8 +121,9 @@ Result<void> decode_content(const json::object& content, const std::string& wher
       std::string_view name = json_util::string_field(resp, "name");
       auto id = calls.answer(json_util::string_field(resp, "id"), name);
       if (!id)
-        return bad(at + ".functionResponse",
-                   fmt::format("{}.functionResponse answers {}, which no earlier functionCall called", at, name));
+        return bad(
+            at + ".functionResponse",
+            fmt::format("{}.functionResponse answers {}, which no earlier functionCall called", at, name));
       auto* response = resp.if_contains("response");
       Message tool{.role = Role::tool, .tool_call_id = *id, .name = std::string(name)};
       tool.content.push_back(ContentPart{.text = response ? json::serialize(*response) : std::string("{}")});
@@ -127,11 +134,14 @@ Result<void> decode_content(const json::object& content, const std::string& wher
       if (auto ok = media_part(f->get_object(), false, at + ".fileData", m, gemini_only); !ok) return ok;
     } else if (p.contains("executableCode") || p.contains("codeExecutionResult")) {
       gemini_only_at(gemini_only, at, "code execution is something");
-    } else if (!p.contains("thoughtSignature") && !p.contains("videoMetadata") && !p.contains("partMetadata")) {
-      return bad(at, at + " has no part Gemini knows (text, inlineData, fileData, functionCall, functionResponse)");
+    } else if (!p.contains("thoughtSignature") && !p.contains("videoMetadata") &&
+               !p.contains("partMetadata")) {
+      return bad(
+          at, at + " has no part Gemini knows (text, inlineData, fileData, functionCall, functionResponse)");
     }
   }
-  if (!m.content.empty() || !m.tool_calls.empty() || !m.reasoning.empty()) req.messages.push_back(std::move(m));
+  if (!m.content.empty() || !m.tool_calls.empty() || !m.reasoning.empty())
+    req.messages.push_back(std::move(m));
   return {};
 }
 
@@ -145,15 +155,21 @@ void decode_thinking(const json::object& t, ChatRequest& req) {
   auto* b = t.if_contains("thinkingBudget");
   auto budget = b ? as_integer(*b) : std::nullopt;
   if (!budget || *budget < 0) return;
-  req.reasoning_effort = *budget == 0 ? "none" : *budget <= 1024 ? "low" : *budget <= 8192 ? "medium" : "high";
+  req.reasoning_effort = *budget == 0      ? "none"
+                         : *budget <= 1024 ? "low"
+                         : *budget <= 8192 ? "medium"
+                                           : "high";
 }
 
-Result<void> decode_generation_config(const json::object& g, ChatRequest& req, std::optional<Error>& gemini_only) {
+Result<void> decode_generation_config(const json::object& g, ChatRequest& req,
+                                      std::optional<Error>& gemini_only) {
   auto number = [&](std::string_view key) -> Result<std::optional<double>> {
     auto* v = g.if_contains(key);
     if (!v || v->is_null()) return std::optional<double>();
     auto n = as_number(*v);
-    if (!n) return bad(fmt::format("generationConfig.{}", key), fmt::format("generationConfig.{} must be a number", key));
+    if (!n)
+      return bad(fmt::format("generationConfig.{}", key),
+                 fmt::format("generationConfig.{} must be a number", key));
     return n;
   };
   auto temperature = number("temperature"), top_p = number("topP");
@@ -163,21 +179,25 @@ Result<void> decode_generation_config(const json::object& g, ChatRequest& req, s
   req.top_p = *top_p;
   if (auto* v = g.if_contains("maxOutputTokens"); v && !v->is_null()) {
     auto n = as_integer(*v);
-    if (!n || *n < 1) return bad("generationConfig.maxOutputTokens", "generationConfig.maxOutputTokens must be a positive integer");
+    if (!n || *n < 1)
+      return bad("generationConfig.maxOutputTokens",
+                 "generationConfig.maxOutputTokens must be a positive integer");
     req.max_tokens = *n;
   }
   if (auto* v = g.if_contains("seed"); v && !v->is_null()) req.seed = as_integer(*v);
   if (auto* v = g.if_contains("stopSequences"); v && v->is_array())
     for (const auto& s : v->get_array())
       if (s.is_string()) req.stop.emplace_back(s.get_string());
-  for (auto [gemini_key, openai_key] : {std::pair{"presencePenalty", "presence_penalty"}, {"frequencyPenalty", "frequency_penalty"}})
+  for (auto [gemini_key, openai_key] :
+       {std::pair{"presencePenalty", "presence_penalty"}, {"frequencyPenalty", "frequency_penalty"}})
     if (auto* v = g.if_contains(gemini_key); v && as_number(*v)) req.extra[openai_key] = *as_number(*v);
   if (auto* v = g.if_contains("candidateCount"); v && as_integer(*v).value_or(1) != 1)
     gemini_only_at(gemini_only, "generationConfig.candidateCount", "more than one candidate is something");
   if (auto* v = g.if_contains("responseModalities"); v && v->is_array())
     for (const auto& m : v->get_array())
       if (!m.is_string() || m.get_string() != "TEXT")
-        gemini_only_at(gemini_only, "generationConfig.responseModalities", "a modality other than TEXT is something");
+        gemini_only_at(gemini_only, "generationConfig.responseModalities",
+                       "a modality other than TEXT is something");
   std::string_view mime = json_util::string_field(g, "responseMimeType");
   const json::value* json_schema = g.if_contains("responseJsonSchema");
   const json::value* google_schema = g.if_contains("responseSchema");
@@ -200,23 +220,30 @@ Result<void> decode_tools(const json::value& v, ChatRequest& req, std::optional<
   if (!v.is_array()) return bad("tools", "tools must be a list");
   const auto& tools = v.get_array();
   for (std::size_t i = 0; i < tools.size(); ++i) {
-    if (!tools[i].is_object()) return bad(fmt::format("tools[{}]", i), fmt::format("tools[{}] must be an object", i));
+    if (!tools[i].is_object())
+      return bad(fmt::format("tools[{}]", i), fmt::format("tools[{}] must be an object", i));
     for (const auto& [key, value] : tools[i].get_object()) {
       if (key != "functionDeclarations") {
         // Google Search, code execution, URL context: tools Google runs itself.
-        gemini_only_at(gemini_only, fmt::format("tools[{}].{}", i, std::string_view(key)), "a tool Google runs is something");
+        gemini_only_at(gemini_only, fmt::format("tools[{}].{}", i, std::string_view(key)),
+                       "a tool Google runs is something");
         continue;
       }
-      if (!value.is_array()) return bad("tools", fmt::format("tools[{}].functionDeclarations must be a list", i));
+      if (!value.is_array())
+        return bad("tools", fmt::format("tools[{}].functionDeclarations must be a list", i));
       for (const auto& d : value.get_array()) {
         if (!d.is_object() || json_util::string_field(d.get_object(), "name").empty())
-          return bad("tools", fmt::format("tools[{}].functionDeclarations: every declaration needs a name", i));
+          return bad("tools",
+                     fmt::format("tools[{}].functionDeclarations: every declaration needs a name", i));
         const auto& decl = d.get_object();
         Tool t{.name = std::string(json_util::string_field(decl, "name")),
                .description = std::string(json_util::string_field(decl, "description"))};
-        if (auto* s = decl.if_contains("parametersJsonSchema")) t.parameters = *s;
-        else if (auto* p = decl.if_contains("parameters")) t.parameters = json_schema_of(*p);
-        else t.parameters = json::object{{"type", "object"}, {"properties", json::object{}}};
+        if (auto* s = decl.if_contains("parametersJsonSchema"))
+          t.parameters = *s;
+        else if (auto* p = decl.if_contains("parameters"))
+          t.parameters = json_schema_of(*p);
+        else
+          t.parameters = json::object{{"type", "object"}, {"properties", json::object{}}};
         req.tools.push_back(std::move(t));
       }
     }
@@ -233,7 +260,8 @@ void decode_tool_config(const json::object& tc, ChatRequest& req) {
   if (mode == "NONE") {
     req.tool_choice.mode = ToolChoice::Mode::none;
   } else if (mode == "ANY") {
-    if (allowed && allowed->is_array() && allowed->get_array().size() == 1 && allowed->get_array()[0].is_string()) {
+    if (allowed && allowed->is_array() && allowed->get_array().size() == 1 &&
+        allowed->get_array()[0].is_string()) {
       req.tool_choice.mode = ToolChoice::Mode::named;
       req.tool_choice.name = allowed->get_array()[0].get_string();
     } else {
@@ -278,8 +306,10 @@ json::value json_schema_of(const json::value& google_schema) {
     }
   }
   if (nullable) {
-    if (auto* t = out.if_contains("type"); t && t->is_string()) *t = json::array{*t, "null"};
-    else out["nullable"] = true;
+    if (auto* t = out.if_contains("type"); t && t->is_string())
+      *t = json::array{*t, "null"};
+    else
+      out["nullable"] = true;
   }
   return out;
 }
@@ -313,12 +343,15 @@ Result<ChatRequest> decode_client_request(const json::object& body, std::string 
   }
   if (auto* g = body.if_contains("generationConfig"); g && !g->is_null()) {
     if (!g->is_object()) return bad("generationConfig", "generationConfig must be an object");
-    if (auto ok = decode_generation_config(g->get_object(), req, gemini_only); !ok) return std::unexpected(ok.error());
+    if (auto ok = decode_generation_config(g->get_object(), req, gemini_only); !ok)
+      return std::unexpected(ok.error());
   }
   if (auto* t = body.if_contains("tools"); t && !t->is_null())
     if (auto ok = decode_tools(*t, req, gemini_only); !ok) return std::unexpected(ok.error());
-  if (auto* tc = body.if_contains("toolConfig"); tc && tc->is_object()) decode_tool_config(tc->get_object(), req);
-  if (body.contains("cachedContent")) gemini_only_at(gemini_only, "cachedContent", "a cached content is something");
+  if (auto* tc = body.if_contains("toolConfig"); tc && tc->is_object())
+    decode_tool_config(tc->get_object(), req);
+  if (body.contains("cachedContent"))
+    gemini_only_at(gemini_only, "cachedContent", "a cached content is something");
   return req;
 }
 
@@ -327,13 +360,17 @@ Result<EmbeddingsRequest> decode_client_embeddings(const json::object& body, std
   req.model = std::move(model);
   auto one = [&](const json::object& r, const std::string& where) -> Result<void> {
     auto* content = r.if_contains("content");
-    if (!content || !content->is_object()) return bad(where + ".content", where + ".content must be a Content object");
+    if (!content || !content->is_object())
+      return bad(where + ".content", where + ".content must be a Content object");
     req.inputs.push_back(text_of(content->get_object()));
     if (auto* d = r.if_contains("outputDimensionality"); d && !d->is_null()) {
       auto n = as_integer(*d);
-      if (!n || *n < 1) return bad(where + ".outputDimensionality", where + ".outputDimensionality must be a positive integer");
+      if (!n || *n < 1)
+        return bad(where + ".outputDimensionality",
+                   where + ".outputDimensionality must be a positive integer");
       if (req.dimensions && *req.dimensions != *n)
-        return bad(where + ".outputDimensionality", "every request of a batch must ask for the same outputDimensionality");
+        return bad(where + ".outputDimensionality",
+                   "every request of a batch must ask for the same outputDimensionality");
       req.dimensions = *n;
     }
     if (auto task = json_util::string_field(r, "taskType"); !task.empty()) req.extra["taskType"] = task;

@@ -26,8 +26,8 @@ std::string thought_signature_of(std::string_view id);
 
 // What one GenerateContentResponse (a whole reply, or one streamed chunk) says about candidates[0].
 struct ReplyPiece {
-  std::string id;     // responseId
-  std::string model;  // modelVersion
+  std::string id;         // responseId
+  std::string model;      // modelVersion
   std::string text;       // the text parts, thoughts left out
   std::string reasoning;  // the thought parts (summaries, with includeThoughts)
   std::vector<ToolCall> calls;
@@ -58,7 +58,8 @@ Error error_of(int http_status, std::string_view retry_after, const boost::json:
 Result<ChatRequest> decode_client_request(const boost::json::object& body, std::string model, bool stream,
                                           std::optional<Error>& gemini_only);
 // embedContent ({content, taskType, ...}) or batchEmbedContents ({requests: [...]}) as canonical embeddings.
-Result<EmbeddingsRequest> decode_client_embeddings(const boost::json::object& body, std::string model, bool batch);
+Result<EmbeddingsRequest> decode_client_embeddings(const boost::json::object& body, std::string model,
+                                                   bool batch);
 // Google's OpenAPI-subset schema (`parameters`, `responseSchema`: upper-case types, `nullable`) as the
 // JSON Schema every other provider takes.
 boost::json::value json_schema_of(const boost::json::value& google_schema);
@@ -72,7 +73,8 @@ std::string client_error_body(const Error& err);
 // Function calls go out whole, as Gemini sends them, with the finish reason and usage on the last chunk.
 class ClientStreamEncoder {
  public:
-  ClientStreamEncoder(std::string fallback_id, std::string model) : id_(std::move(fallback_id)), model_(std::move(model)) {}
+  ClientStreamEncoder(std::string fallback_id, std::string model)
+      : id_(std::move(fallback_id)), model_(std::move(model)) {}
   void encode(const StreamEvent& ev, std::string& out);
   void finish(std::string& out);
   static std::string error_frame(const Error& err);

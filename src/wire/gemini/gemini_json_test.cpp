@@ -20,8 +20,8 @@ TEST(GeminiToolCallId, CarriesTheSignatureInCharactersIdsCanHold) {
 }
 
 TEST(GeminiToolCallId, OtherIdsCarryNoSignature) {
-  for (std::string_view id : {"call_0", "toolu_01A09q90qw90lq917835lq9", "call_x_ts_abcd", "call__ts_abcd", "call_1_ts_",
-                              "xcall_1_ts_abcd", ""})
+  for (std::string_view id : {"call_0", "toolu_01A09q90qw90lq917835lq9", "call_x_ts_abcd", "call__ts_abcd",
+                              "call_1_ts_", "xcall_1_ts_abcd", ""})
     EXPECT_EQ(gemini::thought_signature_of(id), "") << id;
   // A signature that itself contains the marker's characters still round-trips: only the first marker counts.
   EXPECT_EQ(gemini::thought_signature_of("call_12_ts_a_ts_b"), "a/ts/b==");
@@ -33,7 +33,8 @@ std::vector<StreamEvent> decode(std::string_view sse, std::size_t step, Result<v
   auto decoder = providers::find("gemini")->stream_decoder(ChatRequest{});
   std::vector<StreamEvent> events;
   status = {};
-  for (std::size_t i = 0; i < sse.size() && status; i += step) status = decoder->feed(sse.substr(i, step), events);
+  for (std::size_t i = 0; i < sse.size() && status; i += step)
+    status = decoder->feed(sse.substr(i, step), events);
   if (status) status = decoder->finish(events);
   return events;
 }
@@ -42,7 +43,9 @@ std::vector<StreamEvent> decode(std::string_view sse, std::size_t step, Result<v
 
 TEST(GeminiStreamDecoder, ChunksAfterTheFinishOnlyUpdateUsage) {
   std::string sse =
-      "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}],\"role\":\"model\"},\"finishReason\":\"STOP\"}],"
+      "data: "
+      "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}],\"role\":\"model\"},\"finishReason\":"
+      "\"STOP\"}],"
       "\"usageMetadata\":{\"promptTokenCount\":3,\"candidatesTokenCount\":1}}\n\n"
       "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"late\"}],\"role\":\"model\"}}],"
       "\"usageMetadata\":{\"promptTokenCount\":3,\"candidatesTokenCount\":2}}\n\n";
@@ -59,7 +62,9 @@ TEST(GeminiStreamDecoder, ChunksAfterTheFinishOnlyUpdateUsage) {
 }
 
 TEST(GeminiStreamDecoder, BareErrorBodyOnOneLineAndCommentsAreRead) {
-  std::string sse = ": keep-alive\r\n{\"error\":{\"code\":429,\"message\":\"Resource exhausted\",\"status\":\"RESOURCE_EXHAUSTED\"}}\r\n";
+  std::string sse =
+      ": keep-alive\r\n{\"error\":{\"code\":429,\"message\":\"Resource "
+      "exhausted\",\"status\":\"RESOURCE_EXHAUSTED\"}}\r\n";
   for (std::size_t step : {sse.size(), std::size_t{3}}) {
     Result<void> status;
     auto events = decode(sse, step, status);

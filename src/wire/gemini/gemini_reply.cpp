@@ -5,8 +5,8 @@
 #include <cmath>
 
 #include "core/json_util.hpp"
-#include "wire/gemini/gemini_json.hpp"
 #include "providers/provider.hpp"
+#include "wire/gemini/gemini_json.hpp"
 
 namespace json = boost::json;
 
@@ -15,15 +15,17 @@ namespace {
 
 constexpr std::string_view kSignatureMark = "_ts_";
 
-std::int64_t count(const json::object& o, std::string_view key) { return json_util::int_field(o, key); }
-
+std::int64_t count(const json::object& o, std::string_view key) {
+  return json_util::int_field(o, key);
+}
 
 // "43s" or "0.5s" (a protobuf Duration in JSON), rounded up to whole seconds.
 std::optional<std::chrono::seconds> retry_delay_of(const json::object& error) {
   auto* details = error.if_contains("details");
   if (!details || !details->is_array()) return std::nullopt;
   for (const auto& d : details->get_array()) {
-    if (!d.is_object() || !json_util::string_field(d.get_object(), "@type").ends_with("google.rpc.RetryInfo")) continue;
+    if (!d.is_object() || !json_util::string_field(d.get_object(), "@type").ends_with("google.rpc.RetryInfo"))
+      continue;
     std::string delay(json_util::string_field(d.get_object(), "retryDelay"));
     if (delay.empty() || delay.back() != 's') return std::nullopt;
     delay.pop_back();
@@ -89,7 +91,8 @@ Result<ReplyPiece> read_piece(const json::object& o, int& next_call) {
   auto* candidates = o.if_contains("candidates");
   if (!candidates || !candidates->is_array() || candidates->get_array().empty()) return piece;
   const auto& first = candidates->get_array()[0];
-  if (!first.is_object()) return fail(ErrorCode::upstream_error, "malformed gemini reply: candidates[0] is not an object");
+  if (!first.is_object())
+    return fail(ErrorCode::upstream_error, "malformed gemini reply: candidates[0] is not an object");
   const auto& candidate = first.get_object();
   piece.finish_reason = json_util::string_field(candidate, "finishReason");
   auto* content = candidate.if_contains("content");
@@ -140,7 +143,8 @@ Result<ChatResponse> decode_reply(const json::object& body) {
   if (none && piece->block_reason.empty())
     return fail(ErrorCode::upstream_error, "malformed gemini reply: no candidates and no promptFeedback");
   // A refused prompt is an answer, not an error, the way OpenAI reports its own content filter.
-  r.finish_reason = none ? FinishReason::content_filter : finish_reason(piece->finish_reason, !piece->calls.empty());
+  r.finish_reason =
+      none ? FinishReason::content_filter : finish_reason(piece->finish_reason, !piece->calls.empty());
   r.message.tool_calls = std::move(piece->calls);
   r.message.reasoning = std::move(piece->reasoning);
   if (!piece->text.empty() || r.message.tool_calls.empty())
@@ -177,7 +181,8 @@ Error error_of(int http_status, std::string_view retry_after, std::string_view b
   if (!ec && v.is_object())
     if (auto* e = v.get_object().if_contains("error"); e && e->is_object())
       return error_of(http_status, retry_after, e->get_object());
-  return providers::error_from_status("gemini", http_status ? http_status : 502, retry_after, body.substr(0, 300));
+  return providers::error_from_status("gemini", http_status ? http_status : 502, retry_after,
+                                      body.substr(0, 300));
 }
 
 }  // namespace modelmux::gemini

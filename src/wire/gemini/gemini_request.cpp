@@ -5,8 +5,8 @@
 #include <boost/json.hpp>
 #include <cctype>
 
-#include "wire/gemini/gemini_json.hpp"
 #include "core/json_util.hpp"
+#include "wire/gemini/gemini_json.hpp"
 
 namespace json = boost::json;
 
@@ -47,8 +47,9 @@ Result<json::object> image_part(const ContentPart& p, std::size_t msg, std::size
     return bad(param, param + ": Gemini takes images as base64 data URLs or https links");
   auto media = media_type_of_link(url);
   if (media.empty())
-    return bad(param, param + ": Gemini needs the media type of a linked image, and this link does not end in "
-                              ".png, .jpg, .jpeg, .webp or .bmp; send the image as a base64 data URL instead");
+    return bad(param, param +
+                          ": Gemini needs the media type of a linked image, and this link does not end in "
+                          ".png, .jpg, .jpeg, .webp or .bmp; send the image as a base64 data URL instead");
   return json::object{{"fileData", json::object{{"mimeType", media}, {"fileUri", url}}}};
 }
 
@@ -149,13 +150,17 @@ Result<json::object> generation_config(const ChatRequest& req, std::string_view 
   if (auto v = number_in(req.extra, "presence_penalty")) g["presencePenalty"] = *v;
   if (auto v = number_in(req.extra, "frequency_penalty")) g["frequencyPenalty"] = *v;
   switch (req.response_format.type) {
-    case ResponseFormat::Type::text: break;
-    case ResponseFormat::Type::json_object: g["responseMimeType"] = "application/json"; break;
+    case ResponseFormat::Type::text:
+      break;
+    case ResponseFormat::Type::json_object:
+      g["responseMimeType"] = "application/json";
+      break;
     case ResponseFormat::Type::json_schema:
       // responseJsonSchema takes standard JSON Schema; responseSchema is Google's OpenAPI subset.
       g["responseMimeType"] = "application/json";
-      g["responseJsonSchema"] = req.response_format.schema.is_null() ? json::value(json::object{{"type", "object"}})
-                                                                     : req.response_format.schema;
+      g["responseJsonSchema"] = req.response_format.schema.is_null()
+                                    ? json::value(json::object{{"type", "object"}})
+                                    : req.response_format.schema;
       break;
   }
   if (!req.reasoning_effort.empty()) {
@@ -180,10 +185,17 @@ void add_tools(const ChatRequest& req, json::object& o) {
   o["tools"] = json::array{json::object{{"functionDeclarations", std::move(decls)}}};
   json::object calling;
   switch (req.tool_choice.mode) {
-    case ToolChoice::Mode::unset: return;
-    case ToolChoice::Mode::auto_: calling["mode"] = "AUTO"; break;
-    case ToolChoice::Mode::none: calling["mode"] = "NONE"; break;
-    case ToolChoice::Mode::required: calling["mode"] = "ANY"; break;
+    case ToolChoice::Mode::unset:
+      return;
+    case ToolChoice::Mode::auto_:
+      calling["mode"] = "AUTO";
+      break;
+    case ToolChoice::Mode::none:
+      calling["mode"] = "NONE";
+      break;
+    case ToolChoice::Mode::required:
+      calling["mode"] = "ANY";
+      break;
     case ToolChoice::Mode::named:
       calling["mode"] = "ANY";
       calling["allowedFunctionNames"] = json::array{json::value(req.tool_choice.name)};

@@ -44,7 +44,10 @@ class ChunkEncoder {
  public:
   // `fallback_id` and `fallback_model` stand until (and unless) the upstream names its own.
   ChunkEncoder(std::string fallback_id, std::string fallback_model, bool include_usage, std::int64_t created)
-      : id_(std::move(fallback_id)), model_(std::move(fallback_model)), created_(created), include_usage_(include_usage) {}
+      : id_(std::move(fallback_id)),
+        model_(std::move(fallback_model)),
+        created_(created),
+        include_usage_(include_usage) {}
   // Returns the payloads this event produces (zero or one).
   std::vector<std::string> encode(const StreamEvent& ev);
 

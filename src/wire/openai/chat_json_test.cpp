@@ -9,7 +9,9 @@ namespace json = boost::json;
 
 namespace {
 
-Result<ChatRequest> decode(std::string_view text) { return openai::decode_chat_request(json::parse(text).as_object()); }
+Result<ChatRequest> decode(std::string_view text) {
+  return openai::decode_chat_request(json::parse(text).as_object());
+}
 
 }  // namespace
 
@@ -64,9 +66,11 @@ TEST(OpenAiChatJson, BadRequestsNameTheField) {
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"temperature":"hot"})", "temperature"},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":-1})", "max_tokens"},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"stream":"yes"})", "stream"},
-      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function"}]})", "tools[0].function"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function"}]})",
+       "tools[0].function"},
       {R"({"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":"maybe"})", "tool_choice"},
-      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"xml"}})", "response_format.type"},
+      {R"({"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"xml"}})",
+       "response_format.type"},
   };
   for (const auto& c : cases) {
     auto r = decode(c.body);
@@ -79,10 +83,12 @@ TEST(OpenAiChatJson, BadRequestsNameTheField) {
 }
 
 TEST(OpenAiChatJson, DecodesAReplyWithToolCallsAndUsage) {
-  auto r = openai::decode_chat_response(json::parse(R"({"id":"x","model":"gpt","created":5,"choices":[{"index":0,
+  auto r =
+      openai::decode_chat_response(json::parse(R"({"id":"x","model":"gpt","created":5,"choices":[{"index":0,
     "message":{"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{}"}}]},
     "finish_reason":"tool_calls"}],"usage":{"prompt_tokens":10,"completion_tokens":3,"total_tokens":13,
-    "prompt_tokens_details":{"cached_tokens":4},"completion_tokens_details":{"reasoning_tokens":2}}})").as_object());
+    "prompt_tokens_details":{"cached_tokens":4},"completion_tokens_details":{"reasoning_tokens":2}}})")
+                                       .as_object());
   ASSERT_TRUE(r);
   EXPECT_EQ(r->finish_reason, FinishReason::tool_calls);
   ASSERT_EQ(r->message.tool_calls.size(), 1u);
@@ -97,9 +103,12 @@ TEST(OpenAiChatJson, DecodesAReplyWithToolCallsAndUsage) {
 TEST(OpenAiChatJson, ChunksDecodeIntoEventsAndBack) {
   openai::ChunkDecoder dec;
   std::vector<StreamEvent> ev;
-  ASSERT_TRUE(dec.feed(R"({"id":"i","model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]})", ev));
+  ASSERT_TRUE(dec.feed(
+      R"({"id":"i","model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]})", ev));
   ASSERT_TRUE(dec.feed(R"({"id":"i","choices":[{"index":0,"delta":{"content":"Hel"}}]})", ev));
-  ASSERT_TRUE(dec.feed(R"({"id":"i","choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"id":"c","function":{"name":"f","arguments":"{\"a"}}]}}]})", ev));
+  ASSERT_TRUE(dec.feed(
+      R"({"id":"i","choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"id":"c","function":{"name":"f","arguments":"{\"a"}}]}}]})",
+      ev));
   ASSERT_TRUE(dec.feed(R"({"id":"i","choices":[{"index":0,"delta":{},"finish_reason":"length"}]})", ev));
   ASSERT_TRUE(dec.feed(R"({"id":"i","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}})", ev));
   ASSERT_TRUE(dec.feed("[DONE]", ev));
@@ -115,7 +124,14 @@ TEST(OpenAiChatJson, ChunksDecodeIntoEventsAndBack) {
   openai::ChunkEncoder enc("chatcmpl-x", "m", /*include_usage=*/true, 1);
   enc.encode(ev[0]);
   auto chunk = json::parse(enc.encode(ev[2])[0]).as_object();
-  auto call = chunk.at("choices").as_array()[0].as_object().at("delta").as_object().at("tool_calls").as_array()[0].as_object();
+  auto call = chunk.at("choices")
+                  .as_array()[0]
+                  .as_object()
+                  .at("delta")
+                  .as_object()
+                  .at("tool_calls")
+                  .as_array()[0]
+                  .as_object();
   EXPECT_EQ(call.at("index").as_int64(), 1);
   EXPECT_EQ(call.at("function").as_object().at("arguments").as_string(), "{\"a");
   auto usage = json::parse(enc.encode(ev[4])[0]).as_object();
@@ -137,7 +153,8 @@ TEST(OpenAiChatJson, AnErrorInsideTheStreamIsAnError) {
 TEST(OpenAiChatJson, ReasoningInBothSpellingsRoundTrips) {
   openai::ChunkDecoder dec;
   std::vector<StreamEvent> ev;
-  ASSERT_TRUE(dec.feed(R"({"id":"i","model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]})", ev));
+  ASSERT_TRUE(dec.feed(
+      R"({"id":"i","model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]})", ev));
   ASSERT_TRUE(dec.feed(R"({"id":"i","choices":[{"index":0,"delta":{"reasoning_content":"Think"}}]})", ev));
   ASSERT_TRUE(dec.feed(R"({"id":"i","choices":[{"index":0,"delta":{"reasoning":"ing."}}]})", ev));
   ASSERT_EQ(ev.size(), 3u);
@@ -147,13 +164,27 @@ TEST(OpenAiChatJson, ReasoningInBothSpellingsRoundTrips) {
   openai::ChunkEncoder enc("chatcmpl-x", "m", false, 1);
   enc.encode(ev[0]);
   auto chunk = json::parse(enc.encode(ev[1])[0]).as_object();
-  EXPECT_EQ(chunk.at("choices").as_array()[0].as_object().at("delta").as_object().at("reasoning_content").as_string(),
+  EXPECT_EQ(chunk.at("choices")
+                .as_array()[0]
+                .as_object()
+                .at("delta")
+                .as_object()
+                .at("reasoning_content")
+                .as_string(),
             "Think");
-  auto reply = openai::decode_chat_response(json::parse(
-      R"({"id":"i","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"4","reasoning_content":"2+2"},"finish_reason":"stop"}]})")
-                                               .as_object());
+  auto reply = openai::decode_chat_response(
+      json::parse(
+          R"({"id":"i","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"4","reasoning_content":"2+2"},"finish_reason":"stop"}]})")
+          .as_object());
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->message.reasoning, "2+2");
   auto back = openai::encode_chat_response(*reply);
-  EXPECT_EQ(back.at("choices").as_array()[0].as_object().at("message").as_object().at("reasoning_content").as_string(), "2+2");
+  EXPECT_EQ(back.at("choices")
+                .as_array()[0]
+                .as_object()
+                .at("message")
+                .as_object()
+                .at("reasoning_content")
+                .as_string(),
+            "2+2");
 }

@@ -1,11 +1,10 @@
 // OpenAI chat-completions replies: usage, whole replies, and the chat.completion.chunk stream, both ways.
-#include "wire/openai/chat_json.hpp"
-
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
 
 #include "core/json_util.hpp"
+#include "wire/openai/chat_json.hpp"
 
 namespace json = boost::json;
 
@@ -18,17 +17,19 @@ Usage decode_usage(const json::object& u) {
   if (auto* v = u.if_contains("prompt_tokens")) usage.input_tokens = as_integer(*v).value_or(0);
   if (auto* v = u.if_contains("completion_tokens")) usage.output_tokens = as_integer(*v).value_or(0);
   if (auto* d = u.if_contains("prompt_tokens_details"); d && d->is_object())
-    if (auto* v = d->get_object().if_contains("cached_tokens")) usage.cached_input_tokens = as_integer(*v).value_or(0);
+    if (auto* v = d->get_object().if_contains("cached_tokens"))
+      usage.cached_input_tokens = as_integer(*v).value_or(0);
   if (auto* d = u.if_contains("completion_tokens_details"); d && d->is_object())
-    if (auto* v = d->get_object().if_contains("reasoning_tokens")) usage.reasoning_tokens = as_integer(*v).value_or(0);
+    if (auto* v = d->get_object().if_contains("reasoning_tokens"))
+      usage.reasoning_tokens = as_integer(*v).value_or(0);
   return usage;
 }
 
 json::object encode_usage(const Usage& u) {
-  json::object o{{"prompt_tokens", u.input_tokens},
-                 {"completion_tokens", u.output_tokens},
-                 {"total_tokens", u.total()}};
-  if (u.cached_input_tokens) o["prompt_tokens_details"] = json::object{{"cached_tokens", u.cached_input_tokens}};
+  json::object o{
+      {"prompt_tokens", u.input_tokens}, {"completion_tokens", u.output_tokens}, {"total_tokens", u.total()}};
+  if (u.cached_input_tokens)
+    o["prompt_tokens_details"] = json::object{{"cached_tokens", u.cached_input_tokens}};
   if (u.reasoning_tokens)
     o["completion_tokens_details"] = json::object{{"reasoning_tokens", u.reasoning_tokens}};
   return o;
@@ -54,14 +55,16 @@ Result<ChatResponse> decode_chat_response(const json::object& body) {
   r.model = json_util::string_field(body, "model");
   if (auto* c = body.if_contains("created")) r.created = as_integer(*c).value_or(0);
   auto* choices = body.if_contains("choices");
-  if (!choices || !choices->is_array() || choices->get_array().empty() || !choices->get_array()[0].is_object())
+  if (!choices || !choices->is_array() || choices->get_array().empty() ||
+      !choices->get_array()[0].is_object())
     return malformed("no choices");
   const auto& choice = choices->get_array()[0].get_object();
   auto* msg = choice.if_contains("message");
   if (!msg || !msg->is_object()) return malformed("choices[0].message missing");
   r.message.role = Role::assistant;
-  if (auto ok = decode_message_content(msg->get_object().contains("content") ? msg->get_object().at("content") : json::value(),
-                               "content", r.message);
+  if (auto ok = decode_message_content(
+          msg->get_object().contains("content") ? msg->get_object().at("content") : json::value(), "content",
+          r.message);
       !ok)
     return malformed("choices[0].message.content");
   r.message.reasoning = reasoning_of(msg->get_object());
@@ -85,8 +88,10 @@ Result<ChatResponse> decode_chat_response(const json::object& body) {
 json::object encode_chat_response(const ChatResponse& r) {
   json::object msg{{"role", "assistant"}};
   std::string text = r.message.text();
-  if (text.empty() && !r.message.tool_calls.empty()) msg["content"] = nullptr;
-  else msg["content"] = text;
+  if (text.empty() && !r.message.tool_calls.empty())
+    msg["content"] = nullptr;
+  else
+    msg["content"] = text;
   if (!r.message.tool_calls.empty()) {
     json::array calls;
     for (const auto& c : r.message.tool_calls)
@@ -99,8 +104,10 @@ json::object encode_chat_response(const ChatResponse& r) {
   if (!r.message.reasoning.empty()) msg["reasoning_content"] = r.message.reasoning;
   json::object choice{{"index", 0}, {"message", std::move(msg)}, {"logprobs", nullptr}};
   auto fr = to_string(r.finish_reason);
-  if (fr.empty()) choice["finish_reason"] = nullptr;
-  else choice["finish_reason"] = fr;
+  if (fr.empty())
+    choice["finish_reason"] = nullptr;
+  else
+    choice["finish_reason"] = fr;
   json::object o{{"id", r.id}, {"object", "chat.completion"}, {"created", r.created}, {"model", r.model}};
   o["choices"] = json::array{std::move(choice)};
   if (r.usage) o["usage"] = encode_usage(*r.usage);
@@ -153,7 +160,8 @@ Result<void> ChunkDecoder::feed(std::string_view data, std::vector<StreamEvent>&
             if (!tc.is_object()) continue;
             StreamEvent ev;
             ev.kind = StreamEvent::Kind::tool_call_delta;
-            if (auto* idx = tc.get_object().if_contains("index")) ev.tool_index = static_cast<int>(as_integer(*idx).value_or(0));
+            if (auto* idx = tc.get_object().if_contains("index"))
+              ev.tool_index = static_cast<int>(as_integer(*idx).value_or(0));
             ev.tool_id = json_util::string_field(tc.get_object(), "id");
             if (auto* f = tc.get_object().if_contains("function"); f && f->is_object()) {
               ev.tool_name = json_util::string_field(f->get_object(), "name");
@@ -181,7 +189,8 @@ Result<void> ChunkDecoder::feed(std::string_view data, std::vector<StreamEvent>&
 }
 
 json::object ChunkEncoder::base() const {
-  return json::object{{"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_}, {"model", model_}};
+  return json::object{
+      {"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_}, {"model", model_}};
 }
 
 std::vector<std::string> ChunkEncoder::encode(const StreamEvent& ev) {
@@ -198,8 +207,12 @@ std::vector<std::string> ChunkEncoder::encode(const StreamEvent& ev) {
       delta["role"] = "assistant";
       delta["content"] = "";
       break;
-    case StreamEvent::Kind::text_delta: delta["content"] = ev.text; break;
-    case StreamEvent::Kind::reasoning_delta: delta["reasoning_content"] = ev.text; break;
+    case StreamEvent::Kind::text_delta:
+      delta["content"] = ev.text;
+      break;
+    case StreamEvent::Kind::reasoning_delta:
+      delta["reasoning_content"] = ev.text;
+      break;
     case StreamEvent::Kind::tool_call_delta: {
       json::object call{{"index", ev.tool_index}};
       if (!ev.tool_id.empty()) {
@@ -213,13 +226,17 @@ std::vector<std::string> ChunkEncoder::encode(const StreamEvent& ev) {
       delta["tool_calls"] = json::array{std::move(call)};
       break;
     }
-    case StreamEvent::Kind::finish: finish = to_string(ev.finish_reason); break;
+    case StreamEvent::Kind::finish:
+      finish = to_string(ev.finish_reason);
+      break;
     case StreamEvent::Kind::usage:
       o["choices"] = json::array{};
       o["usage"] = encode_usage(ev.usage);
       return {json::serialize(o)};
   }
-  o["choices"] = json::array{json::object{{"index", 0}, {"delta", std::move(delta)}, {"logprobs", nullptr},
+  o["choices"] = json::array{json::object{{"index", 0},
+                                          {"delta", std::move(delta)},
+                                          {"logprobs", nullptr},
                                           {"finish_reason", std::move(finish)}}};
   return {json::serialize(o)};
 }

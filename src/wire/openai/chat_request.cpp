@@ -1,12 +1,11 @@
 // OpenAI chat-completions requests: a client's body validated into the canonical request (every problem
 // a 400 naming the field), and the canonical request written as an upstream body.
-#include "wire/openai/chat_json.hpp"
-
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
 
 #include "core/json_util.hpp"
+#include "wire/openai/chat_json.hpp"
 
 namespace json = boost::json;
 
@@ -93,8 +92,9 @@ Result<void> decode_message(const json::value& v, const Path& where, Message& m)
   if (!role || !role->is_string()) return bad(Path(where, "role"), "must be a string");
   auto r = role_from_string(role->get_string());
   if (!r)
-    return bad(Path(where, "role"), fmt::format("\"{}\" is not one of system, developer, user, assistant, tool",
-                                                std::string_view(role->get_string())));
+    return bad(Path(where, "role"),
+               fmt::format("\"{}\" is not one of system, developer, user, assistant, tool",
+                           std::string_view(role->get_string())));
   m.role = *r;
   if (auto* c = o.if_contains("content")) {
     if (auto ok = decode_content(*c, Path(where, "content"), m); !ok) return ok;
@@ -157,10 +157,14 @@ Result<void> decode_tool_choice(const json::value& v, ChatRequest& req) {
   if (v.is_null()) return {};
   if (v.is_string()) {
     std::string_view s = v.get_string();
-    if (s == "auto") tc.mode = ToolChoice::Mode::auto_;
-    else if (s == "none") tc.mode = ToolChoice::Mode::none;
-    else if (s == "required") tc.mode = ToolChoice::Mode::required;
-    else return bad("tool_choice", "tool_choice must be \"auto\", \"none\", \"required\" or a named function");
+    if (s == "auto")
+      tc.mode = ToolChoice::Mode::auto_;
+    else if (s == "none")
+      tc.mode = ToolChoice::Mode::none;
+    else if (s == "required")
+      tc.mode = ToolChoice::Mode::required;
+    else
+      return bad("tool_choice", "tool_choice must be \"auto\", \"none\", \"required\" or a named function");
     return {};
   }
   if (v.is_object()) {
@@ -232,7 +236,8 @@ Result<void> decode_chat_request(const json::object& body, ChatRequest& req) {
       if (v.is_null()) continue;
       if (!v.is_object()) return bad("stream_options", "stream_options must be an object");
       if (auto* iu = v.get_object().if_contains("include_usage")) {
-        if (!iu->is_bool()) return bad("stream_options.include_usage", "stream_options.include_usage must be a boolean");
+        if (!iu->is_bool())
+          return bad("stream_options.include_usage", "stream_options.include_usage must be a boolean");
         req.include_usage = iu->get_bool();
       }
     } else if (key == "temperature" || key == "top_p") {
@@ -319,9 +324,10 @@ json::object encode_chat_request(const ChatRequest& req, std::string_view upstre
     if (!m.tool_calls.empty()) {
       json::array calls;
       for (const auto& c : m.tool_calls)
-        calls.push_back(json::object{{"id", c.id},
-                                     {"type", "function"},
-                                     {"function", json::object{{"name", c.name}, {"arguments", c.arguments}}}});
+        calls.push_back(
+            json::object{{"id", c.id},
+                         {"type", "function"},
+                         {"function", json::object{{"name", c.name}, {"arguments", c.arguments}}}});
       jm["tool_calls"] = std::move(calls);
     }
     msgs.push_back(std::move(jm));
@@ -354,21 +360,33 @@ json::object encode_chat_request(const ChatRequest& req, std::string_view upstre
     o["tools"] = std::move(tools);
   }
   switch (req.tool_choice.mode) {
-    case ToolChoice::Mode::unset: break;
-    case ToolChoice::Mode::auto_: o["tool_choice"] = "auto"; break;
-    case ToolChoice::Mode::none: o["tool_choice"] = "none"; break;
-    case ToolChoice::Mode::required: o["tool_choice"] = "required"; break;
+    case ToolChoice::Mode::unset:
+      break;
+    case ToolChoice::Mode::auto_:
+      o["tool_choice"] = "auto";
+      break;
+    case ToolChoice::Mode::none:
+      o["tool_choice"] = "none";
+      break;
+    case ToolChoice::Mode::required:
+      o["tool_choice"] = "required";
+      break;
     case ToolChoice::Mode::named:
-      o["tool_choice"] = json::object{{"type", "function"}, {"function", json::object{{"name", req.tool_choice.name}}}};
+      o["tool_choice"] =
+          json::object{{"type", "function"}, {"function", json::object{{"name", req.tool_choice.name}}}};
       break;
   }
   if (req.parallel_tool_calls) o["parallel_tool_calls"] = *req.parallel_tool_calls;
   switch (req.response_format.type) {
-    case ResponseFormat::Type::text: break;
-    case ResponseFormat::Type::json_object: o["response_format"] = json::object{{"type", "json_object"}}; break;
+    case ResponseFormat::Type::text:
+      break;
+    case ResponseFormat::Type::json_object:
+      o["response_format"] = json::object{{"type", "json_object"}};
+      break;
     case ResponseFormat::Type::json_schema: {
-      json::object js{{"name", req.response_format.schema_name.empty() ? "response" : req.response_format.schema_name},
-                      {"schema", req.response_format.schema}};
+      json::object js{
+          {"name", req.response_format.schema_name.empty() ? "response" : req.response_format.schema_name},
+          {"schema", req.response_format.schema}};
       if (req.response_format.strict) js["strict"] = true;
       o["response_format"] = json::object{{"type", "json_schema"}, {"json_schema", std::move(js)}};
       break;

@@ -30,12 +30,14 @@ bool is_token_list(const json::array& a) {
 // OpenAI's input: a string, an array of strings, an array of token ids, or an array of such arrays.
 Result<void> decode_input(const json::value& input, EmbeddingsRequest& req) {
   if (input.is_string()) {
-    if (input.get_string().empty()) return std::unexpected(bad("'input' must not be an empty string", "input"));
+    if (input.get_string().empty())
+      return std::unexpected(bad("'input' must not be an empty string", "input"));
     req.inputs.emplace_back(input.get_string());
     return {};
   }
   if (!input.is_array())
-    return std::unexpected(bad("'input' must be a string, an array of strings, or an array of token arrays", "input"));
+    return std::unexpected(
+        bad("'input' must be a string, an array of strings, or an array of token arrays", "input"));
   const auto& a = input.get_array();
   if (a.empty()) return std::unexpected(bad("'input' must not be an empty array", "input"));
   if (is_token_list(a)) {
@@ -52,7 +54,8 @@ Result<void> decode_input(const json::value& input, EmbeddingsRequest& req) {
     return {};
   }
   if (!strings)
-    return std::unexpected(bad("'input' items must all be non-empty strings, or all be arrays of token ids", "input"));
+    return std::unexpected(
+        bad("'input' items must all be non-empty strings, or all be arrays of token ids", "input"));
   req.inputs.reserve(a.size());
   for (const auto& item : a) req.inputs.emplace_back(item.get_string());
   return {};
@@ -62,7 +65,8 @@ void append_float(std::string& out, float v) {
   // JSON has no NaN or infinity; no real embedding holds them, so a broken upstream value reads as 0.
   if (!std::isfinite(v)) v = 0.0f;
   char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);  // the shortest text that reads back the same float
+  auto [end, ec] =
+      std::to_chars(buf, buf + sizeof buf, v);  // the shortest text that reads back the same float
   out.append(buf, end);
 }
 
@@ -77,14 +81,18 @@ Result<EmbeddingsRequest> decode_embeddings_request(const json::object& body) {
   EmbeddingsRequest req;
   for (const auto& [key, v] : body) {
     if (key == "model") {
-      if (!v.is_string() || v.get_string().empty()) return std::unexpected(bad("'model' must be a non-empty string", "model"));
+      if (!v.is_string() || v.get_string().empty())
+        return std::unexpected(bad("'model' must be a non-empty string", "model"));
       req.model = v.get_string();
     } else if (key == "input") {
       if (auto r = decode_input(v, req); !r) return std::unexpected(r.error());
     } else if (key == "encoding_format") {
-      if (v.is_string() && v.get_string() == "float") req.encoding = EmbeddingEncoding::float_;
-      else if (v.is_string() && v.get_string() == "base64") req.encoding = EmbeddingEncoding::base64;
-      else if (!v.is_null()) return std::unexpected(bad("'encoding_format' must be \"float\" or \"base64\"", "encoding_format"));
+      if (v.is_string() && v.get_string() == "float")
+        req.encoding = EmbeddingEncoding::float_;
+      else if (v.is_string() && v.get_string() == "base64")
+        req.encoding = EmbeddingEncoding::base64;
+      else if (!v.is_null())
+        return std::unexpected(bad("'encoding_format' must be \"float\" or \"base64\"", "encoding_format"));
     } else if (key == "dimensions") {
       if (v.is_null()) continue;
       if (!v.is_int64() || v.get_int64() <= 0)
@@ -116,7 +124,8 @@ json::object encode_embeddings_request(const EmbeddingsRequest& req, std::string
 
 Result<EmbeddingsResponse> decode_embeddings_response(const json::object& body) {
   auto* data = body.if_contains("data");
-  if (!data || !data->is_array()) return fail(ErrorCode::upstream_error, "embeddings reply without a data array");
+  if (!data || !data->is_array())
+    return fail(ErrorCode::upstream_error, "embeddings reply without a data array");
   EmbeddingsResponse resp;
   resp.model = json_util::string_field(body, "model");
   resp.vectors.resize(data->get_array().size());
@@ -125,9 +134,11 @@ Result<EmbeddingsResponse> decode_embeddings_response(const json::object& body) 
     if (!item.is_object()) return fail(ErrorCode::upstream_error, "embeddings reply item is not an object");
     const auto& o = item.get_object();
     // Items carry their index; without one they are in order.
-    std::size_t index = o.contains("index") ? static_cast<std::size_t>(json_util::int_field(o, "index")) : next;
+    std::size_t index =
+        o.contains("index") ? static_cast<std::size_t>(json_util::int_field(o, "index")) : next;
     ++next;
-    if (index >= resp.vectors.size()) return fail(ErrorCode::upstream_error, "embeddings reply item index out of range");
+    if (index >= resp.vectors.size())
+      return fail(ErrorCode::upstream_error, "embeddings reply item index out of range");
     auto* e = o.if_contains("embedding");
     if (!e) return fail(ErrorCode::upstream_error, "embeddings reply item without an embedding");
     auto values = floats_of(*e);
@@ -167,7 +178,8 @@ std::string encode_embeddings_response(const EmbeddingsResponse& resp, Embedding
 
 bool has_float_vectors(std::string_view body) {
   // The first `"embedding"` followed by a colon is the first vector's key ("object":"embedding" is not).
-  for (auto at = body.find("\"embedding\""); at != std::string_view::npos; at = body.find("\"embedding\"", at + 1)) {
+  for (auto at = body.find("\"embedding\""); at != std::string_view::npos;
+       at = body.find("\"embedding\"", at + 1)) {
     auto next = body.find_first_not_of(" \t\r\n", at + 11);
     if (next == std::string_view::npos || body[next] != ':') continue;
     next = body.find_first_not_of(" \t\r\n", next + 1);
@@ -183,14 +195,16 @@ std::string floats_to_base64(std::span<const float> values) {
     for (int b = 0; b < 4; ++b) bytes[i * 4 + b] = static_cast<char>((bits >> (8 * b)) & 0xff);
   }
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(n));
   return out;
 }
 
 Result<std::vector<float>> floats_from_base64(std::string_view text) {
-  if (text.size() % 4 != 0) return fail(ErrorCode::upstream_error, "base64 embedding of a length that is not a multiple of 4");
+  if (text.size() % 4 != 0)
+    return fail(ErrorCode::upstream_error, "base64 embedding of a length that is not a multiple of 4");
   std::string bytes(text.size() / 4 * 3, '\0');
   int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
                           reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
@@ -198,11 +212,13 @@ Result<std::vector<float>> floats_from_base64(std::string_view text) {
   // EVP_DecodeBlock counts the padding as zero bytes.
   std::size_t size = static_cast<std::size_t>(n);
   for (std::size_t i = text.size(); i > 0 && text[i - 1] == '='; --i) --size;
-  if (size % 4 != 0) return fail(ErrorCode::upstream_error, "base64 embedding is not a whole number of float32 values");
+  if (size % 4 != 0)
+    return fail(ErrorCode::upstream_error, "base64 embedding is not a whole number of float32 values");
   std::vector<float> out(size / 4);
   for (std::size_t i = 0; i < out.size(); ++i) {
     std::uint32_t bits = 0;
-    for (int b = 0; b < 4; ++b) bits |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i * 4 + b])) << (8 * b);
+    for (int b = 0; b < 4; ++b)
+      bits |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i * 4 + b])) << (8 * b);
     out[i] = std::bit_cast<float>(bits);
   }
   return out;

@@ -32,18 +32,26 @@ Result<ImageRequest> decode_image_request(const json::object& body) {
   for (const auto& [key, v] : body) {
     auto text = [&](std::string& field) -> Result<void> {
       if (v.is_null()) return {};
-      if (!v.is_string()) return bad(std::string(key), fmt::format("{} must be a string", std::string_view(key)));
+      if (!v.is_string())
+        return bad(std::string(key), fmt::format("{} must be a string", std::string_view(key)));
       field = v.get_string();
       return {};
     };
     Result<void> ok;
-    if (key == "model") ok = text(r.model);
-    else if (key == "prompt") ok = text(r.prompt);
-    else if (key == "quality") ok = text(r.quality);
-    else if (key == "style") ok = text(r.style);
-    else if (key == "user") ok = text(r.user);
-    else if (key == "size") ok = text(r.size);
-    else if (key == "response_format") ok = text(r.response_format);
+    if (key == "model")
+      ok = text(r.model);
+    else if (key == "prompt")
+      ok = text(r.prompt);
+    else if (key == "quality")
+      ok = text(r.quality);
+    else if (key == "style")
+      ok = text(r.style);
+    else if (key == "user")
+      ok = text(r.user);
+    else if (key == "size")
+      ok = text(r.size);
+    else if (key == "response_format")
+      ok = text(r.response_format);
     else if (key == "n") {
       if (!v.is_null() && (!v.is_int64() || v.get_int64() < 1 || v.get_int64() > 10))
         return bad("n", "n must be an integer from 1 to 10");
@@ -60,7 +68,8 @@ Result<ImageRequest> decode_image_request(const json::object& body) {
   if (!r.response_format.empty() && r.response_format != "url" && r.response_format != "b64_json")
     return bad("response_format", "response_format must be url or b64_json");
   if (!r.size.empty() && r.size != "auto" && !parse_size(r.size, r.width, r.height))
-    return bad("size", fmt::format("size must be WIDTHxHEIGHT (such as 1024x1024) or auto, not \"{}\"", r.size));
+    return bad("size",
+               fmt::format("size must be WIDTHxHEIGHT (such as 1024x1024) or auto, not \"{}\"", r.size));
   return r;
 }
 
@@ -69,8 +78,11 @@ json::object encode_image_request(const ImageRequest& req, std::string_view upst
   o["model"] = upstream_model;
   o["prompt"] = req.prompt;
   if (req.n != 1) o["n"] = req.n;
-  for (auto [key, value] : {std::pair{"size", &req.size}, {"response_format", &req.response_format},
-                            {"quality", &req.quality}, {"style", &req.style}, {"user", &req.user}})
+  for (auto [key, value] : {std::pair{"size", &req.size},
+                            {"response_format", &req.response_format},
+                            {"quality", &req.quality},
+                            {"style", &req.style},
+                            {"user", &req.user}})
     if (!value->empty()) o[key] = *value;
   return o;
 }
@@ -83,7 +95,8 @@ Result<ImageResponse> decode_image_response(const json::object& body) {
   for (const auto& item : data->get_array()) {
     if (!item.is_object()) return fail(ErrorCode::upstream_error, "image reply data item is not an object");
     const auto& o = item.get_object();
-    r.data.push_back(GeneratedImage{std::string(json_util::string_field(o, "b64_json")), std::string(json_util::string_field(o, "url")),
+    r.data.push_back(GeneratedImage{std::string(json_util::string_field(o, "b64_json")),
+                                    std::string(json_util::string_field(o, "url")),
                                     std::string(json_util::string_field(o, "revised_prompt"))});
   }
   if (auto* u = body.if_contains("usage"); u && u->is_object()) {
@@ -106,7 +119,8 @@ json::object encode_image_response(const ImageResponse& resp) {
   }
   json::object out{{"created", resp.created}, {"data", std::move(data)}};
   if (resp.usage)
-    out["usage"] = json::object{{"input_tokens", resp.usage->input_tokens}, {"output_tokens", resp.usage->output_tokens},
+    out["usage"] = json::object{{"input_tokens", resp.usage->input_tokens},
+                                {"output_tokens", resp.usage->output_tokens},
                                 {"total_tokens", resp.usage->total()}};
   return out;
 }

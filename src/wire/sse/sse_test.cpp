@@ -29,7 +29,8 @@ TEST(SseParser, SplitsEventsOnBlankLines) {
 
 TEST(SseParser, SameEventsWhateverTheReadBoundaries) {
   const std::string input =
-      ": ping\r\nevent: message_start\r\ndata: {\"x\":1}\r\n\r\ndata: line1\ndata: line2\n\nid: 7\rdata: cr\r\r"
+      ": ping\r\nevent: message_start\r\ndata: {\"x\":1}\r\n\r\ndata: line1\ndata: line2\n\nid: 7\rdata: "
+      "cr\r\r"
       "data: [DONE]\n\n";
   auto whole = parse_in_pieces(input, input.size());
   ASSERT_EQ(whole.size(), 4u);

@@ -14,18 +14,22 @@ namespace {
 std::string_view role_tag(Role role) {
   switch (role) {
     case Role::system:
-    case Role::developer: return "System";
-    case Role::assistant: return "Assistant";
-    default: return "User";
+    case Role::developer:
+      return "System";
+    case Role::assistant:
+      return "Assistant";
+    default:
+      return "User";
   }
 }
 
 Result<void> refuse(std::string what, std::string param) {
-  return fail(ErrorCode::invalid_request,
-              fmt::format("sagemaker_format tgi renders a plain prompt and cannot carry {}; serve the endpoint "
-                          "with an OpenAI-compatible container (sagemaker_format: openai) for that",
-                          what),
-              std::move(param));
+  return fail(
+      ErrorCode::invalid_request,
+      fmt::format("sagemaker_format tgi renders a plain prompt and cannot carry {}; serve the endpoint "
+                  "with an OpenAI-compatible container (sagemaker_format: openai) for that",
+                  what),
+      std::move(param));
 }
 
 // Usage from a TGI `details` object: it counts generated tokens only (prompt tokens come back only with
@@ -46,7 +50,8 @@ class TgiStreamDecoder final : public providers::StreamDecoder {
     for (std::size_t nl; (nl = line_.find('\n', start)) != std::string::npos; start = nl + 1)
       if (auto r = on_line(std::string_view(line_).substr(start, nl - start), out); !r) return r;
     line_.erase(0, start);
-    if (line_.size() > kMaxLine) return fail(ErrorCode::upstream_error, "sagemaker tgi stream line too large");
+    if (line_.size() > kMaxLine)
+      return fail(ErrorCode::upstream_error, "sagemaker tgi stream line too large");
     return {};
   }
 
@@ -56,7 +61,8 @@ class TgiStreamDecoder final : public providers::StreamDecoder {
       line_.clear();
       if (auto r = on_line(last, out); !r) return r;
     }
-    if (!finished_) return fail(ErrorCode::upstream_error, "sagemaker tgi stream ended before its final details");
+    if (!finished_)
+      return fail(ErrorCode::upstream_error, "sagemaker tgi stream ended before its final details");
     return {};
   }
 
@@ -134,9 +140,11 @@ Result<json::object> encode_request(const ChatRequest& req) {
   for (std::size_t i = 0; i < req.messages.size(); ++i) {
     const auto& m = req.messages[i];
     std::string param = fmt::format("messages[{}]", i);
-    if (m.role == Role::tool || !m.tool_calls.empty()) return std::unexpected(refuse("tool calls", param).error());
+    if (m.role == Role::tool || !m.tool_calls.empty())
+      return std::unexpected(refuse("tool calls", param).error());
     for (const auto& p : m.content)
-      if (p.kind == ContentPart::Kind::image) return std::unexpected(refuse("images", param + ".content").error());
+      if (p.kind == ContentPart::Kind::image)
+        return std::unexpected(refuse("images", param + ".content").error());
   }
   // TGI refuses a temperature of 0 and a top_p of 1 ("must be strictly positive", "must be < 1.0"):
   // both mean greedy or unrestricted decoding, which is what leaving them out asks for.
@@ -181,6 +189,8 @@ Result<ChatResponse> decode_reply(std::string_view body, std::string_view model)
   return r;
 }
 
-std::unique_ptr<providers::StreamDecoder> stream_decoder() { return std::make_unique<TgiStreamDecoder>(); }
+std::unique_ptr<providers::StreamDecoder> stream_decoder() {
+  return std::make_unique<TgiStreamDecoder>();
+}
 
 }  // namespace modelmux::tgi

@@ -1,7 +1,7 @@
 // Hugging Face Text Generation Inference's generate API, as SageMaker's TGI (and LMI) containers serve it
-// on /invocations: {"inputs": prompt, "parameters": {...}, "stream": bool} -> [{"generated_text", "details"}],
-// or, streamed, one {"token": {...}, "generated_text", "details"} per line (SSE `data:` lines from TGI,
-// bare JSON lines from LMI).
+// on /invocations: {"inputs": prompt, "parameters": {...}, "stream": bool} -> [{"generated_text",
+// "details"}], or, streamed, one {"token": {...}, "generated_text", "details"} per line (SSE `data:` lines
+// from TGI, bare JSON lines from LMI).
 //
 // The generate API takes a prompt, not messages, so the messages are rendered with one fixed, role-tagged
 // template (no model's own chat template is known here):
