@@ -111,7 +111,9 @@ asio::awaitable<void> serve(http::Exchange& ex, const pipeline::Runtime& rt, con
   ctx.model_in_path = std::move(model);
   ctx.record.method = route.method;
   ctx.record.path = route.path;
+  ex.set_upstream_calls(&ctx.upstream_calls);
   co_await pipeline::run(ctx);
+  ex.set_upstream_calls(nullptr);
 }
 
 // A 405 with the methods the path takes in `allow` (kept in this frame while the answer is written).

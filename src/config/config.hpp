@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "observability/redact.hpp"
 #include "routing/strategy.hpp"
 
 namespace modelmux::config {
@@ -175,9 +176,15 @@ struct PriceOverride {
   std::optional<double> quality;
 };
 
+// How much of an upstream's error message reaches clients and the log (observability/redact.hpp).
+struct ErrorsConfig {
+  observability::UpstreamDetail upstream_detail = observability::UpstreamDetail::scrubbed;
+};
+
 struct Config {
   std::string source;  // file name, or "<built-in defaults>"
   ServerConfig server;
+  ErrorsConfig errors;
   std::vector<ModelConfig> models;
   RoutingConfig routing;
   std::vector<PriceOverride> prices;

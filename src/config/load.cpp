@@ -196,8 +196,24 @@ Config parse(const std::string& yaml, const std::string& source) {
   cfg.source = source;
   if (!root || root.IsNull()) throw ConfigError(fmt::format("{}:1: the configuration is empty", source));
   r.require_map(root, "");
-  r.only_keys(root, "", {"server", "models", "routing", "prices"});
+  r.only_keys(root, "", {"server", "models", "routing", "prices", "errors"});
   if (auto s = root["server"]) read_server(r, s, cfg.server);
+  if (auto e = root["errors"]) {
+    r.require_map(e, "errors");
+    r.only_keys(e, "errors", {"upstream_detail"});
+    if (auto v = e["upstream_detail"]) {
+      std::string d = r.str(v, "errors.upstream_detail");
+      if (d == "full")
+        cfg.errors.upstream_detail = observability::UpstreamDetail::full;
+      else if (d == "scrubbed")
+        cfg.errors.upstream_detail = observability::UpstreamDetail::scrubbed;
+      else if (d == "none")
+        cfg.errors.upstream_detail = observability::UpstreamDetail::none;
+      else
+        raise(r.at(v, "errors.upstream_detail"),
+              fmt::format("\"{}\" is not one of: full, scrubbed, none", d));
+    }
+  }
   if (auto v = root["routing"]) read_routing(r, v, cfg.routing);
   if (auto v = root["prices"]) read_prices(r, v, cfg.prices);
   if (auto m = root["models"]) read_models(r, m, cfg.models);

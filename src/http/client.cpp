@@ -84,6 +84,17 @@ struct Connection {
   Clock::time_point idle_since;
   bool reused = false;
 
+  Abortable* owner = nullptr;  // the request using this connection, which may abort it
+
+  ~Connection() { detach(); }
+  void attach(Abortable* a) {
+    owner = a;
+    if (owner) owner->add(&lowest());
+  }
+  void detach() {
+    if (owner) owner->remove(&lowest());
+    owner = nullptr;
+  }
   tcp::socket& lowest() { return tls ? tls->next_layer() : *plain; }
   template <class F>
   auto with_stream(F&& f) {
@@ -126,6 +137,7 @@ struct Pool : asio::execution_context::service {
   }
 
   void put(std::unique_ptr<Connection> c) {
+    c->detach();
     if (c->reply_body.capacity() > 64 * 1024) c->reply_body = std::string();
     if (c->buffer.size() == 0 && c->buffer.capacity() > 64 * 1024) c->buffer.shrink_to_fit();
     auto& list = idle[c->origin];
@@ -153,30 +165,33 @@ Pool& pool_of(const Executor& ex) {
   return *last_pool;
 }
 
-Error network_error(const beast::error_code& ec, const Url& origin, std::string_view phase, bool timed_out) {
-  if (timed_out)
-    return Error::make(ErrorCode::timeout, fmt::format("upstream {} timed out ({})", origin.origin(), phase));
+// Network failures say what happened, never where: the attempts stage names the target by its label, and
+// an upstream's address is nothing a client should learn.
+Error network_error(const beast::error_code& ec, std::string_view phase, bool timed_out) {
+  if (timed_out) return Error::make(ErrorCode::timeout, fmt::format("the upstream timed out ({})", phase));
   if (ec == asio::error::connection_refused)
-    return Error::make(ErrorCode::connection_failed,
-                       fmt::format("upstream {} refused the connection", origin.origin()));
+    return Error::make(ErrorCode::connection_failed, "the upstream refused the connection");
   return Error::make(ErrorCode::connection_failed,
-                     fmt::format("upstream {} failed ({}): {}", origin.origin(), phase, ec.message()));
+                     fmt::format("the upstream connection failed ({}): {}", phase, ec.message()));
 }
 
-asio::awaitable<Result<std::unique_ptr<Connection>>> connect(const Url& origin, const ClientTimeouts& t) {
+asio::awaitable<Result<std::unique_ptr<Connection>>> connect(const Url& origin, const ClientTimeouts& t,
+                                                             Abortable* abortable) {
   auto ex = co_await asio::this_coro::executor;
   tcp::resolver resolver(ex);
   auto [rec, endpoints] =
       co_await resolver.async_resolve(origin.host, std::to_string(origin.port), tuple_awaitable);
   if (rec)
     co_return fail(ErrorCode::connection_failed,
-                   fmt::format("cannot resolve upstream host {}: {}", origin.host, rec.message()));
+                   fmt::format("cannot resolve the upstream's host name: {}", rec.message()));
   auto c = std::make_unique<Connection>(ex, origin.tls);
   c->origin = origin.origin();
+  c->attach(abortable);
+  if (abortable && abortable->aborted()) co_return fail(ErrorCode::unavailable, "the request was aborted");
   auto& low = c->lowest();
   c->deadline.expires_after(t.connect);
   auto [cec, ep] = co_await asio::async_connect(low, endpoints, tuple_awaitable);
-  if (cec) co_return std::unexpected(network_error(cec, origin, "connect", c->deadline.expired()));
+  if (cec) co_return std::unexpected(network_error(cec, "connect", c->deadline.expired()));
   boost::system::error_code ignored;
   low.set_option(tcp::no_delay(true), ignored);
   if (c->tls) {
@@ -184,7 +199,7 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> connect(const Url& origin, 
       co_return fail(ErrorCode::connection_failed, "cannot set TLS server name");
     c->tls->set_verify_callback(asio::ssl::host_name_verification(origin.host));
     auto [hec] = co_await c->tls->async_handshake(asio::ssl::stream_base::client, tuple_awaitable);
-    if (hec) co_return std::unexpected(network_error(hec, origin, "TLS handshake", c->deadline.expired()));
+    if (hec) co_return std::unexpected(network_error(hec, "TLS handshake", c->deadline.expired()));
   }
   c->deadline.disarm();
   co_return c;
@@ -225,6 +240,11 @@ class NetworkReply final : public Reply {
 
  private:
   asio::awaitable<Result<void>> read_more() {
+    // An abort cancels the read under way; one that falls between two reads stops the next.
+    if (conn_->owner && conn_->owner->aborted()) {
+      conn_.reset();
+      co_return fail(ErrorCode::unavailable, "the request was aborted");
+    }
     conn_->deadline.expires_after(timeouts_.idle);
     auto [ec, n] = co_await conn_->with_stream(
         [&](auto& s) { return bhttp::async_read_some(s, conn_->buffer, *parser_, tuple_awaitable); });
@@ -234,11 +254,11 @@ class NetworkReply final : public Reply {
       conn_.reset();  // never pool a connection in an unknown state
       if (ec == bhttp::error::buffer_overflow || ec.category() == parse_error_category())
         co_return fail(ErrorCode::upstream_error,
-                       fmt::format("upstream {} sent a malformed reply: {}", origin_.origin(),
+                       fmt::format("the upstream sent a malformed reply: {}",
                                    ec == bhttp::error::buffer_overflow
                                        ? "a chunk line or trailer section longer than 64 KiB"
                                        : ec.message()));
-      co_return std::unexpected(network_error(ec, origin_, "reading the reply", timed_out));
+      co_return std::unexpected(network_error(ec, "reading the reply", timed_out));
     }
     co_return Result<void>{};
   }
@@ -272,10 +292,14 @@ asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRe
   // A pooled connection may have been closed by the upstream while idle; such a failure before any reply
   // byte is retried once on a fresh connection.
   Pool& pool = pool_of(co_await asio::this_coro::executor);
+  Abortable* abortable = request.abortable;
   for (int round = 0; round < 2; ++round) {
+    if (abortable && abortable->aborted()) co_return fail(ErrorCode::unavailable, "the request was aborted");
     auto conn = round == 0 ? pool.take(origin.origin()) : nullptr;
-    if (!conn) {
-      auto fresh = co_await connect(origin, timeouts);
+    if (conn) {
+      conn->attach(abortable);
+    } else {
+      auto fresh = co_await connect(origin, timeouts, abortable);
       if (!fresh) co_return std::unexpected(fresh.error());
       conn = std::move(*fresh);
     }
@@ -284,7 +308,7 @@ asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRe
         co_await conn->with_stream([&](auto& s) { return asio::async_write(s, wire, tuple_awaitable); });
     if (wec) {
       if (conn->reused) continue;
-      co_return std::unexpected(network_error(wec, origin, "sending the request", conn->deadline.expired()));
+      co_return std::unexpected(network_error(wec, "sending the request", conn->deadline.expired()));
     }
     auto parser = std::make_unique<ResponseParser>(conn->reply_headers, conn->reply_body);
     parser->body_limit(boost::none);
@@ -295,16 +319,20 @@ asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRe
       bool stale = conn->reused && (rec == bhttp::error::end_of_stream ||
                                     rec == asio::error::connection_reset || rec == asio::error::eof);
       if (stale) continue;
-      co_return std::unexpected(
-          network_error(rec, origin, "waiting for the reply", conn->deadline.expired()));
+      co_return std::unexpected(network_error(rec, "waiting for the reply", conn->deadline.expired()));
     }
     conn->deadline.disarm();
     // Not eager: Beast's read_some keeps reading while put() reports need_more, and an eager parse of a
     // complete chunk followed by a partial one reports exactly that, which would hold a stream back.
     co_return std::make_unique<NetworkReply>(std::move(conn), std::move(parser), origin, timeouts);
   }
-  co_return fail(ErrorCode::connection_failed,
-                 fmt::format("upstream {} closed the connection", origin.origin()));
+  co_return fail(ErrorCode::connection_failed, "the upstream closed the connection");
+}
+
+void Abortable::abort() {
+  aborted_ = true;
+  boost::system::error_code ignored;
+  for (auto* s : sockets_) s->cancel(ignored);
 }
 
 std::size_t idle_connections(asio::execution_context& ctx) {

@@ -4,6 +4,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/execution_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -25,12 +26,33 @@ struct ClientTimeouts {
   std::chrono::milliseconds idle{60'000};
 };
 
+// The upstream exchanges one request has under way, so that its owner can abort them all (a client that
+// left, a shutdown's cut): their pending operations fail with operation_aborted, and no exchange starts
+// afterwards. Not thread-safe: one request's coroutines run on one thread.
+class Abortable {
+ public:
+  Abortable() = default;
+  Abortable(const Abortable&) = delete;
+  Abortable& operator=(const Abortable&) = delete;
+  void abort();
+  bool aborted() const { return aborted_; }
+
+  // For the client: a connection's socket while an exchange of this request uses it.
+  void add(asio::ip::tcp::socket* socket) { sockets_.push_back(socket); }
+  void remove(asio::ip::tcp::socket* socket) { std::erase(sockets_, socket); }
+
+ private:
+  std::vector<asio::ip::tcp::socket*> sockets_;  // one, or two while a hedge races
+  bool aborted_ = false;
+};
+
 struct ClientRequest {
   std::string method = "POST";
   std::string target;                 // path (and query) on the origin
   std::string_view prepared_headers;  // header lines ("name: value\r\n"...) rendered once, e.g. per target
   Headers headers;                    // further headers for this request only
   std::string body;
+  Abortable* abortable = nullptr;  // what lets the request's owner abort this exchange
 };
 
 // A reply whose body is read as it arrives. Implemented by the network client and by in-process upstreams.

@@ -1,10 +1,13 @@
 #include "http/exchange.hpp"
 
+#include <sys/socket.h>
+
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 
@@ -110,6 +113,41 @@ void Exchange::abort() {
   boost::system::error_code ignored;
   socket_.set_option(asio::socket_base::linger(true, 0), ignored);
   socket_.close(ignored);
+}
+
+namespace {
+
+// The wait's handler may run after the request (even the session) is over: it holds the Interrupt, and
+// touches the socket only while the watch is on, which the request turns off before it is over. A request
+// arms it only when no earlier wait is pending.
+void arm_watch(asio::ip::tcp::socket& socket, std::shared_ptr<Interrupt> it) {
+  it->waiting = true;
+  socket.async_wait(
+      asio::ip::tcp::socket::wait_read, [it = std::move(it), &socket](boost::system::error_code ec) {
+        it->waiting = false;
+        if (!it->watching || ec) return;
+        char c;
+        ssize_t n = ::recv(socket.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+        bool closed = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+        if (n < 0 && !closed) return arm_watch(socket, it);  // a spurious wake-up
+        it->watching = false;
+        if (!closed) return;  // bytes of a next request: the client is there
+        it->interrupt(Interrupt::Why::client_gone);
+      });
+}
+
+}  // namespace
+
+void Exchange::watch_client() {
+  if (!interrupt_ || interrupt_->watching) return;
+  interrupt_->watching = true;
+  if (!interrupt_->waiting) arm_watch(socket_, interrupt_);
+}
+
+// The wait stays pending (cancelling it would cost more than letting it complete): it completes when the
+// next request's bytes arrive or the connection closes, and finds the watch off.
+void Exchange::unwatch_client() {
+  if (interrupt_) interrupt_->watching = false;
 }
 
 }  // namespace modelmux::http

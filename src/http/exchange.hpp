@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -17,6 +18,22 @@
 
 namespace modelmux::http {
 
+// How a session interrupts the request it serves: the request's upstream exchanges (`current`) are aborted,
+// and `why` says what happened. One per connection, shared with the pending client watch, whose handler may
+// run after the request is over.
+struct Interrupt {
+  enum class Why : std::uint8_t { none, client_gone, shutdown };
+  Abortable* current = nullptr;  // the upstream exchanges of the request being served
+  Why why = Why::none;
+  bool watching = false;  // a request waits on upstreams: a client closing its connection interrupts it
+  bool waiting = false;   // a wait on the client's socket is pending (it outlives the watch that armed it)
+
+  void interrupt(Why reason) {
+    why = reason;
+    if (current) current->abort();
+  }
+};
+
 // Extra response headers, copied into the response head at once, so views are enough.
 using HeaderView = std::pair<std::string_view, std::string_view>;
 using HeaderViews = std::span<const HeaderView>;
@@ -24,13 +41,16 @@ using HeaderViews = std::span<const HeaderView>;
 class Exchange {
  public:
   Exchange(asio::ip::tcp::socket& socket, Deadline& deadline, const Request& request, std::string request_id,
-           bool draining, std::chrono::milliseconds write_timeout)
+           bool draining, std::chrono::milliseconds write_timeout,
+           std::shared_ptr<Interrupt> interrupt = nullptr)
       : socket_(socket),
         deadline_(deadline),
         request_(request),
         request_id_(std::move(request_id)),
         keep_alive_(request.keep_alive && !draining),
-        write_timeout_(write_timeout) {}
+        write_timeout_(write_timeout),
+        interrupt_(std::move(interrupt)) {}
+  ~Exchange() { unwatch_client(); }
 
   const Request& request() const { return request_; }
   // A header for whatever response follows (CORS, allow), set before the handler responds. The views must
@@ -50,6 +70,16 @@ class Exchange {
   asio::awaitable<bool> end_stream();
   // Drops the connection with a TCP reset, as a failing upstream would (used by the mock-server).
   void abort();
+  // While the request waits on upstreams, a client that closes (or resets) its connection interrupts it
+  // (Interrupt::Why::client_gone, and the session's cut). Bytes of a next, pipelined request end the watch:
+  // the client is there. unwatch_client() ends it once the answer is under way.
+  void watch_client();
+  void unwatch_client();
+  Interrupt::Why interrupted() const { return interrupt_ ? interrupt_->why : Interrupt::Why::none; }
+  // The upstream exchanges an interruption aborts (null when the request is over).
+  void set_upstream_calls(Abortable* calls) {
+    if (interrupt_) interrupt_->current = calls;
+  }
 
   bool responded() const { return responded_; }
   bool streaming() const { return streaming_; }
@@ -73,6 +103,7 @@ class Exchange {
   unsigned status_ = 0;
   std::array<HeaderView, 4> added_{};
   std::uint8_t added_count_ = 0;
+  std::shared_ptr<Interrupt> interrupt_;
 };
 
 }  // namespace modelmux::http

@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -27,6 +28,9 @@
 
 namespace modelmux::http {
 namespace beast = boost::beast;
+
+// After the shutdown grace period, how long cut requests get to send their error and be logged.
+constexpr std::chrono::milliseconds kCutGrace{1000};
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
@@ -50,6 +54,7 @@ struct Server::Worker {
   struct Slot {
     tcp::socket* socket;
     bool idle;
+    Interrupt* interrupt;
   };
   std::unordered_set<Slot*> sessions;
   Server* server = nullptr;
@@ -84,6 +89,13 @@ struct Server::Worker {
     acceptor.close(ignored);
     for (auto* s : sessions)
       if (s->idle) s->socket->cancel(ignored);
+  }
+
+  // The grace period is over: every request still served is cut, so that a stream ends with an error event
+  // in its client's format and is logged, rather than just stopping.
+  void cut() {
+    for (auto* s : sessions)
+      if (!s->idle) s->interrupt->interrupt(Interrupt::Why::shutdown);
   }
 
   asio::awaitable<void> reject(tcp::socket& socket, Deadline& deadline, const Request& req,
@@ -134,6 +146,15 @@ struct Server::Worker {
           socket, deadline, req,
           Error::make(ErrorCode::invalid_request, fmt::format("malformed HTTP {}: {}", what, ec.message())));
       co_await discard_rest(socket, deadline, kDiscardAfterError);
+    } else if (deadline.expired() && what == "request body") {
+      // The head came, the body did not: the client hears why before the connection closes, in the shape
+      // of the API its path belongs to. (A head that never came gets no answer: there may be no one.)
+      Error slow = Error::make(ErrorCode::timeout, fmt::format("the request body did not arrive within {} ms",
+                                                               cfg.body_timeout.count()));
+      slow.http_status = 408;
+      slow.retryable = false;
+      deadline.disarm();
+      co_await reject(socket, deadline, req, slow);
     } else if (!deadline.expired() && ec != bhttp::error::end_of_stream &&
                ec != asio::error::operation_aborted && ec != asio::error::connection_reset &&
                ec != asio::error::eof) {
@@ -185,10 +206,12 @@ struct Server::Worker {
 
   asio::awaitable<void> session(tcp::socket socket, bool over_limit) {
     const auto& cfg = server->cfg_;
+    // Shared with the client watch, whose handler may outlive a request (one allocation a connection).
+    auto interrupt = std::make_shared<Interrupt>();
     Deadline deadline(socket);
     beast::flat_buffer buf(kHeaderLimit);
     Request req;  // reused from request to request: its buffers keep their capacity
-    Slot slot{&socket, true};
+    Slot slot{&socket, true, interrupt.get()};
     sessions.insert(&slot);
     struct Leave {
       std::unordered_set<Slot*>& set;
@@ -249,7 +272,8 @@ struct Server::Worker {
         id = std::string(given);
       else
         id = new_request_id();
-      Exchange ex(socket, deadline, req, std::move(id), draining || over_limit, cfg.idle_timeout);
+      interrupt->why = Interrupt::Why::none;
+      Exchange ex(socket, deadline, req, std::move(id), draining || over_limit, cfg.idle_timeout, interrupt);
       std::string_view origin = server->cors_.allowed_origin(req);
       if (is_preflight(req)) {
         co_await preflight(ex, origin);
@@ -366,7 +390,11 @@ void Server::run() {
   for (auto& w : workers_) asio::post(w->ioc, [worker = w.get()] { worker->drain(); });
   {
     std::unique_lock lock(mu);
-    cv.wait_for(lock, cfg_.shutdown_grace, [&] { return finished == workers_.size(); });
+    if (!cv.wait_for(lock, cfg_.shutdown_grace, [&] { return finished == workers_.size(); })) {
+      // What is still running is cut, and has a moment to say so to its client and the log.
+      for (auto& w : workers_) asio::post(w->ioc, [worker = w.get()] { worker->cut(); });
+      cv.wait_for(lock, kCutGrace, [&] { return finished == workers_.size(); });
+    }
   }
   for (auto& w : workers_) w->ioc.stop();
   for (auto& t : threads) t.join();

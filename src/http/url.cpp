@@ -19,6 +19,11 @@ Result<Url> parse_url(const std::string& text) {
   }
   auto slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
+  // user:password@host would be taken for a host name and its password repeated in every error message;
+  // the URL is not repeated here either.
+  if (authority.find('@') != std::string_view::npos)
+    return fail(ErrorCode::invalid_request,
+                "must not carry credentials (user:password@host): give them as api_key or headers");
   u.path = slash == std::string_view::npos ? "" : std::string(rest.substr(slash));
   while (!u.path.empty() && u.path.back() == '/') u.path.pop_back();
   if (authority.empty()) return fail(ErrorCode::invalid_request, fmt::format("\"{}\" has no host", text));

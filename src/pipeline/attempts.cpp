@@ -10,6 +10,7 @@
 #include <random>
 
 #include "core/json_util.hpp"
+#include "pipeline/responder.hpp"
 
 namespace modelmux::pipeline {
 
@@ -70,6 +71,8 @@ bool blames_request(const Error& e) {
   return !e.retryable;
 }
 
+constexpr std::size_t kMaxHeldBytes = 1u << 20;
+
 // Reads the start of a 2xx reply: a stream up to its first content, a whole body otherwise. A failure
 // here (an error event in the stream, a cut, a malformed body) is the attempt's failure.
 asio::awaitable<Result<std::string>> check_reply(http::Reply& reply, const providers::Provider& provider,
@@ -99,6 +102,11 @@ asio::awaitable<Result<std::string>> check_reply(http::Reply& reply, const provi
       co_return std::unexpected(std::move(e));
     }
     head.append(*piece);
+    // An upstream may send comments or empty deltas before any content, forever; what is held for replay
+    // is bounded, and such an upstream fails like any other (the client has seen nothing yet).
+    if (head.size() > kMaxHeldBytes)
+      co_return fail(ErrorCode::upstream_error,
+                     fmt::format("the upstream sent over {} KiB before any content", kMaxHeldBytes >> 10));
     if (end) {
       ended = true;
       co_return head;
@@ -106,6 +114,29 @@ asio::awaitable<Result<std::string>> check_reply(http::Reply& reply, const provi
     for (const auto& ev : events)
       if (content_event(ev)) co_return head;
     events.clear();
+  }
+}
+
+// Why an attempt was cancelled, for its record.
+std::string_view cancelled_because(const Context& ctx) {
+  switch (ctx.out.interrupted()) {
+    case Responder::Interruption::client_gone:
+      return "the client closed its connection";
+    case Responder::Interruption::shutdown:
+      return "the gateway shut down";
+    case Responder::Interruption::none:
+      break;
+  }
+  return "lost the hedge";
+}
+
+// The request was interrupted while its attempts ran: nothing more is tried.
+void stop(Context& ctx) {
+  if (ctx.out.interrupted() == Responder::Interruption::client_gone) {
+    ctx.client_gone = true;
+    ctx.fail(Error::make(ErrorCode::unavailable, "the client closed its connection"));
+  } else {
+    ctx.fail(Error::make(ErrorCode::unavailable, "the gateway is shutting down"));
   }
 }
 
@@ -139,6 +170,7 @@ asio::awaitable<Result<Answer>> attempt_one(const Context& ctx, Attempt at, Buil
 
   auto request = build(ctx, target);
   if (!request) co_return std::unexpected(request.error());
+  request->abortable = &ctx.upstream_calls;
   routing::InFlight in_flight(&stats);
   auto started = Clock::now();
   auto elapsed = [&] {
@@ -180,12 +212,22 @@ asio::awaitable<Result<Answer>> attempt_one(const Context& ctx, Attempt at, Buil
     auto body = co_await r.read_all(1u << 20);
     err = target.provider->map_error_reply(r, body ? std::string_view(*body) : "");
   }
-  if (err.provider.empty()) err.provider = std::string(target.provider->name());
-  // A cancelled attempt (the loser of a hedge) says nothing of the target: no failure is counted, and a
-  // probe's slot goes back (ProbeSlot).
-  if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+  // The gateway's own words (network failures, timeouts) name the target they concern; an upstream's own are
+  // bounded and scrubbed of secrets and internals before anyone sees them.
+  if (err.provider.empty()) {
+    err.provider = std::string(target.provider->name());
+    err.message = fmt::format("{}: {}", target.label, err.message);
+  } else {
+    err.message = rt.redactor.upstream_message(
+        err.message, fmt::format("{} failed ({})", target.label, to_string(err.code)));
+  }
+  // A cancelled attempt (the loser of a hedge, or an interrupted request's) says nothing of the target: no
+  // failure is counted, and a probe's slot goes back (ProbeSlot).
+  bool hedge_lost =
+      (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
+  if (hedge_lost || ctx.out.interrupted() != Responder::Interruption::none) {
     rec.error = "cancelled";
-    rec.reason = "lost the hedge";
+    rec.reason = cancelled_because(ctx);
     rec.latency = elapsed();
     co_return std::unexpected(std::move(err));
   }
@@ -255,6 +297,13 @@ std::chrono::nanoseconds hedge_delay(const routing::ModelGroup& g, const routing
 }  // namespace
 
 asio::awaitable<void> attempt_targets(Context& ctx, BuildRequest build) {
+  // While upstreams are waited for, a client that leaves interrupts the request, which cancels the upstream
+  // call (closing its connection); so does the end of a shutdown's grace period.
+  ctx.out.watch();
+  struct Unwatch {
+    Responder& out;
+    ~Unwatch() { out.unwatch(); }
+  } unwatch{ctx.out};
   const auto& rt = ctx.rt;
   auto& plan = *ctx.plan;
   auto& log = ctx.record.attempts;
@@ -288,6 +337,10 @@ asio::awaitable<void> attempt_targets(Context& ctx, BuildRequest build) {
         break;  // every candidate asked for too long a wait
       wait = std::max(wait, std::chrono::nanoseconds(soonest - now));
       co_await clock.sleep(wait);
+      if (ctx.out.interrupted() != Responder::Interruption::none) {
+        stop(ctx);
+        co_return;
+      }
       continue;
     }
     auto idx = static_cast<std::size_t>(c - plan.candidates.data());
@@ -307,6 +360,10 @@ asio::awaitable<void> attempt_targets(Context& ctx, BuildRequest build) {
     if (got) {
       ctx.record.target = got->target->label;
       ctx.answer.emplace(std::move(*got));
+      co_return;
+    }
+    if (ctx.out.interrupted() != Responder::Interruption::none) {
+      stop(ctx);
       co_return;
     }
     Error err = std::move(got.error());

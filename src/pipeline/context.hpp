@@ -86,8 +86,10 @@ class Context {
   // target of the surface's own wire, which gets the body as it is, can serve it; the others answer this.
   std::optional<Error> same_wire_only;
 
-  // Route and attempts.
+  // Route and attempts. `upstream_calls` lets an interruption (the client leaving, a shutdown) abort the
+  // upstream exchanges under way; it outlives the answer, whose connection is one of them.
   std::optional<routing::Plan> plan;
+  mutable http::Abortable upstream_calls;
   std::optional<Answer> answer;
   bool passthrough = false;  // the answering target speaks the surface's wire: bytes go back as they came
 

@@ -62,6 +62,21 @@ std::string_view to_string(Operation op) {
   return "unknown";
 }
 
+std::vector<std::string> secrets_of(const routing::Catalog& catalog) {
+  std::vector<std::string> out;
+  for (const auto& g : catalog.groups())
+    for (const auto& t : g.targets) {
+      out.push_back(t.cfg.api_key);
+      for (const auto& [name, value] : t.cfg.headers) out.push_back(value);
+      for (const auto& [name, key] : t.cfg.provider_keys.all())
+        if (name.find("key") != std::string::npos || name.find("secret") != std::string::npos ||
+            name.find("token") != std::string::npos)
+          out.push_back(key.value);
+      if (t.state) t.state->secrets(out);
+    }
+  return out;
+}
+
 std::vector<std::string_view> stage_names() {
   std::vector<std::string_view> out;
   for (const Stage& s : kStages) out.push_back(s.name);

@@ -25,6 +25,14 @@ class Responder {
   virtual boost::asio::awaitable<bool> stream_events(Context& ctx, std::span<const StreamEvent> events) = 0;
   virtual boost::asio::awaitable<void> end_stream(Context& ctx) = 0;
 
+  // Whoever asked is watched while the attempts wait on upstreams: a client closing its connection then
+  // interrupts them. interrupted() says whether something did: the client leaving, or the server shutting
+  // down (whose grace period ran out).
+  enum class Interruption : std::uint8_t { none, client_gone, shutdown };
+  virtual void watch() {}
+  virtual void unwatch() {}
+  virtual Interruption interrupted() const { return Interruption::none; }
+
   virtual bool streaming() const = 0;
   // The status the answer went out with (0 before it did).
   virtual unsigned status() const = 0;

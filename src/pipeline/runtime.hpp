@@ -6,17 +6,25 @@
 #include <cstdint>
 
 #include "config/config.hpp"
+#include "observability/redact.hpp"
 #include "routing/catalog.hpp"
 #include "routing/router.hpp"
 
 namespace modelmux::pipeline {
 
+// Every secret the configured targets hold (keys, AWS credentials, header values), for the Redactor.
+std::vector<std::string> secrets_of(const routing::Catalog& catalog);
+
 struct Runtime {
   explicit Runtime(config::Config c, const routing::Clock& clock = routing::steady_clock())
-      : config(std::move(c)), catalog(config), router(config.routing, clock) {}
+      : config(std::move(c)),
+        catalog(config),
+        router(config.routing, clock),
+        redactor(config.errors.upstream_detail, secrets_of(catalog)) {}
   config::Config config;
   routing::Catalog catalog;
   routing::Router router;
+  observability::Redactor redactor;
   std::int64_t started_at =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();

@@ -52,6 +52,8 @@ class Provider;
 // its prepare(); each provider derives its own.
 struct TargetState {
   virtual ~TargetState() = default;
+  // The secrets it holds (credentials resolved from the environment), which no message may show.
+  virtual void secrets(std::vector<std::string>&) const {}
 };
 
 // A configured upstream: provider + upstream model + credentials, resolved once at config load.

@@ -21,6 +21,9 @@ class HttpResponder final : public pipeline::Responder {
   boost::asio::awaitable<bool> stream_events(pipeline::Context& ctx,
                                              std::span<const StreamEvent> events) override;
   boost::asio::awaitable<void> end_stream(pipeline::Context& ctx) override;
+  void watch() override { ex_.watch_client(); }
+  void unwatch() override { ex_.unwatch_client(); }
+  Interruption interrupted() const override { return static_cast<Interruption>(ex_.interrupted()); }
   bool streaming() const override { return ex_.streaming(); }
   unsigned status() const override { return ex_.status(); }
 

@@ -87,3 +87,46 @@ it('after SIGTERM the gateway stops accepting new connections', logged(async () 
   const exit = await Promise.race([gw.exited, new Promise((r) => setTimeout(() => r('timeout'), 4_000).unref())]);
   assert.deepEqual(exit, { code: 0, signal: null });
 }));
+
+// A stream still running when the grace period ends is cut: its client gets an error event in its own
+// format (then the end of the chunked body), and the access log has its line.
+for (const [surface, path, body, errorFrame] of [
+  ['openai', '/v1/chat/completions', { model: 'slow', stream: true, messages: [{ role: 'user', content: 'go' }] },
+    /data: \{"error":\{"message":"the gateway is shutting down/],
+  ['anthropic', '/v1/messages', { model: 'slow', stream: true, max_tokens: 50, messages: [{ role: 'user', content: 'go' }] },
+    /event: error\ndata: \{"type":"error","error":\{"type":"[a-z_]+","message":"the gateway is shutting down/],
+]) {
+  it(`a ${surface} stream cut by the end of the grace period ends with an error event and a log line`, logged(async () => {
+    const mock = await startMock(['--chunks', '40', '--chunk-interval-ms', '100', '--response-tokens', '40']);
+    cleanup.push(mock);
+    const gw = await startGateway({ config: gatewayConfig({ server: { shutdown_grace_ms: 400 },
+      models: [{ name: 'slow', api_base: `${mock.url}/v1`, api_key: 'k' }] }) });
+    cleanup.push(gw);
+    const payload = JSON.stringify(body);
+    const u = new URL(`${gw.url}${path}`);
+    let signalled = false;
+    const res = await new Promise((resolve, reject) => {
+      const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'x-request-id': `cut-${surface}` } }, (r) => {
+        let text = '';
+        r.setEncoding('utf8');
+        r.on('data', (d) => {
+          text += d;
+          if (!signalled) { signalled = true; gw.proc.kill('SIGTERM'); }
+        });
+        r.on('end', () => resolve({ status: r.statusCode, text }));
+        r.on('error', (e) => reject(new Error(`the stream broke instead of ending: ${e.message}; ${text.slice(-200)}`)));
+      });
+      req.setTimeout(8_000, () => req.destroy(new Error('timeout')));
+      req.on('error', reject);
+      req.end(payload);
+    });
+    assert.equal(res.status, 200);
+    assert.match(res.text, errorFrame);
+    const exit = await Promise.race([gw.exited, new Promise((r) => setTimeout(() => r('timeout'), 4_000).unref())]);
+    assert.deepEqual(exit, { code: 0, signal: null });
+    const line = gw.handle.stderr.split('\n').find((l) => l.includes(`"request_id":"cut-${surface}"`));
+    assert.ok(line, `an access-log line for the cut stream:\n${gw.handle.stderr.slice(-500)}`);
+    assert.equal(JSON.parse(line).error, 'unavailable');
+  }));
+}

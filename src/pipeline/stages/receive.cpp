@@ -5,6 +5,8 @@
 //
 // No co_await here is part of a condition or a && / ||: GCC 12 miscompiles some of those (a coroutine
 // resumed with a garbage frame), so each result goes into a variable first.
+#include <fmt/format.h>
+
 #include "pipeline/responder.hpp"
 #include "pipeline/stages/stages.hpp"
 #include "surfaces/surface.hpp"
@@ -13,6 +15,13 @@ namespace modelmux::pipeline::stages {
 namespace {
 
 namespace asio = boost::asio;
+
+// A read that failed because the gateway cut the request (its shutdown's grace period ran out) says so.
+Error read_failure(const Context& ctx, Error e) {
+  if (ctx.out.interrupted() == Responder::Interruption::shutdown)
+    return Error::make(ErrorCode::unavailable, "the gateway is shutting down: this answer was cut short");
+  return e;
+}
 
 // The whole reply of ctx.op, decoded; usage from it.
 Result<void> decode_whole(Context& ctx, std::string_view body) {
@@ -49,7 +58,7 @@ asio::awaitable<void> receive_whole(Context& ctx) {
   auto body = co_await answer.reply->read_all();
   ctx.record.upstream = since(answer.sent);
   if (!body) {
-    ctx.fail(std::move(body.error()));
+    ctx.fail(read_failure(ctx, std::move(body.error())));
     co_return;
   }
   if (ctx.passthrough) {
@@ -76,7 +85,7 @@ asio::awaitable<void> relay_bytes(Context& ctx) {
   for (;;) {
     auto piece = co_await answer.reply->read_some();
     if (!piece) {
-      ctx.fail(std::move(piece.error()));
+      ctx.fail(read_failure(ctx, std::move(piece.error())));
       break;
     }
     if (piece->empty()) break;
@@ -126,7 +135,11 @@ asio::awaitable<void> relay_events(Context& ctx) {
     }
     events.clear();
     if (!fed) {
-      ctx.fail(std::move(fed.error()));
+      Error e = read_failure(ctx, std::move(fed.error()));
+      if (!e.provider.empty())  // an upstream's error event: its words go out scrubbed, as in attempts
+        e.message = ctx.rt.redactor.upstream_message(
+            e.message, fmt::format("{} failed ({})", ctx.record.target, to_string(e.code)));
+      ctx.fail(std::move(e));
       co_return;
     }
     if (piece->empty()) co_return;

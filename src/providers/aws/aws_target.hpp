@@ -18,6 +18,10 @@ inline constexpr std::string_view kConfigKeys[] = {"aws_access_key_id", "aws_sec
 struct AwsState : providers::TargetState {
   Credentials credentials;
   std::string region;
+  void secrets(std::vector<std::string>& out) const override {
+    out.insert(out.end(),
+               {credentials.access_key_id, credentials.secret_access_key, credentials.session_token});
+  }
 };
 
 // Resolves credentials and region into the target's state (a config error naming the target when there

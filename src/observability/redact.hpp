@@ -1,0 +1,36 @@
+// What an upstream's error message may show to clients and logs: bounded in size, and scrubbed of every
+// secret the configuration holds (keys, AWS credentials, header values) and of what looks like a credential,
+// an internal address or a source file path. Upstream messages stay useful ("context length exceeded"); how
+// much of them goes out is the operator's choice (errors.upstream_detail).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace modelmux::observability {
+
+enum class UpstreamDetail : unsigned char {
+  full,      // the upstream's words, configured secrets removed, cut at 4,000 characters
+  scrubbed,  // also without credentials, internal addresses and file paths, cut at 1,000 (the default)
+  none,      // only that the upstream failed, and how
+};
+
+class Redactor {
+ public:
+  Redactor() = default;
+  Redactor(UpstreamDetail detail, std::vector<std::string> secrets);
+
+  // An upstream's message as it may be shown; `what` stands in for it under `none` ("anthropic upstream
+  // returned 400").
+  std::string upstream_message(std::string_view message, std::string_view what) const;
+  // `text` without configured secrets and credential-like strings, whatever the detail level.
+  std::string scrub(std::string_view text) const;
+
+ private:
+  void remove_secrets(std::string& text) const;
+  UpstreamDetail detail_ = UpstreamDetail::scrubbed;
+  std::vector<std::string> secrets_;  // longest first, so a secret containing another goes whole
+};
+
+}  // namespace modelmux::observability
