@@ -4,6 +4,9 @@
 #
 #   bench/instructions.sh                        # pass-through (OpenAI-format upstream)
 #   MODEL=bench-anthropic bench/instructions.sh  # translated (Anthropic-format upstream)
+#   SURFACE=anthropic MODEL=bench-anthropic bench/instructions.sh  # Anthropic client, Anthropic upstream:
+#                                                  # passed through (translated before the pipeline issue)
+#   SURFACE=anthropic bench/instructions.sh        # Anthropic client, OpenAI-format upstream: translated
 # Needs build/modelmux, nginx, wrk, valgrind.
 #
 # One modelmux worker thread under callgrind, a static nginx upstream, wrk with 4 connections. Counting is
@@ -35,8 +38,14 @@ valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/callgrin
   "$BIN" serve --config "$TMP/modelmux.yaml" --threads 1 >"$TMP/modelmux.log" 2>&1 &
 VG=$!; PIDS+=("$VG")
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$MM/health" >/dev/null && break; sleep 0.2; done
-export BENCH_BODY="{\"model\":\"${MODEL:-bench}\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}"
-URL="http://127.0.0.1:$MM/v1/chat/completions"
+if [[ ${SURFACE:-openai} == anthropic ]]; then
+  export BENCH_BODY="{\"model\":\"${MODEL:-bench}\",\"max_tokens\":64,\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}"
+  export BENCH_HEADERS="anthropic-version: 2023-06-01"
+  URL="http://127.0.0.1:$MM/v1/messages"
+else
+  export BENCH_BODY="{\"model\":\"${MODEL:-bench}\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}"
+  URL="http://127.0.0.1:$MM/v1/chat/completions"
+fi
 wrk -t1 -c4 -d2s -s "$BENCH_DIR/post.lua" "$URL" >/dev/null
 callgrind_control -i on "$VG" >/dev/null 2>&1
 out=$(wrk -t1 -c4 -d"$DURATION" -s "$BENCH_DIR/post.lua" "$URL")

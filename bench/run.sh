@@ -44,8 +44,11 @@ TARGET_RSS_IDLE_MB=30
 TARGET_RSS_HOLD_MB=150
 TARGET_TRANSLATED_RATIO=0.70   # translated path (OpenAI client, Anthropic upstream) / pass-through req/s
 
-PEERS=(direct nginx modelmux translated portkey)
-declare -A LABEL=([direct]="direct (upstream)" [nginx]="nginx proxy" [modelmux]="modelmux" [translated]="modelmux->anthropic" [portkey]="Portkey $PORTKEY_VERSION")
+PEERS=(direct nginx modelmux translated claude_pt claude_tr portkey)
+# claude_pt / claude_tr: an Anthropic client (POST /v1/messages) to the Anthropic-format upstream, passed
+# through, and to the OpenAI-format one, translated both ways.
+declare -A LABEL=([direct]="direct (upstream)" [nginx]="nginx proxy" [modelmux]="modelmux" [translated]="modelmux->anthropic"
+                  [claude_pt]="anthropic->anthropic" [claude_tr]="anthropic->openai" [portkey]="Portkey $PORTKEY_VERSION")
 declare -A URL BODY HDRS STATUS RPS P50 P99 NON2XX SOCKERR OTHER
 PIDS=()
 TMP=""
@@ -211,6 +214,8 @@ MM_PID=""
 if [[ $SKIP_MODELMUX == 1 ]]; then
   STATUS[modelmux]="skipped"
   STATUS[translated]="skipped"
+  STATUS[claude_pt]="skipped"
+  STATUS[claude_tr]="skipped"
 else
   MM_SERVER_EXTRA=""
   [[ $MODELMUX_ACCESS_LOG != default ]] && MM_SERVER_EXTRA="  access_log: $MODELMUX_ACCESS_LOG"
@@ -241,6 +246,12 @@ $(tail -n 20 "$TMP/modelmux.err")"
   URL[translated]=${URL[modelmux]}
   BODY[translated]='{"model":"bench-anthropic","messages":[{"role":"user","content":"hello"}]}'
   HDRS[translated]=""
+  URL[claude_pt]="http://127.0.0.1:$MM_PORT/v1/messages"
+  BODY[claude_pt]='{"model":"bench-anthropic","max_tokens":64,"messages":[{"role":"user","content":"hello"}]}'
+  HDRS[claude_pt]="anthropic-version: 2023-06-01"
+  URL[claude_tr]=${URL[claude_pt]}
+  BODY[claude_tr]='{"model":"bench","max_tokens":64,"messages":[{"role":"user","content":"hello"}]}'
+  HDRS[claude_tr]="anthropic-version: 2023-06-01"
   sleep 0.5
   RSS_START_KB=$(rss_kb "$MM_PID")
   log "modelmux on 127.0.0.1:$MM_PORT (pid $MM_PID, RSS at start $(mb "$RSS_START_KB") MB)"
@@ -402,6 +413,7 @@ fi
 ok_peer nginx && ok_peer direct && NGX_ADD_P99=$(( P99[nginx] - P99[direct] ))
 PK_R_NGINX="n/a"; ok_peer portkey && ok_peer nginx && PK_R_NGINX=$(ratio "${RPS[portkey]}" "${RPS[nginx]}")
 R_TRANSLATED="n/a"; (( MM_OK )) && ok_peer translated && R_TRANSLATED=$(ratio "${RPS[translated]}" "${RPS[modelmux]}")
+R_CLAUDE="n/a"; ok_peer claude_pt && ok_peer claude_tr && R_CLAUDE=$(ratio "${RPS[claude_pt]}" "${RPS[claude_tr]}")
 V_TRANSLATED=$(verdict "$R_TRANSLATED" ">=" "$TARGET_TRANSLATED_RATIO")
 
 V_RPS=$(verdict "$R_NGINX" ">=" "$TARGET_RPS_RATIO")
@@ -429,6 +441,7 @@ echo
 printf '%-40s %10s   target %-10s %s\n' "modelmux / nginx req/s" "$R_NGINX" ">= $TARGET_RPS_RATIO" "$V_RPS"
 printf '%-40s %10s\n' "modelmux / Portkey req/s" "$R_PK"
 printf '%-40s %10s   target %-10s %s\n' "translated / pass-through req/s" "$R_TRANSLATED" ">= $TARGET_TRANSLATED_RATIO" "$V_TRANSLATED"
+printf '%-40s %10s\n' "anthropic: pass-through / translated" "$R_CLAUDE"
 printf '%-40s %10s   target %-10s %s\n' "modelmux p99 - direct p99 (us, 1 conn)" "$ADD_P99" "<= $TARGET_ADDED_P99_US" "$V_P99"
 printf '%-40s %10s\n' "modelmux p50 - direct p50 (us, 1 conn)" "$ADD_P50"
 printf '%-40s %10s\n' "nginx p99 - direct p99 (us, reference)" "$NGX_ADD_P99"
@@ -468,6 +481,7 @@ git -C "$ROOT" diff --quiet HEAD 2>/dev/null || MM_REV="$MM_REV (dirty tree)"
   echo "| modelmux / nginx req/s | $R_NGINX | >= $TARGET_RPS_RATIO | $V_RPS |"
   echo "| modelmux / Portkey req/s | $R_PK | | |"
   echo "| translated (Anthropic upstream) / pass-through req/s | $R_TRANSLATED | >= $TARGET_TRANSLATED_RATIO | $V_TRANSLATED |"
+  echo "| Anthropic client: pass-through (Anthropic upstream) / translated (OpenAI upstream) req/s | $R_CLAUDE | | |"
   echo "| modelmux p99 - direct p99 (1 conn) | $ADD_P99 us | <= $TARGET_ADDED_P99_US us | $V_P99 |"
   echo "| modelmux p50 - direct p50 (1 conn) | $ADD_P50 us | | |"
   echo "| nginx p99 - direct p99 (reference) | $NGX_ADD_P99 us | | |"
