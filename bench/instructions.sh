@@ -7,6 +7,8 @@
 #   SURFACE=anthropic MODEL=bench-anthropic bench/instructions.sh  # Anthropic client, Anthropic upstream:
 #                                                  # passed through (translated before the pipeline issue)
 #   SURFACE=anthropic bench/instructions.sh        # Anthropic client, OpenAI-format upstream: translated
+#   GOVERNED=1 bench/instructions.sh               # pass-through with a virtual key, budgets, limits and the
+#                                                  # ledger on (the ledger's writer thread is counted too)
 # Needs build/modelmux, nginx, wrk, valgrind.
 #
 # One modelmux worker thread under callgrind, a static nginx upstream, wrk with 4 connections. Counting is
@@ -32,8 +34,10 @@ sed -e "s#@TMP@#$TMP#g" -e "s#@NGINX_WORKERS@#1#" -e "s#@UPSTREAM_PORT@#$UP#g" \
   "$BENCH_DIR/nginx-upstream.conf.in" > "$TMP/nginx.conf"
 nginx -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/nginx-error.log" >/dev/null 2>&1 &
 PIDS+=($!)
+CONFIG_IN=$BENCH_DIR/modelmux.yaml.in
+[[ ${GOVERNED:-0} == 1 ]] && CONFIG_IN=$BENCH_DIR/modelmux-governed.yaml.in
 sed -e "s#@LISTEN@#127.0.0.1:$MM#" -e "s#@SERVER_EXTRA@#  access_log: false#" -e "s#@UPSTREAM_PORT@#$UP#" \
-  "$BENCH_DIR/modelmux.yaml.in" > "$TMP/modelmux.yaml"
+  -e "s#@STORE@#$TMP/ledger.db#" "$CONFIG_IN" > "$TMP/modelmux.yaml"
 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/callgrind.out.%p" \
   "$BIN" serve --config "$TMP/modelmux.yaml" --threads 1 >"$TMP/modelmux.log" 2>&1 &
 VG=$!; PIDS+=("$VG")
@@ -45,6 +49,9 @@ if [[ ${SURFACE:-openai} == anthropic ]]; then
 else
   export BENCH_BODY="{\"model\":\"${MODEL:-bench}\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}"
   URL="http://127.0.0.1:$MM/v1/chat/completions"
+fi
+if [[ ${GOVERNED:-0} == 1 ]]; then
+  export BENCH_HEADERS="authorization: Bearer $("$BENCH_DIR/governed_key.sh" "http://127.0.0.1:$MM")"
 fi
 wrk -t1 -c4 -d2s -s "$BENCH_DIR/post.lua" "$URL" >/dev/null
 callgrind_control -i on "$VG" >/dev/null 2>&1

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "config/config.hpp"
+#include "governance/governor.hpp"
 #include "observability/redact.hpp"
 #include "routing/catalog.hpp"
 #include "routing/router.hpp"
@@ -25,6 +26,9 @@ struct Runtime {
   routing::Catalog catalog;
   routing::Router router;
   observability::Redactor redactor;
+  // Keys, budgets, limits and the ledger; null when the configuration asks for none (and in the library).
+  // Owned by whoever runs the server, which closes it before its executors go.
+  governance::Governor* governor = nullptr;
   std::int64_t started_at =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();

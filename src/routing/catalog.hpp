@@ -35,6 +35,7 @@ struct ModelGroup {
   const ModelGroup* content_policy = nullptr;
   config::HedgeConfig hedge;
   std::array<const ModelGroup*, 4> tiers{};  // strategy auto, by Tier
+  governance::Limits limits;                 // for all the group's clients together
 };
 
 class Catalog {

@@ -22,13 +22,23 @@ namespace modelmux::routing {
 struct Preferences {
   std::optional<routing::Strategy> strategy;
   std::optional<config::BalancedWeights> weights;
+  // The request's own cost ceiling in USD (x-modelmux-max-cost, or the body's budget_limit): targets whose
+  // worst case exceeds it are left out of the plan (governance's admit stage).
+  std::optional<double> max_cost_usd;
 };
 
 // "cost=0.5,speed=0.2,quality=0.3": any subset; the others keep their defaults.
 Result<config::BalancedWeights> parse_weights(std::string_view text, config::BalancedWeights defaults);
 
 // Why a candidate is not eligible.
-enum class Exclusion : std::uint8_t { none, weight_zero, circuit_open, capability, context_window };
+enum class Exclusion : std::uint8_t {
+  none,
+  weight_zero,
+  circuit_open,
+  capability,
+  context_window,
+  over_ceiling
+};
 std::string_view to_string(Exclusion e);
 
 // Kept small (40 bytes): a decision over 100 targets writes 100 of them.
