@@ -21,9 +21,20 @@ std::string hex(std::string_view bytes) {
 }
 
 std::string sha256(std::string_view data) {
+  // The algorithm is fetched once and each thread keeps its context: EVP_Digest would fetch SHA-256 from
+  // the provider and allocate a context on every call (three times the hashing itself, on every request
+  // that presents a key).
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local struct Ctx {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Ctx() { EVP_MD_CTX_free(ctx); }
+  } local;
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), out, &len, EVP_sha256(), nullptr);
+  if (!md || !local.ctx || EVP_DigestInit_ex2(local.ctx, md, nullptr) != 1 ||
+      EVP_DigestUpdate(local.ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(local.ctx, out, &len) != 1)
+    throw std::runtime_error("OpenSSL's SHA-256 failed");
   return std::string(reinterpret_cast<const char*>(out), len);
 }
 

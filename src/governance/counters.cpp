@@ -65,7 +65,7 @@ struct LocalCounters::Window {
 struct LocalCounters::Held {
   struct BudgetHold {
     Budget* budget;
-    std::string counter;
+    std::string_view counter;  // the map's key
     Millis period_start;
     double limit;
     std::optional<double> soft;
@@ -74,22 +74,23 @@ struct LocalCounters::Held {
   bool expired = false;  // its lease ran out: nothing is reserved any more, but a settlement still charges
   double usd = 0;
   std::int64_t tokens = 0;
-  std::vector<BudgetHold> budgets;
-  std::vector<Window*> token_windows;
-  std::vector<Gauge*> gauges;
+  boost::container::small_vector<BudgetHold, 6> budgets;
+  boost::container::small_vector<Window*, 6> token_windows;
+  boost::container::small_vector<Gauge*, 6> gauges;
 };
 
 LocalCounters::LocalCounters(Load load) : load_(std::move(load)) {}
 LocalCounters::~LocalCounters() = default;
 
-LocalCounters::Budget& LocalCounters::budget_locked(const std::string& counter, Period period, Millis at,
-                                                    std::unique_lock<std::mutex>&) {
+LocalCounters::Budget& LocalCounters::budget_locked(std::string_view counter, Period period, Millis at) {
   Millis start = period_start(period, at / 1000) * 1000;
-  Budget& b = budgets_[counter];
+  auto it = budgets_.find(counter);
+  if (it == budgets_.end()) it = budgets_.try_emplace(std::string(counter)).first;
+  Budget& b = it->second;
   if (b.period_start < start) {
     // First sight, or a new period: what the store has for it (reservations of the old period charge the
     // old period when they settle).
-    b.spent = load_ ? load_(counter, start) : 0;
+    b.spent = load_ ? load_(it->first, start) : 0;
     b.reserved = 0;
     b.period_start = start;
   }
@@ -102,7 +103,8 @@ std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now,
   now = last_now_ = std::max(now, last_now_);
   sweep(now);
   const std::size_t n = ask.claims.size();
-  std::vector<void*> state(n);
+  boost::container::small_vector<void*, 8> state(n);
+  boost::container::small_vector<std::string_view, 8> keys(n);  // the maps' own copies of the names
   double room = std::numeric_limits<double>::infinity();
   bool has_usd = false;
   RateState requests, tokens;
@@ -115,7 +117,8 @@ std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now,
     Refusal no{.claim = i, .meter = c.meter, .limit = c.limit};
     switch (c.meter) {
       case Meter::usd: {
-        Budget& b = budget_locked(c.counter, c.period, ask.at, lk);
+        Budget& b = budget_locked(c.counter, c.period, ask.at);
+        keys[i] = budgets_.find(c.counter)->first;
         double avail = c.limit - b.spent - b.reserved;
         if (avail <= kEpsilon || avail + kEpsilon < ask.usd_min) {
           no.remaining = std::max(0.0, avail);
@@ -131,9 +134,9 @@ std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now,
       case Meter::requests:
       case Meter::tokens: {
         bool req = c.meter == Meter::requests;
-        auto& slot = windows_[std::string(req ? "r|" : "t|") + c.counter];
-        if (!slot) slot = std::make_unique<Window>();
-        Window& w = *slot;
+        auto& owner = slot(req ? requests_ : tokens_, c.counter);
+        if (!owner) owner = std::make_unique<Window>();
+        Window& w = *owner;
         w.evict(now);
         auto limit = static_cast<std::int64_t>(c.limit);
         std::int64_t amount = req ? 1 : ask.tokens;
@@ -152,7 +155,7 @@ std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now,
         break;
       }
       case Meter::parallel: {
-        Gauge& g = gauges_[c.counter];
+        Gauge& g = slot(gauges_, c.counter);
         if (g.in_flight + 1 > static_cast<std::int64_t>(c.limit)) {
           // When a request in flight ends is not known: a second is a fair wait.
           no.retry_after = 1000;
@@ -176,8 +179,8 @@ std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now,
       case Meter::usd: {
         auto* b = static_cast<Budget*>(state[i]);
         b->reserved += held->usd;
-        held->budgets.push_back({b, c.counter, b->period_start, c.limit, c.soft});
-        grant.budgets.emplace_back(c.counter, b->period_start);
+        held->budgets.push_back({b, keys[i], b->period_start, c.limit, c.soft});
+        grant.budgets.emplace_back(std::string(c.counter), b->period_start);
         break;
       }
       case Meter::requests:
@@ -210,7 +213,7 @@ void LocalCounters::release(Held& h, bool charge, double usd, std::vector<Alert>
     double before = b.spent;
     b.spent += usd;
     if (alerts && bh.soft && before < *bh.soft && b.spent >= *bh.soft)
-      alerts->push_back({bh.counter, b.spent, *bh.soft, bh.limit});
+      alerts->push_back({std::string(bh.counter), b.spent, *bh.soft, bh.limit});
   }
   if (!h.expired)
     for (Gauge* g : h.gauges) --g->in_flight;
@@ -247,9 +250,9 @@ void LocalCounters::sweep(Millis now) {
   }
 }
 
-BudgetState LocalCounters::budget(const std::string& counter, Period period, Millis at) {
-  std::unique_lock lk(mu_);
-  Budget& b = budget_locked(counter, period, at, lk);
+BudgetState LocalCounters::budget(std::string_view counter, Period period, Millis at) {
+  std::lock_guard lk(mu_);
+  Budget& b = budget_locked(counter, period, at);
   return {b.spent, b.reserved, b.period_start, period_end(period, at / 1000) * 1000};
 }
 

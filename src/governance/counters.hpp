@@ -7,6 +7,7 @@
 // one script per reserve and per settle (each operation below says how it maps).
 #pragma once
 
+#include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <expected>
 #include <functional>
@@ -34,14 +35,14 @@ inline constexpr Millis kWindow = 60'000;
 // "eu:key:<key id>:<end user>", "eu:team:<team id>:<end user>", "group:<model group>", "target:<label>".
 struct Claim {
   Meter meter = Meter::usd;
-  std::string counter;
+  std::string_view counter;  // (lives as long as the reservation call: the records it names)
   double limit = 0;
   Period period = Period::month;  // usd
   std::optional<double> soft;     // usd: crossing it raises an alert, nothing more
 };
 
 struct Ask {
-  std::vector<Claim> claims;
+  boost::container::small_vector<Claim, 8> claims;
   // The usd claims take one amount in [usd_min, usd_max]: the most that fits every one of them (the caller
   // lowers max_tokens to it), or usd_max exactly when usd_min == usd_max.
   double usd_min = 0, usd_max = 0;
@@ -97,7 +98,7 @@ class Counters {
   // actual tokens, parallel slots free up. Returns soft limits the charge crossed. (Redis: one script.)
   virtual std::vector<Alert> settle(std::uint64_t grant, double usd, std::int64_t tokens, Millis now) = 0;
   // A budget counter now (loaded from the store's totals when first asked).
-  virtual BudgetState budget(const std::string& counter, Period period, Millis at) = 0;
+  virtual BudgetState budget(std::string_view counter, Period period, Millis at) = 0;
 };
 
 // One instance's counters, in memory under one lock (a reservation is a handful of map look-ups). Spent
@@ -111,7 +112,7 @@ class LocalCounters final : public Counters {
 
   std::expected<Grant, Refusal> reserve(const Ask& ask, Millis now, Millis lease) override;
   std::vector<Alert> settle(std::uint64_t grant, double usd, std::int64_t tokens, Millis now) override;
-  BudgetState budget(const std::string& counter, Period period, Millis at) override;
+  BudgetState budget(std::string_view counter, Period period, Millis at) override;
 
   std::size_t outstanding() const;  // reservations not yet settled (tests)
 
@@ -126,16 +127,28 @@ class LocalCounters final : public Counters {
   };
   struct Held;
 
-  Budget& budget_locked(const std::string& counter, Period period, Millis at,
-                        std::unique_lock<std::mutex>& lk);
+  Budget& budget_locked(std::string_view counter, Period period, Millis at);
   void sweep(Millis now);
   void release(Held& h, bool charge, double usd, std::vector<Alert>* alerts);
 
   Load load_;
   mutable std::mutex mu_;
-  std::unordered_map<std::string, Budget> budgets_;
-  std::unordered_map<std::string, std::unique_ptr<Window>> windows_;
-  std::unordered_map<std::string, Gauge> gauges_;
+  // Keyed by counter name, looked up by string_view (no allocation once a counter exists); entries are
+  // never erased, so holds may point at them.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  template <class V>
+  using Map = std::unordered_map<std::string, V, Hash, std::equal_to<>>;
+  template <class V>
+  static V& slot(Map<V>& m, std::string_view key) {
+    auto it = m.find(key);
+    return it != m.end() ? it->second : m.try_emplace(std::string(key)).first->second;
+  }
+  Map<Budget> budgets_;
+  Map<std::unique_ptr<Window>> requests_, tokens_;  // the two kinds of window
+  Map<Gauge> gauges_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Held>> held_;
   std::uint64_t next_id_ = 1;
   Millis next_sweep_ = 0;

@@ -12,20 +12,22 @@ namespace {
 
 constexpr Millis kNow = 1'796'000'000'000;  // Monday 2026-11-30T00:53:20Z
 
-Claim usd(std::string counter, double limit, Period p = Period::month, std::optional<double> soft = {}) {
-  return {.meter = Meter::usd, .counter = std::move(counter), .limit = limit, .period = p, .soft = soft};
+Claim usd(std::string_view counter, double limit, Period p = Period::month, std::optional<double> soft = {}) {
+  return {.meter = Meter::usd, .counter = counter, .limit = limit, .period = p, .soft = soft};
 }
-Claim rpm(std::string counter, double limit) {
-  return {.meter = Meter::requests, .counter = std::move(counter), .limit = limit};
+Claim rpm(std::string_view counter, double limit) {
+  return {.meter = Meter::requests, .counter = counter, .limit = limit};
 }
-Claim tpm(std::string counter, double limit) {
-  return {.meter = Meter::tokens, .counter = std::move(counter), .limit = limit};
+Claim tpm(std::string_view counter, double limit) {
+  return {.meter = Meter::tokens, .counter = counter, .limit = limit};
 }
-Claim parallel(std::string counter, double limit) {
-  return {.meter = Meter::parallel, .counter = std::move(counter), .limit = limit};
+Claim parallel(std::string_view counter, double limit) {
+  return {.meter = Meter::parallel, .counter = counter, .limit = limit};
 }
 Ask ask(std::vector<Claim> claims, double usd_min = 0, double usd_max = 0, std::int64_t tokens = 0) {
-  return {.claims = std::move(claims), .usd_min = usd_min, .usd_max = usd_max, .tokens = tokens, .at = kNow};
+  Ask a{.usd_min = usd_min, .usd_max = usd_max, .tokens = tokens, .at = kNow};
+  a.claims.assign(claims.begin(), claims.end());
+  return a;
 }
 
 TEST(Counters, ABudgetIsReservedUntilNothingIsLeftThenRefusedWithItsReset) {

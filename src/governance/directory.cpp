@@ -38,6 +38,9 @@ std::string hash_secret(std::string_view secret) {
 Directory::Directory(std::vector<KeyRecord> keys, std::vector<UserRecord> users,
                      std::vector<TeamRecord> teams)
     : keys_(std::move(keys)), users_(std::move(users)), teams_(std::move(teams)) {
+  for (auto& k : keys_) k.counter = "key:" + k.id;
+  for (auto& u : users_) u.counter = "user:" + u.id;
+  for (auto& t : teams_) t.counter = "team:" + t.id;
   for (const auto& k : keys_) {
     by_hash_.emplace(k.hash, &k);
     if (!k.previous_hash.empty()) by_hash_.emplace(k.previous_hash, &k);

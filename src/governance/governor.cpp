@@ -107,9 +107,9 @@ Result<Identity> Governor::authenticate(std::string_view secret, Millis now) con
 Scopes Governor::scopes(const Identity& who, std::string_view end_user) {
   Scopes s;
   if (!who.key) return s;
-  s.key = "key:" + who.key->id;
-  if (who.user) s.user = "user:" + who.user->id;
-  if (who.team) s.team = "team:" + who.team->id;
+  s.key = who.key->counter;
+  if (who.user) s.user = who.user->counter;
+  if (who.team) s.team = who.team->counter;
   if (!end_user.empty()) {
     const auto& k = who.key->end_users;
     if (k.budget || k.limits.any()) s.end_user_of_key = fmt::format("eu:key:{}:{}", who.key->id, end_user);
@@ -121,7 +121,7 @@ Scopes Governor::scopes(const Identity& who, std::string_view end_user) {
 
 namespace {
 
-void add_limits(Ask& ask, const std::string& counter, const Limits& l, bool parallel) {
+void add_limits(Ask& ask, std::string_view counter, const Limits& l, bool parallel) {
   if (counter.empty()) return;
   if (l.rpm) ask.claims.push_back({.meter = Meter::requests, .counter = counter, .limit = double(*l.rpm)});
   if (l.tpm) ask.claims.push_back({.meter = Meter::tokens, .counter = counter, .limit = double(*l.tpm)});
@@ -129,7 +129,7 @@ void add_limits(Ask& ask, const std::string& counter, const Limits& l, bool para
     ask.claims.push_back({.meter = Meter::parallel, .counter = counter, .limit = double(*l.parallel)});
 }
 
-void add_budget(Ask& ask, const std::string& counter, const std::optional<Budget>& b) {
+void add_budget(Ask& ask, std::string_view counter, const std::optional<Budget>& b) {
   if (counter.empty() || !b) return;
   ask.claims.push_back(
       {.meter = Meter::usd, .counter = counter, .limit = b->usd, .period = b->period, .soft = b->soft_usd});
@@ -146,7 +146,7 @@ void Governor::admission_claims(const Identity& who, const Scopes& s, const rout
     add_limits(ask, s.end_user_of_key, who.key->end_users.limits, true);
     if (who.team) add_limits(ask, s.end_user_of_team, who.team->end_users.limits, true);
   }
-  if (group.limits.any()) add_limits(ask, "group:" + group.name, group.limits, true);
+  if (group.limits.any()) add_limits(ask, group.counter, group.limits, true);
 }
 
 void Governor::attempt_claims(const Identity& who, const Scopes& s, const providers::Target& target,
@@ -159,16 +159,9 @@ void Governor::attempt_claims(const Identity& who, const Scopes& s, const provid
     if (who.team) add_budget(ask, s.end_user_of_team, who.team->end_users.budget);
   }
   if (target.cfg.budget || target.cfg.limits.any()) {
-    std::string counter = target_counter(target);
-    add_budget(ask, counter, target.cfg.budget);
-    add_limits(ask, counter, target.cfg.limits, false);
+    add_budget(ask, target.counter, target.cfg.budget);
+    add_limits(ask, target.counter, target.cfg.limits, false);
   }
-}
-
-std::string Governor::target_counter(const providers::Target& target) {
-  // The label (provider/model) with the address: two deployments of one model have two quotas.
-  return target.cfg.api_base.empty() ? "target:" + target.label
-                                     : fmt::format("target:{}@{}", target.label, target.cfg.api_base);
 }
 
 }  // namespace modelmux::governance

@@ -67,9 +67,11 @@ class Hold {
   Grant grant_;
 };
 
-// The counters a request's scopes name, and how to say which one refused.
+// The counters a request's scopes name (empty when absent): its key's, user's and team's live in the
+// directory its Identity holds; its end user's are made for it.
 struct Scopes {
-  std::string key, user, team, end_user_of_key, end_user_of_team;  // counter names, empty when absent
+  std::string_view key, user, team;
+  std::string end_user_of_key, end_user_of_team;
 };
 
 // What governance knows of one request (pipeline::Context::gov).
@@ -109,7 +111,6 @@ class Governor {
                                Ask& ask);
   // Budget claims of a request's scopes and a target's own budget and quota.
   static void attempt_claims(const Identity& who, const Scopes& s, const providers::Target& target, Ask& ask);
-  static std::string target_counter(const providers::Target& target);
 
   Counters& counters() { return *counters_; }
   store::Store& store() { return *store_; }

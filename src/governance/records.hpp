@@ -46,8 +46,9 @@ struct EndUserDefaults {
 };
 
 struct KeyRecord {
-  std::string id;    // public: key_<hex>, what logs, limits and the admin API name
-  std::string hash;  // SHA-256 (hex) of the secret
+  std::string id;       // public: key_<hex>, what logs, limits and the admin API name
+  std::string counter;  // "key:<id>", its budget's and limits' counter (set by the Directory, not stored)
+  std::string hash;     // SHA-256 (hex) of the secret
   std::string name;
   std::string user_id, team_id;
   Role role = Role::user;
@@ -68,6 +69,7 @@ struct KeyRecord {
 
 struct UserRecord {
   std::string id;
+  std::string counter;  // "user:<id>" (set by the Directory, not stored)
   std::string name;
   std::optional<Budget> budget;
   Limits limits;
@@ -77,6 +79,7 @@ struct UserRecord {
 
 struct TeamRecord {
   std::string id;
+  std::string counter;  // "team:<id>" (set by the Directory, not stored)
   std::string name;
   std::vector<std::string> models;  // what the team's keys may use at most; empty: every model
   std::optional<Budget> budget;

@@ -36,6 +36,7 @@ struct ModelGroup {
   config::HedgeConfig hedge;
   std::array<const ModelGroup*, 4> tiers{};  // strategy auto, by Tier
   governance::Limits limits;                 // for all the group's clients together
+  std::string counter;                       // "group:<name>": the limits' counter
 };
 
 class Catalog {

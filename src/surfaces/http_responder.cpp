@@ -23,7 +23,7 @@ std::string go_duration(std::int64_t ms) {
     }
     return s + "s";
   }
-  return fmt::format("{}m{}s", ms / 60'000, (ms % 60'000) / 1000);
+  return std::to_string(ms / 60'000) + "m" + std::to_string((ms % 60'000) / 1000) + "s";
 }
 
 // The headers a routed answer or a refusal carries; their values live here, which must outlive the views.

@@ -9,7 +9,9 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <map>
 #include <stdexcept>
+#include <type_traits>
 
 #include "core/json_util.hpp"
 
@@ -29,7 +31,6 @@ constexpr const char* kMigrations[] = {
          reasoning_tokens INTEGER, cost_usd REAL, status INTEGER, error TEXT, latency_ms INTEGER,
          attempts INTEGER, stream INTEGER, cache_hit INTEGER, path TEXT);
        CREATE INDEX ledger_ts ON ledger (ts_ms);
-       CREATE INDEX ledger_key ON ledger (key_id, ts_ms);
        CREATE TABLE spend_totals (counter TEXT NOT NULL, period_start INTEGER NOT NULL, spent REAL NOT NULL,
          PRIMARY KEY (counter, period_start)) WITHOUT ROWID;
        CREATE TABLE audit (id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, actor TEXT, action TEXT,
@@ -67,6 +68,19 @@ class Stmt {
   Stmt& bind(int i, double v) {
     sqlite3_bind_double(s_, i, v);
     return *this;
+  }
+  // Text that outlives the statement's next step: bound without a copy.
+  Stmt& bind_static(int i, std::string_view v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    return *this;
+  }
+  Stmt& bind_static(int i, const std::string& v) { return bind_static(i, std::string_view(v)); }
+  template <class N>
+  requires std::is_arithmetic_v<N> Stmt& bind_static(int i, N v) {
+    if constexpr (std::is_floating_point_v<N>)
+      return bind(i, static_cast<double>(v));
+    else
+      return bind(i, static_cast<std::int64_t>(v));
   }
   int step() { return sqlite3_step(s_); }
   void reset() {
@@ -137,6 +151,10 @@ SqliteStore::SqliteStore(const std::string& path) {
       throw std::runtime_error(fmt::format("cannot create the store {}: {}", path, std::strerror(errno)));
     ::close(fd);
   }
+  // SQLite's allocation statistics take a global mutex on every malloc; nothing here reads them. (Only
+  // possible before SQLite initializes: later calls are refused, harmlessly.)
+  static const bool no_memstatus = [] { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK; }();
+  (void)no_memstatus;
   auto open = [&](sqlite3*& db, int flags) {
     if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
       std::string why = db ? sqlite3_errmsg(db) : "out of memory";
@@ -172,6 +190,7 @@ SqliteStore::SqliteStore(const std::string& path) {
 
 SqliteStore::~SqliteStore() {
   close();
+  writer_stmts_.reset();  // (finalized before their connection closes)
   sqlite3_close(rd_);
   sqlite3_close(db_);
 }
@@ -321,44 +340,58 @@ void SqliteStore::write_loop() {
   }
 }
 
+// The writer thread's statements, prepared once: a batch costs binds and steps, not SQL parsing.
+struct SqliteStore::Writer {
+  Stmt begin, commit, rollback, insert, total;
+  explicit Writer(sqlite3* db)
+      : begin(db, "BEGIN"),
+        commit(db, "COMMIT"),
+        rollback(db, "ROLLBACK"),
+        insert(db,
+               fmt::format("INSERT INTO ledger ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           kLedgerColumns)),
+        total(db,
+              "INSERT INTO spend_totals (counter, period_start, spent) VALUES (?, ?, ?) "
+              "ON CONFLICT (counter, period_start) DO UPDATE SET spent = spent + excluded.spent") {}
+  bool ok() const { return begin.ok() && commit.ok() && rollback.ok() && insert.ok() && total.ok(); }
+  static bool run(Stmt& s) {
+    int rc = s.step();
+    s.reset();
+    return rc == SQLITE_DONE;
+  }
+};
+
 Result<void> SqliteStore::commit(std::deque<Pending>& batch) {
   std::lock_guard lock(db_mu_);
-  if (auto r = exec("BEGIN"); !r) return r;
-  Stmt s(db_, fmt::format("INSERT INTO ledger ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                          kLedgerColumns));
-  Stmt total(db_,
-             "INSERT INTO spend_totals (counter, period_start, spent) VALUES (?, ?, ?) "
-             "ON CONFLICT (counter, period_start) DO UPDATE SET spent = spent + excluded.spent");
-  if (!s.ok() || !total.ok()) {
-    exec("ROLLBACK");
-    return std::unexpected(db_error(db_, "prepare"));
-  }
+  if (!writer_stmts_) writer_stmts_ = std::make_unique<Writer>(db_);
+  auto& w = *writer_stmts_;
+  if (!w.ok()) return std::unexpected(db_error(db_, "prepare"));
+  auto failed = [&](std::string_view what) {
+    auto e = db_error(db_, what);
+    Writer::run(w.rollback);
+    return std::unexpected(e);
+  };
+  if (!Writer::run(w.begin)) return failed("begin");
+  // A batch's charges to one counter are added up first: one upsert per counter, not per row.
+  std::map<std::pair<std::string_view, std::int64_t>, double> totals;
   for (const auto& p : batch) {
     const auto& r = p.row;
     int c = 1;
-    auto put = [&](auto v) { s.bind(c++, v); };
+    auto put = [&](const auto& v) { w.insert.bind_static(c++, v); };
     put(r.ts_ms), put(r.request_id), put(r.key_id), put(r.user_id), put(r.team_id), put(r.end_user);
     put(r.model), put(r.target), put(r.provider), put(r.upstream_model), put(r.input_tokens);
     put(r.output_tokens), put(r.cached_tokens), put(r.cache_write_tokens), put(r.reasoning_tokens);
     put(r.cost_usd), put(std::int64_t{r.status}), put(r.error), put(r.latency_ms);
     put(std::int64_t{r.attempts}), put(std::int64_t{r.stream}), put(std::int64_t{r.cache_hit}), put(r.path);
-    if (s.step() != SQLITE_DONE) {
-      auto e = db_error(db_, "ledger insert");
-      exec("ROLLBACK");
-      return std::unexpected(e);
-    }
-    s.reset();
-    for (const auto& [counter, period] : r.budgets) {
-      total.bind(1, counter).bind(2, period).bind(3, r.cost_usd);
-      if (total.step() != SQLITE_DONE) {
-        auto e = db_error(db_, "spend totals");
-        exec("ROLLBACK");
-        return std::unexpected(e);
-      }
-      total.reset();
-    }
+    if (!Writer::run(w.insert)) return failed("ledger insert");
+    for (const auto& [counter, period] : r.budgets) totals[{counter, period}] += r.cost_usd;
   }
-  return exec("COMMIT");
+  for (const auto& [key, usd] : totals) {
+    w.total.bind_static(1, key.first).bind_static(2, key.second).bind_static(3, usd);
+    if (!Writer::run(w.total)) return failed("spend totals");
+  }
+  if (!Writer::run(w.commit)) return failed("commit");
+  return {};
 }
 
 Result<std::vector<SpendGroup>> SqliteStore::spend(const SpendQuery& q) {

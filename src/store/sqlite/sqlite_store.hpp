@@ -55,6 +55,7 @@ class SqliteStore final : public Store {
     LedgerRow row;
     std::move_only_function<void()> committed;
   };
+  struct Writer;
   void write_loop();
   Result<void> commit(std::deque<Pending>& batch);
   Result<void> exec(const char* sql);
@@ -67,6 +68,7 @@ class SqliteStore final : public Store {
   // reader never waits for a batch to commit.
   sqlite3* db_ = nullptr;
   std::mutex db_mu_;
+  std::unique_ptr<Writer> writer_stmts_;  // the writer thread's prepared statements
   sqlite3* rd_ = nullptr;
   std::mutex rd_mu_;
 
