@@ -1,5 +1,5 @@
 // modelmux: `serve` runs the gateway, `route` explains a routing decision, `mock-server` a fake upstream;
-// `keys`, `users`, `teams`, `spend` and `audit` drive a running gateway's admin API.
+// `keys`, `users`, `teams`, `spend`, `audit` and `credentials` drive a running gateway's admin API.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>

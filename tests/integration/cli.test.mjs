@@ -1,10 +1,13 @@
-// The admin CLI (`modelmux keys|users|teams|spend|audit`) against a governed gateway: a key's
+// The admin CLI (`modelmux keys|users|teams|spend|audit|credentials`) against a governed gateway: a key's
 // life from the terminal (created with its secret shown once, listed without it, budget and limits changed
 // in part, rotated, spent through, audited, deleted), tables for people and --json for scripts, the API's
-// errors on stderr with exit 1, an unreachable gateway named, and usage errors with exit 2.
+// errors on stderr with exit 1, an unreachable gateway named, and usage errors with exit 2. The credentials
+// commands against a stand-in for /admin/v1/credentials (the requests they send, what they show).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { runModelmux, closedPort, logged } from '../lib/harness.mjs';
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { runModelmux, closedPort, logged, MODELMUX_BIN } from '../lib/harness.mjs';
 import { MASTER, startGovernedGateway, admin, chatAs } from '../lib/governance.mjs';
 
 const MODELS = `  - name: mock
@@ -172,12 +175,145 @@ describe('modelmux admin commands: errors', () => {
     assert.match(r.stderr, /connection refused/);
   }));
 
+  // Until this branch meets the one that adds /admin/v1/credentials: then this becomes an end-to-end test
+  // of `modelmux credentials` against the real API.
+  it('credentials against a gateway without the endpoint: the API\'s 404, exit 1', logged(async () => {
+    const r = await mm(['credentials', 'list']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^modelmux: No path \/admin\/v1\/credentials \(HTTP 404, not_found\)\n$/);
+    assert.equal(r.stdout, '');
+  }));
+
   it('bad usage exits 2 without calling the gateway', logged(async () => {
     for (const args of [['keys'], ['keys', 'frobnicate'], ['keys', 'update', 'key_x'], ['keys', 'create', '--period', 'day'],
-      ['spend', '--group-by', 'planet'], ['keys', 'create', '--expires', 'soon']]) {
+      ['spend', '--group-by', 'planet'], ['keys', 'create', '--expires', 'soon'],
+      ['credentials', 'create', '--name', 'x', '--provider', 'openai'],
+      ['credentials', 'create', '--name', 'x', '--provider', 'openai', '--value', 'v', '--value-stdin']]) {
       const r = await mm(args, { MODELMUX_URL: 'http://127.0.0.1:1' });
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     }
   }));
 });
 
+/** A stand-in for the credentials API: records each request, answers in its shapes. */
+async function fakeCredentialsAPI() {
+  const requests = [];
+  const record = (name, provider, kind) => ({
+    name, provider, kind, key_version: 1, created_at: 1790000000, updated_at: 1790000100, fingerprint: 'sha256:ab12cd34',
+  });
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      requests.push({ method: req.method, url: req.url, headers: req.headers, body: body ? JSON.parse(body) : undefined });
+      const send = (status, obj) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(obj)); };
+      const m = /^\/admin\/v1\/credentials(?:\/([^/]+))?(?:\/(validate))?$/.exec(req.url);
+      if (!m) return send(404, { error: { message: `No path ${req.url}`, code: 'not_found' } });
+      const [, name, action] = m;
+      if (name === 'rotate-key' && req.method === 'POST') return send(200, { rotated: 2, key_version: 2 });
+      if (!name && req.method === 'GET') return send(200, { data: [record('openai-prod', 'openai', 'api_key'), record('aws', 'bedrock', 'aws')] });
+      if (!name && req.method === 'POST') {
+        const b = JSON.parse(body);
+        return send(201, record(b.name, b.provider, b.aws_access_key_id ? 'aws' : 'api_key'));
+      }
+      if (action === 'validate') {
+        return send(200, name === 'openai-prod' ? { name, result: 'valid' }
+          : { name, result: 'rejected', status: 401, detail: 'Incorrect API key provided' });
+      }
+      if (name === 'missing') return send(404, { error: { message: 'No credential missing', code: 'not_found' } });
+      if (req.method === 'DELETE') return send(200, { name, deleted: true });
+      if (req.method === 'PUT') return send(200, { ...record(name, 'openai', 'api_key'), key_version: 1 });
+      return send(200, record(name, 'openai', 'api_key'));
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}`, requests, close: () => server.close() };
+}
+
+/** Runs the CLI with `input` on its standard input. */
+function runWithStdin(args, input, env) {
+  return new Promise((resolve) => {
+    const p = spawn(MODELMUX_BIN, args, { env: { ...process.env, ...env } });
+    let stdout = '', stderr = '';
+    p.stdout.on('data', (d) => { stdout += d; });
+    p.stderr.on('data', (d) => { stderr += d; });
+    p.on('exit', (code) => resolve({ code, stdout, stderr }));
+    p.stdin.end(input);
+  });
+}
+
+describe('modelmux credentials (against a stand-in for the API)', () => {
+  let api;
+  before(async () => { api = await fakeCredentialsAPI(); });
+  after(() => api?.close());
+  const cred = (args, env = {}) => runModelmux(['credentials', ...args],
+    { env: { MODELMUX_URL: api.url, MODELMUX_MASTER_KEY: MASTER, ...env }, timeoutMs: 10_000 });
+  const last = () => api.requests.at(-1);
+
+  it('create sends {name, provider, value} or the AWS fields, and never prints the secret', logged(async () => {
+    let r = await cred(['create', '--name', 'openai-prod', '--provider', 'openai', '--value', 'sk-secret-1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(last().body, { name: 'openai-prod', provider: 'openai', value: 'sk-secret-1' });
+    assert.equal(last().method, 'POST');
+    assert.equal(last().url, '/admin/v1/credentials');
+    assert.equal(last().headers.authorization, `Bearer ${MASTER}`);
+    assert.equal(last().headers['content-type'], 'application/json');
+    assert.equal(fields(r.stdout).fingerprint, 'sha256:ab12cd34');
+    assert.equal(fields(r.stdout).kind, 'api_key');
+
+    r = await runWithStdin(['credentials', 'create', '--name', 'from-stdin', '--provider', 'anthropic', '--value-stdin'],
+      'sk-ant-secret-2\n', { MODELMUX_URL: api.url, MODELMUX_MASTER_KEY: MASTER });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(last().body, { name: 'from-stdin', provider: 'anthropic', value: 'sk-ant-secret-2' });
+    assert.equal(r.stdout.includes('sk-ant-secret-2'), false);
+
+    r = await cred(['create', '--name', 'aws', '--provider', 'bedrock', '--aws-access-key-id', 'AKIAEXAMPLE',
+      '--aws-secret-access-key', 'aws-secret-3', '--aws-session-token', 'aws-token-4']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(last().body, { name: 'aws', provider: 'bedrock', aws_access_key_id: 'AKIAEXAMPLE',
+      aws_secret_access_key: 'aws-secret-3', aws_session_token: 'aws-token-4' });
+    assert.equal(/aws-secret-3|aws-token-4/.test(r.stdout + r.stderr), false);
+    assert.equal(fields(r.stdout).kind, 'aws');
+  }));
+
+  it('list, get, update (PUT), delete', logged(async () => {
+    const list = (await cred(['list'])).stdout.trim().split('\n');
+    assert.match(list[0], /^NAME\s+PROVIDER\s+KIND\s+KEY_VERSION\s+FINGERPRINT\s+UPDATED$/);
+    assert.match(list[1], /^openai-prod\s+openai\s+api_key\s+1\s+sha256:ab12cd34\s+2026-09-21T/);
+    assert.equal(list.length, 3);
+    assert.equal(JSON.parse((await cred(['list', '--json'])).stdout).data.length, 2);
+
+    assert.equal(fields((await cred(['get', 'openai-prod'])).stdout).name, 'openai-prod');
+    assert.equal(last().url, '/admin/v1/credentials/openai-prod');
+
+    const put = await cred(['update', 'openai-prod', '--value', 'sk-new-5']);
+    assert.equal(put.code, 0, put.stderr);
+    assert.equal(last().method, 'PUT');
+    assert.deepEqual(last().body, { value: 'sk-new-5' });
+
+    const del = await cred(['delete', 'openai-prod']);
+    assert.equal(del.stdout.trim(), 'deleted openai-prod');
+    assert.equal(last().method, 'DELETE');
+
+    const missing = await cred(['get', 'missing']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /No credential missing \(HTTP 404, not_found\)/);
+  }));
+
+  it('validate exits 0 only when the provider accepts the credential; rotate-key', logged(async () => {
+    const valid = await cred(['validate', 'openai-prod']);
+    assert.equal(valid.code, 0);
+    assert.equal(valid.stdout, 'openai-prod: valid\n');
+    assert.equal(last().url, '/admin/v1/credentials/openai-prod/validate');
+    assert.deepEqual(last().body, {});
+    const rejected = await cred(['validate', 'old']);
+    assert.equal(rejected.code, 1);
+    assert.equal(rejected.stdout, 'old: rejected (HTTP 401): Incorrect API key provided\n');
+    assert.equal(JSON.parse((await cred(['validate', 'old', '--json'])).stdout).result, 'rejected');
+
+    const rotated = await cred(['rotate-key']);
+    assert.equal(rotated.code, 0);
+    assert.equal(rotated.stdout, 're-encrypted 2 credential(s); key version 2\n');
+    assert.equal(last().url, '/admin/v1/credentials/rotate-key');
+  }));
+});
