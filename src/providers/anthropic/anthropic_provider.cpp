@@ -149,8 +149,9 @@ class AnthropicStreamDecoder final : public StreamDecoder {
         if (!stop.empty()) {
           StreamEvent ev;
           ev.kind = StreamEvent::Kind::finish;
-          ev.finish_reason =
-              forced_block_ >= 0 && stop == "tool_use" ? FinishReason::stop : anthropic::finish_reason(stop);
+          ev.finish_reason = forced_block_ >= 0 && stop == "tool_use" && next_tool_ == 0
+                                 ? FinishReason::stop
+                                 : anthropic::finish_reason(stop);
           out.push_back(std::move(ev));
         }
       }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "core/json_util.hpp"
@@ -51,8 +52,14 @@ void append_turn(json::array& messages, std::string_view role, json::array block
 }  // namespace
 
 std::string forced_json_tool(const ChatRequest& req) {
-  if (req.response_format.type != ResponseFormat::Type::json_schema) return {};
-  return req.response_format.schema_name.empty() ? "response" : req.response_format.schema_name;
+  const auto& f = req.response_format;
+  if (f.type != ResponseFormat::Type::json_schema && f.type != ResponseFormat::Type::json_object) return {};
+  std::string name =
+      f.type == ResponseFormat::Type::json_schema && !f.schema_name.empty() ? f.schema_name : "response";
+  // Never the name of one of the client's own tools.
+  while (std::any_of(req.tools.begin(), req.tools.end(), [&](const Tool& t) { return t.name == name; }))
+    name += "_json";
+  return name;
 }
 
 Result<json::object> encode_request(const ChatRequest& req, std::string_view upstream_model) {
@@ -142,11 +149,27 @@ Result<json::object> encode_request(const ChatRequest& req, std::string_view ups
       choice = {{"type", "tool"}, {"name", req.tool_choice.name}};
       break;
   }
+  // Structured output (a JSON schema, or any JSON object) is a tool whose input is the answer. Alone, it is
+  // forced. Beside the client's own tools, the model must call one of them (`any`): a client tool first, as
+  // often as it needs, the answer tool last; a tool the client named stays forced; `none` forces the answer.
   if (auto name = forced_json_tool(req); !name.empty()) {
-    tools.push_back(json::object{{"name", name},
-                                 {"description", "Respond with JSON that matches this schema."},
-                                 {"input_schema", req.response_format.schema}});
-    choice = {{"type", "tool"}, {"name", name}};
+    bool schema = req.response_format.type == ResponseFormat::Type::json_schema;
+    bool beside = !req.tools.empty();
+    tools.push_back(json::object{
+        {"name", name},
+        {"description",
+         beside ? (schema ? "Call this with your final answer, as JSON that matches this schema, "
+                            "once no other tool is needed."
+                          : "Call this with your final answer, as a JSON object, once no other "
+                            "tool is needed.")
+                : (schema ? "Respond with JSON that matches this schema." : "Respond with a JSON object.")},
+        {"input_schema",
+         schema ? req.response_format.schema : json::value(json::object{{"type", "object"}})}});
+    bool keep_named = beside && req.tool_choice.mode == ToolChoice::Mode::named;
+    if (!keep_named) {
+      bool any = beside && req.tool_choice.mode != ToolChoice::Mode::none;
+      choice = any ? json::object{{"type", "any"}} : json::object{{"type", "tool"}, {"name", name}};
+    }
   }
   if (req.parallel_tool_calls && !*req.parallel_tool_calls && !tools.empty()) {
     if (choice.empty()) choice = {{"type", "auto"}};
@@ -222,7 +245,10 @@ Result<ChatResponse> decode_reply(const json::object& body, const ChatRequest& r
     r.message.content.push_back({ContentPart::Kind::text, std::move(text), {}, {}, {}});
   std::string_view stop;
   if (auto* s = body.if_contains("stop_reason"); s && s->is_string()) stop = s->get_string();
-  r.finish_reason = answered_by_forced_tool && stop == "tool_use" ? FinishReason::stop : finish_reason(stop);
+  // The answer tool ends the turn; a client tool called beside it still asks the client to run it.
+  r.finish_reason = answered_by_forced_tool && stop == "tool_use" && r.message.tool_calls.empty()
+                        ? FinishReason::stop
+                        : finish_reason(stop);
   if (auto* u = body.if_contains("usage"); u && u->is_object()) r.usage = usage_of(u->get_object());
   return r;
 }

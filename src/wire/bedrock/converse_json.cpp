@@ -150,9 +150,13 @@ Result<json::object> encode_request(const ChatRequest& req, std::string_view mod
     o["toolConfig"] = std::move(config);
   }
 
-  // Structured output is native (outputConfig.textFormat); Converse takes the schema as JSON text.
-  if (req.response_format.type == ResponseFormat::Type::json_schema) {
-    json::object schema{{"schema", json::serialize(req.response_format.schema)}};
+  // Structured output is native (outputConfig.textFormat); Converse takes the schema as JSON text. Any JSON
+  // object (json_object) is the schema {"type": "object"}.
+  if (req.response_format.type == ResponseFormat::Type::json_schema ||
+      req.response_format.type == ResponseFormat::Type::json_object) {
+    bool any = req.response_format.type == ResponseFormat::Type::json_object;
+    json::object schema{
+        {"schema", any ? std::string(R"({"type":"object"})") : json::serialize(req.response_format.schema)}};
     if (!req.response_format.schema_name.empty()) schema["name"] = req.response_format.schema_name;
     o["outputConfig"] = json::object{
         {"textFormat", json::object{{"type", "json_schema"},
