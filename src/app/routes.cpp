@@ -67,6 +67,7 @@ const std::vector<Route>& table() {
       {"POST", "/v1/models/{model}:countTokens", nullptr, {}, {}, nullptr, surfaces::gemini::count_tokens},
       {"POST", "/v1/route", nullptr, {}, {}, surfaces::admin::route_explain},
       {"POST", "/route", nullptr, {}, {}, surfaces::admin::route_explain},
+      {"POST", "/v1/feedback", nullptr, {}, {}, surfaces::admin::feedback},
       {"GET", "/health/targets", nullptr, {}, {}, surfaces::admin::health_targets},
       {"GET", "/health", nullptr, {}, {}, surfaces::admin::health},
       {"GET", "/healthz", nullptr, {}, {}, surfaces::admin::health},

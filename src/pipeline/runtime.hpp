@@ -1,13 +1,16 @@
 // Everything a request reads that comes from configuration: built once, shared immutably by all workers
-// (the targets' live statistics inside the catalog are atomics).
+// (the targets' live statistics and the auto groups' calibrations inside the catalog are atomics or locked
+// inside, and so is the store of recent auto-routed requests).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 
 #include "config/config.hpp"
 #include "observability/redact.hpp"
 #include "routing/catalog.hpp"
+#include "routing/feedback.hpp"
 #include "routing/router.hpp"
 
 namespace modelmux::pipeline {
@@ -25,6 +28,8 @@ struct Runtime {
   routing::Catalog catalog;
   routing::Router router;
   observability::Redactor redactor;
+  // What the learned router predicted for recent requests, for POST /v1/feedback.
+  std::unique_ptr<routing::DecisionStore> decisions = std::make_unique<routing::RecentDecisions>();
   std::int64_t started_at =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();

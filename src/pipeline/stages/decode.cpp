@@ -66,6 +66,19 @@ Result<routing::Preferences> preferences(const http::HeaderList* headers, boost:
     prefs.strategy = *s;
   }
   if (fields && fields->erase("strategy") > 0) removed = true;
+  // The learned router's knobs (auto groups): header x-modelmux-quality-floor, body router: {threshold,
+  // quality_floor}; the body's field is the gateway's, so it is not sent upstream either.
+  if (auto floor = headers ? headers->get("x-modelmux-quality-floor") : std::string_view(); !floor.empty()) {
+    auto v = routing::parse_unit(floor);
+    if (!v) return fail(ErrorCode::invalid_request, "x-modelmux-quality-floor must be a number from 0 to 1");
+    prefs.router.quality_floor = *v;
+  }
+  if (auto* r = fields ? fields->if_contains("router") : nullptr) {
+    auto parsed = routing::parse_router_field(*r, prefs.router);
+    if (!parsed) return std::unexpected(parsed.error());
+    fields->erase("router");
+    removed = true;
+  }
   if (auto* po = fields ? fields->if_contains(providers::kProviderOptions) : nullptr) {
     bool ok = po->is_object();
     for (const auto& [k, v] : ok ? po->get_object() : boost::json::object()) ok = ok && v.is_object();
