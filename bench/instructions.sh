@@ -8,6 +8,8 @@
 #   SURFACE=anthropic MODEL=bench-anthropic bench/instructions.sh  # Anthropic client, Anthropic upstream:
 #                                                  # passed through (translated before the pipeline issue)
 #   SURFACE=anthropic bench/instructions.sh        # Anthropic client, OpenAI-format upstream: translated
+#   GOVERNED=1 bench/instructions.sh               # pass-through with a virtual key, budgets, limits and the
+#                                                  # ledger on (the ledger's writer thread is counted too)
 # Needs build/modelmux, nginx, wrk, valgrind.
 #
 # One modelmux worker thread under callgrind, a static nginx upstream, wrk with 4 connections. Counting is
@@ -33,14 +35,18 @@ sed -e "s#@TMP@#$TMP#g" -e "s#@NGINX_WORKERS@#1#" -e "s#@UPSTREAM_PORT@#$UP#g" \
   "$BENCH_DIR/nginx-upstream.conf.in" > "$TMP/nginx.conf"
 nginx -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/nginx-error.log" >/dev/null 2>&1 &
 PIDS+=($!)
+CONFIG_IN=$BENCH_DIR/modelmux.yaml.in
+[[ ${GOVERNED:-0} == 1 ]] && CONFIG_IN=$BENCH_DIR/modelmux-governed.yaml.in
 sed -e "s#@LISTEN@#127.0.0.1:$MM#" -e "s#@SERVER_EXTRA@#  access_log: false#" -e "s#@UPSTREAM_PORT@#$UP#" \
-  "$BENCH_DIR/modelmux.yaml.in" > "$TMP/modelmux.yaml"
+  -e "s#@STORE@#$TMP/ledger.db#" "$CONFIG_IN" > "$TMP/modelmux.yaml"
 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/callgrind.out.%p" \
   "$BIN" serve --config "$TMP/modelmux.yaml" --threads 1 >"$TMP/modelmux.log" 2>&1 &
 VG=$!; PIDS+=("$VG")
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$MM/health" >/dev/null && break; sleep 0.2; done
 # Several models (MODEL="bench bench-auto") are measured one after the other by the same process, each in
 # its own callgrind dump: a comparison within one run.
+GOVERNED_KEY=""
+[[ ${GOVERNED:-0} == 1 ]] && GOVERNED_KEY=$("$BENCH_DIR/governed_key.sh" "http://127.0.0.1:$MM")
 n=0
 for model in ${MODEL:-bench}; do
   n=$((n + 1))
@@ -51,6 +57,9 @@ for model in ${MODEL:-bench}; do
   else
     export BENCH_BODY="{\"model\":\"$model\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}"
     URL="http://127.0.0.1:$MM/v1/chat/completions"
+  fi
+  if [[ -n $GOVERNED_KEY ]]; then
+    export BENCH_HEADERS="authorization: Bearer $GOVERNED_KEY"
   fi
   wrk -t1 -c4 -d2s -s "$BENCH_DIR/post.lua" "$URL" >/dev/null
   callgrind_control -i on "$VG" >/dev/null 2>&1

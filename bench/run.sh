@@ -43,11 +43,13 @@ TARGET_ADDED_P99_US=50
 TARGET_RSS_IDLE_MB=30
 TARGET_RSS_HOLD_MB=150
 TARGET_TRANSLATED_RATIO=0.70   # translated path (OpenAI client, Anthropic upstream) / pass-through req/s
+TARGET_GOVERNED_RATIO=0.85     # keys, budgets, limits and the ledger on / off, same binary, req/s
 
-PEERS=(direct nginx modelmux translated claude_pt claude_tr portkey)
+PEERS=(direct nginx modelmux governed translated claude_pt claude_tr portkey)
 # claude_pt / claude_tr: an Anthropic client (POST /v1/messages) to the Anthropic-format upstream, passed
 # through, and to the OpenAI-format one, translated both ways.
-declare -A LABEL=([direct]="direct (upstream)" [nginx]="nginx proxy" [modelmux]="modelmux" [translated]="modelmux->anthropic"
+declare -A LABEL=([direct]="direct (upstream)" [nginx]="nginx proxy" [modelmux]="modelmux" [governed]="modelmux governed"
+                  [translated]="modelmux->anthropic"
                   [claude_pt]="anthropic->anthropic" [claude_tr]="anthropic->openai" [portkey]="Portkey $PORTKEY_VERSION")
 declare -A URL BODY HDRS STATUS RPS P50 P99 NON2XX SOCKERR OTHER
 PIDS=()
@@ -213,33 +215,46 @@ HDRS[nginx]="Authorization: Bearer sk-bench"
 MM_PID=""
 if [[ $SKIP_MODELMUX == 1 ]]; then
   STATUS[modelmux]="skipped"
+  STATUS[governed]="skipped"
   STATUS[translated]="skipped"
   STATUS[claude_pt]="skipped"
   STATUS[claude_tr]="skipped"
 else
   MM_SERVER_EXTRA=""
   [[ $MODELMUX_ACCESS_LOG != default ]] && MM_SERVER_EXTRA="  access_log: $MODELMUX_ACCESS_LOG"
-  sed -e "s#@LISTEN@#127.0.0.1:0#" -e "s#@SERVER_EXTRA@#$MM_SERVER_EXTRA#" -e "s#@UPSTREAM_PORT@#$UP_PORT#" \
-    "$BENCH_DIR/modelmux.yaml.in" > "$TMP/modelmux.yaml"
-  log "starting modelmux: $MODELMUX_BIN serve --config $TMP/modelmux.yaml --listen 127.0.0.1:0"
-  # stdbuf: make sure the "listening" line reaches the file even if stdout is block-buffered.
-  stdbuf -oL -eL "$MODELMUX_BIN" serve --config "$TMP/modelmux.yaml" --listen 127.0.0.1:0 \
-    >"$TMP/modelmux.out" 2>"$TMP/modelmux.err" &
-  MM_PID=$!; PIDS+=("$MM_PID")
-  MM_PORT=""
-  for _ in $(seq 150); do
-    MM_PORT=$(sed -n 's/.*modelmux listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$TMP/modelmux.out" | head -n1)
-    [[ -n $MM_PORT ]] && break
-    kill -0 "$MM_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  if [[ -z $MM_PORT ]]; then
-    die "modelmux did not print 'modelmux listening on 127.0.0.1:PORT' within 15 s.
+  # launch_modelmux NAME TEMPLATE: renders the template, starts modelmux on it, sets LAUNCHED_PID/_PORT.
+  launch_modelmux() {
+    local name=$1 template=$2 port=""
+    sed -e "s#@LISTEN@#127.0.0.1:0#" -e "s#@SERVER_EXTRA@#$MM_SERVER_EXTRA#" -e "s#@UPSTREAM_PORT@#$UP_PORT#" \
+      -e "s#@STORE@#$TMP/$name.db#" "$template" > "$TMP/$name.yaml"
+    log "starting $name: $MODELMUX_BIN serve --config $TMP/$name.yaml --listen 127.0.0.1:0"
+    # stdbuf: make sure the "listening" line reaches the file even if stdout is block-buffered.
+    stdbuf -oL -eL "$MODELMUX_BIN" serve --config "$TMP/$name.yaml" --listen 127.0.0.1:0 \
+      >"$TMP/$name.out" 2>"$TMP/$name.err" &
+    LAUNCHED_PID=$!; PIDS+=("$LAUNCHED_PID")
+    for _ in $(seq 150); do
+      port=$(sed -n 's/.*modelmux listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$TMP/$name.out" | head -n1)
+      [[ -n $port ]] && break
+      kill -0 "$LAUNCHED_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    if [[ -z $port ]]; then
+      die "$name did not print 'modelmux listening on 127.0.0.1:PORT' within 15 s.
 --- stdout ---
-$(tail -n 20 "$TMP/modelmux.out")
+$(tail -n 20 "$TMP/$name.out")
 --- stderr ---
-$(tail -n 20 "$TMP/modelmux.err")"
-  fi
+$(tail -n 20 "$TMP/$name.err")"
+    fi
+    LAUNCHED_PORT=$port
+  }
+  launch_modelmux modelmux "$BENCH_DIR/modelmux.yaml.in"
+  MM_PID=$LAUNCHED_PID MM_PORT=$LAUNCHED_PORT
+  # The same binary with keys, budgets, limits and the ledger on (idle while the others run).
+  launch_modelmux governed "$BENCH_DIR/modelmux-governed.yaml.in"
+  GOV_PORT=$LAUNCHED_PORT
+  URL[governed]="http://127.0.0.1:$GOV_PORT/v1/chat/completions"
+  BODY[governed]='{"model":"bench","messages":[{"role":"user","content":"hello"}]}'
+  HDRS[governed]="authorization: Bearer $("$BENCH_DIR/governed_key.sh" "http://127.0.0.1:$GOV_PORT")"
   URL[modelmux]="http://127.0.0.1:$MM_PORT/v1/chat/completions"
   BODY[modelmux]='{"model":"bench","messages":[{"role":"user","content":"hello"}]}'
   HDRS[modelmux]=""
@@ -415,6 +430,8 @@ PK_R_NGINX="n/a"; ok_peer portkey && ok_peer nginx && PK_R_NGINX=$(ratio "${RPS[
 R_TRANSLATED="n/a"; (( MM_OK )) && ok_peer translated && R_TRANSLATED=$(ratio "${RPS[translated]}" "${RPS[modelmux]}")
 R_CLAUDE="n/a"; ok_peer claude_pt && ok_peer claude_tr && R_CLAUDE=$(ratio "${RPS[claude_pt]}" "${RPS[claude_tr]}")
 V_TRANSLATED=$(verdict "$R_TRANSLATED" ">=" "$TARGET_TRANSLATED_RATIO")
+R_GOVERNED="n/a"; (( MM_OK )) && ok_peer governed && R_GOVERNED=$(ratio "${RPS[governed]}" "${RPS[modelmux]}")
+V_GOVERNED=$(verdict "$R_GOVERNED" ">=" "$TARGET_GOVERNED_RATIO")
 
 V_RPS=$(verdict "$R_NGINX" ">=" "$TARGET_RPS_RATIO")
 V_P99=$(verdict "$ADD_P99" "<=" "$TARGET_ADDED_P99_US")
@@ -442,6 +459,7 @@ printf '%-40s %10s   target %-10s %s\n' "modelmux / nginx req/s" "$R_NGINX" ">= 
 printf '%-40s %10s\n' "modelmux / Portkey req/s" "$R_PK"
 printf '%-40s %10s   target %-10s %s\n' "translated / pass-through req/s" "$R_TRANSLATED" ">= $TARGET_TRANSLATED_RATIO" "$V_TRANSLATED"
 printf '%-40s %10s\n' "anthropic: pass-through / translated" "$R_CLAUDE"
+printf '%-40s %10s   target %-10s %s\n' "governed / ungoverned req/s" "$R_GOVERNED" ">= $TARGET_GOVERNED_RATIO" "$V_GOVERNED"
 printf '%-40s %10s   target %-10s %s\n' "modelmux p99 - direct p99 (us, 1 conn)" "$ADD_P99" "<= $TARGET_ADDED_P99_US" "$V_P99"
 printf '%-40s %10s\n' "modelmux p50 - direct p50 (us, 1 conn)" "$ADD_P50"
 printf '%-40s %10s\n' "nginx p99 - direct p99 (us, reference)" "$NGX_ADD_P99"
@@ -482,6 +500,7 @@ git -C "$ROOT" diff --quiet HEAD 2>/dev/null || MM_REV="$MM_REV (dirty tree)"
   echo "| modelmux / Portkey req/s | $R_PK | | |"
   echo "| translated (Anthropic upstream) / pass-through req/s | $R_TRANSLATED | >= $TARGET_TRANSLATED_RATIO | $V_TRANSLATED |"
   echo "| Anthropic client: pass-through (Anthropic upstream) / translated (OpenAI upstream) req/s | $R_CLAUDE | | |"
+  echo "| governed (keys, budgets, limits, ledger) / ungoverned req/s | $R_GOVERNED | >= $TARGET_GOVERNED_RATIO | $V_GOVERNED |"
   echo "| modelmux p99 - direct p99 (1 conn) | $ADD_P99 us | <= $TARGET_ADDED_P99_US us | $V_P99 |"
   echo "| modelmux p50 - direct p50 (1 conn) | $ADD_P50 us | | |"
   echo "| nginx p99 - direct p99 (reference) | $NGX_ADD_P99 us | | |"

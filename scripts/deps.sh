@@ -5,7 +5,7 @@ set -euo pipefail
 want_tests=${1:-}
 pkgs=(build-essential cmake ccache pkg-config ca-certificates
       libboost1.81-dev libboost-json1.81-dev libssl-dev libyaml-cpp-dev libfmt-dev libcli11-dev
-      libgtest-dev libgmock-dev libbenchmark-dev)
+      libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev)
 if [ "$want_tests" = "--tests" ]; then
   pkgs+=(nodejs npm clang libclang-rt-14-dev clang-format)
 fi

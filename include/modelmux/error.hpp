@@ -30,6 +30,12 @@ enum class ErrorCode : std::uint8_t {
   overloaded,         // upstream 529 / 503
   internal,           // a bug or an impossible state in modelmux
   unavailable,        // shutting down or no target can serve
+  // The gateway's own governance (src/governance/): a client's key, allow-list, budgets and rate limits.
+  invalid_api_key,      // 401: no key, an unknown, revoked, blocked or expired one
+  model_not_allowed,    // 403: the key (or its team) may not use the model
+  budget_exceeded,      // 429: a budget has no room for the request (retrying will not help)
+  rate_limit_exceeded,  // 429: a limit of the gateway's; Retry-After says when it admits again
+  forbidden,            // 403: the key's role may not do this (an admin route)
 };
 
 struct Error {

@@ -1,4 +1,6 @@
 // modelmux: `serve` runs the gateway, `route` explains a routing decision, `mock-server` a fake upstream.
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <boost/json/serialize.hpp>
 #include <fstream>
@@ -16,13 +18,28 @@ using namespace modelmux;
 
 namespace {
 
+bool loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
 int serve(const std::string& config_path, const std::string& listen, int threads, bool reuse_port) {
   try {
     config::Config cfg = config_path.empty() ? app::discover_defaults() : config::load_file(config_path);
     if (!listen.empty()) config::parse_listen(listen, {"--listen", 0, ""}, cfg.server.host, cfg.server.port);
     if (threads > 0) cfg.server.threads = threads;
     if (reuse_port) cfg.server.reuse_port = true;
-    auto runtime = std::make_shared<const pipeline::Runtime>(std::move(cfg));
+    // Open (no keys) is the default only where nobody else can reach the port.
+    if (!cfg.auth.present && !loopback(cfg.server.host))
+      throw config::ConfigError(fmt::format(
+          "{}: refusing to listen on {} without an `auth` section: anyone who reaches the port could spend "
+          "on "
+          "your providers. Add `auth: {{master_key: ${{MODELMUX_MASTER_KEY}}}}` to require keys, or "
+          "`auth: {{mode: none}}` to run open on purpose.",
+          cfg.source, cfg.server.host));
+    auto governor = governance::Governor::open(cfg);
+    auto rt = std::make_shared<pipeline::Runtime>(std::move(cfg));
+    rt->governor = governor.get();
+    std::shared_ptr<const pipeline::Runtime> runtime = rt;
     app::HealthChecks health_checks(*runtime);
     http::Server server(
         runtime->config.server, [runtime](http::Exchange& ex) { return app::dispatch(ex, *runtime); },
@@ -30,8 +47,15 @@ int serve(const std::string& config_path, const std::string& listen, int threads
     auto port = server.bind();
     std::cout << "modelmux listening on " << runtime->config.server.host << ":" << port << std::endl;
     std::cerr << "modelmux: serving " << runtime->catalog.groups().size() << " model(s) from "
-              << runtime->config.source << std::endl;
+              << runtime->config.source
+              << (!governor                   ? " (open: no keys, no ledger)"
+                  : governor->keys_required() ? " (keys required)"
+                                              : " (open: no keys)")
+              << std::endl;
     server.run();
+    // The ledger's last rows are committed while the server's executors, which their requests wait on,
+    // still exist.
+    if (governor) governor->close();
     return 0;
   } catch (const config::ConfigError& e) {
     std::cerr << "modelmux: configuration error: " << e.what() << std::endl;

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "http/url.hpp"
 #include "pipeline/pipeline.hpp"
 #include "surfaces/admin/admin.hpp"
+#include "surfaces/admin/governance_api.hpp"
 #include "surfaces/anthropic/surface.hpp"
 #include "surfaces/gemini/surface.hpp"
 #include "surfaces/http_responder.hpp"
@@ -19,7 +21,7 @@ using Handler = asio::awaitable<void> (*)(http::Exchange&, const pipeline::Runti
 using ModelHandler = asio::awaitable<void> (*)(http::Exchange&, const pipeline::Runtime&, std::string model);
 
 // A path is exact, or holds one `{model}` that matches everything between its prefix and suffix (Gemini's
-// model names keep their slashes: /v1beta/models/openai/gpt-4o:generateContent).
+// model names keep their slashes: /v1beta/models/openai/gpt-4o:generateContent; the admin API's paths).
 struct Route {
   std::string_view method;
   std::string_view path;
@@ -68,6 +70,11 @@ const std::vector<Route>& table() {
       {"POST", "/v1/route", nullptr, {}, {}, surfaces::admin::route_explain},
       {"POST", "/route", nullptr, {}, {}, surfaces::admin::route_explain},
       {"POST", "/v1/feedback", nullptr, {}, {}, surfaces::admin::feedback},
+      // Governance's admin API answers every path and method under it (its own 404s and 405s).
+      {"GET", "/admin/v1/{model}", nullptr, {}, {}, nullptr, surfaces::admin::governance_api},
+      {"POST", "/admin/v1/{model}", nullptr, {}, {}, nullptr, surfaces::admin::governance_api},
+      {"PATCH", "/admin/v1/{model}", nullptr, {}, {}, nullptr, surfaces::admin::governance_api},
+      {"DELETE", "/admin/v1/{model}", nullptr, {}, {}, nullptr, surfaces::admin::governance_api},
       {"GET", "/health/targets", nullptr, {}, {}, surfaces::admin::health_targets},
       {"GET", "/health", nullptr, {}, {}, surfaces::admin::health},
       {"GET", "/healthz", nullptr, {}, {}, surfaces::admin::health},
@@ -82,21 +89,7 @@ bool matches(const Route& r, std::string_view path, std::string& model) {
   std::string_view prefix = r.path.substr(0, brace), suffix = r.path.substr(brace + 7);
   if (path.size() <= prefix.size() + suffix.size() || !path.starts_with(prefix) || !path.ends_with(suffix))
     return false;
-  std::string_view raw = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
-  model.clear();
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    auto hex = [](char c) {
-      return c >= '0' && c <= '9'                     ? c - '0'
-             : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10
-                                                      : -1;
-    };
-    if (raw[i] == '%' && i + 2 < raw.size() && hex(raw[i + 1]) >= 0 && hex(raw[i + 2]) >= 0) {
-      model.push_back(static_cast<char>(hex(raw[i + 1]) * 16 + hex(raw[i + 2])));
-      i += 2;
-    } else {
-      model.push_back(raw[i]);
-    }
-  }
+  model = http::percent_decode(path.substr(prefix.size(), path.size() - prefix.size() - suffix.size()));
   return true;
 }
 

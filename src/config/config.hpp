@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "governance/records.hpp"
 #include "observability/redact.hpp"
 #include "routing/strategy.hpp"
 
@@ -67,9 +68,9 @@ struct HealthCheckConfig {
 };
 
 // The keys every target has; any other key of a target is its provider's (ProviderKeys).
-inline constexpr std::string_view kTargetKeys[] = {"provider", "model",        "api_base", "api_key",
-                                                   "weight",   "stream_usage", "headers",  "timeouts",
-                                                   "tags",     "quality",      "local",    "health_check"};
+inline constexpr std::string_view kTargetKeys[] = {
+    "provider", "model", "api_base", "api_key", "weight",       "stream_usage", "headers",
+    "timeouts", "tags",  "quality",  "local",   "health_check", "budget",       "limits"};
 
 // A target's keys that only its provider knows (azure's api_version, the AWS providers' aws_*, sagemaker's
 // sagemaker_format): kept as written, env-interpolated, with where each came from; the provider checks them
@@ -112,6 +113,10 @@ struct TargetConfig {
   std::optional<double> quality;  // overrides the price table's score (0..1)
   std::optional<bool> local;      // unset: ollama, or an api_base on loopback or a private network
   HealthCheckConfig health_check;
+  // The upstream's own quota and budget: a target with no room left is skipped, not sent a request that
+  // would come back 429 (governance/).
+  std::optional<governance::Budget> budget;
+  governance::Limits limits;
 };
 
 // Hedging: when the first attempt has no first byte after `after` (or its target's observed p95 latency),
@@ -145,6 +150,7 @@ struct ModelConfig {
   std::string content_policy_fallback;        // model group tried when a target filters the content
   HedgeConfig hedge;
   std::optional<AutoConfig> auto_route;  // strategy auto
+  governance::Limits limits;             // for every client of the group together
 };
 
 struct RetryConfig {
@@ -186,6 +192,7 @@ struct PriceOverride {
   std::string model;
   std::optional<double> input, output, cached_input, cache_write_input;  // USD per 1M tokens
   std::optional<std::int64_t> context_window;
+  std::optional<std::int64_t> max_output;
   std::optional<std::vector<std::string>> capabilities;
   std::optional<double> quality;
 };
@@ -195,10 +202,31 @@ struct ErrorsConfig {
   observability::UpstreamDetail upstream_detail = observability::UpstreamDetail::scrubbed;
 };
 
+// Who may call: with `auth` given, virtual keys (or the master key) are required on the model APIs and
+// the master key (or an admin key) on the admin API. Without it the gateway is open, which it refuses to be
+// on a non-loopback address unless `mode: none` says so.
+struct AuthConfig {
+  bool present = false;             // the section was given
+  bool keys = false;                // mode keys (the default when the section is given)
+  std::string master_key;           // auth.master_key (e.g. ${MODELMUX_MASTER_KEY})
+  bool refuse_over_budget = false;  // on_budget_exceeded: refuse (default cap: lower max_tokens to fit)
+  ms lease{900'000};                // how long a reservation holds without being settled
+  std::int64_t default_max_output = 4096;  // worst-case output when neither request nor price table says
+};
+
+// Where state that outlives a request is kept (keys, ledger, credentials).
+struct StoreConfig {
+  bool present = false;
+  std::string sqlite;      // the database file; default modelmux.db beside the config (or the working dir)
+  int retention_days = 0;  // ledger rows older than this are removed; 0 keeps them
+};
+
 struct Config {
   std::string source;  // file name, or "<built-in defaults>"
   ServerConfig server;
   ErrorsConfig errors;
+  AuthConfig auth;
+  StoreConfig store;
   std::vector<ModelConfig> models;
   RoutingConfig routing;
   std::vector<PriceOverride> prices;

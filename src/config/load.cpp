@@ -95,6 +95,8 @@ TargetConfig read_target(const Reader& r, const YAML::Node& n, const std::string
     if (auto v = to["idle_ms"]) t.timeouts.idle = r.millis(v, tk + ".idle_ms");
   }
   if (auto v = n["tags"]) t.tags = r.strings(v, key + ".tags");
+  if (auto v = n["budget"]) t.budget = read_budget(r, v, key + ".budget");
+  if (auto v = n["limits"]) t.limits = read_limits(r, v, key + ".limits", /*parallel=*/false);
   if (auto v = n["quality"]) t.quality = r.number(v, key + ".quality", 0, 1);
   if (auto v = n["local"]) t.local = r.boolean(v, key + ".local");
   if (auto hc = n["health_check"]) {
@@ -147,14 +149,15 @@ void read_prices(const Reader& r, const YAML::Node& n, std::vector<PriceOverride
     const YAML::Node e = kv.second;
     r.require_map(e, key);
     r.only_keys(e, key,
-                {"input", "output", "cached_input", "cache_write_input", "context_window", "capabilities",
-                 "quality"});
+                {"input", "output", "cached_input", "cache_write_input", "context_window", "max_output",
+                 "capabilities", "quality"});
     if (auto v = e["input"]) p.input = r.number(v, key + ".input", 0, 1e6);
     if (auto v = e["output"]) p.output = r.number(v, key + ".output", 0, 1e6);
     if (auto v = e["cached_input"]) p.cached_input = r.number(v, key + ".cached_input", 0, 1e6);
     if (auto v = e["cache_write_input"])
       p.cache_write_input = r.number(v, key + ".cache_write_input", 0, 1e6);
     if (auto v = e["context_window"]) p.context_window = r.integer(v, key + ".context_window", 1, 1LL << 40);
+    if (auto v = e["max_output"]) p.max_output = r.integer(v, key + ".max_output", 1, 1LL << 40);
     if (auto v = e["capabilities"]) p.capabilities = r.strings(v, key + ".capabilities");
     if (auto v = e["quality"]) p.quality = r.number(v, key + ".quality", 0, 1);
     out.push_back(std::move(p));
@@ -168,9 +171,9 @@ void read_models(const Reader& r, const YAML::Node& n, std::vector<ModelConfig>&
     std::string key = fmt::format("models[{}]", i);
     const YAML::Node m = n[i];
     r.require_map(m, key);
-    r.only_keys(
-        m, key,
-        {"name", "targets", "strategy", "fallbacks", "content_policy_fallback", "hedge", "auto", "tiers"});
+    r.only_keys(m, key,
+                {"name", "targets", "strategy", "fallbacks", "content_policy_fallback", "hedge", "auto",
+                 "tiers", "limits"});
     ModelConfig mc;
     mc.origin = r.at(m, key);
     if (!m["name"]) raise(r.at(m, key + ".name"), "is required");
@@ -179,6 +182,7 @@ void read_models(const Reader& r, const YAML::Node& n, std::vector<ModelConfig>&
     if (!names.insert(mc.name).second)
       raise(r.at(m["name"], key + ".name"), fmt::format("duplicate model name \"{}\"", mc.name));
     read_group_routing(r, m, key, mc);
+    if (auto v = m["limits"]) mc.limits = read_limits(r, v, key + ".limits", /*parallel=*/true);
     auto targets = m["targets"];
     // A group routed by the learned router (strategy auto) owns no targets: its groups serve it.
     bool needs_targets = !mc.auto_route;
@@ -208,8 +212,10 @@ Config parse(const std::string& yaml, const std::string& source) {
   cfg.source = source;
   if (!root || root.IsNull()) throw ConfigError(fmt::format("{}:1: the configuration is empty", source));
   r.require_map(root, "");
-  r.only_keys(root, "", {"server", "models", "routing", "prices", "errors"});
+  r.only_keys(root, "", {"server", "models", "routing", "prices", "errors", "auth", "store"});
   if (auto s = root["server"]) read_server(r, s, cfg.server);
+  if (auto a = root["auth"]) read_auth(r, a, cfg.auth);
+  if (auto s = root["store"]) read_store(r, s, cfg.store);
   if (auto e = root["errors"]) {
     r.require_map(e, "errors");
     r.only_keys(e, "errors", {"upstream_detail"});

@@ -40,6 +40,16 @@ std::string_view to_string(ErrorCode code) {
       return "internal";
     case ErrorCode::unavailable:
       return "unavailable";
+    case ErrorCode::invalid_api_key:
+      return "invalid_api_key";
+    case ErrorCode::model_not_allowed:
+      return "model_not_allowed";
+    case ErrorCode::budget_exceeded:
+      return "budget_exceeded";
+    case ErrorCode::rate_limit_exceeded:
+      return "rate_limit_exceeded";
+    case ErrorCode::forbidden:
+      return "forbidden";
   }
   return "internal";
 }
@@ -52,8 +62,11 @@ int default_status(ErrorCode code) {
     case ErrorCode::content_filter:
       return 400;
     case ErrorCode::authentication:
+    case ErrorCode::invalid_api_key:
       return 401;
     case ErrorCode::permission_denied:
+    case ErrorCode::model_not_allowed:
+    case ErrorCode::forbidden:
       return 403;
     case ErrorCode::not_found:
     case ErrorCode::model_not_found:
@@ -65,6 +78,8 @@ int default_status(ErrorCode code) {
     case ErrorCode::unprocessable:
       return 422;
     case ErrorCode::rate_limited:
+    case ErrorCode::budget_exceeded:
+    case ErrorCode::rate_limit_exceeded:
       return 429;
     case ErrorCode::internal:
       return 500;

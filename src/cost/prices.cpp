@@ -77,6 +77,7 @@ void apply_fields(ModelPrice& p, const boost::json::object& o) {
   if (auto* v = o.if_contains("cached_input")) p.cached_input = num(*v);
   if (auto* v = o.if_contains("cache_write_input")) p.cache_write_input = num(*v);
   if (auto* v = o.if_contains("context_window")) p.context_window = static_cast<std::int64_t>(num(*v));
+  if (auto* v = o.if_contains("max_output")) p.max_output = static_cast<std::int64_t>(num(*v));
   if (auto* v = o.if_contains("quality")) p.quality = num(*v);
   if (auto* v = o.if_contains("capabilities"); v && v->is_array()) {
     p.capabilities = 0;
@@ -131,6 +132,7 @@ PriceTable PriceTable::load(const std::vector<config::PriceOverride>& overrides)
     else if (added || o.input)
       p.cache_write_input = p.input;
     if (o.context_window) p.context_window = *o.context_window;
+    if (o.max_output) p.max_output = *o.max_output;
     if (o.quality) p.quality = *o.quality;
     if (o.capabilities) {
       p.capabilities = 0;

@@ -28,6 +28,7 @@ struct ModelPrice {
   // prompt cache, and input written to it (Anthropic bills 1.25x input; the others nothing extra).
   double input = 0, output = 0, cached_input = 0, cache_write_input = 0;
   std::int64_t context_window = 0;  // 0: unknown
+  std::int64_t max_output = 0;      // the most output tokens a reply may have; 0: unknown
   std::uint32_t capabilities = 0;
   double quality = 0.5;
 

@@ -85,6 +85,11 @@ struct Request {
     auto q = target.find('?');
     return q == std::string::npos ? std::string_view(target) : std::string_view(target).substr(0, q);
   }
+  // What follows the '?', empty when nothing does.
+  std::string_view query() const {
+    auto q = target.find('?');
+    return q == std::string::npos ? std::string_view() : std::string_view(target).substr(q + 1);
+  }
 };
 
 // Fills a Request, refusing what RFC 9112 says a server must not take at face value: a transfer coding

@@ -55,6 +55,9 @@ struct Server::Worker {
     tcp::socket* socket;
     bool idle;
     Interrupt* interrupt;
+    bool over_limit = false;  // accepted past max_connections, into the reserve
+    bool heard = false;       // a byte has arrived (or it is being evicted)
+    std::chrono::steady_clock::time_point accepted = std::chrono::steady_clock::now();
   };
   std::unordered_set<Slot*> sessions;
   Server* server = nullptr;
@@ -71,16 +74,37 @@ struct Server::Worker {
       }
       boost::system::error_code ignored;
       // Past max_connections, a small reserve of connections is still read, so that health checks get an
-      // answer while the gateway is full (everything else a 503); past the reserve, connections are closed.
+      // answer while the gateway is full (everything else a 503); each worker keeps its share of it. When
+      // its share is full, the oldest reserve connection that has sent nothing makes room (a flood of silent
+      // connections cannot keep a health check out); when there is none, the new connection is closed.
       std::size_t open = server->connections_.fetch_add(1, std::memory_order_relaxed) + 1;
-      if (open > server->max_connections_ + kOverLimitReserve) {
+      bool over = open > server->max_connections_;
+      if (over && over_limit >= reserve_share() && !evict_silent()) {
         server->connections_.fetch_sub(1, std::memory_order_relaxed);
         sock.close(ignored);
         continue;
       }
+      if (over) ++over_limit;
       sock.set_option(tcp::no_delay(true), ignored);
       asio::co_spawn(ioc, session(std::move(sock), open > server->max_connections_), asio::detached);
     }
+  }
+
+  std::size_t over_limit = 0;  // this worker's live connections accepted past max_connections
+  std::size_t reserve_share() const {
+    return std::max<std::size_t>(1, kOverLimitReserve / server->workers_.size());
+  }
+
+  // Ends the oldest reserve connection that has not sent a byte; false when there is none.
+  bool evict_silent() {
+    Slot* oldest = nullptr;
+    for (auto* s : sessions)
+      if (s->over_limit && !s->heard && (!oldest || s->accepted < oldest->accepted)) oldest = s;
+    if (!oldest) return false;
+    oldest->heard = true;  // (chosen once)
+    boost::system::error_code ignored;
+    oldest->socket->cancel(ignored);
+    return true;
   }
 
   void drain() {
@@ -211,17 +235,17 @@ struct Server::Worker {
     Deadline deadline(socket);
     beast::flat_buffer buf(kHeaderLimit);
     Request req;  // reused from request to request: its buffers keep their capacity
-    Slot slot{&socket, true, interrupt.get()};
+    Slot slot{&socket, true, interrupt.get(), over_limit};
     sessions.insert(&slot);
     struct Leave {
-      std::unordered_set<Slot*>& set;
+      Worker& w;
       Slot* s;
-      std::atomic<std::size_t>& connections;
       ~Leave() {
-        set.erase(s);
-        connections.fetch_sub(1, std::memory_order_relaxed);
+        w.sessions.erase(s);
+        if (s->over_limit) --w.over_limit;
+        w.server->connections_.fetch_sub(1, std::memory_order_relaxed);
       }
-    } leave{sessions, &slot, server->connections_};
+    } leave{*this, &slot};
 
     // The first request's head must arrive within header_timeout of the accept (a connection past the
     // limit gets at most a second); later ones get idle_timeout to start and header_timeout from there.
@@ -236,6 +260,7 @@ struct Server::Worker {
         buf.commit(n);
       }
       slot.idle = false;
+      slot.heard = true;
       if (!first) deadline.expires_after(cfg.header_timeout);
 
       RequestParser parser(req, cfg.max_body_bytes);

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "modelmux/error.hpp"
 
@@ -25,5 +27,11 @@ struct Url {
 };
 
 Result<Url> parse_url(const std::string& text);
+
+// Percent-decoding ('+' as a space when `plus_is_space`, as query strings write it). Malformed escapes are
+// kept as they are.
+std::string percent_decode(std::string_view text, bool plus_is_space = false);
+// The value of `name` in a query string ("a=1&b=x%20y"), decoded; nullopt when absent.
+std::optional<std::string> query_value(std::string_view query, std::string_view name);
 
 }  // namespace modelmux::http

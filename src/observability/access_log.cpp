@@ -7,6 +7,27 @@
 namespace json = boost::json;
 
 namespace modelmux::observability {
+namespace {
+
+void write_line(const json::object& o) {
+  std::string line = json::serialize(o);
+  line.push_back('\n');
+  // One write per line keeps lines whole when several threads log at once.
+  [[maybe_unused]] auto n = ::write(STDERR_FILENO, line.data(), line.size());
+}
+
+}  // namespace
+
+void write_event(std::string_view event, json::object fields) {
+  json::object o;
+  o["ts"] = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  o["event"] = event;
+  for (auto& [k, v] : fields) o[k] = std::move(v);
+  write_line(o);
+}
+
 void write_access_log(const AccessRecord& r) {
   auto now = std::chrono::system_clock::now();
   json::object o;
@@ -15,6 +36,8 @@ void write_access_log(const AccessRecord& r) {
   o["method"] = r.method;
   o["path"] = r.path;
   if (!r.model.empty()) o["model"] = r.model;
+  if (!r.key_id.empty()) o["key_id"] = r.key_id;
+  if (!r.end_user.empty()) o["end_user"] = r.end_user;
   if (!r.target.empty()) o["target"] = r.target;
   o["status"] = r.status;
   if (r.stream) o["stream"] = true;
@@ -39,10 +62,7 @@ void write_access_log(const AccessRecord& r) {
     }
     o["attempts"] = std::move(a);
   }
-  std::string line = json::serialize(o);
-  line.push_back('\n');
-  // One write per line keeps lines whole when several threads log at once.
-  [[maybe_unused]] auto n = ::write(STDERR_FILENO, line.data(), line.size());
+  write_line(o);
 }
 
 }  // namespace modelmux::observability

@@ -2,6 +2,7 @@
 // holds credentials: nothing from request headers but the request id is written.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -25,7 +26,9 @@ struct AccessRecord {
   std::string_view method;
   std::string_view path;
   std::string model;
-  std::string target;  // the target that served, empty when none did
+  std::string_view key_id;  // the virtual key's public id (never its secret), when governance is on
+  std::string end_user;     // the request's own user id, when it named one
+  std::string target;       // the target that served, empty when none did
   unsigned status = 0;
   bool stream = false;
   std::chrono::microseconds total{0};
@@ -37,5 +40,7 @@ struct AccessRecord {
 };
 
 void write_access_log(const AccessRecord& rec);
+// Any other event as one JSON line beside the access log: {"ts", "event", ...fields}.
+void write_event(std::string_view event, boost::json::object fields);
 
 }  // namespace modelmux::observability

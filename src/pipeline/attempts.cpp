@@ -10,6 +10,7 @@
 #include <random>
 
 #include "core/json_util.hpp"
+#include "pipeline/governed.hpp"
 #include "pipeline/responder.hpp"
 
 namespace modelmux::pipeline {
@@ -168,7 +169,20 @@ asio::awaitable<Result<Answer>> attempt_one(const Context& ctx, Attempt at, Buil
     }
   } slot{probe ? &stats.breaker : nullptr};
 
-  auto request = build(ctx, target);
+  // Governance: the worst case reserved against the request's budgets and the target's quota first.
+  governance::Hold hold;
+  std::optional<std::int64_t> max_tokens;
+  if (rt.governor) {
+    auto held = reserve_attempt(ctx, target, *at.info, max_tokens);
+    if (!held) {
+      rec.error = std::string(to_string(held.error().code));
+      rec.reason = shorten(held.error().message);
+      co_return std::unexpected(std::move(held.error()));
+    }
+    hold = std::move(*held);
+  }
+
+  auto request = build(ctx, target, max_tokens);
   if (!request) co_return std::unexpected(request.error());
   request->abortable = &ctx.upstream_calls;
   routing::InFlight in_flight(&stats);
@@ -201,6 +215,8 @@ asio::awaitable<Result<Answer>> attempt_one(const Context& ctx, Attempt at, Buil
       a.reply = std::make_unique<ReplayReply>(std::move(*reply), std::move(*head), ended);
       a.sent = started;
       a.in_flight = std::move(in_flight);
+      a.hold = std::move(hold);
+      a.capped_max_tokens = max_tokens.value_or(0);
       co_return a;
     }
     err = std::move(head.error());
@@ -316,6 +332,11 @@ asio::awaitable<void> attempt_targets(Context& ctx, BuildRequest build) {
   std::vector<routing::Nanos> not_before;  // Retry-After per candidate, filled on the first failure
   int attempts = 0, round = 0;
   thread_local std::minstd_rand jitter(std::random_device{}());
+  // A candidate's Retry-After; one asking for longer than we would wait is out of this request's retries.
+  auto hold_off = [&](std::size_t idx, std::chrono::nanoseconds ra) {
+    not_before[idx] =
+        ra > rc.max_retry_after ? std::numeric_limits<routing::Nanos>::max() : clock.now() + ra.count();
+  };
 
   while (attempts < rc.max_attempts) {
     Candidate* c = plan.next(min_context, only);
@@ -370,6 +391,14 @@ asio::awaitable<void> attempt_targets(Context& ctx, BuildRequest build) {
     not_before.resize(plan.candidates.size(), 0);
     c = &plan.candidates[idx];  // (hedging may have taken a second candidate; pointers stay valid until
                                 // add_group)
+    if (err.code == ErrorCode::budget_exceeded || err.code == ErrorCode::rate_limit_exceeded) {
+      // Governance had no room for this target: nothing was sent. Another may be cheaper or have quota; a
+      // spent quota is waited for like a Retry-After; the client hears of a budget first.
+      --attempts;
+      if (err.retry_after) hold_off(idx, *err.retry_after);
+      if (!last || last->code != ErrorCode::budget_exceeded) last = std::move(err);
+      continue;
+    }
     if (err.code == ErrorCode::context_length) {
       // A target with a larger window may take it; the estimate is the floor when the window is unknown.
       const auto* price = c->info().price;
@@ -385,12 +414,7 @@ asio::awaitable<void> attempt_targets(Context& ctx, BuildRequest build) {
       last = std::move(err);
       continue;
     }
-    if (err.retry_after) {
-      auto ra = std::chrono::duration_cast<std::chrono::nanoseconds>(*err.retry_after);
-      // A target asking for longer than we would wait is out of this request's retries.
-      not_before[idx] =
-          ra > rc.max_retry_after ? std::numeric_limits<routing::Nanos>::max() : clock.now() + ra.count();
-    }
+    if (err.retry_after) hold_off(idx, *err.retry_after);
     bool retryable = err.retryable;
     last = std::move(err);
     if (!retryable) break;

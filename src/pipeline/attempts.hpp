@@ -13,11 +13,14 @@
 
 namespace modelmux::pipeline {
 
-// Builds the upstream request for one target (pass-through or translated).
-using BuildRequest = Result<http::ClientRequest> (*)(const Context& ctx, const providers::Target& target);
+// Builds the upstream request for one target (pass-through or translated); `max_tokens`, when set, replaces
+// the request's own (a budget that can pay for no more).
+using BuildRequest = Result<http::ClientRequest> (*)(const Context& ctx, const providers::Target& target,
+                                                     std::optional<std::int64_t> max_tokens);
 
 // Walks ctx.plan, planned for ctx.chat, until a target answers: ctx.answer on success, ctx.error otherwise;
-// every attempt goes to ctx.record.attempts.
+// every attempt goes to ctx.record.attempts. With governance, each attempt first reserves its worst case
+// against the request's budgets and the target's quota; a target without room is skipped (nothing sent).
 boost::asio::awaitable<void> attempt_targets(Context& ctx, BuildRequest build);
 
 }  // namespace modelmux::pipeline

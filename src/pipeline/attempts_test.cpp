@@ -86,7 +86,8 @@ class NoResponder final : public pipeline::Responder {
   unsigned status() const override { return 0; }
 };
 
-Result<http::ClientRequest> build(const pipeline::Context& ctx, const providers::Target& t) {
+Result<http::ClientRequest> build(const pipeline::Context& ctx, const providers::Target& t,
+                                  std::optional<std::int64_t>) {
   return t.provider->build_chat(ctx.chat, t);
 }
 

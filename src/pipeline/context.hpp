@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "governance/governor.hpp"
 #include "http/message.hpp"
 #include "modelmux/chat.hpp"
 #include "modelmux/embeddings.hpp"
@@ -34,7 +35,9 @@ struct Answer {
   // on; otherwise it holds the whole body, already checked to be well-formed JSON.
   std::unique_ptr<http::Reply> reply;
   std::chrono::steady_clock::time_point sent;
-  routing::InFlight in_flight;  // the target counts this request until the answer is dropped
+  routing::InFlight in_flight;         // the target counts this request until the answer is dropped
+  governance::Hold hold;               // its budget reservation, settled to the cost (governance only)
+  std::int64_t capped_max_tokens = 0;  // a budget lowered the request's max_tokens to this
 };
 
 // What a request asks for; each has its canonical request and reply types.
@@ -75,6 +78,8 @@ class Context {
       boost::json::value(boost::json::storage_ptr(&arena_));  // the parsed body, in the arena
   boost::json::object* fields = nullptr;
   routing::Preferences prefs;
+  // Governance (when the runtime has it): who sent the request and what it holds.
+  governance::Ticket gov;
 
   // The canonical request. For embeddings and images, `chat` is the stand-in that routing and the attempts
   // stage plan with (the model and the text as one user message). What only one operation uses is made

@@ -10,14 +10,19 @@ struct Stage {
   void (*now)(Context&) = nullptr;                            // a stage that never waits
   boost::asio::awaitable<void> (*later)(Context&) = nullptr;  // one that waits on an upstream or the client
   bool always = false;                                        // runs after a failure too
+  bool governed = false;  // runs only when governance is on (Runtime::governor)
 };
 
 // The request path, in order. A new stage is a file in stages/ and a line here.
 constexpr Stage kStages[] = {
+    // The client's key: who is asking (401 invalid_api_key).
+    {.name = "auth", .now = stages::auth, .governed = true},
     // The client's format into the canonical request (the surface's codec); routing preferences.
     {.name = "decode", .now = stages::decode},
     // The plan: the model's group, its targets ordered by strategy, breakers, capabilities and prices.
     {.name = "route", .now = stages::route},
+    // Model allow-lists, the request's cost ceiling, rate limits of its key, user, team, end user and group.
+    {.name = "admit", .now = stages::admit, .governed = true},
     // Upstream calls until one answers: retries with backoff, fallback, hedging; streams held until their
     // first content.
     {.name = "attempts", .later = stages::attempts},
@@ -25,6 +30,8 @@ constexpr Stage kStages[] = {
     {.name = "receive", .later = stages::receive},
     // Usage times the price table: the request's cost in USD.
     {.name = "cost", .now = stages::cost, .always = true},
+    // Reservations settled to the cost; the ledger row, committed before the answer's last byte.
+    {.name = "settle", .later = stages::settle, .always = true, .governed = true},
     // The reply or the error in the client's format, or a stream's last bytes.
     {.name = "respond", .later = stages::respond, .always = true},
     // The access record.
@@ -41,8 +48,9 @@ boost::asio::awaitable<void> run(Context& ctx) {
       if (!ctx.logged) stages::log(ctx);
     }
   } backstop{ctx};
+  const bool governed = ctx.rt.governor != nullptr;
   for (const Stage& stage : kStages) {
-    if (ctx.failed() && !stage.always) continue;
+    if ((ctx.failed() && !stage.always) || (stage.governed && !governed)) continue;
     if (stage.now)
       stage.now(ctx);
     else

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "config/config.hpp"
+#include "governance/governor.hpp"
 #include "observability/redact.hpp"
 #include "routing/catalog.hpp"
 #include "routing/feedback.hpp"
@@ -30,6 +31,9 @@ struct Runtime {
   observability::Redactor redactor;
   // What the learned router predicted for recent requests, for POST /v1/feedback.
   std::unique_ptr<routing::DecisionStore> decisions = std::make_unique<routing::RecentDecisions>();
+  // Keys, budgets, limits and the ledger; null when the configuration asks for none (and in the library).
+  // Owned by whoever runs the server, which closes it before its executors go.
+  governance::Governor* governor = nullptr;
   std::int64_t started_at =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();

@@ -99,6 +99,7 @@ Target make_target(const config::TargetConfig& cfg) {
                   fmt::format("unknown key for provider {} (expected one of: {})", cfg.provider, list));
   }
   t.label = fmt::format("{}/{}", cfg.provider, cfg.model);
+  t.counter = cfg.api_base.empty() ? "target:" + t.label : fmt::format("target:{}@{}", t.label, cfg.api_base);
   t.timeouts = {cfg.timeouts.connect, cfg.timeouts.first_byte, cfg.timeouts.idle};
   t.provider->prepare(t);
   return t;

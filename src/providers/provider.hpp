@@ -63,6 +63,8 @@ struct Target {
   std::shared_ptr<const TargetState> state;
   http::Url base;
   std::string label;  // provider/model, for logs and headers
+  // Its quota's and budget's counter: the label and the address, so two deployments of one model are two.
+  std::string counter;
   http::ClientTimeouts timeouts;
   // Upstream header lines the provider renders once per target (auth, content type, extra headers),
   // for a plain and for a streamed request, and the request path.

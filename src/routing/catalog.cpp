@@ -29,6 +29,8 @@ Catalog::Catalog(const config::Config& cfg) : prices_(cost::PriceTable::load(cfg
     g.index = groups_.size();
     g.strategy = m.strategy.value_or(rc.default_strategy);
     g.hedge = m.hedge;
+    g.limits = m.limits;
+    g.counter = "group:" + g.name;
     for (const auto& t : m.targets) {
       g.targets.push_back(providers::make_target(t));
       const auto& target = g.targets.back();

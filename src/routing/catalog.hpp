@@ -38,6 +38,8 @@ struct ModelGroup {
   config::HedgeConfig hedge;
   std::optional<AutoRoute> auto_route;       // strategy auto: the groups the learned router picks from
   std::unique_ptr<Calibration> calibration;  // a group an auto group names: its calibration from outcomes
+  governance::Limits limits;                 // for all the group's clients together
+  std::string counter;                       // "group:<name>": the limits' counter
 };
 
 class Catalog {

@@ -120,6 +120,8 @@ std::string_view to_string(Exclusion e) {
       return "lacks a capability the request uses";
     case Exclusion::context_window:
       return "context window smaller than the estimated input";
+    case Exclusion::over_ceiling:
+      return "worst-case cost above the request's ceiling";
   }
   return "";
 }

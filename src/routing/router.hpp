@@ -25,6 +25,9 @@ struct Preferences {
   std::optional<routing::Strategy> strategy;
   std::optional<config::BalancedWeights> weights;
   AutoOverrides router;
+  // The request's own cost ceiling in USD (x-modelmux-max-cost, or the body's budget_limit): targets whose
+  // worst case exceeds it are left out of the plan (governance's admit stage).
+  std::optional<double> max_cost_usd;
 };
 
 // "cost=0.5,speed=0.2,quality=0.3": any subset; the others keep their defaults.
@@ -37,7 +40,14 @@ std::optional<double> parse_unit(std::string_view text);
 Result<void> parse_router_field(const boost::json::value& v, AutoOverrides& out);
 
 // Why a candidate is not eligible.
-enum class Exclusion : std::uint8_t { none, weight_zero, circuit_open, capability, context_window };
+enum class Exclusion : std::uint8_t {
+  none,
+  weight_zero,
+  circuit_open,
+  capability,
+  context_window,
+  over_ceiling
+};
 std::string_view to_string(Exclusion e);
 
 // Kept small (40 bytes): a decision over 100 targets writes 100 of them.

@@ -1,5 +1,7 @@
 #include "surfaces/http_responder.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <charconv>
 
@@ -10,26 +12,58 @@ namespace {
 
 namespace asio = boost::asio;
 
-// The headers every routed answer carries; their values live in `buf`, which must outlive the views.
-struct RouteHeaders {
-  std::array<http::HeaderView, 3> views;
-  std::size_t count = 0;
-  std::array<char, 24> attempts;
-  std::string cost;
+// A duration as OpenAI writes it in x-ratelimit-reset-*: "20ms", "1.5s", "6m0s".
+std::string go_duration(std::int64_t ms) {
+  if (ms < 1000) return std::to_string(ms) + "ms";
+  if (ms < 60'000) {
+    std::string s = std::to_string(ms / 1000);
+    if (ms % 1000) {
+      s += fmt::format(".{:03}", ms % 1000);
+      while (s.back() == '0') s.pop_back();
+    }
+    return s + "s";
+  }
+  return std::to_string(ms / 60'000) + "m" + std::to_string((ms % 60'000) / 1000) + "s";
+}
 
-  explicit RouteHeaders(const pipeline::Context& ctx, bool with_cost) {
+// The headers a routed answer or a refusal carries; their values live here, which must outlive the views.
+class Headers {
+ public:
+  void add(std::string_view name, std::string value) {
+    values_[count_] = std::move(value);
+    views_[count_] = {name, values_[count_]};
+    ++count_;
+  }
+  void add_view(std::string_view name, std::string_view value) { views_[count_++] = {name, value}; }
+  http::HeaderViews list() const { return {views_.data(), count_}; }
+
+  // Where the answer came from, and what it cost (whole answers: a stream's cost is known at its end).
+  void route(const pipeline::Context& ctx, bool with_cost) {
     const auto& answer = *ctx.answer;
-    auto [end, ec] =
-        std::to_chars(attempts.data(), attempts.data() + attempts.size(), ctx.record.attempts.size());
-    views[count++] = {"x-modelmux-target", answer.target->label};
-    views[count++] = {"x-modelmux-attempts",
-                      std::string_view(attempts.data(), static_cast<std::size_t>(end - attempts.data()))};
-    if (with_cost && ctx.cost_usd) {
-      cost = format_usd(*ctx.cost_usd);
-      views[count++] = {"x-modelmux-cost", cost};
+    add_view("x-modelmux-target", answer.target->label);
+    add("x-modelmux-attempts", std::to_string(ctx.record.attempts.size()));
+    if (with_cost && ctx.cost_usd) add("x-modelmux-cost", format_usd(*ctx.cost_usd));
+    if (answer.capped_max_tokens)
+      add("x-modelmux-max-tokens-capped", std::to_string(answer.capped_max_tokens));
+  }
+  // The tightest rate limits the request fit, as OpenAI names them.
+  void rate_limits(const governance::Ticket& t) {
+    if (t.requests.set) {
+      add("x-ratelimit-limit-requests", std::to_string(t.requests.limit));
+      add("x-ratelimit-remaining-requests", std::to_string(t.requests.remaining));
+      add("x-ratelimit-reset-requests", go_duration(t.requests.reset_in));
+    }
+    if (t.tokens.set) {
+      add("x-ratelimit-limit-tokens", std::to_string(t.tokens.limit));
+      add("x-ratelimit-remaining-tokens", std::to_string(t.tokens.remaining));
+      add("x-ratelimit-reset-tokens", go_duration(t.tokens.reset_in));
     }
   }
-  http::HeaderViews list() const { return {views.data(), count}; }
+
+ private:
+  std::array<http::HeaderView, 12> views_;
+  std::array<std::string, 12> values_;
+  std::size_t count_ = 0;
 };
 
 }  // namespace
@@ -52,17 +86,31 @@ std::string format_usd(double usd) {
   return std::string(buf, end);
 }
 
+namespace {
+
+// An error's headers: when to retry (Retry-After in whole seconds, retry-after-ms exactly when known), or
+// that retrying will not help (a budget: x-should-retry, which the official SDKs obey).
+void error_headers(Headers& h, const Error& err, std::int64_t retry_after_ms) {
+  if (err.retry_after) h.add("retry-after", std::to_string(err.retry_after->count()));
+  if (err.retry_after && retry_after_ms > 0) h.add("retry-after-ms", std::to_string(retry_after_ms));
+  if (err.code == ErrorCode::budget_exceeded) h.add_view("x-should-retry", "false");
+}
+
+}  // namespace
+
 asio::awaitable<void> respond_error(http::Exchange& ex, const ClientSurface& surface, const Error& err) {
   ErrorReply reply = surface.encode_error(err);
-  std::string seconds = err.retry_after ? std::to_string(err.retry_after->count()) : std::string();
-  std::array<http::HeaderView, 1> retry_after{http::HeaderView{"retry-after", seconds}};
-  co_await ex.respond(reply.status, "application/json", std::move(reply.body),
-                      http::HeaderViews(retry_after.data(), err.retry_after ? 1 : 0));
+  Headers h;
+  error_headers(h, err, 0);
+  co_await ex.respond(reply.status, "application/json", std::move(reply.body), h.list());
 }
 
 asio::awaitable<void> HttpResponder::respond(pipeline::Context& ctx) {
   if (ctx.error) {
-    co_await respond_error(ex_, surface_, *ctx.error);
+    ErrorReply reply = surface_.encode_error(*ctx.error);
+    Headers h;
+    error_headers(h, *ctx.error, ctx.gov.retry_after_ms);
+    co_await ex_.respond(reply.status, "application/json", std::move(reply.body), h.list());
     co_return;
   }
   std::string body;
@@ -81,14 +129,18 @@ asio::awaitable<void> HttpResponder::respond(pipeline::Context& ctx) {
         break;
     }
   }
-  RouteHeaders headers(ctx, /*with_cost=*/true);
+  Headers headers;
+  headers.route(ctx, /*with_cost=*/true);
+  headers.rate_limits(ctx.gov);
   co_await ex_.respond(200, "application/json", std::move(body), headers.list());
 }
 
 asio::awaitable<bool> HttpResponder::begin_stream(pipeline::Context& ctx) {
   if (!ctx.passthrough) encoder_ = surface_.stream_encoder(ctx);
   // A stream's cost is known only at its end: it goes to the access log, not a header.
-  RouteHeaders headers(ctx, /*with_cost=*/false);
+  Headers headers;
+  headers.route(ctx, /*with_cost=*/false);
+  headers.rate_limits(ctx.gov);
   co_return co_await ex_.begin_stream(200, "text/event-stream", headers.list());
 }
 

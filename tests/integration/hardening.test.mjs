@@ -203,6 +203,32 @@ describe('connections (3)', () => {
     assert.equal((await postJSON(`${full.url}/v1/chat/completions`, hi)).status, 200);
   }));
 
+  it('a flood of silent connections past the reserve cannot keep GET /health out', logged(async () => {
+    // 4 allowed + 32 in the reserve; 150 silent clients reconnect as soon as they are closed. The oldest
+    // silent connection of the reserve makes room for each new one, so a health check always gets in.
+    const flood = [];
+    let stop = false;
+    const open = () => {
+      if (stop) return;
+      const s = net.connect(full.port, '127.0.0.1');
+      s.on('error', () => {});
+      s.on('close', () => { flood.splice(flood.indexOf(s), 1); setImmediate(open); });
+      flood.push(s);
+    };
+    try {
+      for (let i = 0; i < 150; i++) open();
+      await new Promise((r) => setTimeout(r, 300));
+      for (let i = 0; i < 10; i++) {
+        const h = await httpRequest(`${full.url}/health`, { timeoutMs: 2_000 });
+        assert.equal(h.status, 200, `probe ${i}: ${h.status} ${h.body}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      stop = true;
+      for (const s of [...flood]) s.destroy();
+    }
+  }));
+
   it('the open-file limit is raised at start to what the connections need', logged(async () => {
     const config = await writeTempFile(gatewayConfig({ server: { max_connections: 2000 } }));
     const proc = spawn('sh', ['-c', 'ulimit -Sn 1024 && exec "$0" "$@"', MODELMUX_BIN, 'serve', '--config', config,

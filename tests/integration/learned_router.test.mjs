@@ -1,9 +1,11 @@
 // The learned router over HTTP: an auto group picks its strong or weak group, the request's knobs override
 // the configuration and never reach the upstream, /v1/route explains, and POST /v1/feedback moves the serving
-// group's calibration, which /v1/route then shows.
+// group's calibration, which /v1/route then shows; with keys required, feedback takes a key that may call models.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { startGateway, startMock, postJSON, parseJSON, lastUpstreamRequest } from '../lib/harness.mjs';
+import { governedConfig, storeDir, createKey, chatAs } from '../lib/governance.mjs';
 
 describe('auto routing and feedback', () => {
   let mock, gw;
@@ -86,5 +88,48 @@ ${target('gpt-4o', 0.88)}`,
     assert.ok(cheap.calibration.offset_logit < 0);
     assert.ok(cheap.calibration.routed >= 1);  // the requests above, each an observation of an answer
     assert.ok(cheap.p_success < cheap.p_success_model);
+  });
+});
+
+describe('feedback on a gateway that requires keys', () => {
+  let mock, gw, user, viewer;
+  before(async () => {
+    mock = await startMock();
+    const target = (model, quality) =>
+      `      - {provider: openai, model: ${model}, api_base: '${mock.url}/v1', api_key: k, quality: ${quality}}\n`;
+    gw = await startGateway({
+      config: governedConfig({
+        store: `  sqlite: ${path.join(await storeDir(), 'ledger.db')}\n`,
+        models: `  - name: auto
+    auto: {weak: cheap, strong: best, threshold: 1}
+  - name: cheap
+    targets:
+${target('gpt-4o-mini', 0.74)}  - name: best
+    targets:
+${target('gpt-4o', 0.88)}`,
+      }),
+    });
+    user = (await createKey(gw, { name: 'app' })).key;
+    viewer = (await createKey(gw, { name: 'dashboard', role: 'viewer' })).key;
+  });
+  after(async () => {
+    await gw?.stop();
+    await mock?.stop();
+  });
+
+  it('takes a key that may call models, since feedback moves routing for every client', async () => {
+    const body = { model: 'auto', messages: [{ role: 'user', content: 'Name a prime number.' }] };
+    let r = await chatAs(gw, user, body, { headers: { 'x-request-id': 'gov-1' } });
+    assert.equal(r.status, 200, r.body);
+    const judge = (key) => postJSON(`${gw.url}/v1/feedback`, { request_id: 'gov-1', score: 1 },
+      key ? { headers: { authorization: `Bearer ${key}` } } : {});
+    r = await judge();
+    assert.equal(r.status, 401, r.body);
+    r = await judge(viewer);
+    assert.equal(r.status, 403, r.body);
+    assert.match(parseJSON(r.body).error.message, /viewer role: it may read spend, not judge answers/);
+    r = await judge(user);
+    assert.equal(r.status, 200, r.body);
+    assert.equal(parseJSON(r.body).group, 'cheap');
   });
 });

@@ -11,25 +11,58 @@
 namespace modelmux::pipeline::stages {
 namespace {
 
-Result<http::ClientRequest> passthrough_request(const Context& ctx, const providers::Target& t) {
+// The output limit in a body of the surface's own wire.
+void set_max_tokens(boost::json::object& body, providers::Wire wire, std::int64_t n) {
+  switch (wire) {
+    case providers::Wire::gemini: {
+      auto& gc = body["generationConfig"];
+      if (!gc.is_object()) gc = boost::json::object();
+      gc.get_object()["maxOutputTokens"] = n;
+      return;
+    }
+    case providers::Wire::openai:
+      // Reasoning models take only max_completion_tokens; the client's choice of field is kept.
+      if (body.contains("max_completion_tokens")) {
+        body["max_completion_tokens"] = n;
+        return;
+      }
+      [[fallthrough]];
+    default:
+      body["max_tokens"] = n;
+  }
+}
+
+Result<http::ClientRequest> passthrough_request(const Context& ctx, const providers::Target& t,
+                                                std::optional<std::int64_t> max_tokens) {
   const auto& provider = *t.provider;
   bool add_usage = adds_stream_usage(ctx, t);
-  if (!ctx.fields->contains(providers::kProviderOptions))
+  if (!max_tokens && !ctx.fields->contains(providers::kProviderOptions))
     return provider.build_passthrough({ctx.body, *ctx.fields, ctx.chat.stream, add_usage, ctx.headers}, t);
-  // Provider options differ per target: this target's body is written afresh (a rare path).
+  // Provider options differ per target, or a budget lowered max_tokens: this target's body is written
+  // afresh (a rare path).
   boost::json::object own = *ctx.fields;
   providers::apply_provider_options(own, *ctx.fields, t.cfg.provider);
+  if (max_tokens) set_max_tokens(own, provider.wire(), *max_tokens);
   std::string text = boost::json::serialize(own);
   return provider.build_passthrough({text, own, ctx.chat.stream, add_usage, ctx.headers}, t);
 }
 
-Result<http::ClientRequest> upstream_request(const Context& ctx, const providers::Target& t) {
+Result<http::ClientRequest> translated_chat(const Context& ctx, const providers::Target& t,
+                                            std::optional<std::int64_t> max_tokens) {
+  if (!max_tokens) return t.provider->build_chat(ctx.chat, t);
+  ChatRequest capped = ctx.chat;
+  capped.max_tokens = max_tokens;
+  return t.provider->build_chat(capped, t);
+}
+
+Result<http::ClientRequest> upstream_request(const Context& ctx, const providers::Target& t,
+                                             std::optional<std::int64_t> max_tokens) {
   const auto& provider = *t.provider;
   bool same_wire = provider.wire() == ctx.surface.wire();
   if (!same_wire && ctx.same_wire_only) return std::unexpected(*ctx.same_wire_only);
   switch (ctx.op) {
     case Operation::chat:
-      return same_wire ? passthrough_request(ctx, t) : provider.build_chat(ctx.chat, t);
+      return same_wire ? passthrough_request(ctx, t, max_tokens) : translated_chat(ctx, t, max_tokens);
     case Operation::embeddings:
       return provider.build_embeddings(*ctx.embeddings, t, same_wire ? ctx.body : std::string_view());
     case Operation::images:

@@ -3,6 +3,8 @@
 // preferences read (from the request's `extra`).
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "core/json_util.hpp"
 #include "pipeline/stages/stages.hpp"
 #include "surfaces/surface.hpp"
@@ -77,6 +79,25 @@ Result<routing::Preferences> preferences(const http::HeaderList* headers, boost:
     auto parsed = routing::parse_router_field(*r, prefs.router);
     if (!parsed) return std::unexpected(parsed.error());
     fields->erase("router");
+    removed = true;
+  }
+  // A cost ceiling: the header, else the body's budget_limit (which no upstream knows, so it goes too).
+  std::string_view ceiling = headers ? headers->get("x-modelmux-max-cost") : std::string_view();
+  if (!ceiling.empty()) {
+    double usd = -1;
+    auto [end, ec] = std::from_chars(ceiling.data(), ceiling.data() + ceiling.size(), usd);
+    if (ec != std::errc() || end != ceiling.data() + ceiling.size() || !(usd >= 0))
+      return fail(ErrorCode::invalid_request, "x-modelmux-max-cost must be a number of US dollars, 0 or more",
+                  "x-modelmux-max-cost");
+    prefs.max_cost_usd = usd;
+  }
+  if (auto* v = fields ? fields->if_contains("budget_limit") : nullptr) {
+    auto usd = json_util::as_number(*v);
+    if (!usd || *usd < 0)
+      return fail(ErrorCode::invalid_request, "budget_limit must be a number of US dollars, 0 or more",
+                  "budget_limit");
+    if (!prefs.max_cost_usd) prefs.max_cost_usd = *usd;
+    fields->erase("budget_limit");
     removed = true;
   }
   if (auto* po = fields ? fields->if_contains(providers::kProviderOptions) : nullptr) {

@@ -8,11 +8,14 @@
 
 namespace modelmux::pipeline::stages {
 
+void auth(Context& ctx);
 void decode(Context& ctx);
 void route(Context& ctx);
+void admit(Context& ctx);
 boost::asio::awaitable<void> attempts(Context& ctx);
 boost::asio::awaitable<void> receive(Context& ctx);
 void cost(Context& ctx);
+boost::asio::awaitable<void> settle(Context& ctx);
 boost::asio::awaitable<void> respond(Context& ctx);
 void log(Context& ctx);
 

@@ -1,34 +1,19 @@
 #include "providers/aws/sigv4.hpp"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <ctime>
+
+#include "core/digest.hpp"
 
 namespace modelmux::aws {
 namespace {
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 
-std::string hex(const unsigned char* data, std::size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = digits[data[i] >> 4];
-    out[2 * i + 1] = digits[data[i] & 15];
-  }
-  return out;
-}
-
-std::string hmac(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-  return std::string(reinterpret_cast<const char*>(out), len);
-}
+using digest::hex;
+constexpr auto hmac = digest::hmac_sha256;
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -137,13 +122,6 @@ std::string credential_scope(const Scope& scope, std::string_view amz_date) {
 
 }  // namespace
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), out, &len, EVP_sha256(), nullptr);
-  return hex(out, len);
-}
-
 std::string amz_date(std::chrono::system_clock::time_point when) {
   std::time_t t = std::chrono::system_clock::to_time_t(when);
   std::tm tm{};
@@ -188,7 +166,7 @@ std::string signature(const SigningRequest& req, const Scope& scope, const Crede
   key = hmac(key, scope.service);
   key = hmac(key, "aws4_request");
   std::string sig = hmac(key, string_to_sign(req, scope, amz_date));
-  return hex(reinterpret_cast<const unsigned char*>(sig.data()), sig.size());
+  return hex(sig);
 }
 
 std::string authorization(const SigningRequest& req, const Scope& scope, const Credentials& creds,

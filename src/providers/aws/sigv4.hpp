@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/digest.hpp"
+
 namespace modelmux::aws {
 
 struct Credentials {
@@ -30,7 +32,7 @@ struct Scope {
   std::string service;
 };
 
-std::string sha256_hex(std::string_view data);
+using digest::sha256_hex;
 // "20150830T123600Z"
 std::string amz_date(std::chrono::system_clock::time_point when);
 // RFC 3986 encoding of everything but unreserved characters; '/' kept when `keep_slash`.

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <random>
 
+#include "core/json_util.hpp"
 #include "cost/tokens.hpp"
 #include "wire/openai/chat_json.hpp"
 
@@ -120,8 +121,30 @@ std::string reply_text(const json::object& req, const Shape& shape) {
   return "mock: " + last;
 }
 
-std::string completion(const json::object& req, const Shape& shape) {
+// The request's output limit (max_completion_tokens, else max_tokens), as a real model keeps to it.
+std::optional<std::int64_t> output_limit(const json::object& req) {
+  for (const char* field : {"max_completion_tokens", "max_tokens"})
+    if (auto* v = req.if_contains(field))
+      if (auto n = json_util::as_integer(*v); n && *n > 0) return n;
+  return std::nullopt;
+}
+
+// The reply text cut to the request's output limit (about four bytes a token); `finish` says whether it
+// was cut ("length") or ended on its own ("stop").
+std::string limited_reply(const json::object& req, const Shape& shape, std::string& finish) {
   std::string text = reply_text(req, shape);
+  finish = "stop";
+  if (auto limit = output_limit(req); limit && cost::estimate_tokens(text) > *limit) {
+    text.resize(static_cast<std::size_t>(*limit) * 4);
+    while (!text.empty() && cost::estimate_tokens(text) > *limit) text.pop_back();
+    finish = "length";
+  }
+  return text;
+}
+
+std::string completion(const json::object& req, const Shape& shape) {
+  std::string finish;
+  std::string text = limited_reply(req, shape, finish);
   std::int64_t in = prompt_tokens(req), out = std::max<std::int64_t>(cost::estimate_tokens(text), 1);
   std::string tool = mock_tool(req, text);
   json::object msg{{"role", "assistant"}, {"content", text}, {"refusal", nullptr}};
@@ -137,13 +160,14 @@ std::string completion(const json::object& req, const Shape& shape) {
   o["choices"] = json::array{json::object{{"index", 0},
                                           {"message", std::move(msg)},
                                           {"logprobs", nullptr},
-                                          {"finish_reason", tool.empty() ? "stop" : "tool_calls"}}};
+                                          {"finish_reason", tool.empty() ? finish : "tool_calls"}}};
   o["usage"] = json::object{{"prompt_tokens", in}, {"completion_tokens", out}, {"total_tokens", in + out}};
   return json::serialize(o);
 }
 
 std::vector<std::string> stream_frames(const json::object& req, const Shape& shape) {
-  std::string text = reply_text(req, shape);
+  std::string finish;
+  std::string text = limited_reply(req, shape, finish);
   std::string id = new_id(), model = model_of(req);
   std::int64_t created = now();
   bool include_usage = false;
@@ -179,7 +203,7 @@ std::vector<std::string> stream_frames(const json::object& req, const Shape& sha
   } else {
     for (auto& piece : split(text, shape.chunks))
       frames.push_back(frame(json::object{{"content", piece}}, nullptr));
-    frames.push_back(frame(json::object{}, "stop"));
+    frames.push_back(frame(json::object{}, json::string(finish)));
   }
   if (include_usage) {
     std::int64_t in = prompt_tokens(req), out = std::max<std::int64_t>(cost::estimate_tokens(text), 1);

@@ -18,8 +18,10 @@ Result<boost::json::object> explain_route(const pipeline::Runtime& rt, const htt
                                           std::string_view body);
 
 // Records how an auto-routed request's answer was judged ({"request_id", "score"}) and answers the serving
-// group's calibration; 404 for a request id it does not know, 409 for one judged already.
-Result<boost::json::object> record_feedback(const pipeline::Runtime& rt, std::string_view body);
+// group's calibration; 404 for a request id it does not know, 409 for one judged already; with keys
+// required, 401/403 unless `headers` present a key that may call models or the master key.
+Result<boost::json::object> record_feedback(const pipeline::Runtime& rt, const http::HeaderList& headers,
+                                            std::string_view body);
 
 boost::asio::awaitable<void> feedback(http::Exchange& ex, const pipeline::Runtime& rt);
 boost::asio::awaitable<void> route_explain(http::Exchange& ex, const pipeline::Runtime& rt);

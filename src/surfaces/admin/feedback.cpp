@@ -1,10 +1,14 @@
 // POST /v1/feedback {request_id, score}: how an auto-routed request's answer was judged (by the client, a
 // user or an evaluator; score 0..1), weighed against what the learned router predicted for it. It moves the
-// serving group's calibration (routing/feedback.hpp), which /v1/route shows and later decisions use.
+// serving group's calibration (routing/feedback.hpp), which /v1/route shows and later decisions use. With
+// keys required (governance), it takes a key that may call models, or the master key: feedback moves
+// routing for every client.
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
 
+#include "governance/governor.hpp"
+#include "pipeline/governed.hpp"
 #include "pipeline/stages/stages.hpp"
 #include "surfaces/admin/admin.hpp"
 #include "surfaces/http_responder.hpp"
@@ -14,7 +18,26 @@ namespace modelmux::surfaces::admin {
 
 namespace json = boost::json;
 
-Result<json::object> record_feedback(const pipeline::Runtime& rt, std::string_view body) {
+namespace {
+
+Result<void> may_judge(const pipeline::Runtime& rt, const http::HeaderList& headers) {
+  if (!rt.governor || !rt.governor->keys_required()) return {};
+  auto secret = pipeline::presented_key(headers);
+  if (rt.governor->is_master(secret)) return {};
+  auto who = rt.governor->authenticate(secret, governance::now_ms());
+  if (!who) return std::unexpected(who.error());
+  if (who->key && who->key->role == governance::Role::viewer)
+    return fail(ErrorCode::forbidden,
+                fmt::format("The API key {} has the viewer role: it may read spend, not judge answers",
+                            who->key->id));
+  return {};
+}
+
+}  // namespace
+
+Result<json::object> record_feedback(const pipeline::Runtime& rt, const http::HeaderList& headers,
+                                     std::string_view body) {
+  if (auto allowed = may_judge(rt, headers); !allowed) return std::unexpected(allowed.error());
   auto parsed = pipeline::stages::parse_body(body);
   if (!parsed) return std::unexpected(parsed.error());
   const auto& o = parsed->get_object();
@@ -59,7 +82,7 @@ Result<json::object> record_feedback(const pipeline::Runtime& rt, std::string_vi
 }
 
 boost::asio::awaitable<void> feedback(http::Exchange& ex, const pipeline::Runtime& rt) {
-  auto out = record_feedback(rt, ex.request().body);
+  auto out = record_feedback(rt, ex.request().headers, ex.request().body);
   if (!out) {
     co_await respond_error(ex, openai_surface(), out.error());
     co_return;

@@ -230,9 +230,12 @@ std::string error_body(const Error& err) {
       type = "invalid_request_error";
       break;
     case ErrorCode::authentication:
+    case ErrorCode::invalid_api_key:
       type = "authentication_error";
       break;
     case ErrorCode::permission_denied:
+    case ErrorCode::model_not_allowed:
+    case ErrorCode::forbidden:
       type = "permission_error";
       break;
     case ErrorCode::not_found:
@@ -243,6 +246,8 @@ std::string error_body(const Error& err) {
       type = "request_too_large";
       break;
     case ErrorCode::rate_limited:
+    case ErrorCode::budget_exceeded:
+    case ErrorCode::rate_limit_exceeded:
       type = "rate_limit_error";
       break;
     case ErrorCode::overloaded:

@@ -1,0 +1,266 @@
+#include "governance/counters.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <limits>
+
+namespace modelmux::governance {
+
+namespace {
+constexpr double kEpsilon = 1e-12;  // USD amounts are sums of products: equal within rounding is equal
+}  // namespace
+
+std::string_view to_string(Meter m) {
+  switch (m) {
+    case Meter::usd:
+      return "usd";
+    case Meter::requests:
+      return "requests";
+    case Meter::tokens:
+      return "tokens";
+    case Meter::parallel:
+      return "parallel";
+  }
+  return "usd";
+}
+
+// Admissions in the last 60 s, oldest first, with what each took (1 for requests; tokens, settled to the
+// actual count, for tokens). At most the limit is admitted in any 60 s: an entry leaves exactly 60 s after
+// it came, and nothing is admitted while the entries still inside hold the limit.
+struct LocalCounters::Window {
+  struct Entry {
+    Millis at;
+    std::uint64_t grant;
+    std::int64_t amount;
+  };
+  std::deque<Entry> entries;
+  std::int64_t total = 0;
+
+  void evict(Millis now) {
+    while (!entries.empty() && entries.front().at <= now - kWindow) {
+      total -= entries.front().amount;
+      entries.pop_front();
+    }
+  }
+  // How long until `amount` more fits under `limit`: until enough of the oldest entries have left.
+  Millis wait_for(std::int64_t amount, std::int64_t limit, Millis now) const {
+    std::int64_t excess = total + amount - limit;
+    for (const auto& e : entries) {
+      excess -= e.amount;
+      if (excess <= 0) return std::max<Millis>(1, e.at + kWindow - now);
+    }
+    return kWindow;
+  }
+  // The actual amount of an admission still inside (grant ids rise with time: a binary search finds it).
+  void settle(std::uint64_t grant, std::int64_t amount) {
+    auto it = std::lower_bound(entries.begin(), entries.end(), grant,
+                               [](const Entry& e, std::uint64_t g) { return e.grant < g; });
+    if (it == entries.end() || it->grant != grant) return;  // already out of the window
+    total += amount - it->amount;
+    it->amount = amount;
+  }
+};
+
+// One reservation: what it holds, where, until when.
+struct LocalCounters::Held {
+  struct BudgetHold {
+    Budget* budget;
+    std::string_view counter;  // the map's key
+    Millis period_start;
+    double limit;
+    std::optional<double> soft;
+  };
+  Millis expires = 0;
+  bool expired = false;  // its lease ran out: nothing is reserved any more, but a settlement still charges
+  double usd = 0;
+  std::int64_t tokens = 0;
+  boost::container::small_vector<BudgetHold, 6> budgets;
+  boost::container::small_vector<Window*, 6> token_windows;
+  boost::container::small_vector<Gauge*, 6> gauges;
+};
+
+LocalCounters::LocalCounters(Load load) : load_(std::move(load)) {}
+LocalCounters::~LocalCounters() = default;
+
+LocalCounters::Budget& LocalCounters::budget_locked(std::string_view counter, Period period, Millis at) {
+  Millis start = period_start(period, at / 1000) * 1000;
+  auto it = budgets_.find(counter);
+  if (it == budgets_.end()) it = budgets_.try_emplace(std::string(counter)).first;
+  Budget& b = it->second;
+  if (b.period_start < start) {
+    // First sight, or a new period: what the store has for it (reservations of the old period charge the
+    // old period when they settle).
+    b.spent = load_ ? load_(it->first, start) : 0;
+    b.reserved = 0;
+    b.period_start = start;
+  }
+  return b;
+}
+
+std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now, Millis lease) {
+  std::unique_lock lk(mu_);
+  // Threads read the clock before they take the lock: windows stay in time order whatever the order.
+  now = last_now_ = std::max(now, last_now_);
+  sweep(now);
+  const std::size_t n = ask.claims.size();
+  boost::container::small_vector<void*, 8> state(n);
+  boost::container::small_vector<std::string_view, 8> keys(n);  // the maps' own copies of the names
+  double room = std::numeric_limits<double>::infinity();
+  bool has_usd = false;
+  RateState requests, tokens;
+  auto tighten = [](RateState& r, std::int64_t limit, std::int64_t remaining, Millis reset_in) {
+    if (r.set && r.remaining <= remaining) return;
+    r = {true, limit, remaining, reset_in};
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    const Claim& c = ask.claims[i];
+    Refusal no{.claim = i, .meter = c.meter, .limit = c.limit};
+    switch (c.meter) {
+      case Meter::usd: {
+        Budget& b = budget_locked(c.counter, c.period, ask.at);
+        keys[i] = budgets_.find(c.counter)->first;
+        double avail = c.limit - b.spent - b.reserved;
+        if (avail <= kEpsilon || avail + kEpsilon < ask.usd_min) {
+          no.remaining = std::max(0.0, avail);
+          Millis end = period_end(c.period, ask.at / 1000);
+          no.resets_at = end * 1000;
+          return std::unexpected(no);
+        }
+        has_usd = true;
+        room = std::min(room, avail);
+        state[i] = &b;
+        break;
+      }
+      case Meter::requests:
+      case Meter::tokens: {
+        bool req = c.meter == Meter::requests;
+        auto& owner = slot(req ? requests_ : tokens_, c.counter);
+        if (!owner) owner = std::make_unique<Window>();
+        Window& w = *owner;
+        w.evict(now);
+        auto limit = static_cast<std::int64_t>(c.limit);
+        std::int64_t amount = req ? 1 : ask.tokens;
+        if (amount > limit) {
+          no.never = true;
+          no.retry_after = kWindow;
+          return std::unexpected(no);
+        }
+        if (w.total + amount > limit) {
+          no.remaining = static_cast<double>(std::max<std::int64_t>(0, limit - w.total));
+          no.retry_after = w.wait_for(amount, limit, now);
+          return std::unexpected(no);
+        }
+        tighten(req ? requests : tokens, limit, limit - w.total - amount, kWindow);
+        state[i] = &w;
+        break;
+      }
+      case Meter::parallel: {
+        Gauge& g = slot(gauges_, c.counter);
+        if (g.in_flight + 1 > static_cast<std::int64_t>(c.limit)) {
+          // When a request in flight ends is not known: a second is a fair wait.
+          no.retry_after = 1000;
+          return std::unexpected(no);
+        }
+        state[i] = &g;
+        break;
+      }
+    }
+  }
+  // Everything fits: take it.
+  std::uint64_t id = next_id_++;
+  auto held = std::make_unique<Held>();
+  held->expires = now + lease;
+  held->usd = has_usd ? std::min(ask.usd_max, room) : ask.usd_max;
+  held->tokens = ask.tokens;
+  Grant grant{.id = id, .usd = held->usd, .requests = requests, .tokens = tokens};
+  for (std::size_t i = 0; i < n; ++i) {
+    const Claim& c = ask.claims[i];
+    switch (c.meter) {
+      case Meter::usd: {
+        auto* b = static_cast<Budget*>(state[i]);
+        b->reserved += held->usd;
+        held->budgets.push_back({b, keys[i], b->period_start, c.limit, c.soft});
+        grant.budgets.emplace_back(std::string(c.counter), b->period_start);
+        break;
+      }
+      case Meter::requests:
+      case Meter::tokens: {
+        auto* w = static_cast<Window*>(state[i]);
+        std::int64_t amount = c.meter == Meter::requests ? 1 : ask.tokens;
+        w->entries.push_back({now, id, amount});
+        w->total += amount;
+        if (c.meter == Meter::tokens) held->token_windows.push_back(w);
+        break;
+      }
+      case Meter::parallel: {
+        auto* g = static_cast<Gauge*>(state[i]);
+        ++g->in_flight;
+        held->gauges.push_back(g);
+        break;
+      }
+    }
+  }
+  held_.emplace(id, std::move(held));
+  return grant;
+}
+
+void LocalCounters::release(Held& h, bool charge, double usd, std::vector<Alert>* alerts) {
+  for (auto& bh : h.budgets) {
+    Budget& b = *bh.budget;
+    bool same_period = b.period_start == bh.period_start;
+    if (!h.expired && same_period) b.reserved = std::max(0.0, b.reserved - h.usd);
+    if (!charge || !same_period) continue;
+    double before = b.spent;
+    b.spent += usd;
+    if (alerts && bh.soft && before < *bh.soft && b.spent >= *bh.soft)
+      alerts->push_back({std::string(bh.counter), b.spent, *bh.soft, bh.limit});
+  }
+  if (!h.expired)
+    for (Gauge* g : h.gauges) --g->in_flight;
+}
+
+std::vector<Alert> LocalCounters::settle(std::uint64_t grant, double usd, std::int64_t tokens, Millis now) {
+  std::vector<Alert> alerts;
+  std::lock_guard lk(mu_);
+  sweep(now);
+  auto it = held_.find(grant);
+  if (it == held_.end()) return alerts;
+  Held& h = *it->second;
+  release(h, true, usd, &alerts);
+  for (Window* w : h.token_windows) w->settle(grant, tokens);
+  held_.erase(it);
+  return alerts;
+}
+
+void LocalCounters::sweep(Millis now) {
+  if (now < next_sweep_) return;
+  next_sweep_ = now + 1000;
+  for (auto it = held_.begin(); it != held_.end();) {
+    Held& h = *it->second;
+    if (!h.expired && h.expires <= now) {
+      // The lease ran out: what it reserved goes back; a late settlement still charges what was spent.
+      release(h, false, 0, nullptr);
+      h.expired = true;
+    }
+    // Long after its lease, nobody will settle it.
+    if (h.expired && h.expires + 10 * kWindow <= now)
+      it = held_.erase(it);
+    else
+      ++it;
+  }
+}
+
+BudgetState LocalCounters::budget(std::string_view counter, Period period, Millis at) {
+  std::lock_guard lk(mu_);
+  Budget& b = budget_locked(counter, period, at);
+  return {b.spent, b.reserved, b.period_start, period_end(period, at / 1000) * 1000};
+}
+
+std::size_t LocalCounters::outstanding() const {
+  std::lock_guard lk(mu_);
+  std::size_t n = 0;
+  for (const auto& [id, h] : held_) n += !h->expired;
+  return n;
+}
+
+}  // namespace modelmux::governance

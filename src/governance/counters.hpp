@@ -1,0 +1,158 @@
+// Budgets and rate limits as counters: a request reserves what it may cost against every counter that
+// applies to it, all of them or none, and settles to what it actually cost when it ends. Reservations carry
+// a lease, so a request that never settles cannot hold budget forever.
+//
+// The interface is the store's other half (store/store.hpp keeps what outlives the process): LocalCounters
+// serves one instance from memory, rebuilt from the store's totals; a Redis implementation serves many with
+// one script per reserve and per settle (each operation below says how it maps).
+#pragma once
+
+#include <boost/container/small_vector.hpp>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "governance/records.hpp"
+
+namespace modelmux::governance {
+
+using Millis = std::int64_t;  // unix time in milliseconds
+
+// What a claim counts: USD per budget period; requests or tokens in any 60 s; requests in flight.
+enum class Meter : std::uint8_t { usd, requests, tokens, parallel };
+std::string_view to_string(Meter m);
+
+inline constexpr Millis kWindow = 60'000;
+
+// One limit a request must fit. `counter` names whose limit it is: "key:<id>", "user:<id>", "team:<id>",
+// "eu:key:<key id>:<end user>", "eu:team:<team id>:<end user>", "group:<model group>", "target:<label>".
+struct Claim {
+  Meter meter = Meter::usd;
+  std::string_view counter;  // (lives as long as the reservation call: the records it names)
+  double limit = 0;
+  Period period = Period::month;  // usd
+  std::optional<double> soft;     // usd: crossing it raises an alert, nothing more
+};
+
+struct Ask {
+  boost::container::small_vector<Claim, 8> claims;
+  // The usd claims take one amount in [usd_min, usd_max]: the most that fits every one of them (the caller
+  // lowers max_tokens to it), or usd_max exactly when usd_min == usd_max.
+  double usd_min = 0, usd_max = 0;
+  std::int64_t tokens = 0;  // what the tokens claims take
+  Millis at = 0;            // when the request started: the budget period it is charged to
+};
+
+// Why a reservation did not fit: the first claim that had no room.
+struct Refusal {
+  std::size_t claim = 0;  // index into Ask::claims
+  Meter meter = Meter::usd;
+  double limit = 0, remaining = 0;
+  Millis retry_after = 0;  // requests, tokens, parallel: how long until it would fit (exact for the windows)
+  Millis resets_at = 0;    // usd: when the period ends (0 for a total budget)
+  bool never = false;      // it could not fit even an empty window (more tokens than the limit)
+};
+
+// The tightest requests and tokens limits after a reservation: OpenAI's x-ratelimit-* headers.
+struct RateState {
+  bool set = false;
+  std::int64_t limit = 0, remaining = 0;
+  Millis reset_in = 0;  // until the window holds its limit again
+};
+
+struct Grant {
+  std::uint64_t id = 0;
+  double usd = 0;  // what the usd claims hold
+  RateState requests, tokens;
+  // The usd claims' counters and the period each charged: the spend ledger keeps totals by them.
+  std::vector<std::pair<std::string, Millis>> budgets;
+};
+
+// A soft limit crossed by a settlement.
+struct Alert {
+  std::string counter;
+  double spent = 0, soft = 0, limit = 0;
+};
+
+struct BudgetState {
+  double spent = 0, reserved = 0;
+  Millis period_start = 0, resets_at = 0;
+};
+
+class Counters {
+ public:
+  virtual ~Counters() = default;
+  // Checks every claim and, only if all fit, takes them; `lease` bounds how long the usd and parallel
+  // parts are held without a settlement. (Redis: one script over the claims' keys: budgets as hashes of
+  // spent and reserved per period, windows as sorted sets of grant ids scored by time with a hash of their
+  // tokens, parallel as an integer; leases as a sorted set of grant ids by expiry, swept by the same script.)
+  virtual std::expected<Grant, Refusal> reserve(const Ask& ask, Millis now, Millis lease) = 0;
+  // The request ended having cost `usd` and used `tokens`: reservations become charges, windows hold the
+  // actual tokens, parallel slots free up. Returns soft limits the charge crossed. (Redis: one script.)
+  virtual std::vector<Alert> settle(std::uint64_t grant, double usd, std::int64_t tokens, Millis now) = 0;
+  // A budget counter now (loaded from the store's totals when first asked).
+  virtual BudgetState budget(std::string_view counter, Period period, Millis at) = 0;
+};
+
+// One instance's counters, in memory under one lock (a reservation is a handful of map look-ups). Spent
+// totals come from `load` the first time a budget counter is seen in a period: the store's totals, which
+// the ledger keeps in the same transaction as its rows, so a restart resumes exactly.
+class LocalCounters final : public Counters {
+ public:
+  using Load = std::function<double(const std::string& counter, Millis period_start)>;
+  explicit LocalCounters(Load load = {});
+  ~LocalCounters() override;
+
+  std::expected<Grant, Refusal> reserve(const Ask& ask, Millis now, Millis lease) override;
+  std::vector<Alert> settle(std::uint64_t grant, double usd, std::int64_t tokens, Millis now) override;
+  BudgetState budget(std::string_view counter, Period period, Millis at) override;
+
+  std::size_t outstanding() const;  // reservations not yet settled (tests)
+
+ private:
+  struct Budget {
+    Millis period_start = -1;
+    double spent = 0, reserved = 0;
+  };
+  struct Window;  // requests or tokens in the last 60 s
+  struct Gauge {
+    std::int64_t in_flight = 0;
+  };
+  struct Held;
+
+  Budget& budget_locked(std::string_view counter, Period period, Millis at);
+  void sweep(Millis now);
+  void release(Held& h, bool charge, double usd, std::vector<Alert>* alerts);
+
+  Load load_;
+  mutable std::mutex mu_;
+  // Keyed by counter name, looked up by string_view (no allocation once a counter exists); entries are
+  // never erased, so holds may point at them.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  template <class V>
+  using Map = std::unordered_map<std::string, V, Hash, std::equal_to<>>;
+  template <class V>
+  static V& slot(Map<V>& m, std::string_view key) {
+    auto it = m.find(key);
+    return it != m.end() ? it->second : m.try_emplace(std::string(key)).first->second;
+  }
+  Map<Budget> budgets_;
+  Map<std::unique_ptr<Window>> requests_, tokens_;  // the two kinds of window
+  Map<Gauge> gauges_;
+  std::unordered_map<std::uint64_t, std::unique_ptr<Held>> held_;
+  std::uint64_t next_id_ = 1;
+  Millis next_sweep_ = 0;
+  Millis last_now_ = 0;
+};
+
+}  // namespace modelmux::governance

@@ -1,0 +1,60 @@
+// The keys, users and teams a request is checked against: an immutable snapshot built from the store,
+// replaced whole (one atomic swap) whenever the admin API changes it, so the request path reads it without a
+// lock. Secrets are found by their SHA-256; the snapshot never holds a secret.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "governance/records.hpp"
+
+namespace modelmux::governance {
+
+// A new virtual key's secret: "mm-" and 32 random bytes in base62 (shown once, never stored).
+std::string new_secret();
+// The public id a new key, user or team gets: `prefix` and 16 random hex digits.
+std::string new_id(std::string_view prefix);
+// What the store keeps of a secret.
+std::string hash_secret(std::string_view secret);
+
+class Directory {
+ public:
+  Directory(std::vector<KeyRecord> keys, std::vector<UserRecord> users, std::vector<TeamRecord> teams);
+
+  // The key a presented secret belongs to, whatever its state (blocked, expired); null if none.
+  // `previous` says whether it was the key's secret before its last rotation.
+  const KeyRecord* find_secret(std::string_view secret, bool* previous = nullptr) const;
+  const KeyRecord* key(std::string_view id) const;
+  const UserRecord* user(std::string_view id) const;
+  const TeamRecord* team(std::string_view id) const;
+  const std::vector<KeyRecord>& keys() const { return keys_; }
+  const std::vector<UserRecord>& users() const { return users_; }
+  const std::vector<TeamRecord>& teams() const { return teams_; }
+
+ private:
+  std::vector<KeyRecord> keys_;
+  std::vector<UserRecord> users_;
+  std::vector<TeamRecord> teams_;
+  std::unordered_map<std::string_view, const KeyRecord*> by_hash_, by_id_;
+  std::unordered_map<std::string_view, const UserRecord*> users_by_id_;
+  std::unordered_map<std::string_view, const TeamRecord*> teams_by_id_;
+};
+
+// The current snapshot, swapped whole.
+class DirectoryHolder {
+ public:
+  DirectoryHolder()
+      : current_(std::make_shared<const Directory>(std::vector<KeyRecord>{}, std::vector<UserRecord>{},
+                                                   std::vector<TeamRecord>{})) {}
+  std::shared_ptr<const Directory> get() const { return current_.load(std::memory_order_acquire); }
+  void set(std::shared_ptr<const Directory> d) { current_.store(std::move(d), std::memory_order_release); }
+
+ private:
+  std::atomic<std::shared_ptr<const Directory>> current_;
+};
+
+}  // namespace modelmux::governance

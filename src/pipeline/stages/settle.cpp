@@ -1,0 +1,31 @@
+// The settle stage (governance on only), on every exit: the answering attempt's budget reservation
+// becomes the request's actual cost and its token reservation the actual count; soft limits crossed are
+// logged as alerts; and the request's row goes into the spend ledger, committed before the respond stage
+// sends the answer's last byte, so a response the client saw complete is never missing from the ledger.
+#include <boost/json/object.hpp>
+
+#include "pipeline/governed.hpp"
+#include "pipeline/stages/stages.hpp"
+
+namespace modelmux::pipeline::stages {
+
+boost::asio::awaitable<void> settle(Context& ctx) {
+  double usd = ctx.cost_usd.value_or(0);
+  std::int64_t tokens = ctx.usage ? ctx.usage->input_tokens + ctx.usage->output_tokens : 0;
+  std::vector<std::pair<std::string, std::int64_t>> budgets;
+  std::vector<governance::Alert> alerts;
+  if (ctx.answer && ctx.answer->hold) {
+    budgets = ctx.answer->hold.grant().budgets;
+    alerts = ctx.answer->hold.settle(usd, tokens);
+  }
+  ctx.gov.admission.settle(0, tokens);
+  for (const auto& a : alerts)
+    observability::write_event("budget_alert", {{"request_id", ctx.request_id},
+                                                {"counter", a.counter},
+                                                {"spent_usd", a.spent},
+                                                {"soft_usd", a.soft},
+                                                {"limit_usd", a.limit}});
+  co_await record_spend(ctx, std::move(budgets));
+}
+
+}  // namespace modelmux::pipeline::stages

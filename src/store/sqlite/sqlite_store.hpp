@@ -1,0 +1,82 @@
+// The embedded store: one SQLite file (WAL, mode 0600, schema versioned with migrations). Ledger rows are
+// queued by the request path and committed in groups by a writer thread, each row's `committed` callback
+// running once its transaction is durable: a response whose row has been committed survives a SIGKILL.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "store/store.hpp"
+
+struct sqlite3;
+
+namespace modelmux::store {
+
+class SqliteStore final : public Store {
+ public:
+  // Opens (creating it, and its schema, when needed) the database at `path`; throws std::runtime_error with
+  // the path and SQLite's words when it cannot.
+  explicit SqliteStore(const std::string& path);
+  ~SqliteStore() override;  // commits what is queued, then closes
+
+  Result<void> put_key(const governance::KeyRecord& k) override;
+  Result<void> delete_key(const std::string& id) override;
+  Result<std::vector<governance::KeyRecord>> keys() override;
+  Result<void> put_user(const governance::UserRecord& u) override;
+  Result<void> delete_user(const std::string& id) override;
+  Result<std::vector<governance::UserRecord>> users() override;
+  Result<void> put_team(const governance::TeamRecord& t) override;
+  Result<void> delete_team(const std::string& id) override;
+  Result<std::vector<governance::TeamRecord>> teams() override;
+
+  void append(LedgerRow row, std::move_only_function<void()> committed) override;
+  Result<std::vector<SpendGroup>> spend(const SpendQuery& q) override;
+  Result<LogPage> spend_logs(const LogQuery& q) override;
+  Result<double> spent(const std::string& counter, std::int64_t period_start_ms) override;
+  Result<std::int64_t> forget_before(std::int64_t before_ms) override;
+
+  void audit(AuditEvent e) override;
+  Result<std::vector<AuditEvent>> audit_log(int limit) override;
+
+  void close() override;
+
+  Result<void> put_credential(const CredentialRecord& c) override;
+  Result<void> delete_credential(const std::string& name) override;
+  Result<std::vector<CredentialRecord>> credentials() override;
+
+  int schema_version();
+
+ private:
+  struct Pending {
+    LedgerRow row;
+    std::move_only_function<void()> committed;
+  };
+  struct Writer;
+  void write_loop();
+  Result<void> commit(std::deque<Pending>& batch);
+  Result<void> exec(const char* sql);
+  Result<void> put_doc(const char* table, const std::string& id, const std::string& hash,
+                       const std::string& doc);
+  Result<void> delete_row(const char* table, const std::string& id);
+  Result<std::vector<std::string>> docs(const char* table);
+
+  // Two connections: one writes (the ledger's batches, administrators' changes), one reads; with WAL a
+  // reader never waits for a batch to commit.
+  sqlite3* db_ = nullptr;
+  std::mutex db_mu_;
+  std::unique_ptr<Writer> writer_stmts_;  // the writer thread's prepared statements
+  sqlite3* rd_ = nullptr;
+  std::mutex rd_mu_;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+};
+
+}  // namespace modelmux::store

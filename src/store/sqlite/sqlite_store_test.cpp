@@ -1,0 +1,139 @@
+// The SQLite store: created 0600 with its schema, records round-trip, ledger rows are committed in groups
+// with their callbacks run after the commit, spend totals follow the rows, and a reopened store has it all.
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <filesystem>
+
+namespace modelmux::store {
+namespace {
+
+struct TempDb {
+  std::filesystem::path path;
+  TempDb() {
+    path = std::filesystem::temp_directory_path() /
+           ("modelmux-store-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
+    clean();
+  }
+  ~TempDb() { clean(); }
+  void clean() {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
+  }
+};
+
+LedgerRow row(std::string key, double cost, std::int64_t ts) {
+  LedgerRow r;
+  r.ts_ms = ts;
+  r.request_id = "req-" + std::to_string(ts);
+  r.key_id = std::move(key);
+  r.model = "gpt-4o";
+  r.cost_usd = cost;
+  r.status = 200;
+  r.input_tokens = 10;
+  r.output_tokens = 5;
+  r.budgets = {{"key:" + r.key_id, 0}};
+  return r;
+}
+
+TEST(SqliteStore, IsCreatedPrivateWithItsSchema) {
+  TempDb db;
+  SqliteStore s(db.path.string());
+  struct stat st {};
+  ASSERT_EQ(::stat(db.path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(s.schema_version(), 1);
+}
+
+TEST(SqliteStore, RecordsRoundTripWithoutTheirSecrets) {
+  TempDb db;
+  {
+    SqliteStore s(db.path.string());
+    governance::KeyRecord k;
+    k.id = "key_1";
+    k.hash = "abc123";
+    k.previous_hash = "old456";
+    k.previous_expires_at = 99;
+    k.name = "app";
+    k.models = {"gpt-*"};
+    k.budget = governance::Budget{.usd = 5, .period = governance::Period::day, .soft_usd = 4};
+    k.limits.rpm = 60;
+    ASSERT_TRUE(s.put_key(k));
+    ASSERT_TRUE(s.put_team({.id = "core", .name = "Core"}));
+  }
+  SqliteStore s(db.path.string());
+  auto keys = s.keys();
+  ASSERT_TRUE(keys);
+  ASSERT_EQ(keys->size(), 1u);
+  const auto& k = keys->front();
+  EXPECT_EQ(k.hash, "abc123");
+  EXPECT_EQ(k.previous_hash, "old456");
+  EXPECT_EQ(k.previous_expires_at, 99);
+  EXPECT_EQ(k.models, std::vector<std::string>{"gpt-*"});
+  ASSERT_TRUE(k.budget);
+  EXPECT_EQ(k.budget->period, governance::Period::day);
+  EXPECT_EQ(k.budget->soft_usd, 4);
+  EXPECT_EQ(k.limits.rpm, 60);
+  EXPECT_EQ(s.teams()->size(), 1u);
+  ASSERT_TRUE(s.delete_key("key_1"));
+  EXPECT_TRUE(s.keys()->empty());
+}
+
+TEST(SqliteStore, RowsAreCommittedBeforeTheirCallbacksAndTotalsFollowThem) {
+  TempDb db;
+  SqliteStore s(db.path.string());
+  std::atomic<int> committed{0};
+  for (int i = 0; i < 200; ++i) s.append(row(i % 2 ? "a" : "b", 0.01, 1000 + i), [&] { ++committed; });
+  s.close();
+  EXPECT_EQ(committed.load(), 200);
+  auto a = s.spent("key:a", 0);
+  ASSERT_TRUE(a);
+  EXPECT_NEAR(*a, 1.0, 1e-9);
+  auto by_key = s.spend({.group_by = "key"});
+  ASSERT_TRUE(by_key);
+  ASSERT_EQ(by_key->size(), 2u);
+  EXPECT_EQ(by_key->front().requests, 100);
+  EXPECT_EQ(by_key->front().input_tokens, 1000);
+  bool called = false;
+  s.append(row("a", 1, 5000), [&] { called = true; });
+  EXPECT_TRUE(called) << "a closed store still releases whoever waits";
+}
+
+TEST(SqliteStore, LogsComeInPagesWithACursorAndFilters) {
+  TempDb db;
+  SqliteStore s(db.path.string());
+  for (int i = 0; i < 25; ++i) s.append(row(i < 20 ? "a" : "b", 0.5, 1000 + i), nullptr);
+  s.close();
+  LogQuery q;
+  q.key_id = "a";
+  q.limit = 8;
+  std::vector<std::string> seen;
+  for (int page = 0; page < 5; ++page) {
+    auto p = s.spend_logs(q);
+    ASSERT_TRUE(p);
+    for (const auto& [id, r] : p->rows) seen.push_back(r.request_id);
+    if (!p->next) break;
+    q.after = p->next;
+  }
+  ASSERT_EQ(seen.size(), 20u);
+  EXPECT_EQ(seen.front(), "req-1000");
+  EXPECT_EQ(seen.back(), "req-1019");
+  auto removed = s.forget_before(1010);
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(*removed, 10);
+  EXPECT_NEAR(*s.spent("key:a", 0), 10.0, 1e-9) << "retention keeps the budget totals";
+}
+
+TEST(SqliteStore, AnUnknownGroupingIsAClientError) {
+  TempDb db;
+  SqliteStore s(db.path.string());
+  auto r = s.spend({.group_by = "password"});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::invalid_request);
+}
+
+}  // namespace
+}  // namespace modelmux::store
