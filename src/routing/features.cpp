@@ -72,24 +72,34 @@ constexpr std::string_view kMathCues[] = {
     "prime",       "square",  "root",   "digits",   "math",  "formula"};
 
 struct Cue {
-  std::uint32_t hash;
-  std::uint8_t kind;
+  std::uint32_t hash = 0;
+  std::uint8_t kind = 0;  // 0: an empty slot
 };
-constexpr std::size_t kCueCount = std::size(kReasoningCues) + std::size(kCodeCues) + std::size(kMathCues);
-constexpr std::array<Cue, kCueCount> kCues = [] {
-  std::array<Cue, kCueCount> a{};
-  std::size_t n = 0;
-  for (auto w : kReasoningCues) a[n++] = {fnv(w), 1};
-  for (auto w : kCodeCues) a[n++] = {fnv(w), 2};
-  for (auto w : kMathCues) a[n++] = {fnv(w), 3};
-  std::sort(a.begin(), a.end(), [](const Cue& x, const Cue& y) { return x.hash < y.hash; });
+// An open-addressing table (256 slots for 73 cues, linear probing): a word's lookup is one or two
+// predictable compares, where a binary search cost several mispredicted branches per word.
+constexpr std::size_t kCueSlots = 256;
+constexpr std::size_t cue_slot(std::uint32_t h) {
+  return (h * 0x9E3779B1u) >> 24;
+}
+constexpr std::array<Cue, kCueSlots> kCues = [] {
+  std::array<Cue, kCueSlots> a{};
+  auto put = [&](std::string_view w, std::uint8_t kind) {
+    auto h = fnv(w);
+    auto i = cue_slot(h);
+    while (a[i].kind) i = (i + 1) % kCueSlots;
+    a[i] = {h, kind};
+  };
+  for (auto w : kReasoningCues) put(w, 1);
+  for (auto w : kCodeCues) put(w, 2);
+  for (auto w : kMathCues) put(w, 3);
   return a;
 }();
 
 std::uint8_t cue_kind(std::uint32_t h) {
-  auto it = std::lower_bound(kCues.begin(), kCues.end(), h,
-                             [](const Cue& c, std::uint32_t v) { return c.hash < v; });
-  return it != kCues.end() && it->hash == h ? it->kind : 0;
+  for (auto i = cue_slot(h);; i = (i + 1) % kCueSlots) {
+    const auto& c = kCues[i];
+    if (!c.kind || c.hash == h) return c.kind;
+  }
 }
 
 std::string_view tail(std::string_view text) {
@@ -105,11 +115,13 @@ void walk(std::string_view data, Sink& sink) {
   std::uint32_t h = kFnvOffset, hb = 0, prev = 0, window = 0;
   std::size_t emitted = 0, begin = 0, prev_begin = 0;
   bool in_word = false, have_prev = false;
-  auto emit = [&](unsigned char b) {
+  // (both inlined: called from two places, end_word would otherwise be a call that keeps the sink's
+  // counters in memory, a store and a reload on every byte)
+  auto emit = [&](unsigned char b) __attribute__((always_inline)) {
     window = (window >> 8) | (static_cast<std::uint32_t>(b) << 24);
     if (++emitted >= 4) sink.chars(window);
   };
-  auto end_word = [&](std::size_t end) {
+  auto end_word = [&](std::size_t end) __attribute__((always_inline)) {
     sink.word(h, hb, have_prev, begin, end, prev_begin);
     prev = h;
     prev_begin = begin;
