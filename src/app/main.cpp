@@ -22,6 +22,19 @@ bool loopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.starts_with("127.");
 }
 
+// Targets whose credential is a stored one get it from the store; without a store there is none to get.
+void bind_credentials(const pipeline::Runtime& rt, governance::Governor* governor) {
+  for (const auto& g : rt.catalog.groups())
+    for (const auto& t : g.targets)
+      if (t.live && !governor)
+        config::raise(t.cfg.origin, fmt::format("credential {} is a stored credential, which needs a store: "
+                                                "add `store: {{}}` or an `auth` section",
+                                                t.live->name));
+  if (!governor) return;
+  for (const auto& problem : governor->vault().bind(rt.catalog, rt.redactor))
+    std::cerr << "modelmux: warning: " << problem << std::endl;
+}
+
 int serve(const std::string& config_path, const std::string& listen, int threads, bool reuse_port) {
   try {
     config::Config cfg = config_path.empty() ? app::discover_defaults() : config::load_file(config_path);
@@ -39,6 +52,7 @@ int serve(const std::string& config_path, const std::string& listen, int threads
     auto governor = governance::Governor::open(cfg);
     auto rt = std::make_shared<pipeline::Runtime>(std::move(cfg));
     rt->governor = governor.get();
+    bind_credentials(*rt, governor.get());
     std::shared_ptr<const pipeline::Runtime> runtime = rt;
     app::HealthChecks health_checks(*runtime);
     http::Server server(

@@ -240,6 +240,11 @@ int run_mock_server(const MockServerOptions& o) {
       co_await chat(ex, state);
     } else if (path.ends_with("/embeddings")) {
       co_await embeddings(ex, state);
+    } else if (target.starts_with("/v1/models") && !state.live.api_key.empty() &&
+               ex.request().headers.get("authorization") != "Bearer " + state.live.api_key) {
+      co_await ex.respond(
+          401, "application/json",
+          mock::error_body("Incorrect API key provided.", "invalid_request_error", "invalid_api_key"));
     } else if (target.starts_with("/v1/models")) {
       co_await ex.respond(
           200, "application/json",

@@ -73,6 +73,7 @@ const std::vector<Route>& table() {
       // Governance's admin API answers every path and method under it (its own 404s and 405s).
       {"GET", "/admin/v1/{model}", nullptr, {}, {}, nullptr, surfaces::admin::governance_api},
       {"POST", "/admin/v1/{model}", nullptr, {}, {}, nullptr, surfaces::admin::governance_api},
+      {"PUT", "/admin/v1/{model}", nullptr, {}, {}, nullptr, surfaces::admin::governance_api},
       {"PATCH", "/admin/v1/{model}", nullptr, {}, {}, nullptr, surfaces::admin::governance_api},
       {"DELETE", "/admin/v1/{model}", nullptr, {}, {}, nullptr, surfaces::admin::governance_api},
       {"GET", "/health/targets", nullptr, {}, {}, surfaces::admin::health_targets},
@@ -100,6 +101,7 @@ asio::awaitable<void> serve(http::Exchange& ex, const pipeline::Runtime& rt, con
   const auto& req = ex.request();
   ctx.request_id = ex.request_id();
   ctx.headers = &req.headers;
+  ctx.query = req.query();
   ctx.body = req.body;
   ctx.action = route.action;
   ctx.model_in_path = std::move(model);

@@ -50,6 +50,9 @@ Governor::Governor(const config::Config& cfg, std::unique_ptr<store::Store> stor
     return spent ? *spent : std::numeric_limits<double>::infinity();
   });
   if (auto r = reload(); !r) throw std::runtime_error(r.error().message);
+  auto keyring = Keyring::from_env();
+  if (!keyring) throw std::runtime_error(keyring.error().message);
+  vault_ = std::make_unique<Vault>(*store_, std::move(*keyring));
   if (cfg.store.retention_days > 0) {
     Millis cutoff = now_ms() - static_cast<Millis>(cfg.store.retention_days) * 86'400'000;
     (void)store_->forget_before(cutoff);

@@ -12,6 +12,7 @@
 #include "config/config.hpp"
 #include "governance/counters.hpp"
 #include "governance/directory.hpp"
+#include "governance/vault.hpp"
 #include "modelmux/error.hpp"
 #include "store/store.hpp"
 
@@ -86,6 +87,8 @@ struct Ticket {
   // A rate-limit refusal's exact wait (retry-after-ms; Retry-After has whole seconds). Mutable: an attempt,
   // which sees the request read-only, may be the one refused.
   mutable Millis retry_after_ms = 0;
+  // The stored credential the last request sent upstream carried (the ledger records every use).
+  mutable std::string_view credential;
 };
 
 class Governor {
@@ -114,6 +117,7 @@ class Governor {
 
   Counters& counters() { return *counters_; }
   store::Store& store() { return *store_; }
+  Vault& vault() { return *vault_; }
   const DirectoryHolder& directory() const { return directory_; }
   // Reads keys, users and teams from the store again (after the admin API changed them).
   Result<void> reload();
@@ -126,6 +130,7 @@ class Governor {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Counters> counters_;
   DirectoryHolder directory_;
+  std::unique_ptr<Vault> vault_;
 };
 
 }  // namespace modelmux::governance

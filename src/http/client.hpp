@@ -52,7 +52,8 @@ struct ClientRequest {
   std::string_view prepared_headers;  // header lines ("name: value\r\n"...) rendered once, e.g. per target
   Headers headers;                    // further headers for this request only
   std::string body;
-  Abortable* abortable = nullptr;  // what lets the request's owner abort this exchange
+  Abortable* abortable = nullptr;          // what lets the request's owner abort this exchange
+  std::shared_ptr<const void> keep_alive;  // what `prepared_headers` points into, when not the target
 };
 
 // A reply whose body is read as it arrives. Implemented by the network client and by in-process upstreams.

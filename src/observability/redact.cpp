@@ -41,16 +41,29 @@ std::string cut(std::string_view s, std::size_t limit) {
 
 }  // namespace
 
-Redactor::Redactor(UpstreamDetail detail, std::vector<std::string> secrets) : detail_(detail) {
+Redactor::Redactor(UpstreamDetail detail, std::vector<std::string> secrets)
+    : detail_(detail), secrets_(sorted(std::move(secrets))) {}
+
+std::shared_ptr<const Redactor::List> Redactor::sorted(List secrets) {
+  auto out = std::make_shared<List>();
   for (auto& s : secrets)
-    if (s.size() >= 4) secrets_.push_back(std::move(s));  // shorter ones would blank ordinary words
-  std::sort(secrets_.begin(), secrets_.end(),
-            [](const auto& a, const auto& b) { return a.size() > b.size(); });
-  secrets_.erase(std::unique(secrets_.begin(), secrets_.end()), secrets_.end());
+    if (s.size() >= 4) out->push_back(std::move(s));  // shorter ones would blank ordinary words
+  std::sort(out->begin(), out->end(),
+            [](const auto& a, const auto& b) { return a.size() != b.size() ? a.size() > b.size() : a < b; });
+  out->erase(std::unique(out->begin(), out->end()), out->end());
+  return out;
+}
+
+void Redactor::learn(std::vector<std::string> more) const {
+  std::lock_guard lock(learning_);
+  if (auto known = secrets_.load()) more.insert(more.end(), known->begin(), known->end());
+  secrets_.store(sorted(std::move(more)));
 }
 
 void Redactor::remove_secrets(std::string& text) const {
-  for (const auto& secret : secrets_)
+  auto secrets = secrets_.load();
+  if (!secrets) return;
+  for (const auto& secret : *secrets)
     for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 10))
       text.replace(at, secret.size(), "[redacted]");
 }

@@ -4,6 +4,9 @@
 // much of them goes out is the operator's choice (errors.upstream_detail).
 #pragma once
 
+#include <atomic>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,11 +29,17 @@ class Redactor {
   std::string upstream_message(std::string_view message, std::string_view what) const;
   // `text` without configured secrets and credential-like strings, whatever the detail level.
   std::string scrub(std::string_view text) const;
+  // Adds secrets that arrived after start (a stored credential replaced through the admin API). Rare:
+  // copies the list; readers keep the one they started with.
+  void learn(std::vector<std::string> more) const;
 
  private:
+  using List = std::vector<std::string>;  // longest first, so a secret containing another goes whole
+  static std::shared_ptr<const List> sorted(List secrets);
   void remove_secrets(std::string& text) const;
   UpstreamDetail detail_ = UpstreamDetail::scrubbed;
-  std::vector<std::string> secrets_;  // longest first, so a secret containing another goes whole
+  mutable std::mutex learning_;
+  mutable std::atomic<std::shared_ptr<const List>> secrets_;
 };
 
 }  // namespace modelmux::observability

@@ -184,6 +184,7 @@ asio::awaitable<Result<Answer>> attempt_one(const Context& ctx, Attempt at, Buil
 
   auto request = build(ctx, target, max_tokens);
   if (!request) co_return std::unexpected(request.error());
+  if (target.live) ctx.gov.credential = target.live->name;
   request->abortable = &ctx.upstream_calls;
   routing::InFlight in_flight(&stats);
   auto started = Clock::now();

@@ -64,6 +64,7 @@ class Context {
   std::string_view request_id;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   const http::HeaderList* headers = nullptr;  // null for library calls
+  std::string_view query;                     // the URL's query string (Gemini clients may put `key=` there)
   // What the route said beyond the surface and operation: a surface's variant of the operation (Gemini's
   // "streamGenerateContent") and a model named in the path rather than the body.
   std::string_view action;

@@ -59,6 +59,7 @@ store::LedgerRow ledger_row(const Context& ctx, std::vector<std::pair<std::strin
     r.team_id = k->team_id;
   }
   r.end_user = t.end_user;
+  r.credential = t.credential;
   r.model = ctx.chat.model;
   if (ctx.answer) {
     r.target = ctx.answer->target->label;

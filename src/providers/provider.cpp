@@ -67,6 +67,34 @@ void apply_provider_options(boost::json::object& upstream_body, const boost::jso
   for (const auto& [k, v] : mine->get_object()) upstream_body[k] = v;
 }
 
+namespace {
+
+// `api_key: credential:NAME` or `aws_credential: NAME`: the target's requests take their credential from
+// the store (governance/vault.hpp binds it once the store is open); until then it is prepared without one.
+void bind_stored_credential(Target& t) {
+  constexpr std::string_view kRef = "credential:";
+  std::string_view aws = t.cfg.provider_keys.get("aws_credential");
+  if (t.cfg.api_key.starts_with(kRef)) {
+    if (!aws.empty()) config::raise(t.cfg.origin, "api_key: credential: and aws_credential are exclusive");
+    t.live = std::make_shared<LiveCredential>();
+    t.live->name = t.cfg.api_key.substr(kRef.size());
+    t.cfg.api_key.clear();
+  } else if (!aws.empty()) {
+    if (!t.cfg.provider_keys.get("aws_access_key_id").empty())
+      config::raise(t.cfg.provider_keys.find("aws_credential")->origin,
+                    "is exclusive with aws_access_key_id: the stored credential holds the keys");
+    t.live = std::make_shared<LiveCredential>();
+    t.live->name = std::string(aws);
+    t.live->kind = LiveCredential::Kind::aws;
+  } else {
+    return;
+  }
+  if (t.live->name.empty() || t.live->name.find_first_of(" /\t\r\n") != std::string::npos)
+    config::raise(t.cfg.origin, fmt::format("\"{}\" is not a credential name", t.live->name));
+}
+
+}  // namespace
+
 Target make_target(const config::TargetConfig& cfg) {
   Target t;
   t.cfg = cfg;
@@ -101,8 +129,39 @@ Target make_target(const config::TargetConfig& cfg) {
   t.label = fmt::format("{}/{}", cfg.provider, cfg.model);
   t.counter = cfg.api_base.empty() ? "target:" + t.label : fmt::format("target:{}@{}", t.label, cfg.api_base);
   t.timeouts = {cfg.timeouts.connect, cfg.timeouts.first_byte, cfg.timeouts.idle};
+  bind_stored_credential(t);
   t.provider->prepare(t);
   return t;
+}
+
+Result<std::shared_ptr<const Prepared>> prepare_with(const Target& target, const CredentialValue& value) {
+  Target copy = target;
+  copy.live.reset();
+  if (target.live && target.live->kind == LiveCredential::Kind::aws) {
+    auto origin = copy.cfg.origin;
+    copy.cfg.provider_keys.set("aws_access_key_id", {value.aws_access_key_id, origin});
+    copy.cfg.provider_keys.set("aws_secret_access_key", {value.aws_secret_access_key, origin});
+    copy.cfg.provider_keys.set("aws_session_token", {value.aws_session_token, origin});
+  } else {
+    copy.cfg.api_key = value.api_key;
+  }
+  try {
+    copy.provider->prepare(copy);
+  } catch (const config::ConfigError& e) {
+    return fail(ErrorCode::invalid_request, e.what());
+  }
+  auto p = std::make_shared<Prepared>();
+  p->headers[0] = std::move(copy.prepared_headers[0]);
+  p->headers[1] = std::move(copy.prepared_headers[1]);
+  p->state = std::move(copy.state);
+  return std::shared_ptr<const Prepared>(std::move(p));
+}
+
+Current current(const Target& target, bool stream) {
+  if (!target.live) return {target.prepared_headers[stream ? 1 : 0], target.state.get(), nullptr};
+  auto now = target.live->current.load(std::memory_order_acquire);
+  if (!now) return {target.prepared_headers[stream ? 1 : 0], target.state.get(), nullptr};
+  return {now->headers[stream ? 1 : 0], now->state.get(), now};
 }
 
 void prepare_json_headers(Target& target, std::string_view stream_accept, std::string_view auth_lines) {
@@ -120,7 +179,9 @@ http::ClientRequest json_post(const Target& target, std::string body, bool strea
   http::ClientRequest r;
   r.method = "POST";
   r.target = target.request_path;
-  r.prepared_headers = target.prepared_headers[stream ? 1 : 0];
+  auto now = current(target, stream);
+  r.prepared_headers = now.headers;
+  r.keep_alive = std::move(now.keep_alive);
   r.body = std::move(body);
   return r;
 }

@@ -3,6 +3,7 @@
 // nothing of routing, keys or caching.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 #include <chrono>
@@ -56,11 +57,31 @@ struct TargetState {
   virtual void secrets(std::vector<std::string>&) const {}
 };
 
+// What a target's requests are built with when its credential comes from the store (`api_key:
+// credential:NAME`, `aws_credential: NAME`): its header lines and provider state, prepared from the stored
+// value. Replaced whole when the credential is; a request in flight keeps the one it started with.
+struct Prepared {
+  std::string headers[2];  // as Target::prepared_headers
+  std::shared_ptr<const TargetState> state;
+};
+struct LiveCredential {
+  enum class Kind : unsigned char { api_key, aws };
+  std::string name;  // the stored credential's
+  Kind kind = Kind::api_key;
+  std::atomic<std::shared_ptr<const Prepared>> current;  // null until the credential is stored and opens
+};
+// A stored credential's value: an API key, or AWS keys.
+struct CredentialValue {
+  std::string api_key;
+  std::string aws_access_key_id, aws_secret_access_key, aws_session_token;
+};
+
 // A configured upstream: provider + upstream model + credentials, resolved once at config load.
 struct Target {
   config::TargetConfig cfg;
   const Provider* provider = nullptr;
   std::shared_ptr<const TargetState> state;
+  std::shared_ptr<LiveCredential> live;  // set when the credential is a stored one
   http::Url base;
   std::string label;  // provider/model, for logs and headers
   // Its quota's and budget's counter: the label and the address, so two deployments of one model are two.
@@ -139,6 +160,10 @@ class Provider {
   virtual Result<EmbeddingsResponse> decode_embeddings(std::string_view body,
                                                        const EmbeddingsRequest& req) const;
 
+  // The path of the provider's cheapest authenticated call (listing models), for validating a credential
+  // (POST /admin/v1/credentials/{name}/validate); empty when it has none to offer.
+  virtual std::string validation_path(const Target& target) const { return target.base.path + "/models"; }
+
   // Sends a built request; the network by default, in-process for the mock.
   virtual asio::awaitable<Result<std::unique_ptr<http::Reply>>> send(const Target& target,
                                                                      http::ClientRequest request) const;
@@ -150,6 +175,18 @@ std::vector<std::string_view> names();
 
 // Resolves a target's configuration; errors name the config file and line.
 Target make_target(const config::TargetConfig& cfg);
+
+// `target` prepared by its provider with `value` in place of its configured credential; a ConfigError's
+// message when the value does not fit the provider.
+Result<std::shared_ptr<const Prepared>> prepare_with(const Target& target, const CredentialValue& value);
+// The header lines and provider state a request to `target` is built with now, and what keeps them alive
+// while it is in flight (null for a target whose credential is in its configuration).
+struct Current {
+  std::string_view headers;
+  const TargetState* state;
+  std::shared_ptr<const void> keep_alive;
+};
+Current current(const Target& target, bool stream);
 
 // Renders a target's upstream headers once, for a plain and a streamed request: JSON content type, the
 // accept type (`stream_accept` when streaming), the provider's `auth_lines` ("name: value\r\n", may be

@@ -31,6 +31,7 @@ struct LedgerRow {
   bool stream = false;
   bool cache_hit = false;
   std::string path;
+  std::string credential;  // the stored credential the request went upstream with (every use recorded)
   // The budget counters the request was charged to and the period each charge fell in: the store adds the
   // row's cost to their totals in the row's own transaction, so totals and ledger never disagree.
   std::vector<std::pair<std::string, std::int64_t>> budgets;
@@ -47,7 +48,7 @@ struct SpendGroup {
 };
 
 struct LogQuery {
-  std::string key_id, user_id, team_id, end_user, model, status;  // filters; empty: any
+  std::string key_id, user_id, team_id, end_user, model, status, credential;  // filters; empty: any
   std::int64_t from_ms = 0, to_ms = 0;
   std::int64_t after = 0;  // cursor: the row id the last page ended at
   int limit = 100;

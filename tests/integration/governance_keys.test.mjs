@@ -53,7 +53,7 @@ describe('virtual keys', () => {
     assert.equal(one.body.key, undefined);
   }));
 
-  it('works as Authorization: Bearer, x-api-key and x-goog-api-key', logged(async () => {
+  it('works as Authorization: Bearer, x-api-key, x-goog-api-key and ?key=', logged(async () => {
     const k = await key();
     const openai = await chatAs(gw, k.key, hi());
     assert.equal(openai.status, 200, openai.body);
@@ -64,6 +64,13 @@ describe('virtual keys', () => {
     const gemini = await postJSON(`${gw.url}/v1beta/models/mock:generateContent`,
       { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }, { headers: { 'x-goog-api-key': k.key } });
     assert.equal(gemini.status, 200, gemini.body);
+    const inQuery = await postJSON(`${gw.url}/v1beta/models/mock:generateContent?key=${encodeURIComponent(k.key)}`,
+      { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] });
+    assert.equal(inQuery.status, 200, inQuery.body);
+    const wrongInQuery = await postJSON(`${gw.url}/v1beta/models/mock:streamGenerateContent?alt=sse&key=nope`,
+      { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] });
+    assert.equal(wrongInQuery.status, 401);
+    assert.equal(parseJSON(wrongInQuery.body).error.status, 'UNAUTHENTICATED');
   }));
 
   it('a missing or wrong key is a 401 invalid_api_key in each client\'s format', logged(async () => {

@@ -24,6 +24,7 @@ export function governedConfig({ models, auth = '', store = '', top = '' }) {
 export async function admin(gw, method, p, body, key = MASTER) {
   const headers = { authorization: `Bearer ${key}` };
   let r;
+  if (body === undefined && method !== 'GET' && method !== 'DELETE') body = {};  // POSTs are JSON, even empty ones
   if (body === undefined) {
     r = await httpRequest(`${gw.url}/admin/v1/${p}`, { method, headers });
   } else {

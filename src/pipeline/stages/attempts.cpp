@@ -58,6 +58,15 @@ Result<http::ClientRequest> translated_chat(const Context& ctx, const providers:
 Result<http::ClientRequest> upstream_request(const Context& ctx, const providers::Target& t,
                                              std::optional<std::int64_t> max_tokens) {
   const auto& provider = *t.provider;
+  if (t.live && !t.live->current.load(std::memory_order_acquire)) {
+    // Another target may have one: the plan moves on.
+    auto e = Error::make(ErrorCode::unavailable,
+                         fmt::format("target {} has no usable credential: credential {} is not stored, or "
+                                     "does not open under this instance's keys",
+                                     t.label, t.live->name));
+    e.retryable = true;
+    return fail(std::move(e));
+  }
   bool same_wire = provider.wire() == ctx.surface.wire();
   if (!same_wire && ctx.same_wire_only) return std::unexpected(*ctx.same_wire_only);
   switch (ctx.op) {

@@ -22,7 +22,8 @@ void prepare_target(providers::Target& target, std::string_view host_prefix, std
 
 http::ClientRequest signed_post(const providers::Target& target, std::string path, std::string body,
                                 bool stream, std::string_view service, std::string_view stream_accept) {
-  const auto& aws = static_cast<const AwsState&>(*target.state);
+  auto now = providers::current(target, stream);
+  const auto& aws = static_cast<const AwsState&>(*now.state);
   std::string date = amz_date(target.clock ? target.clock() : std::chrono::system_clock::now());
   std::string hash = sha256_hex(body);
   // The signed headers carry the same values prepare_json_headers rendered for this request.
@@ -42,7 +43,8 @@ http::ClientRequest signed_post(const providers::Target& target, std::string pat
   http::ClientRequest r;
   r.method = "POST";
   r.target = std::move(path);
-  r.prepared_headers = target.prepared_headers[stream ? 1 : 0];
+  r.prepared_headers = now.headers;
+  r.keep_alive = std::move(now.keep_alive);
   for (std::size_t i = 3; i < signing.headers.size(); ++i) r.headers.push_back(std::move(signing.headers[i]));
   r.headers.emplace_back("authorization", std::move(auth));
   r.body = std::move(body);

@@ -12,7 +12,8 @@ namespace modelmux::aws {
 
 // The keys an AWS-signed target may set (credentials.hpp says where what they leave unset comes from).
 inline constexpr std::string_view kConfigKeys[] = {"aws_access_key_id", "aws_secret_access_key",
-                                                   "aws_session_token", "aws_region", "aws_profile"};
+                                                   "aws_session_token", "aws_region",
+                                                   "aws_profile",       "aws_credential"};
 
 // What an AWS-signed target signs with, resolved once.
 struct AwsState : providers::TargetState {

@@ -80,6 +80,8 @@ ResolvedCredentials resolve_credentials(const config::TargetConfig& t) {
       config::raise(t.origin, "aws_access_key_id and aws_secret_access_key must be set together");
     r.credentials = {key("aws_access_key_id"), key("aws_secret_access_key"), key("aws_session_token")};
     r.source = "the target's aws_access_key_id";
+  } else if (!key("aws_credential").empty()) {
+    r.source = "stored credential " + key("aws_credential");  // the store's keys come later (prepare_with)
   } else if (!named_profile && !env("AWS_ACCESS_KEY_ID").empty() && !env("AWS_SECRET_ACCESS_KEY").empty()) {
     r.credentials = {env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"), env("AWS_SESSION_TOKEN")};
     r.source = "AWS_ACCESS_KEY_ID";

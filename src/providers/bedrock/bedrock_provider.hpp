@@ -15,6 +15,8 @@ class BedrockProvider final : public Provider {
   // Resolves credentials and region (a config error when there are none) and the request paths.
   std::vector<std::string_view> config_keys() const override;  // the AWS keys
   void prepare(Target& target) const override;
+  // Its cheapest authenticated call is on another host (the control plane): not offered yet.
+  std::string validation_path(const Target&) const override { return {}; }
 
   Result<http::ClientRequest> build_chat(const ChatRequest& req, const Target& target) const override;
   Result<ChatResponse> decode_chat(std::string_view body, const ChatRequest& req) const override;

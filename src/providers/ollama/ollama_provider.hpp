@@ -13,6 +13,7 @@ class OllamaProvider final : public Provider {
   Wire wire() const override { return Wire::ollama; }
   std::string default_api_base() const override { return "http://127.0.0.1:11434"; }
   void prepare(Target& target) const override;
+  std::string validation_path(const Target& t) const override { return t.base.path + "/api/tags"; }
 
   Result<http::ClientRequest> build_chat(const ChatRequest& req, const Target& target) const override;
   Result<ChatResponse> decode_chat(std::string_view body, const ChatRequest& req) const override;

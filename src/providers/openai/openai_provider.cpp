@@ -215,6 +215,13 @@ std::vector<std::string_view> OpenAiProvider::config_keys() const {
   return {};
 }
 
+std::string OpenAiProvider::validation_path(const Target& target) const {
+  if (!flavor_.azure) return target.base.path + "/models";
+  std::string_view given = target.cfg.provider_keys.get("api_version");
+  return target.base.path +
+         "/openai/models?api-version=" + std::string(given.empty() ? kAzureApiVersion : given);
+}
+
 void OpenAiProvider::prepare(Target& target) const {
   if (flavor_.azure) {
     // Azure addresses a deployment (the target's model) and versions the API in the query.

@@ -23,6 +23,7 @@ class OpenAiProvider : public Provider {
   // azure: api_version, the api-version query parameter.
   std::vector<std::string_view> config_keys() const override;
   void prepare(Target& target) const override;
+  std::string validation_path(const Target& target) const override;
 
   Result<http::ClientRequest> build_chat(const ChatRequest& req, const Target& target) const override;
   Result<http::ClientRequest> build_passthrough(const PassthroughBody& body,

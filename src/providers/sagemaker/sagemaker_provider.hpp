@@ -20,6 +20,8 @@ class SagemakerProvider final : public Provider {
   // The AWS keys, and sagemaker_format: openai (the default) or tgi.
   std::vector<std::string_view> config_keys() const override;
   void prepare(Target& target) const override;
+  // Its cheapest authenticated call is on another host (the control plane): not offered yet.
+  std::string validation_path(const Target&) const override { return {}; }
 
   Result<http::ClientRequest> build_chat(const ChatRequest& req, const Target& target) const override;
   Result<ChatResponse> decode_chat(std::string_view body, const ChatRequest& req) const override;

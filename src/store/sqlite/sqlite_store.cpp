@@ -29,7 +29,7 @@ constexpr const char* kMigrations[] = {
          user_id TEXT, team_id TEXT, end_user TEXT, model TEXT, target TEXT, provider TEXT, upstream_model TEXT,
          input_tokens INTEGER, output_tokens INTEGER, cached_tokens INTEGER, cache_write_tokens INTEGER,
          reasoning_tokens INTEGER, cost_usd REAL, status INTEGER, error TEXT, latency_ms INTEGER,
-         attempts INTEGER, stream INTEGER, cache_hit INTEGER, path TEXT);
+         attempts INTEGER, stream INTEGER, cache_hit INTEGER, path TEXT, credential TEXT);
        CREATE INDEX ledger_ts ON ledger (ts_ms);
        CREATE TABLE spend_totals (counter TEXT NOT NULL, period_start INTEGER NOT NULL, spent REAL NOT NULL,
          PRIMARY KEY (counter, period_start)) WITHOUT ROWID;
@@ -110,7 +110,7 @@ constexpr const char* kLedgerColumns =
     "input_tokens, "
     "output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, cost_usd, status, error, "
     "latency_ms, "
-    "attempts, stream, cache_hit, path";
+    "attempts, stream, cache_hit, path, credential";
 
 LedgerRow row_of(const Stmt& s, int c) {
   LedgerRow r;
@@ -137,6 +137,7 @@ LedgerRow row_of(const Stmt& s, int c) {
   r.stream = s.integer(c++) != 0;
   r.cache_hit = s.integer(c++) != 0;
   r.path = s.text(c++);
+  r.credential = s.text(c++);
   return r;
 }
 
@@ -348,7 +349,7 @@ struct SqliteStore::Writer {
         commit(db, "COMMIT"),
         rollback(db, "ROLLBACK"),
         insert(db,
-               fmt::format("INSERT INTO ledger ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+               fmt::format("INSERT INTO ledger ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                            kLedgerColumns)),
         total(db,
               "INSERT INTO spend_totals (counter, period_start, spent) VALUES (?, ?, ?) "
@@ -383,6 +384,7 @@ Result<void> SqliteStore::commit(std::deque<Pending>& batch) {
     put(r.output_tokens), put(r.cached_tokens), put(r.cache_write_tokens), put(r.reasoning_tokens);
     put(r.cost_usd), put(std::int64_t{r.status}), put(r.error), put(r.latency_ms);
     put(std::int64_t{r.attempts}), put(std::int64_t{r.stream}), put(std::int64_t{r.cache_hit}), put(r.path);
+    put(r.credential);
     if (!Writer::run(w.insert)) return failed("ledger insert");
     for (const auto& [counter, period] : r.budgets) totals[{counter, period}] += r.cost_usd;
   }
@@ -432,11 +434,9 @@ Result<std::vector<SpendGroup>> SqliteStore::spend(const SpendQuery& q) {
 
 Result<LogPage> SqliteStore::spend_logs(const LogQuery& q) {
   std::string where = "id > ? AND ts_ms >= ? AND ts_ms < ?";
-  std::vector<std::pair<const char*, const std::string*>> filters = {{"key_id", &q.key_id},
-                                                                     {"user_id", &q.user_id},
-                                                                     {"team_id", &q.team_id},
-                                                                     {"end_user", &q.end_user},
-                                                                     {"model", &q.model}};
+  std::vector<std::pair<const char*, const std::string*>> filters = {
+      {"key_id", &q.key_id},     {"user_id", &q.user_id}, {"team_id", &q.team_id},
+      {"end_user", &q.end_user}, {"model", &q.model},     {"credential", &q.credential}};
   for (auto [col, v] : filters)
     if (!v->empty()) where += fmt::format(" AND {} = ?", col);
   if (q.status == "ok")

@@ -74,13 +74,15 @@ Result<AdminReply> audit_api(const AdminCall& call) {
 
 Result<AdminReply> route(const AdminCall& call) {
   if (call.parts.empty())
-    return fail(ErrorCode::not_found, "The admin API has keys, users, teams, spend, spend/logs and audit");
+    return fail(ErrorCode::not_found,
+                "The admin API has keys, users, teams, spend, spend/logs, audit and credentials");
   std::string_view collection = call.parts[0];
   if (collection == "keys") return keys_api(call);
   if (collection == "users") return users_api(call);
   if (collection == "teams") return teams_api(call);
   if (collection == "spend") return spend_api(call);
   if (collection == "audit") return audit_api(call);
+  if (collection == "credentials") return credentials_api(call);
   return std::unexpected(not_found("path", fmt::format("/admin/v1/{}", collection)));
 }
 
@@ -137,7 +139,10 @@ boost::asio::awaitable<void> governance_api(http::Exchange& ex, const pipeline::
       reply = std::unexpected(actor.error());
     } else {
       AdminCall call{*rt.governor, req.method, parts, req.query(), req.body, std::move(*actor), now};
-      reply = route(call);
+      if (parts.size() == 3 && parts[0] == "credentials" && parts[2] == "validate")
+        reply = co_await validate_credential(call, rt);
+      else
+        reply = route(call);
     }
   }
   if (!reply) {

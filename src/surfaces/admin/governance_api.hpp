@@ -36,6 +36,10 @@ Result<AdminReply> keys_api(const AdminCall& call);
 Result<AdminReply> users_api(const AdminCall& call);
 Result<AdminReply> teams_api(const AdminCall& call);
 Result<AdminReply> spend_api(const AdminCall& call);
+Result<AdminReply> credentials_api(const AdminCall& call);
+// POST /admin/v1/credentials/{name}/validate: asks the upstream, so it waits.
+boost::asio::awaitable<Result<AdminReply>> validate_credential(const AdminCall& call,
+                                                               const pipeline::Runtime& rt);
 
 // Shared by them: the body as a JSON object (400 otherwise), every key of it one of `allowed`.
 Result<boost::json::object> body_object(const AdminCall& call, std::span<const std::string_view> allowed);

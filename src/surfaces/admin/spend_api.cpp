@@ -69,6 +69,7 @@ json::object row_json(std::int64_t id, const store::LedgerRow& r) {
                       {"target", r.target},
                       {"provider", r.provider},
                       {"upstream_model", r.upstream_model},
+                      {"credential", r.credential},
                       {"input_tokens", r.input_tokens},
                       {"output_tokens", r.output_tokens},
                       {"cached_tokens", r.cached_tokens},
@@ -128,6 +129,7 @@ Result<AdminReply> logs(const AdminCall& call) {
   q.team_id = get("team_id");
   q.end_user = get("end_user");
   q.model = get("model");
+  q.credential = get("credential");
   q.status = get("status");
   if (!q.status.empty() && q.status != "ok" && q.status != "error")
     return fail(ErrorCode::invalid_request, "status must be ok or error", "status");
