@@ -12,7 +12,7 @@
 #                                                  # ledger on (the ledger's writer thread is counted too)
 # Needs build/modelmux, nginx, wrk, valgrind.
 #
-# One modelmux worker thread under callgrind, a static nginx upstream, wrk with 4 connections. Counting is
+# One modelmux worker thread under callgrind, a static nginx upstream, wrk with 4 connections (CONNS=). Counting is
 # switched on after a warm-up and off before the dump, so start-up is not measured.
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -61,9 +61,9 @@ for model in ${MODEL:-bench}; do
   if [[ -n $GOVERNED_KEY ]]; then
     export BENCH_HEADERS="authorization: Bearer $GOVERNED_KEY"
   fi
-  wrk -t1 -c4 -d2s -s "$BENCH_DIR/post.lua" "$URL" >/dev/null
+  wrk -t1 -c"${CONNS:-4}" -d2s -s "$BENCH_DIR/post.lua" "$URL" >/dev/null
   callgrind_control -i on "$VG" >/dev/null 2>&1
-  out=$(wrk -t1 -c4 -d"$DURATION" -s "$BENCH_DIR/post.lua" "$URL")
+  out=$(wrk -t1 -c"${CONNS:-4}" -d"$DURATION" -s "$BENCH_DIR/post.lua" "$URL")
   callgrind_control -i off "$VG" >/dev/null 2>&1
   callgrind_control -d "$VG" >/dev/null 2>&1
   sleep 0.5

@@ -1,4 +1,5 @@
-// modelmux: `serve` runs the gateway, `route` explains a routing decision, `mock-server` a fake upstream.
+// modelmux: `serve` runs the gateway, `route` explains a routing decision, `mock-server` a fake upstream;
+// `keys`, `users`, `teams`, `spend`, `audit` and `credentials` drive a running gateway's admin API.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -7,6 +8,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/cli/commands.hpp"
 #include "app/health_checks.hpp"
 #include "app/local_defaults.hpp"
 #include "app/mock_server.hpp"
@@ -161,7 +163,16 @@ int main(int argc, char** argv) {
   route_cmd->add_option("-f,--file", route_body, "the request body (JSON); standard input when omitted or -");
   route_cmd->add_option("-s,--strategy", route_strategy, "override the group's strategy");
 
-  CLI11_PARSE(cli, argc, argv);
+  app::cli::Commands admin;
+  app::cli::add_admin_commands(cli, admin);
+
+  // A wrong command line exits 2, as a wrong configuration does (CLI11's own codes are 100 and up).
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e) == 0 ? 0 : 2;
+  }
+  if (admin.action) return admin.run();
   if (serve_cmd->parsed()) return serve(config_path, listen, threads, reuse_port);
   if (route_cmd->parsed()) return route(route_config, route_body, route_strategy);
   if (mock_cmd->parsed()) {

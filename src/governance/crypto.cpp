@@ -19,11 +19,12 @@ constexpr std::size_t kNonce = 12, kTag = 16;
 // HKDF-SHA256 of `secret`, `n` bytes, for the purpose `info`.
 std::string hkdf(std::string_view secret, std::string_view info, std::size_t n) {
   std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr),
-                                                                   EVP_PKEY_CTX_free);
+                                                                  EVP_PKEY_CTX_free);
   static constexpr std::string_view salt = "modelmux credentials at rest";
   std::string out(n, '\0');
   std::size_t len = n;
-  if (!ctx || EVP_PKEY_derive_init(ctx.get()) <= 0 || EVP_PKEY_CTX_set_hkdf_md(ctx.get(), EVP_sha256()) <= 0 ||
+  if (!ctx || EVP_PKEY_derive_init(ctx.get()) <= 0 ||
+      EVP_PKEY_CTX_set_hkdf_md(ctx.get(), EVP_sha256()) <= 0 ||
       EVP_PKEY_CTX_set1_hkdf_salt(ctx.get(), reinterpret_cast<const unsigned char*>(salt.data()),
                                   static_cast<int>(salt.size())) <= 0 ||
       EVP_PKEY_CTX_set1_hkdf_key(ctx.get(), reinterpret_cast<const unsigned char*>(secret.data()),
@@ -36,8 +37,12 @@ std::string hkdf(std::string_view secret, std::string_view info, std::size_t n) 
 }
 
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
-const auto* u8(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
-auto* u8(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
+const auto* u8(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+auto* u8(std::string& s) {
+  return reinterpret_cast<unsigned char*>(s.data());
+}
 
 }  // namespace
 
@@ -62,7 +67,9 @@ Result<std::optional<Keyring>> Keyring::from_env() {
   const char* prev = std::getenv("MODELMUX_ENCRYPTION_KEY_PREVIOUS");
   if (!cur || !*cur) return std::optional<Keyring>();
   auto k = make(cur, prev ? prev : "");
-  if (!k) return std::unexpected(Error::make(ErrorCode::invalid_request, "MODELMUX_ENCRYPTION_KEY: " + k.error().message));
+  if (!k)
+    return std::unexpected(
+        Error::make(ErrorCode::invalid_request, "MODELMUX_ENCRYPTION_KEY: " + k.error().message));
   return std::optional<Keyring>(std::move(*k));
 }
 
@@ -100,7 +107,8 @@ Result<std::string> Keyring::open(std::string_view sealed, std::string_view cont
                             "MODELMUX_ENCRYPTION_KEY_PREVIOUS",
                             version, current_.version));
   std::string raw;
-  if (!digest::unbase64(sealed.substr(kPrefix.size() + version.size() + 1), raw) || raw.size() < kNonce + kTag)
+  if (!digest::unbase64(sealed.substr(kPrefix.size() + version.size() + 1), raw) ||
+      raw.size() < kNonce + kTag)
     return fail(ErrorCode::internal, "malformed sealed credential");
   std::size_t n = raw.size() - kNonce - kTag;
   std::string plain(n, '\0');
@@ -112,7 +120,8 @@ Result<std::string> Keyring::open(std::string_view sealed, std::string_view cont
             EVP_DecryptUpdate(ctx.get(), u8(plain), &len, u8(raw) + kNonce, static_cast<int>(n)) == 1 &&
             EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTag, u8(tag)) == 1 &&
             EVP_DecryptFinal_ex(ctx.get(), u8(plain) + len, &len) == 1;
-  if (!ok) return fail(ErrorCode::internal, "sealed credential does not open: tampered, or sealed for another row");
+  if (!ok)
+    return fail(ErrorCode::internal, "sealed credential does not open: tampered, or sealed for another row");
   return plain;
 }
 

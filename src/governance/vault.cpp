@@ -54,7 +54,8 @@ std::vector<std::string> secrets(const providers::CredentialValue& v) {
 
 }  // namespace
 
-Vault::Vault(store::Store& store, std::optional<Keyring> keyring) : store_(store), keyring_(std::move(keyring)) {}
+Vault::Vault(store::Store& store, std::optional<Keyring> keyring)
+    : store_(store), keyring_(std::move(keyring)) {}
 
 Result<void> Vault::usable() const {
   if (keyring_) return {};
@@ -77,7 +78,8 @@ void Vault::audit(std::string_view actor, std::string_view action, std::string_v
                 .detail = std::move(detail)});
 }
 
-std::vector<std::string> Vault::bind(const routing::Catalog& catalog, const observability::Redactor& redactor) {
+std::vector<std::string> Vault::bind(const routing::Catalog& catalog,
+                                     const observability::Redactor& redactor) {
   std::lock_guard lock(mu_);
   redactor_ = &redactor;
   for (const auto& g : catalog.groups())
@@ -92,11 +94,13 @@ std::vector<std::string> Vault::bind(const routing::Catalog& catalog, const obse
   auto stored = store_.credentials();
   if (!stored) return {stored.error().message};
   for (auto it = targets_.begin(); it != targets_.end(); it = targets_.upper_bound(it->first)) {
-    auto rec = std::find_if(stored->begin(), stored->end(), [&](const auto& r) { return r.name == it->first; });
+    auto rec =
+        std::find_if(stored->begin(), stored->end(), [&](const auto& r) { return r.name == it->first; });
     if (rec == stored->end()) {
-      problems.push_back(fmt::format("credential {} is not stored yet (POST /admin/v1/credentials): its targets "
-                                     "are unavailable until it is",
-                                     it->first));
+      problems.push_back(
+          fmt::format("credential {} is not stored yet (POST /admin/v1/credentials): its targets "
+                      "are unavailable until it is",
+                      it->first));
     } else if (auto applied = apply(*rec); !applied) {
       problems.push_back(fmt::format("credential {}: {}", it->first, applied.error().message));
     }
@@ -143,7 +147,8 @@ CredentialInfo Vault::info(const store::CredentialRecord& rec, const std::string
 }
 
 Result<CredentialInfo> Vault::put(const std::string& name, const std::string& provider,
-                                  const providers::CredentialValue& value, bool replace, std::string_view actor) {
+                                  const providers::CredentialValue& value, bool replace,
+                                  std::string_view actor) {
   if (auto ok = usable(); !ok) return std::unexpected(ok.error());
   std::lock_guard lock(mu_);
   auto stored = store_.credentials();
@@ -164,8 +169,9 @@ Result<CredentialInfo> Vault::put(const std::string& name, const std::string& pr
   if (auto r = store_.put_credential(rec); !r) return std::unexpected(r.error());
   auto i = info(rec, fingerprint(value), true);
   i.kind = is_aws(value) ? "aws" : "api_key";
-  audit(actor, replace ? "credential.replace" : "credential.create", name,
-        fmt::format("provider {}, fingerprint {}, key version {}", rec.provider, i.fingerprint, i.key_version));
+  audit(
+      actor, replace ? "credential.replace" : "credential.create", name,
+      fmt::format("provider {}, fingerprint {}, key version {}", rec.provider, i.fingerprint, i.key_version));
   return i;
 }
 
@@ -219,7 +225,9 @@ Result<int> Vault::rotate_key(std::string_view actor) {
   std::vector<std::pair<store::CredentialRecord, std::string>> opened;
   for (const auto& rec : *stored) {
     auto plain = keyring_->open(rec.ciphertext, context(rec));
-    if (!plain) return fail(ErrorCode::invalid_request, fmt::format("credential {}: {}", rec.name, plain.error().message));
+    if (!plain)
+      return fail(ErrorCode::invalid_request,
+                  fmt::format("credential {}: {}", rec.name, plain.error().message));
     opened.emplace_back(rec, std::move(*plain));
   }
   int n = 0;
@@ -229,7 +237,8 @@ Result<int> Vault::rotate_key(std::string_view actor) {
     if (auto r = store_.put_credential(rec); !r) return std::unexpected(r.error());
     ++n;
   }
-  audit(actor, "credential.rotate_key", "*", fmt::format("{} re-sealed under key version {}", n, keyring_->version()));
+  audit(actor, "credential.rotate_key", "*",
+        fmt::format("{} re-sealed under key version {}", n, keyring_->version()));
   return n;
 }
 
@@ -239,7 +248,8 @@ Result<providers::Target> Vault::probe_target(const std::string& name) {
   auto stored = store_.credentials();
   if (!stored) return std::unexpected(stored.error());
   auto rec = std::find_if(stored->begin(), stored->end(), [&](const auto& r) { return r.name == name; });
-  if (rec == stored->end()) return fail(Error::make(ErrorCode::not_found, fmt::format("no credential {}", name)));
+  if (rec == stored->end())
+    return fail(Error::make(ErrorCode::not_found, fmt::format("no credential {}", name)));
   auto plain = keyring_->open(rec->ciphertext, context(*rec));
   if (!plain) return std::unexpected(plain.error());
   auto value = value_of(*plain);

@@ -29,7 +29,8 @@ struct CredentialInfo {
   std::string name, provider;
   std::string kind;         // "api_key" or "aws"
   std::string key_version;  // of the key that sealed it
-  std::string fingerprint;  // the first 12 hex digits of the value's SHA-256: tells values apart, reveals none
+  std::string
+      fingerprint;  // the first 12 hex digits of the value's SHA-256: tells values apart, reveals none
   std::int64_t created_at = 0, updated_at = 0;
   std::vector<std::string> targets;  // labels of the targets that use it
   bool opens = true;                 // false when the current keyring cannot open it
@@ -70,7 +71,7 @@ class Vault {
   std::optional<Keyring> keyring_;
   const observability::Redactor* redactor_ = nullptr;
   std::multimap<std::string, const providers::Target*, std::less<>> targets_;  // by credential name
-  std::mutex mu_;  // one change at a time
+  std::mutex mu_;                                                              // one change at a time
 };
 
 }  // namespace modelmux::governance

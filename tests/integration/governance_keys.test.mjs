@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startGateway, runModelmux, writeTempFile, postJSON, httpRequest, parseJSON, logged } from '../lib/harness.mjs';
-import { MASTER, storeDir, governedConfig, admin, createKey, chatAs, errorCode, sleep } from '../lib/governance.mjs';
+import { MASTER, startGovernedGateway, admin, createKey, chatAs, errorCode, sleep } from '../lib/governance.mjs';
 
 const UPSTREAM_SECRET = 'sk-upstream-secret-never-logged-42';
 const MODELS = `  - name: mock
@@ -25,13 +25,10 @@ const hi = (model = 'mock') => ({ model, messages: [{ role: 'user', content: 'hi
 let gw, dir;
 const secrets = [MASTER, UPSTREAM_SECRET];
 before(async () => {
-  dir = await storeDir();
-  gw = await startGateway({ config: governedConfig({ models: MODELS, store: `  sqlite: ${dir}/ledger.db\n` }) });
+  gw = await startGovernedGateway(MODELS);
+  dir = gw.dir;
 });
-after(async () => {
-  await gw?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => gw?.close());
 
 async function key(body = {}) {
   const k = await createKey(gw, body);

@@ -1,9 +1,10 @@
 // Helpers for the governance tests: a governed gateway's configuration, the admin API, and requests made
 // with a virtual key (node built-ins only).
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { httpRequest, postJSON, parseJSON } from './harness.mjs';
+import { httpRequest, postJSON, parseJSON, startGateway } from './harness.mjs';
 
 export const MASTER = 'mm-master-test-0123456789abcdef';
 
@@ -18,6 +19,22 @@ export async function storeDir() {
  */
 export function governedConfig({ models, auth = '', store = '', top = '' }) {
   return `auth:\n  master_key: ${MASTER}\n${auth}` + (store ? `store:\n${store}` : '') + top + `models:\n${models}`;
+}
+
+/**
+ * A gateway that requires keys (the master key MASTER), serving `models` (YAML, as governedConfig takes it),
+ * with its store in a fresh directory: `gw.dir`. `gw.close()` stops it and removes the directory.
+ */
+export async function startGovernedGateway(models, { env } = {}) {
+  const dir = await storeDir();
+  const remove = () => fs.rmSync(dir, { recursive: true, force: true });
+  try {
+    const gw = await startGateway({ config: governedConfig({ models, store: `  sqlite: ${dir}/ledger.db\n` }), env });
+    return { ...gw, dir, close: async () => { await gw.stop(); remove(); } };
+  } catch (err) {
+    remove();
+    throw err;
+  }
 }
 
 /** An admin API call; resolves with {status, headers, body (parsed when JSON)}. */

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/json_util.hpp"
 #include "wire/anthropic/messages_json.hpp"
@@ -120,6 +121,7 @@ class AnthropicStreamDecoder final : public StreamDecoder {
         ev.kind = StreamEvent::Kind::tool_call_delta;
         ev.tool_index = it->second;
         ev.tool_arguments = json_util::string_field(delta, "partial_json");
+        if (!ev.tool_arguments.empty()) with_arguments_.insert(index);
       } else if (dtype == "thinking_delta") {
         ev.kind = StreamEvent::Kind::reasoning_delta;
         ev.text = json_util::string_field(delta, "thinking");
@@ -127,6 +129,17 @@ class AnthropicStreamDecoder final : public StreamDecoder {
       } else {
         return {};  // signature_delta: Anthropic's own check of its thinking, meaningless to other clients
       }
+      out.push_back(std::move(ev));
+    } else if (type == "content_block_stop") {
+      // A tool without parameters streams no (or only empty) input: its arguments are still JSON, "{}".
+      int index =
+          o.contains("index") && o.at("index").is_int64() ? static_cast<int>(o.at("index").get_int64()) : -1;
+      auto it = tool_of_block_.find(index);
+      if (it == tool_of_block_.end() || with_arguments_.contains(index)) return {};
+      StreamEvent ev;
+      ev.kind = StreamEvent::Kind::tool_call_delta;
+      ev.tool_index = it->second;
+      ev.tool_arguments = "{}";
       out.push_back(std::move(ev));
     } else if (type == "message_delta") {
       if (auto* u = o.if_contains("usage"); u && u->is_object())
@@ -155,7 +168,7 @@ class AnthropicStreamDecoder final : public StreamDecoder {
       }
       return std::unexpected(error_from_type(etype, std::move(message)));
     }
-    // ping, content_block_stop and unknown event types carry nothing for the client.
+    // ping and unknown event types carry nothing for the client.
     return {};
   }
 
@@ -163,6 +176,7 @@ class AnthropicStreamDecoder final : public StreamDecoder {
   std::string forced_tool_;
   int forced_block_ = -1;
   std::unordered_map<int, int> tool_of_block_;
+  std::unordered_set<int> with_arguments_;  // tool blocks that streamed some input
   int next_tool_ = 0;
   Usage usage_;
   bool stopped_ = false;

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/json_util.hpp"
 #include "providers/aws/aws_error.hpp"
@@ -86,6 +87,7 @@ class BedrockStreamDecoder final : public StreamDecoder {
         if (it == tool_of_block_.end() || piece.empty()) return {};
         StreamEvent ev{.kind = StreamEvent::Kind::tool_call_delta, .tool_index = it->second};
         ev.tool_arguments = piece;
+        with_arguments_.insert(block_index);
         out.push_back(std::move(ev));
       } else if (const json::object* reasoning = object_at(*delta, "reasoningContent")) {
         // {"text": ...} pieces; a "signature" or "redactedContent" piece has nothing readable.
@@ -96,6 +98,13 @@ class BedrockStreamDecoder final : public StreamDecoder {
         out.push_back(std::move(ev));
       }
       // Citation deltas have no canonical home.
+    } else if (type == "contentBlockStop") {
+      // A tool without parameters streams no input: its arguments are still JSON, "{}".
+      auto it = tool_of_block_.find(block_index);
+      if (it == tool_of_block_.end() || with_arguments_.contains(block_index)) return {};
+      StreamEvent ev{.kind = StreamEvent::Kind::tool_call_delta, .tool_index = it->second};
+      ev.tool_arguments = "{}";
+      out.push_back(std::move(ev));
     } else if (type == "messageStop") {
       stopped_ = true;
       out.push_back(
@@ -107,13 +116,14 @@ class BedrockStreamDecoder final : public StreamDecoder {
       if (const json::object* u = object_at(o, "usage")) ev.usage = bedrock::usage_of(*u);
       out.push_back(std::move(ev));
     }
-    // contentBlockStop and event types added later carry nothing for the client.
+    // Event types added later carry nothing for the client.
     return {};
   }
 
   aws::EventStreamDecoder frames_;
   std::vector<aws::EventMessage> messages_;
   std::unordered_map<std::int64_t, int> tool_of_block_;
+  std::unordered_set<std::int64_t> with_arguments_;  // tool blocks that streamed some input
   int next_tool_ = 0;
   bool stopped_ = false;
   bool metadata_ = false;

@@ -179,10 +179,12 @@ class OllamaStreamDecoder final : public StreamDecoder {
         ev.text = t;
         out.push_back(std::move(ev));
       }
+      // Ollama sends every call its parser found in one line: each gets its own index.
+      int index = tool_counter_;
       for (auto& call : tool_calls_of(m->get_object(), tool_counter_)) {
         StreamEvent ev;
         ev.kind = StreamEvent::Kind::tool_call_delta;
-        ev.tool_index = tool_counter_ - 1;
+        ev.tool_index = index++;
         ev.tool_id = std::move(call.id);
         ev.tool_name = std::move(call.name);
         ev.tool_arguments = std::move(call.arguments);

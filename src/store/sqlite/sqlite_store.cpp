@@ -40,6 +40,7 @@ constexpr const char* kMigrations[] = {
 };
 
 constexpr std::size_t kMaxBatch = 512;
+constexpr int kWalRestartFrames = 8192;  // 32 MiB of 4 KiB pages
 
 Error db_error(sqlite3* db, std::string_view what) {
   return Error::make(ErrorCode::internal,
@@ -168,7 +169,8 @@ SqliteStore::SqliteStore(const std::string& path) {
   open(db_, SQLITE_OPEN_READWRITE);
   // WAL: readers do not wait for the writer. NORMAL: a committed transaction survives the process being
   // killed (it is in the WAL, written); only an operating-system crash could lose the last ones.
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL"})
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA wal_autocheckpoint=0"})
     if (auto r = exec(pragma); !r)
       throw std::runtime_error(fmt::format("store {}: {}", path, r.error().message));
   int version = schema_version();
@@ -182,16 +184,22 @@ SqliteStore::SqliteStore(const std::string& path) {
   }
   try {
     open(rd_, SQLITE_OPEN_READONLY);
+    open(ckpt_, SQLITE_OPEN_READWRITE);
+    // (A connection checkpoints a WAL only once it has read the database in WAL mode.)
+    sqlite3_exec(ckpt_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
   } catch (...) {
+    sqlite3_close(rd_);
     sqlite3_close(db_);
     throw;
   }
   writer_ = std::thread([this] { write_loop(); });
+  checkpointer_ = std::thread([this] { checkpoint_loop(); });
 }
 
 SqliteStore::~SqliteStore() {
   close();
   writer_stmts_.reset();  // (finalized before their connection closes)
+  sqlite3_close(ckpt_);
   sqlite3_close(rd_);
   sqlite3_close(db_);
 }
@@ -202,7 +210,30 @@ void SqliteStore::close() {
     stopping_ = true;
   }
   queue_cv_.notify_all();
+  checkpoint_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  if (checkpointer_.joinable()) {
+    checkpointer_.join();
+    // Everything into the database file, and the WAL emptied, for whoever opens it next.
+    sqlite3_wal_checkpoint_v2(ckpt_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  }
+}
+
+void SqliteStore::checkpoint_loop() {
+  std::unique_lock lock(queue_mu_);
+  while (!stopping_) {
+    checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stopping_; });
+    lock.unlock();
+    // PASSIVE copies what no reader still needs and never blocks the writer. Under steady load the writer
+    // always has frames past the copied ones, so the WAL would only grow: past kWalRestartFrames, RESTART
+    // copies the little that is left (holding the writer for that long) and makes the next commit write
+    // from the WAL's beginning.
+    int log = 0, done = 0;
+    sqlite3_wal_checkpoint_v2(ckpt_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    if (log > kWalRestartFrames)
+      sqlite3_wal_checkpoint_v2(ckpt_, nullptr, SQLITE_CHECKPOINT_RESTART, &log, &done);
+    lock.lock();
+  }
 }
 
 int SqliteStore::schema_version() {

@@ -57,6 +57,7 @@ class SqliteStore final : public Store {
   };
   struct Writer;
   void write_loop();
+  void checkpoint_loop();
   Result<void> commit(std::deque<Pending>& batch);
   Result<void> exec(const char* sql);
   Result<void> put_doc(const char* table, const std::string& id, const std::string& hash,
@@ -77,6 +78,11 @@ class SqliteStore final : public Store {
   std::deque<Pending> queue_;
   bool stopping_ = false;
   std::thread writer_;
+  // Checkpoints (copying the WAL into the database, with its fsync) run on a connection and thread of their
+  // own, so a commit, which a response's last byte waits on, never waits on one.
+  sqlite3* ckpt_ = nullptr;
+  std::condition_variable checkpoint_cv_;
+  std::thread checkpointer_;
 };
 
 }  // namespace modelmux::store

@@ -34,15 +34,18 @@ Result<providers::CredentialValue> value_of(const json::object& body) {
   auto str = [&](std::string_view k) -> Result<std::string> {
     const auto* v = body.if_contains(k);
     if (!v) return std::string();
-    if (!v->is_string()) return fail(ErrorCode::invalid_request, fmt::format("{} must be a string", k), std::string(k));
+    if (!v->is_string())
+      return fail(ErrorCode::invalid_request, fmt::format("{} must be a string", k), std::string(k));
     std::string s(v->get_string());
     for (unsigned char c : s)
       if (c < 0x20 || c == 0x7f)
-        return fail(ErrorCode::invalid_request, fmt::format("{} holds a control character", k), std::string(k));
+        return fail(ErrorCode::invalid_request, fmt::format("{} holds a control character", k),
+                    std::string(k));
     return s;
   };
   providers::CredentialValue out;
-  for (auto [field, into] : {std::pair{"value", &out.api_key}, {"aws_access_key_id", &out.aws_access_key_id},
+  for (auto [field, into] : {std::pair{"value", &out.api_key},
+                             {"aws_access_key_id", &out.aws_access_key_id},
                              {"aws_secret_access_key", &out.aws_secret_access_key},
                              {"aws_session_token", &out.aws_session_token}}) {
     auto v = str(field);
@@ -67,8 +70,8 @@ bool valid_name(std::string_view name) {
 }
 
 Result<AdminReply> store_credential(const AdminCall& call, std::string name, bool replace) {
-  static constexpr std::string_view kFields[] = {"name", "provider", "value", "aws_access_key_id",
-                                                 "aws_secret_access_key", "aws_session_token"};
+  static constexpr std::string_view kFields[] = {
+      "name", "provider", "value", "aws_access_key_id", "aws_secret_access_key", "aws_session_token"};
   auto body = body_object(call, kFields);
   if (!body) return std::unexpected(body.error());
   if (!replace) {
@@ -78,10 +81,11 @@ Result<AdminReply> store_credential(const AdminCall& call, std::string name, boo
   if (!valid_name(name))
     return fail(ErrorCode::invalid_request, "name must be 1-128 letters, digits, '-', '_' or '.'", "name");
   std::string provider;
-  if (const auto* p = body->if_contains("provider"); p && p->is_string()) provider = std::string(p->get_string());
+  if (const auto* p = body->if_contains("provider"); p && p->is_string())
+    provider = std::string(p->get_string());
   if (!replace && !providers::find(provider))
-    return fail(ErrorCode::invalid_request, fmt::format("provider must name a known provider, not \"{}\"", provider),
-                "provider");
+    return fail(ErrorCode::invalid_request,
+                fmt::format("provider must name a known provider, not \"{}\"", provider), "provider");
   auto value = value_of(*body);
   if (!value) return std::unexpected(value.error());
   auto stored = call.gov.vault().put(name, provider, *value, replace, call.actor);
@@ -132,7 +136,8 @@ boost::asio::awaitable<Result<AdminReply>> validate_credential(const AdminCall& 
   std::string path = probe->provider->validation_path(*probe);
   if (path.empty()) {
     out["result"] = "unsupported";
-    out["detail"] = fmt::format("provider {} offers no call to validate a credential with", probe->cfg.provider);
+    out["detail"] =
+        fmt::format("provider {} offers no call to validate a credential with", probe->cfg.provider);
     co_return AdminReply{200, std::move(out)};
   }
   http::ClientRequest req;
@@ -147,11 +152,14 @@ boost::asio::awaitable<Result<AdminReply>> validate_credential(const AdminCall& 
   } else {
     int status = (*reply)->status();
     out["status"] = status;
-    result = status >= 200 && status < 300 ? "valid" : status == 401 || status == 403 ? "rejected" : "unreachable";
+    result = status >= 200 && status < 300    ? "valid"
+             : status == 401 || status == 403 ? "rejected"
+                                              : "unreachable";
     if (result == "unreachable") out["detail"] = fmt::format("the upstream answered {}", status);
   }
   out["result"] = result;
-  call.gov.vault().audit(call.actor, "credential.validate", name, fmt::format("{} via {}", result, probe->label));
+  call.gov.vault().audit(call.actor, "credential.validate", name,
+                         fmt::format("{} via {}", result, probe->label));
   co_return AdminReply{200, std::move(out)};
 }
 

@@ -200,7 +200,8 @@ Result<ChatResponse> decode_reply(const json::object& body, const ChatRequest& r
       ToolCall call;
       call.id = json_util::string_field(u->get_object(), "toolUseId");
       call.name = json_util::string_field(u->get_object(), "name");
-      if (auto* in = u->get_object().if_contains("input")) call.arguments = json::serialize(*in);
+      auto* in = u->get_object().if_contains("input");
+      call.arguments = in && !in->is_null() ? json::serialize(*in) : std::string("{}");  // always JSON
       r.message.tool_calls.push_back(std::move(call));
     } else if (auto* rc = block.if_contains("reasoningContent"); rc && rc->is_object()) {
       // {"reasoningText": {"text", "signature"}} or {"redactedContent"}: only text is readable.
