@@ -4,6 +4,7 @@
 #
 #   bench/instructions.sh                        # pass-through (OpenAI-format upstream)
 #   MODEL=bench-anthropic bench/instructions.sh  # translated (Anthropic-format upstream)
+#   MODEL="bench bench-auto" bench/instructions.sh  # and behind the learned router (strategy auto), same run
 #   SURFACE=anthropic MODEL=bench-anthropic bench/instructions.sh  # Anthropic client, Anthropic upstream:
 #                                                  # passed through (translated before the pipeline issue)
 #   SURFACE=anthropic bench/instructions.sh        # Anthropic client, OpenAI-format upstream: translated
@@ -42,27 +43,35 @@ valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/callgrin
   "$BIN" serve --config "$TMP/modelmux.yaml" --threads 1 >"$TMP/modelmux.log" 2>&1 &
 VG=$!; PIDS+=("$VG")
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$MM/health" >/dev/null && break; sleep 0.2; done
-if [[ ${SURFACE:-openai} == anthropic ]]; then
-  export BENCH_BODY="{\"model\":\"${MODEL:-bench}\",\"max_tokens\":64,\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}"
-  export BENCH_HEADERS="anthropic-version: 2023-06-01"
-  URL="http://127.0.0.1:$MM/v1/messages"
-else
-  export BENCH_BODY="{\"model\":\"${MODEL:-bench}\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}"
-  URL="http://127.0.0.1:$MM/v1/chat/completions"
-fi
-if [[ ${GOVERNED:-0} == 1 ]]; then
-  export BENCH_HEADERS="authorization: Bearer $("$BENCH_DIR/governed_key.sh" "http://127.0.0.1:$MM")"
-fi
-wrk -t1 -c"${CONNS:-4}" -d2s -s "$BENCH_DIR/post.lua" "$URL" >/dev/null
-callgrind_control -i on "$VG" >/dev/null 2>&1
-out=$(wrk -t1 -c"${CONNS:-4}" -d"$DURATION" -s "$BENCH_DIR/post.lua" "$URL")
-callgrind_control -i off "$VG" >/dev/null 2>&1
-callgrind_control -d "$VG" >/dev/null 2>&1
-sleep 0.5
-requests=$(awk '/requests in/ {print $1}' <<<"$out")
-non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
-[ -z "$non2xx" ] || { echo "non-2xx responses: $non2xx" >&2; exit 1; }
-dump=$(ls "$TMP"/callgrind.out.*.1 | head -1)
-total=$(callgrind_annotate "$dump" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",","",$1); print $1}')
-awk -v t="$total" -v r="$requests" 'BEGIN { printf "%d requests, %.0f instructions/request\n", r, t / r }'
-if [ -n "${KEEP_PROFILE:-}" ]; then cp "$dump" "$KEEP_PROFILE"; echo "profile: $KEEP_PROFILE"; fi
+# Several models (MODEL="bench bench-auto") are measured one after the other by the same process, each in
+# its own callgrind dump: a comparison within one run.
+GOVERNED_KEY=""
+[[ ${GOVERNED:-0} == 1 ]] && GOVERNED_KEY=$("$BENCH_DIR/governed_key.sh" "http://127.0.0.1:$MM")
+n=0
+for model in ${MODEL:-bench}; do
+  n=$((n + 1))
+  if [[ ${SURFACE:-openai} == anthropic ]]; then
+    export BENCH_BODY="{\"model\":\"$model\",\"max_tokens\":64,\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}"
+    export BENCH_HEADERS="anthropic-version: 2023-06-01"
+    URL="http://127.0.0.1:$MM/v1/messages"
+  else
+    export BENCH_BODY="{\"model\":\"$model\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}"
+    URL="http://127.0.0.1:$MM/v1/chat/completions"
+  fi
+  if [[ -n $GOVERNED_KEY ]]; then
+    export BENCH_HEADERS="authorization: Bearer $GOVERNED_KEY"
+  fi
+  wrk -t1 -c"${CONNS:-4}" -d2s -s "$BENCH_DIR/post.lua" "$URL" >/dev/null
+  callgrind_control -i on "$VG" >/dev/null 2>&1
+  out=$(wrk -t1 -c"${CONNS:-4}" -d"$DURATION" -s "$BENCH_DIR/post.lua" "$URL")
+  callgrind_control -i off "$VG" >/dev/null 2>&1
+  callgrind_control -d "$VG" >/dev/null 2>&1
+  sleep 0.5
+  requests=$(awk '/requests in/ {print $1}' <<<"$out")
+  non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
+  [ -z "$non2xx" ] || { echo "$model: non-2xx responses: $non2xx" >&2; exit 1; }
+  dump=$(ls "$TMP"/callgrind.out.*."$n" | head -1)
+  total=$(callgrind_annotate "$dump" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",","",$1); print $1}')
+  awk -v m="$model" -v t="$total" -v r="$requests" 'BEGIN { printf "%s: %d requests, %.0f instructions/request\n", m, r, t / r }'
+  if [ -n "${KEEP_PROFILE:-}" ]; then cp "$dump" "$KEEP_PROFILE.$model"; echo "profile: $KEEP_PROFILE.$model"; fi
+done

@@ -45,10 +45,12 @@ TARGET_RSS_HOLD_MB=150
 TARGET_TRANSLATED_RATIO=0.70   # translated path (OpenAI client, Anthropic upstream) / pass-through req/s
 TARGET_GOVERNED_RATIO=0.85     # keys, budgets, limits and the ledger on / off, same binary, req/s
 
-PEERS=(direct nginx modelmux governed translated claude_pt claude_tr portkey)
+PEERS=(direct nginx modelmux auto governed translated claude_pt claude_tr portkey)
 # claude_pt / claude_tr: an Anthropic client (POST /v1/messages) to the Anthropic-format upstream, passed
-# through, and to the OpenAI-format one, translated both ways.
-declare -A LABEL=([direct]="direct (upstream)" [nginx]="nginx proxy" [modelmux]="modelmux" [governed]="modelmux governed"
+# through, and to the OpenAI-format one, translated both ways. auto: the same pass-through request to the
+# model bench-auto, so the learned router (strategy auto) decides in the path; modelmux's own is priority.
+declare -A LABEL=([direct]="direct (upstream)" [nginx]="nginx proxy" [modelmux]="modelmux" [auto]="modelmux auto"
+                  [governed]="modelmux governed"
                   [translated]="modelmux->anthropic"
                   [claude_pt]="anthropic->anthropic" [claude_tr]="anthropic->openai" [portkey]="Portkey $PORTKEY_VERSION")
 declare -A URL BODY HDRS STATUS RPS P50 P99 NON2XX SOCKERR OTHER
@@ -215,6 +217,7 @@ HDRS[nginx]="Authorization: Bearer sk-bench"
 MM_PID=""
 if [[ $SKIP_MODELMUX == 1 ]]; then
   STATUS[modelmux]="skipped"
+  STATUS[auto]="skipped"
   STATUS[governed]="skipped"
   STATUS[translated]="skipped"
   STATUS[claude_pt]="skipped"
@@ -258,6 +261,9 @@ $(tail -n 20 "$TMP/$name.err")"
   URL[modelmux]="http://127.0.0.1:$MM_PORT/v1/chat/completions"
   BODY[modelmux]='{"model":"bench","messages":[{"role":"user","content":"hello"}]}'
   HDRS[modelmux]=""
+  URL[auto]=${URL[modelmux]}
+  BODY[auto]='{"model":"bench-auto","messages":[{"role":"user","content":"hello"}]}'
+  HDRS[auto]=""
   URL[translated]=${URL[modelmux]}
   BODY[translated]='{"model":"bench-anthropic","messages":[{"role":"user","content":"hello"}]}'
   HDRS[translated]=""
@@ -430,6 +436,7 @@ PK_R_NGINX="n/a"; ok_peer portkey && ok_peer nginx && PK_R_NGINX=$(ratio "${RPS[
 R_TRANSLATED="n/a"; (( MM_OK )) && ok_peer translated && R_TRANSLATED=$(ratio "${RPS[translated]}" "${RPS[modelmux]}")
 R_CLAUDE="n/a"; ok_peer claude_pt && ok_peer claude_tr && R_CLAUDE=$(ratio "${RPS[claude_pt]}" "${RPS[claude_tr]}")
 V_TRANSLATED=$(verdict "$R_TRANSLATED" ">=" "$TARGET_TRANSLATED_RATIO")
+R_AUTO="n/a"; (( MM_OK )) && ok_peer auto && R_AUTO=$(ratio "${RPS[auto]}" "${RPS[modelmux]}")
 R_GOVERNED="n/a"; (( MM_OK )) && ok_peer governed && R_GOVERNED=$(ratio "${RPS[governed]}" "${RPS[modelmux]}")
 V_GOVERNED=$(verdict "$R_GOVERNED" ">=" "$TARGET_GOVERNED_RATIO")
 
@@ -459,6 +466,7 @@ printf '%-40s %10s   target %-10s %s\n' "modelmux / nginx req/s" "$R_NGINX" ">= 
 printf '%-40s %10s\n' "modelmux / Portkey req/s" "$R_PK"
 printf '%-40s %10s   target %-10s %s\n' "translated / pass-through req/s" "$R_TRANSLATED" ">= $TARGET_TRANSLATED_RATIO" "$V_TRANSLATED"
 printf '%-40s %10s\n' "anthropic: pass-through / translated" "$R_CLAUDE"
+printf '%-40s %10s\n' "auto (learned router) / priority req/s" "$R_AUTO"
 printf '%-40s %10s   target %-10s %s\n' "governed / ungoverned req/s" "$R_GOVERNED" ">= $TARGET_GOVERNED_RATIO" "$V_GOVERNED"
 printf '%-40s %10s   target %-10s %s\n' "modelmux p99 - direct p99 (us, 1 conn)" "$ADD_P99" "<= $TARGET_ADDED_P99_US" "$V_P99"
 printf '%-40s %10s\n' "modelmux p50 - direct p50 (us, 1 conn)" "$ADD_P50"
@@ -500,6 +508,7 @@ git -C "$ROOT" diff --quiet HEAD 2>/dev/null || MM_REV="$MM_REV (dirty tree)"
   echo "| modelmux / Portkey req/s | $R_PK | | |"
   echo "| translated (Anthropic upstream) / pass-through req/s | $R_TRANSLATED | >= $TARGET_TRANSLATED_RATIO | $V_TRANSLATED |"
   echo "| Anthropic client: pass-through (Anthropic upstream) / translated (OpenAI upstream) req/s | $R_CLAUDE | | |"
+  echo "| auto (learned router decides) / priority req/s | $R_AUTO | | |"
   echo "| governed (keys, budgets, limits, ledger) / ungoverned req/s | $R_GOVERNED | >= $TARGET_GOVERNED_RATIO | $V_GOVERNED |"
   echo "| modelmux p99 - direct p99 (1 conn) | $ADD_P99 us | <= $TARGET_ADDED_P99_US us | $V_P99 |"
   echo "| modelmux p50 - direct p50 (1 conn) | $ADD_P50 us | | |"

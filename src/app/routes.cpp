@@ -69,6 +69,7 @@ const std::vector<Route>& table() {
       {"POST", "/v1/models/{model}:countTokens", nullptr, {}, {}, nullptr, surfaces::gemini::count_tokens},
       {"POST", "/v1/route", nullptr, {}, {}, surfaces::admin::route_explain},
       {"POST", "/route", nullptr, {}, {}, surfaces::admin::route_explain},
+      {"POST", "/v1/feedback", nullptr, {}, {}, surfaces::admin::feedback},
       // Governance's admin API answers every path and method under it (its own 404s and 405s).
       {"GET", "/admin/v1/{model}", nullptr, {}, {}, nullptr, surfaces::admin::governance_api},
       {"POST", "/admin/v1/{model}", nullptr, {}, {}, nullptr, surfaces::admin::governance_api},

@@ -127,6 +127,20 @@ struct HedgeConfig {
   bool after_p95 = false;
 };
 
+// strategy auto: the learned router picks one of these model groups per request (routing/learned_router.hpp).
+// Either a strong/weak pair with one of threshold, strong_share, quality_floor, or `groups` with a
+// quality_floor.
+struct AutoConfig {
+  Origin origin;
+  std::string strong, weak;
+  std::vector<std::string> groups;
+  std::optional<double> threshold;      // P(strong right and weak wrong) at or above it goes strong
+  std::optional<double> strong_share;   // the threshold sending this share of the reference prompts strong
+  std::optional<double> quality_floor;  // the cheapest group within this of the best predicted success
+  // Every group named, the pair as {weak, strong}.
+  std::vector<std::string> members() const { return groups.empty() ? std::vector{weak, strong} : groups; }
+};
+
 struct ModelConfig {
   Origin origin;
   std::string name;
@@ -135,8 +149,8 @@ struct ModelConfig {
   std::vector<std::string> fallbacks;         // model groups tried in order after this one's targets
   std::string content_policy_fallback;        // model group tried when a target filters the content
   HedgeConfig hedge;
-  std::map<std::string, std::string> tiers;  // strategy auto: tier (simple..expert) -> model group
-  governance::Limits limits;                 // for every client of the group together
+  std::optional<AutoConfig> auto_route;  // strategy auto
+  governance::Limits limits;             // for every client of the group together
 };
 
 struct RetryConfig {

@@ -111,7 +111,8 @@ TargetConfig read_target(const Reader& r, const YAML::Node& n, const std::string
   return t;
 }
 
-// Names a group uses (fallbacks, tiers, content-policy fallback) must be groups of the same file.
+// Names a group uses (fallbacks, auto, content-policy fallback) must be groups of the same file; an auto
+// group's groups are served by their own targets.
 void check_group_references(const Reader& r, const YAML::Node& n, const std::vector<ModelConfig>& models) {
   std::set<std::string> names;
   for (const auto& m : models) names.insert(m.name);
@@ -126,7 +127,14 @@ void check_group_references(const Reader& r, const YAML::Node& n, const std::vec
               fmt::format("\"{}\" is not a model group of this configuration", name));
     };
     for (const auto& f : m.fallbacks) check(f, "fallbacks");
-    for (const auto& [tier, g] : m.tiers) check(g, "tiers." + tier);
+    if (m.auto_route)
+      for (const auto& g : m.auto_route->members()) {
+        check(g, "auto");
+        for (const auto& other : models)
+          if (other.name == g && other.auto_route)
+            raise(m.auto_route->origin,
+                  fmt::format("\"{}\" is an auto group itself; name groups with targets", g));
+      }
     if (!m.content_policy_fallback.empty()) check(m.content_policy_fallback, "content_policy_fallback");
   }
 }
@@ -163,9 +171,9 @@ void read_models(const Reader& r, const YAML::Node& n, std::vector<ModelConfig>&
     std::string key = fmt::format("models[{}]", i);
     const YAML::Node m = n[i];
     r.require_map(m, key);
-    r.only_keys(
-        m, key,
-        {"name", "targets", "strategy", "fallbacks", "content_policy_fallback", "hedge", "tiers", "limits"});
+    r.only_keys(m, key,
+                {"name", "targets", "strategy", "fallbacks", "content_policy_fallback", "hedge", "auto",
+                 "tiers", "limits"});
     ModelConfig mc;
     mc.origin = r.at(m, key);
     if (!m["name"]) raise(r.at(m, key + ".name"), "is required");
@@ -176,8 +184,11 @@ void read_models(const Reader& r, const YAML::Node& n, std::vector<ModelConfig>&
     read_group_routing(r, m, key, mc);
     if (auto v = m["limits"]) mc.limits = read_limits(r, v, key + ".limits", /*parallel=*/true);
     auto targets = m["targets"];
-    // A group routed by tier (strategy auto) may own no targets: its tiers' groups serve it.
-    bool needs_targets = mc.tiers.empty();
+    // A group routed by the learned router (strategy auto) owns no targets: its groups serve it.
+    bool needs_targets = !mc.auto_route;
+    if (targets && mc.auto_route)
+      raise(r.at(targets, key + ".targets"),
+            "an auto group is served by the groups of its auto section, not by targets");
     if (!targets && needs_targets)
       raise(r.at(m, key + ".targets"), "is required (a list of at least one target)");
     if (targets && (!targets.IsSequence() || (targets.size() == 0 && needs_targets)))

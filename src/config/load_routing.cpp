@@ -1,12 +1,70 @@
-// The routing section of a configuration, and each model group's routing keys (strategy, fallbacks, tiers,
+// The routing section of a configuration, and each model group's routing keys (strategy, fallbacks, auto,
 // hedging).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
+
+#include <algorithm>
 
 #include "config/load.hpp"
 #include "config/reader.hpp"
+#include "routing/learned_router.hpp"
 
 namespace modelmux::config {
+
+namespace {
+
+// `tiers:` (the hand-tuned complexity classifier's) no longer exists: the error writes the `auto:` section
+// that replaces it, from the groups the tiers named.
+std::string tiers_migration(const Reader& r, const YAML::Node& t, const std::string& key) {
+  std::vector<std::string> groups;
+  if (t.IsMap())
+    for (const char* tier : {"simple", "moderate", "complex", "expert"})
+      if (auto g = t[tier]; g && g.IsScalar()) {
+        auto name = r.str(g, key + ".tiers." + tier);
+        if (std::find(groups.begin(), groups.end(), name) == groups.end()) groups.push_back(name);
+      }
+  std::string section = "auto: {weak: CHEAP_GROUP, strong: STRONG_GROUP, strong_share: 0.3}";
+  if (groups.size() == 2)
+    section = fmt::format("auto: {{weak: {}, strong: {}, strong_share: 0.3}}", groups[0], groups[1]);
+  else if (groups.size() > 2)
+    section = fmt::format("auto: {{groups: [{}], quality_floor: 0.05}}", fmt::join(groups, ", "));
+  return fmt::format(
+      "the complexity tiers are replaced by the learned router: write `{}` instead (strong_share: the share "
+      "of typical prompts sent to the strong group; or threshold: T, or quality_floor: F; see README, "
+      "Routing)",
+      section);
+}
+
+AutoConfig read_auto(const Reader& r, const YAML::Node& a, const std::string& key) {
+  r.require_map(a, key);
+  r.only_keys(a, key, {"strong", "weak", "groups", "threshold", "strong_share", "quality_floor"});
+  AutoConfig ac;
+  ac.origin = r.at(a, key);
+  if (auto v = a["strong"]) ac.strong = r.str(v, key + ".strong");
+  if (auto v = a["weak"]) ac.weak = r.str(v, key + ".weak");
+  if (auto v = a["groups"]) ac.groups = r.strings(v, key + ".groups");
+  if (auto v = a["threshold"]) ac.threshold = r.number(v, key + ".threshold", 0, 1);
+  if (auto v = a["strong_share"]) ac.strong_share = r.number(v, key + ".strong_share", 0, 1);
+  if (auto v = a["quality_floor"]) ac.quality_floor = r.number(v, key + ".quality_floor", 0, 1);
+  bool pair = !ac.strong.empty() || !ac.weak.empty();
+  if (pair && !ac.groups.empty()) raise(ac.origin, "takes either strong and weak, or groups, not both");
+  if (pair && (ac.strong.empty() || ac.weak.empty()))
+    raise(ac.origin, "needs both strong and weak (model groups)");
+  if (!pair && ac.groups.size() < 2)
+    raise(ac.origin, "needs strong and weak, or groups: [two or more model groups]");
+  if (ac.groups.size() > routing::kMaxAutoGroups)
+    raise(r.at(a["groups"], key + ".groups"), fmt::format("at most {} groups", routing::kMaxAutoGroups));
+  if (ac.strong == ac.weak && pair) raise(ac.origin, "strong and weak must be different groups");
+  int rules = ac.threshold.has_value() + ac.strong_share.has_value() + ac.quality_floor.has_value();
+  if (pair && rules != 1) raise(ac.origin, "needs exactly one of threshold, strong_share, quality_floor");
+  if (!pair && (!ac.quality_floor || rules != 1))
+    raise(ac.origin,
+          "with groups needs quality_floor (and no threshold or strong_share, which are a pair's)");
+  return ac;
+}
+
+}  // namespace
 
 void read_group_routing(const Reader& r, const YAML::Node& m, const std::string& key, ModelConfig& mc) {
   if (auto v = m["strategy"]) mc.strategy = r.strategy(v, key + ".strategy");
@@ -25,18 +83,16 @@ void read_group_routing(const Reader& r, const YAML::Node& m, const std::string&
     else
       mc.hedge.after = r.millis(v, hk + ".after_ms");
   }
-  if (auto t = m["tiers"]) {
-    std::string tk = key + ".tiers";
-    r.require_map(t, tk);
-    r.only_keys(t, tk, {"simple", "moderate", "complex", "expert"});
-    for (const auto& kv : t)
-      mc.tiers[kv.first.as<std::string>()] = r.str(kv.second, tk + "." + kv.first.as<std::string>());
-    if (mc.strategy && *mc.strategy != routing::Strategy::auto_tier)
-      raise(r.at(t, tk), "is only used with strategy auto");
-    mc.strategy = routing::Strategy::auto_tier;
+  if (auto t = m["tiers"]) raise(r.at(t, key + ".tiers"), tiers_migration(r, t, key));
+  if (auto a = m["auto"]) {
+    if (mc.strategy && *mc.strategy != routing::Strategy::auto_route)
+      raise(r.at(a, key + ".auto"), "is only used with strategy auto");
+    mc.strategy = routing::Strategy::auto_route;
+    mc.auto_route = read_auto(r, a, key + ".auto");
   }
-  if (mc.strategy == routing::Strategy::auto_tier && mc.tiers.empty())
-    raise(r.at(m, key + ".tiers"), "is required with strategy auto (tier -> model group)");
+  if (mc.strategy == routing::Strategy::auto_route && !mc.auto_route)
+    raise(r.at(m, key + ".auto"),
+          "is required with strategy auto, e.g. auto: {weak: GROUP, strong: GROUP, strong_share: 0.3}");
 }
 
 void read_routing(const Reader& r, const YAML::Node& n, RoutingConfig& rc) {
@@ -46,8 +102,8 @@ void read_routing(const Reader& r, const YAML::Node& n, RoutingConfig& rc) {
                "expected_output_tokens"});
   if (auto v = n["default_strategy"]) {
     rc.default_strategy = r.strategy(v, "routing.default_strategy");
-    if (rc.default_strategy == routing::Strategy::auto_tier)
-      raise(r.at(v, "routing.default_strategy"), "auto needs tiers, so it is set per model group");
+    if (rc.default_strategy == routing::Strategy::auto_route)
+      raise(r.at(v, "routing.default_strategy"), "auto needs an auto: section, so it is set per model group");
   }
   if (auto v = n["expected_output_tokens"])
     rc.expected_output_tokens = r.integer(v, "routing.expected_output_tokens", 1, 10'000'000);

@@ -1,14 +1,17 @@
 // Everything a request reads that comes from configuration: built once, shared immutably by all workers
-// (the targets' live statistics inside the catalog are atomics).
+// (the targets' live statistics and the auto groups' calibrations inside the catalog are atomics or locked
+// inside, and so is the store of recent auto-routed requests).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 
 #include "config/config.hpp"
 #include "governance/governor.hpp"
 #include "observability/redact.hpp"
 #include "routing/catalog.hpp"
+#include "routing/feedback.hpp"
 #include "routing/router.hpp"
 
 namespace modelmux::pipeline {
@@ -26,6 +29,8 @@ struct Runtime {
   routing::Catalog catalog;
   routing::Router router;
   observability::Redactor redactor;
+  // What the learned router predicted for recent requests, for POST /v1/feedback.
+  std::unique_ptr<routing::DecisionStore> decisions = std::make_unique<routing::RecentDecisions>();
   // Keys, budgets, limits and the ledger; null when the configuration asks for none (and in the library).
   // Owned by whoever runs the server, which closes it before its executors go.
   governance::Governor* governor = nullptr;

@@ -26,8 +26,8 @@ namespace {
 std::vector<std::filesystem::path> case_files() {
   std::vector<std::filesystem::path> out;
   for (const auto& dir : std::filesystem::directory_iterator(MODELMUX_CASES_DIR))
-    // One folder per provider; tests/cases/classifier holds the router's labelled prompts instead.
-    if (dir.is_directory() && dir.path().filename() != "classifier")
+    // One folder per provider; tests/cases/classifier and tests/cases/router hold the router's data instead.
+    if (dir.is_directory() && dir.path().filename() != "classifier" && dir.path().filename() != "router")
       for (const auto& f : std::filesystem::directory_iterator(dir.path()))
         if (f.path().extension() == ".json") out.push_back(f.path());
   std::sort(out.begin(), out.end());

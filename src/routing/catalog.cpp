@@ -1,6 +1,6 @@
 #include "routing/catalog.hpp"
 
-#include "routing/classifier.hpp"
+#include <fmt/format.h>
 
 namespace modelmux::routing {
 
@@ -60,11 +60,40 @@ Catalog::Catalog(const config::Config& cfg) : prices_(cost::PriceTable::load(cfg
     const auto& m = cfg.models[i];
     for (const auto& f : m.fallbacks) g.fallbacks.push_back(find(f));
     if (!m.content_policy_fallback.empty()) g.content_policy = find(m.content_policy_fallback);
-    for (const auto& [tier, name] : m.tiers) {
-      for (auto t : {Tier::simple, Tier::moderate, Tier::complex, Tier::expert})
-        if (to_string(t) == tier) g.tiers[static_cast<std::size_t>(t)] = find(name);
-    }
+    if (m.auto_route) resolve_auto(*m.auto_route, g);
   }
+}
+
+void Catalog::resolve_auto(const config::AutoConfig& ac, ModelGroup& g) {
+  const auto& model = LearnedModel::builtin();
+  AutoRoute route;
+  route.model = &model;
+  route.pair = ac.groups.empty();
+  route.threshold = ac.threshold;
+  route.strong_share = ac.strong_share;
+  route.quality_floor = ac.quality_floor;
+  for (const auto& name : ac.members()) {
+    auto& member = groups_[static_cast<std::size_t>(find(name) - groups_.data())];
+    // The group's quality is its first target's: the one that serves it while healthy.
+    double quality = member.info[0].quality;
+    route.members.push_back({&member, quality, model.ability(quality)});
+    if (!route.pair && !member.info[0].price)
+      config::raise(ac.origin,
+                    fmt::format("group \"{}\": its first target's model {} is not in the price table, so the "
+                                "groups cannot be ordered by price (add it under prices:)",
+                                name, member.targets[0].cfg.model));
+    if (!member.calibration) member.calibration = std::make_unique<Calibration>();
+  }
+  if (route.pair && route.members[1].quality <= route.members[0].quality)
+    config::raise(
+        ac.origin,
+        fmt::format("the strong group's quality ({}) must be above the weak group's ({}): the router "
+                    "predicts each from it (set quality: on their first targets)",
+                    route.members[1].quality, route.members[0].quality));
+  if (ac.strong_share)
+    route.threshold =
+        threshold_for_share(model, route.members[1].ability, route.members[0].ability, *ac.strong_share);
+  g.auto_route = std::move(route);
 }
 
 const ModelGroup* Catalog::find(std::string_view name) const {

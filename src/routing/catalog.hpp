@@ -2,8 +2,8 @@
 // except for each target's live statistics (atomics, shared by every worker).
 #pragma once
 
-#include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -12,6 +12,8 @@
 #include "config/config.hpp"
 #include "cost/prices.hpp"
 #include "providers/provider.hpp"
+#include "routing/feedback.hpp"
+#include "routing/learned_router.hpp"
 #include "routing/stats.hpp"
 
 namespace modelmux::routing {
@@ -34,7 +36,8 @@ struct ModelGroup {
   std::vector<const ModelGroup*> fallbacks;
   const ModelGroup* content_policy = nullptr;
   config::HedgeConfig hedge;
-  std::array<const ModelGroup*, 4> tiers{};  // strategy auto, by Tier
+  std::optional<AutoRoute> auto_route;       // strategy auto: the groups the learned router picks from
+  std::unique_ptr<Calibration> calibration;  // a group an auto group names: its calibration from outcomes
   governance::Limits limits;                 // for all the group's clients together
   std::string counter;                       // "group:<name>": the limits' counter
 };
@@ -49,6 +52,9 @@ class Catalog {
   const cost::PriceTable& prices() const { return prices_; }
 
  private:
+  // The auto section `ac` of group `g`, against the other groups (throws config::ConfigError).
+  void resolve_auto(const config::AutoConfig& ac, ModelGroup& g);
+
   cost::PriceTable prices_;
   std::vector<ModelGroup> groups_;
   std::unordered_map<std::string_view, const ModelGroup*> by_name_;

@@ -41,7 +41,7 @@ std::string reasoning(const Plan& plan, const std::vector<const Candidate*>& ord
   std::string out;
   switch (plan.strategy) {
     case routing::Strategy::priority:
-    case routing::Strategy::auto_tier:
+    case routing::Strategy::auto_route:
       out = fmt::format("priority: {} is the first eligible target in listed order", who);
       break;
     case routing::Strategy::weighted:
@@ -80,14 +80,71 @@ std::string reasoning(const Plan& plan, const std::vector<const Candidate*>& ord
                         first->chosen_first ? " (or was drawn to explore)" : "");
       break;
   }
-  if (plan.classification)
-    out = fmt::format("auto: the prompt is {} (score {:.1f}), served by group {}; ",
-                      to_string(plan.classification->tier), plan.classification->score, plan.group->name) +
+  if (const auto& d = plan.auto_decision) {
+    const auto& pick = d->chosen_member();
+    std::string why =
+        d->rule == AutoDecision::Rule::threshold
+            ? fmt::format("P(strong right, weak wrong) = {:.3f} is {} the threshold {:.3f}",
+                          *d->p_strong_better, d->chosen == 1 ? "at or above" : "below", d->bound)
+            : fmt::format(
+                  "it is the cheapest group whose predicted success ({:.3f}) is within {:.3f} of the best",
+                  pick.p, d->bound);
+    out = fmt::format("auto: difficulty {:.3f}; {}, so group {} serves; ", d->difficulty, why,
+                      pick.group->name) +
           out;
+  }
   std::size_t excluded = 0;
   for (const auto* c : order) excluded += !c->eligible;
   if (excluded) out += fmt::format("; {} target(s) excluded", excluded);
   return out;
+}
+
+json::value usd_or_null(double v) {
+  return v < 0 ? json::value(nullptr) : json::value(round_to(v, 8));
+}
+
+// The learned router's view of the request: difficulty, each group's predicted success with the
+// calibration in use, the rule and its bound, the weightiest features, and the cost against always-strong.
+json::object auto_decision(const AutoDecision& d, Nanos now) {
+  json::object r;
+  r["difficulty"] = round_to(d.difficulty, 4);
+  r["rule"] = d.rule == AutoDecision::Rule::threshold ? "threshold" : "quality_floor";
+  r[d.rule == AutoDecision::Rule::threshold ? "threshold" : "quality_floor"] = num(round_to(d.bound, 4));
+  r["bound_from"] = d.bound_source;
+  if (d.p_strong_better) r["p_strong_better"] = round_to(*d.p_strong_better, 4);
+  const AutoDecision::Member* strongest = &d.members[0];
+  json::array groups;
+  for (const auto& m : d.all()) {
+    if (m.quality > strongest->quality) strongest = &m;
+    auto c = m.group->calibration->snapshot(now);
+    groups.push_back(
+        json::object{{"group", m.group->name},
+                     {"quality", num(m.quality)},
+                     {"p_success_model", round_to(m.p_model, 4)},
+                     {"calibration", json::object{{"offset_logit", round_to(c.offset, 4)},
+                                                  {"reliability", round_to(c.reliability, 4)},
+                                                  {"judged", c.judged},
+                                                  {"mean_score", round_to(c.mean_score, 4)},
+                                                  {"mean_predicted", round_to(c.mean_predicted, 4)},
+                                                  {"routed", c.routed},
+                                                  {"unanswered", c.unanswered}}},
+                     {"p_success", round_to(m.p, 4)},
+                     {"estimated_cost_usd", usd_or_null(m.est_cost_usd)},
+                     {"chosen", &m == &d.chosen_member()}});
+  }
+  r["groups"] = std::move(groups);
+  double chosen = d.chosen_member().est_cost_usd, strong = strongest->est_cost_usd;
+  json::object cost{{"chosen_usd", usd_or_null(chosen)}, {"always_strong_usd", usd_or_null(strong)}};
+  if (chosen >= 0 && strong > 0) cost["share_of_always_strong"] = round_to(chosen / strong, 4);
+  r["expected_cost"] = std::move(cost);
+  json::array features;
+  for (const auto& f : d.top_features)
+    features.push_back(json::object{{"feature", f.feature},
+                                    {"value", round_to(f.value, 4)},
+                                    {"weight", round_to(f.weight, 4)},
+                                    {"contribution", round_to(f.contribution, 4)}});
+  r["top_features"] = std::move(features);
+  return r;
 }
 
 }  // namespace
@@ -98,16 +155,7 @@ json::object explain(const Plan& plan, Nanos now) {
   o["model"] = plan.requested->name;
   o["group"] = plan.group->name;
   o["strategy"] = routing::to_string(plan.strategy);
-  if (plan.classification) {
-    json::object t;
-    t["tier"] = to_string(plan.classification->tier);
-    t["score"] = num(round_to(plan.classification->score, 2));
-    json::array features;
-    for (const auto& f : plan.classification->features)
-      features.push_back(json::object{{"name", f.name}, {"value", num(f.value)}, {"points", num(f.points)}});
-    t["features"] = std::move(features);
-    o["complexity"] = std::move(t);
-  }
+  if (plan.auto_decision) o["router"] = auto_decision(*plan.auto_decision, now);
   o["estimate"] = json::object{{"input_tokens", plan.input_tokens},
                                {"output_tokens", plan.output_tokens},
                                {"needs", cost::capability_names(plan.needs)}};

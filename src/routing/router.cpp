@@ -74,6 +74,31 @@ Result<config::BalancedWeights> parse_weights(std::string_view text, config::Bal
   return w;
 }
 
+std::optional<double> parse_unit(std::string_view text) {
+  double v = -1;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || !(v >= 0 && v <= 1)) return std::nullopt;
+  return v;
+}
+
+Result<void> parse_router_field(const boost::json::value& v, AutoOverrides& out) {
+  const auto* o = v.if_object();
+  bool ok = o != nullptr;
+  for (const auto& [k, x] : o ? *o : boost::json::object()) {
+    bool known = k == "threshold" || k == "quality_floor";
+    double d = x.is_number() ? x.to_number<double>() : -1;
+    ok = ok && known && d >= 0 && d <= 1;
+    if (!ok) break;
+    auto& slot = k == "threshold" ? out.threshold : out.quality_floor;
+    if (!slot) slot = d;
+  }
+  if (!ok)
+    return fail(ErrorCode::invalid_request,
+                "router must be an object with threshold and/or quality_floor, numbers from 0 to 1",
+                "router");
+  return {};
+}
+
 void Candidate::rescore(Nanos now) {
   if (!lazy) return;
   lazy = false;
@@ -104,8 +129,8 @@ std::string_view to_string(Exclusion e) {
 void Router::score_group(Plan& plan, const ModelGroup& g, std::uint16_t rank) const {
   Nanos now = clock_.now();
   Strategy strategy =
-      plan.prefs.strategy && *plan.prefs.strategy != Strategy::auto_tier ? *plan.prefs.strategy : g.strategy;
-  if (strategy == Strategy::auto_tier) strategy = Strategy::priority;  // a tier group's own order
+      plan.prefs.strategy && *plan.prefs.strategy != Strategy::auto_route ? *plan.prefs.strategy : g.strategy;
+  if (strategy == Strategy::auto_route) strategy = Strategy::priority;  // a tier group's own order
   std::size_t first = plan.candidates.size();
   std::uint32_t capability_misses = 0, eligible = 0;
   // Estimates only where the strategy weighs them or the plan is to be explained: at 100 targets the
@@ -140,7 +165,7 @@ void Router::score_group(Plan& plan, const ModelGroup& g, std::uint16_t rank) co
     // The strategies that need one look at each candidate alone score here; the others below.
     switch (strategy) {
       case Strategy::priority:
-      case Strategy::auto_tier:
+      case Strategy::auto_route:
       case Strategy::weighted:
         c.score = i;
         break;
@@ -214,7 +239,7 @@ void Router::score_group(Plan& plan, const ModelGroup& g, std::uint16_t rank) co
 
   switch (strategy) {
     case Strategy::priority:
-    case Strategy::auto_tier:
+    case Strategy::auto_route:
     case Strategy::least_busy:
     case Strategy::cost:
     case Strategy::quality:
@@ -303,32 +328,40 @@ Result<Plan> Router::plan(const ModelGroup& requested, const ChatRequest& req, c
   plan.requested = &requested;
   const ModelGroup* g = &requested;
   plan.strategy = prefs.strategy.value_or(requested.strategy);
-  // A tiered group always picks its tier; a strategy asked for then orders the tier group's targets.
-  if (plan.strategy == Strategy::auto_tier || requested.strategy == Strategy::auto_tier) {
-    if (requested.tiers == std::array<const ModelGroup*, 4>{})
-      return fail(ErrorCode::invalid_request,
-                  fmt::format("strategy auto needs tiers, and model {} has none configured", requested.name),
-                  "strategy");
-    plan.classification = classify(req);
-    // The tier's group, or the nearest configured tier above it, then below.
-    auto t = static_cast<int>(plan.classification->tier);
-    const ModelGroup* tg = nullptr;
-    for (int d = 0; d < 4 && !tg; ++d)
-      for (int k : {t + d, t - d})
-        if (!tg && k >= 0 && k < 4) tg = requested.tiers[static_cast<std::size_t>(k)];
-    g = tg;
-    plan.strategy = prefs.strategy && *prefs.strategy != Strategy::auto_tier ? *prefs.strategy : g->strategy;
-  }
-  plan.group = g;
   plan.input_tokens = cost::estimate_input_tokens(req);
   plan.output_tokens =
       req.max_tokens ? std::min(*req.max_tokens, cfg_.expected_output_tokens) : cfg_.expected_output_tokens;
   plan.needs = needs_of(req);
+  // An auto group always lets the learned router pick its group; a strategy asked for then orders the
+  // picked group's targets.
+  if (plan.strategy == Strategy::auto_route || requested.strategy == Strategy::auto_route) {
+    if (!requested.auto_route)
+      return fail(ErrorCode::invalid_request,
+                  fmt::format("strategy auto needs an auto: section, and model {} has none configured",
+                              requested.name),
+                  "strategy");
+    const auto& route = *requested.auto_route;
+    thread_local Features features;  // (its buffers grow once per thread, then are reused)
+    extract(req, features);
+    auto decision = decide(route, route.model->difficulty(features), prefs.router, plan.input_tokens,
+                           plan.output_tokens, clock_.now());
+    if (!decision) return std::unexpected(decision.error());
+    if (explain) {
+      std::string scratch;
+      decision->top_features = route.model->contributions(features, routed_text(req, scratch), 8);
+    }
+    plan.auto_decision = std::move(*decision);
+    g = plan.auto_decision->chosen_member().group;
+    plan.strategy = prefs.strategy && *prefs.strategy != Strategy::auto_route ? *prefs.strategy : g->strategy;
+  }
+  plan.group = g;
 
   std::size_t total = g->targets.size();
   for (const auto* f : g->fallbacks) total += f->targets.size();
   if (g != &requested)
     for (const auto* f : requested.fallbacks) total += f->targets.size();
+  if (plan.auto_decision)
+    for (const auto& m : plan.auto_decision->all()) total += m.group->targets.size();
   plan.candidates.reserve(total);
   score_group(plan, *g, 0);
   std::uint16_t rank = 1;
@@ -341,6 +374,21 @@ Result<Plan> Router::plan(const ModelGroup& requested, const ChatRequest& req, c
   };
   add_fallbacks(*g);
   if (g != &requested) add_fallbacks(requested);
+  // Then the auto section's other groups, the likelier to answer right first: a pick that cannot answer
+  // at all is better served by another group than not.
+  if (plan.auto_decision) {
+    std::array<const AutoDecision::Member*, kMaxAutoGroups> rest{};
+    std::size_t n = 0;
+    for (const auto& m : plan.auto_decision->all())
+      if (m.group != g) rest[n++] = &m;
+    std::stable_sort(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(n),
+                     [](const auto* a, const auto* b) { return a->p > b->p; });
+    for (std::size_t k = 0; k < n; ++k) {
+      bool seen = false;
+      for (const auto& c : plan.candidates) seen = seen || c.group == rest[k]->group;
+      if (!seen) score_group(plan, *rest[k]->group, rank++);
+    }
+  }
 
   if (std::none_of(plan.candidates.begin(), plan.candidates.end(),
                    [](const Candidate& c) { return c.eligible; })) {

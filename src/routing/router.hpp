@@ -5,6 +5,7 @@
 // candidate list.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -13,15 +14,17 @@
 #include "modelmux/chat.hpp"
 #include "modelmux/error.hpp"
 #include "routing/catalog.hpp"
-#include "routing/classifier.hpp"
 #include "routing/clock.hpp"
+#include "routing/learned_router.hpp"
 
 namespace modelmux::routing {
 
-// What a request may ask of routing: header x-modelmux-strategy or body `strategy`, and x-modelmux-weights.
+// What a request may ask of routing: header x-modelmux-strategy or body `strategy`, x-modelmux-weights, and
+// for auto groups x-modelmux-quality-floor or body `router: {threshold, quality_floor}`.
 struct Preferences {
   std::optional<routing::Strategy> strategy;
   std::optional<config::BalancedWeights> weights;
+  AutoOverrides router;
   // The request's own cost ceiling in USD (x-modelmux-max-cost, or the body's budget_limit): targets whose
   // worst case exceeds it are left out of the plan (governance's admit stage).
   std::optional<double> max_cost_usd;
@@ -29,6 +32,12 @@ struct Preferences {
 
 // "cost=0.5,speed=0.2,quality=0.3": any subset; the others keep their defaults.
 Result<config::BalancedWeights> parse_weights(std::string_view text, config::BalancedWeights defaults);
+
+// A number from 0 to 1 ("0.05"); nullopt for anything else.
+std::optional<double> parse_unit(std::string_view text);
+// The body's `router` field, {"threshold": T, "quality_floor": F} (each 0..1, both optional), into `out`;
+// values already there (from headers) win.
+Result<void> parse_router_field(const boost::json::value& v, AutoOverrides& out);
 
 // Why a candidate is not eligible.
 enum class Exclusion : std::uint8_t {
@@ -64,9 +73,9 @@ struct Candidate {
 
 struct Plan {
   const ModelGroup* requested = nullptr;  // the group the model name named
-  const ModelGroup* group = nullptr;      // the group serving it (a tier's group under auto)
+  const ModelGroup* group = nullptr;      // the group serving it (the learned router's pick under auto)
   routing::Strategy strategy = routing::Strategy::priority;
-  std::optional<Classification> classification;  // under auto
+  std::optional<AutoDecision> auto_decision;  // under auto
   std::int64_t input_tokens = 0;
   std::int64_t output_tokens = 0;
   std::uint32_t needs = 0;  // capabilities the request uses
@@ -95,7 +104,7 @@ class Router {
   Router(const config::RoutingConfig& cfg, const Clock& clock = steady_clock()) : cfg_(cfg), clock_(clock) {}
 
   // The plan for `req` on `group`; an error only when every target's breaker is open (503 with
-  // Retry-After) or a tier has no group.
+  // Retry-After), or when the request asks for auto where it is not configured or overrides it wrongly.
   Result<Plan> plan(const ModelGroup& group, const ChatRequest& req, const Preferences& prefs,
                     bool explain = false) const;
 

@@ -224,23 +224,42 @@ TEST(Router, OpenBreakersAreSkippedAndAllOpenIs503WithRetryAfter) {
   EXPECT_EQ(f.first("m"), "mock/a");
 }
 
-TEST(Router, AutoRoutesByTierAndExplainsIt) {
-  Fixture f("models:\n  - name: auto\n    tiers: {simple: small, complex: big}\n  - name: small\n" +
-            targets({"{provider: mock, model: small}"}) + "  - name: big\n" +
-            targets({"{provider: mock, model: big}"}));
-  auto simple = f.rt.router.plan(f.group("auto"), Fixture::chat("What is the capital of France?"), {});
-  ASSERT_TRUE(simple);
-  EXPECT_EQ(simple->group->name, "small");
-  EXPECT_EQ(simple->classification->tier, Tier::simple);
-  auto hard = Fixture::chat(
-      "Design a lock-free, fault-tolerant distributed consensus protocol and prove its safety formally. "
-      "Analyze the "
-      "trade-offs step by step and implement it in C++ with std::atomic.");
-  auto plan = f.rt.router.plan(f.group("auto"), hard, {});
+TEST(Router, AutoPicksAGroupByThresholdAndFallsBackToTheOther) {
+  auto config = [](std::string rule) {
+    return "models:\n  - name: auto\n    auto: {weak: small, strong: big, " + rule + "}\n  - name: small\n" +
+           targets({"{provider: mock, model: small, quality: 0.74}"}) + "  - name: big\n" +
+           targets({"{provider: mock, model: big, quality: 0.88}"});
+  };
+  auto req = Fixture::chat("Write a python function to sort a list of tuples by their second element.");
+  // Threshold 0 sends everything strong, 1 nothing; the other group follows as a fallback.
+  for (auto [rule, group, other] :
+       {std::tuple{"threshold: 0", "big", "mock/small"}, std::tuple{"threshold: 1", "small", "mock/big"}}) {
+    Fixture f(config(rule));
+    auto plan = f.rt.router.plan(f.group("auto"), req, {});
+    ASSERT_TRUE(plan) << plan.error().message;
+    EXPECT_EQ(plan->group->name, group);
+    ASSERT_TRUE(plan->auto_decision);
+    EXPECT_EQ(plan->auto_decision->count, 2u);
+    EXPECT_GT(*plan->auto_decision->p_strong_better, 0);
+    plan->next();
+    auto* fallback = plan->next();
+    ASSERT_NE(fallback, nullptr);
+    EXPECT_EQ(fallback->target().label, other);
+  }
+  // The request's threshold overrides the configuration's; a floor of 1 accepts the cheaper group.
+  Fixture f(config("strong_share: 0.5"));
+  Preferences everything_strong;
+  everything_strong.router.threshold = 0;
+  EXPECT_EQ(f.first("auto", req, everything_strong), "mock/big");
+  Preferences any_quality;
+  any_quality.router.quality_floor = 1;
+  EXPECT_EQ(f.first("auto", req, any_quality), "mock/small");
+  // Explained: the weightiest features, named by the request's own words.
+  auto plan = f.rt.router.plan(f.group("auto"), req, {}, /*explain=*/true);
   ASSERT_TRUE(plan);
-  EXPECT_EQ(plan->group->name, "big");  // expert has no group; the nearest configured tier serves
-  EXPECT_GE(plan->classification->tier, Tier::complex);
-  EXPECT_FALSE(plan->classification->features.empty());
+  EXPECT_EQ(plan->auto_decision->bound_source, "strong_share");
+  ASSERT_FALSE(plan->auto_decision->top_features.empty());
+  EXPECT_FALSE(plan->auto_decision->top_features[0].feature.empty());
 }
 
 TEST(Breaker, OpensCoolsDownProbesAndCloses) {

@@ -14,7 +14,7 @@ constexpr std::pair<Strategy, std::string_view> kStrategies[] = {{Strategy::prio
                                                                  {Strategy::balanced, "balanced"},
                                                                  {Strategy::local_first, "local_first"},
                                                                  {Strategy::adaptive, "adaptive"},
-                                                                 {Strategy::auto_tier, "auto"}};
+                                                                 {Strategy::auto_route, "auto"}};
 
 }  // namespace
 

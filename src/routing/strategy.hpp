@@ -19,7 +19,7 @@ enum class Strategy : std::uint8_t {
   balanced,
   local_first,
   adaptive,
-  auto_tier
+  auto_route
 };
 
 std::optional<Strategy> parse_strategy(std::string_view name);

@@ -68,6 +68,19 @@ Result<routing::Preferences> preferences(const http::HeaderList* headers, boost:
     prefs.strategy = *s;
   }
   if (fields && fields->erase("strategy") > 0) removed = true;
+  // The learned router's knobs (auto groups): header x-modelmux-quality-floor, body router: {threshold,
+  // quality_floor}; the body's field is the gateway's, so it is not sent upstream either.
+  if (auto floor = headers ? headers->get("x-modelmux-quality-floor") : std::string_view(); !floor.empty()) {
+    auto v = routing::parse_unit(floor);
+    if (!v) return fail(ErrorCode::invalid_request, "x-modelmux-quality-floor must be a number from 0 to 1");
+    prefs.router.quality_floor = *v;
+  }
+  if (auto* r = fields ? fields->if_contains("router") : nullptr) {
+    auto parsed = routing::parse_router_field(*r, prefs.router);
+    if (!parsed) return std::unexpected(parsed.error());
+    fields->erase("router");
+    removed = true;
+  }
   // A cost ceiling: the header, else the body's budget_limit (which no upstream knows, so it goes too).
   std::string_view ceiling = headers ? headers->get("x-modelmux-max-cost") : std::string_view();
   if (!ceiling.empty()) {
