@@ -15,11 +15,17 @@ namespace modelmux {
 enum class Role : std::uint8_t { system, developer, user, assistant, tool };
 
 struct ContentPart {
-  enum class Kind : std::uint8_t { text, image } kind = Kind::text;
-  std::string text;        // kind == text
-  std::string image_url;   // kind == image: an https URL or a data: URL
-  std::string media_type;  // kind == image, when known (image/png, ...)
+  // `file`: a document (a PDF, plain text, ...) given inline or by id. `other`: a part of a type the
+  // canonical model does not carry (audio, ...), kept so that a target which cannot take it refuses the
+  // request instead of dropping the part.
+  enum class Kind : std::uint8_t { text, image, file, other } kind = Kind::text;
+  std::string text;        // kind == text; kind == other: the part's type
+  std::string image_url;   // kind == image: an https URL or a data: URL; kind == file: its data: URL
+  std::string media_type;  // kind == image or file, when known (image/png, application/pdf, ...)
   std::string detail;      // kind == image: OpenAI's low / high / auto, empty when unset
+  std::string filename;    // kind == file, when given
+  std::string file_id;     // kind == file given by reference (a provider's files API)
+  std::string source;      // where the part is in the client's request ("messages[0].content[1]"), for errors
 
   // For an image given as a base64 data URL ("data:<media type>;base64,<data>"): the base64 data, which
   // providers that take bytes send on; empty for a link or any other URL.

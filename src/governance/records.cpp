@@ -283,29 +283,42 @@ json::object metadata_of(const json::object& o) {
 
 }  // namespace
 
+// What keys, users and teams share, read into any of them: id, name, budget, limits, metadata, creation
+// time, and for keys and teams their model list and end users' defaults.
+template <class Record>
+Result<void> read_common(const json::object& o, Record& r) {
+  r.id = json_util::string_field(o, "id");
+  r.name = json_util::string_field(o, "name");
+  auto budget = budget_from_json(o.if_contains("budget"), "budget");
+  if (!budget) return std::unexpected(budget.error());
+  auto limits = limits_from_json(o.if_contains("limits"), "limits");
+  if (!limits) return std::unexpected(limits.error());
+  r.budget = *budget;
+  r.limits = *limits;
+  if constexpr (requires {
+                  r.models;
+                  r.end_users;
+                }) {
+    auto models = strings_from_json(o.if_contains("models"), "models");
+    if (!models) return std::unexpected(models.error());
+    auto end_users = end_users_from_json(o.if_contains("end_users"), "end_users");
+    if (!end_users) return std::unexpected(end_users.error());
+    r.models = std::move(*models);
+    r.end_users = *end_users;
+  }
+  r.metadata = metadata_of(o);
+  r.created_at = optional_int(o, "created_at").value_or(0);
+  return {};
+}
+
 Result<KeyRecord> key_from_json(const json::object& o) {
   KeyRecord k;
-  k.id = json_util::string_field(o, "id");
-  k.name = json_util::string_field(o, "name");
+  if (auto r = read_common(o, k); !r) return std::unexpected(r.error());
   k.user_id = json_util::string_field(o, "user_id");
   k.team_id = json_util::string_field(o, "team_id");
   k.role = role_from_string(json_util::string_field(o, "role")).value_or(Role::user);
-  auto models = strings_from_json(o.if_contains("models"), "models");
-  auto budget = budget_from_json(o.if_contains("budget"), "budget");
-  auto limits = limits_from_json(o.if_contains("limits"), "limits");
-  auto end_users = end_users_from_json(o.if_contains("end_users"), "end_users");
-  if (!models) return std::unexpected(models.error());
-  if (!budget) return std::unexpected(budget.error());
-  if (!limits) return std::unexpected(limits.error());
-  if (!end_users) return std::unexpected(end_users.error());
-  k.models = std::move(*models);
-  k.budget = *budget;
-  k.limits = *limits;
-  k.end_users = *end_users;
   k.expires_at = optional_int(o, "expires_at");
   k.blocked = o.contains("blocked") && o.at("blocked").is_bool() && o.at("blocked").get_bool();
-  k.metadata = metadata_of(o);
-  k.created_at = optional_int(o, "created_at").value_or(0);
   k.rotated_at = optional_int(o, "rotated_at");
   k.previous_expires_at = optional_int(o, "previous_key_expires_at");
   k.previous_hash = json_util::string_field(o, "previous_hash");
@@ -314,37 +327,13 @@ Result<KeyRecord> key_from_json(const json::object& o) {
 
 Result<UserRecord> user_from_json(const json::object& o) {
   UserRecord u;
-  u.id = json_util::string_field(o, "id");
-  u.name = json_util::string_field(o, "name");
-  auto budget = budget_from_json(o.if_contains("budget"), "budget");
-  auto limits = limits_from_json(o.if_contains("limits"), "limits");
-  if (!budget) return std::unexpected(budget.error());
-  if (!limits) return std::unexpected(limits.error());
-  u.budget = *budget;
-  u.limits = *limits;
-  u.metadata = metadata_of(o);
-  u.created_at = optional_int(o, "created_at").value_or(0);
+  if (auto r = read_common(o, u); !r) return std::unexpected(r.error());
   return u;
 }
 
 Result<TeamRecord> team_from_json(const json::object& o) {
   TeamRecord t;
-  t.id = json_util::string_field(o, "id");
-  t.name = json_util::string_field(o, "name");
-  auto models = strings_from_json(o.if_contains("models"), "models");
-  auto budget = budget_from_json(o.if_contains("budget"), "budget");
-  auto limits = limits_from_json(o.if_contains("limits"), "limits");
-  auto end_users = end_users_from_json(o.if_contains("end_users"), "end_users");
-  if (!models) return std::unexpected(models.error());
-  if (!budget) return std::unexpected(budget.error());
-  if (!limits) return std::unexpected(limits.error());
-  if (!end_users) return std::unexpected(end_users.error());
-  t.models = std::move(*models);
-  t.budget = *budget;
-  t.limits = *limits;
-  t.end_users = *end_users;
-  t.metadata = metadata_of(o);
-  t.created_at = optional_int(o, "created_at").value_or(0);
+  if (auto r = read_common(o, t); !r) return std::unexpected(r.error());
   return t;
 }
 

@@ -33,7 +33,7 @@ const lastRaw = () => fake.received[fake.received.length - 1].raw;
 const expectedUpstream = (clientBody) => clientBody.replace('"model":"claude-behind"', '"model":"claude-sonnet-4-5"');
 
 // A conversation with what only an Anthropic upstream understands: system blocks with cache_control, a
-// thinking block with its signature, tool use, metadata, a `thinking` budget.
+// thinking block with its signature, tool use, metadata, a `thinking` budget, documents (inline and by URL).
 function richRequest(thought) {
   return {
     model: 'claude-behind',
@@ -49,6 +49,8 @@ function richRequest(thought) {
         { type: 'thinking', thinking: thought, signature: `sig:${thought}` },
         { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } }] },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: '18C' },
+        { type: 'document', source: { type: 'url', url: 'https://example.com/forecast.pdf' }, citations: { enabled: true } },
+        { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'Rain at noon.' }, title: 'notes' },
         { type: 'text', text: 'and tomorrow?', cache_control: { type: 'ephemeral' } }] },
     ],
   };

@@ -75,6 +75,17 @@ describe('openai SDK -> modelmux -> Anthropic', () => {
     assert.deepEqual(sent[2].content[0], { type: 'tool_result', tool_use_id: call.id, content: '18C and sunny' });
   }));
 
+  it('a streamed call of a tool without parameters ends with arguments {}, which finalChatCompletion() parses', logged(async () => {
+    const clock = { type: 'function', function: { name: 'get_time', description: 'The time here.', parameters: { type: 'object', properties: {} } } };
+    const stream = client.chat.completions.stream({ model: 'claude', tools: [clock],
+      messages: [{ role: 'user', content: 'what time is it (the fake calls a tool on the word weather)' }] });
+    const done = await stream.finalChatCompletion();
+    const [call] = done.choices[0].message.tool_calls;
+    assert.equal(call.function.name, 'get_time');
+    assert.equal(call.function.arguments, '{}');
+    assert.equal(done.choices[0].finish_reason, 'tool_calls');
+  }));
+
   it('tool call streamed: arguments arrive in pieces and assemble', logged(async () => {
     const stream = await client.chat.completions.create({ model: 'claude', stream: true, tools: [weatherTool],
       messages: [{ role: 'user', content: 'weather in Paris, streamed' }] });

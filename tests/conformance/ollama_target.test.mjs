@@ -133,6 +133,16 @@ describe('openai SDK -> modelmux -> Ollama /api/chat', () => {
     assert.deepEqual(JSON.parse(calls[0].args), { city: 'Paris' });
   }));
 
+  it('parallel calls in one NDJSON line: each its own index, so finalChatCompletion() has both whole', logged(async () => {
+    const stream = client.chat.completions.stream({ model: 'local', tools: [weatherTool],
+      messages: [{ role: 'user', content: 'call two tools please' }] });
+    const done = await stream.finalChatCompletion();
+    const calls = done.choices[0].message.tool_calls;
+    assert.equal(done.choices[0].finish_reason, 'tool_calls');
+    assert.deepEqual(calls.map((c) => JSON.parse(c.function.arguments)), [{ city: 'Paris' }, { city: 'Lyon' }]);
+    assert.notEqual(calls[0].id, calls[1].id);
+  }));
+
   it('tool result round trip: arguments back as an object, the result named by tool_name', logged(async () => {
     const first = await client.chat.completions.create({ model: 'local', tools: [weatherTool],
       messages: [{ role: 'user', content: 'use the tool for Paris' }] });

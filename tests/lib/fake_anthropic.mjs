@@ -80,7 +80,9 @@ export async function startFakeAnthropic() {
         output_tokens: 7 };
       const reply = `anthropic: ${text}`;
       const thought = body.thinking?.type === 'enabled' ? `Thinking about ${text}.` : null;
-      const tool = useTool ? { type: 'tool_use', id: 'toolu_fake1', name: body.tools[0].name, input: { location: 'Paris' } } : null;
+      // A tool without parameters gets an empty input, streamed (as Anthropic does) as one empty partial_json.
+      const noParams = useTool && !Object.keys(body.tools[0].input_schema?.properties ?? {}).length;
+      const tool = useTool ? { type: 'tool_use', id: 'toolu_fake1', name: body.tools[0].name, input: noParams ? {} : { location: 'Paris' } } : null;
       if (!body.stream) {
         res.writeHead(200, { 'content-type': 'application/json' });
         const thinking = thought ? [{ type: 'thinking', thinking: thought, signature: `sig:${thought}` }] : [];
@@ -103,7 +105,7 @@ export async function startFakeAnthropic() {
       }
       if (tool) {
         sse(res, 'content_block_start', { index, content_block: { ...tool, input: {} } });
-        for (const piece of ['', '{"loca', 'tion": "Pa', 'ris"}']) sse(res, 'content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: piece } });
+        for (const piece of noParams ? [''] : ['', '{"loca', 'tion": "Pa', 'ris"}']) sse(res, 'content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: piece } });
         sse(res, 'content_block_stop', { index });
       } else {
         sse(res, 'content_block_start', { index, content_block: { type: 'text', text: '' } });

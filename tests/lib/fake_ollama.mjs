@@ -74,6 +74,10 @@ function answer(body) {
   const lastUser = body.messages.findLast((m) => m.role === 'user') ?? { content: '' };
   const text = lastUser.content ?? '';
   const prompt = body.messages.reduce((n, m) => n + words(m.content ?? '').length, 0);
+  // "two tools": Ollama streams every call its parser found in one line, as it does for parallel calls.
+  if (body.tools?.length && /two tools/.test(text))
+    return { content: '', tool_calls: ['Paris', 'Lyon'].map((city) => ({ function: { name: body.tools[0].function.name, arguments: { city } } })),
+      done_reason: 'stop', prompt, evals: 2 };
   if (body.tools?.length && /tool/.test(text))
     return { content: '', tool_calls: [{ function: { name: body.tools[0].function.name, arguments: { city: 'Paris' } } }],
       done_reason: 'stop', prompt, evals: 1 };

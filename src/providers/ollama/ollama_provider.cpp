@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "core/json_util.hpp"
+#include "wire/parts.hpp"
 
 namespace json = boost::json;
 
@@ -222,6 +223,7 @@ void OllamaProvider::prepare(Target& target) const {
 }
 
 Result<http::ClientRequest> OllamaProvider::build_chat(const ChatRequest& req, const Target& target) const {
+  if (auto ok = wire::parts_carried(req, "Ollama", false); !ok) return std::unexpected(ok.error());
   auto body = encode(req, target.cfg.model);
   if (!body) return std::unexpected(body.error());
   apply_provider_options(*body, req.extra, target.cfg.provider);  // e.g. keep_alive, think

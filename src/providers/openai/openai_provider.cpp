@@ -9,6 +9,7 @@
 #include "core/json_util.hpp"
 #include "wire/openai/chat_json.hpp"
 #include "wire/openai/images_json.hpp"
+#include "wire/parts.hpp"
 #include "wire/sse/sse.hpp"
 
 namespace json = boost::json;
@@ -240,6 +241,8 @@ void OpenAiProvider::prepare(Target& target) const {
 }
 
 Result<http::ClientRequest> OpenAiProvider::build_chat(const ChatRequest& req, const Target& target) const {
+  if (auto ok = wire::parts_carried(req, "an OpenAI-format upstream through translation", true); !ok)
+    return std::unexpected(ok.error());
   auto body = openai::encode_chat_request(req, target.cfg.model);
   apply_provider_options(body, req.extra, target.cfg.provider);
   return json_post(target, json::serialize(body), req.stream);

@@ -11,6 +11,7 @@
 #include "providers/openai/openai_provider.hpp"
 #include "wire/aws/event_stream.hpp"
 #include "wire/openai/chat_json.hpp"
+#include "wire/parts.hpp"
 #include "wire/tgi/tgi_json.hpp"
 
 namespace json = boost::json;
@@ -135,6 +136,8 @@ void SagemakerProvider::prepare(Target& target) const {
 
 Result<http::ClientRequest> SagemakerProvider::build_chat(const ChatRequest& req,
                                                           const Target& target) const {
+  if (auto ok = wire::parts_carried(req, "a SageMaker endpoint", false); !ok)
+    return std::unexpected(ok.error());
   std::string body;
   if (is_tgi(target)) {
     auto o = tgi::encode_request(req);

@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/digest.hpp"
 #include "core/json_util.hpp"
 #include "wire/anthropic/messages_json.hpp"
 
@@ -110,8 +111,23 @@ Result<void> decode_blocks(const json::value& content, const std::string& where,
       req.messages.push_back(std::move(result));
     } else if (type == "thinking" || type == "redacted_thinking") {
       continue;  // earlier reasoning has no canonical home yet
+    } else if (const json::value* s = type == "document" ? block.if_contains("source") : nullptr;
+               s && s->is_object() &&
+               (json_util::string_field(s->get_object(), "type") == "base64" ||
+                json_util::string_field(s->get_object(), "type") == "text")) {
+      const json::object* src = &s->get_object();
+      // A document given inline: a file part (as a data URL) that other wires map to their own documents.
+      bool text = json_util::string_field(*src, "type") == "text";
+      ContentPart part{.kind = ContentPart::Kind::file, .source = bw};
+      part.media_type = text ? "text/plain" : json_util::string_field(*src, "media_type");
+      std::string_view data = json_util::string_field(*src, "data");
+      part.image_url = fmt::format("data:{};base64,{}", part.media_type, text ? digest::base64(data) : data);
+      part.filename = json_util::string_field(block, "title");
+      m.content.push_back(std::move(part));
     } else {
-      return bad(bw + ".type", fmt::format("{}.type \"{}\" is not supported", bw, type));
+      // Documents by URL or file id, search results, ...: passed through to Anthropic as they are; a
+      // translation to another wire refuses them (wire/parts.hpp).
+      m.content.push_back({.kind = ContentPart::Kind::other, .text = std::string(type), .source = bw});
     }
   }
   flush();

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "core/digest.hpp"
 #include "core/json_util.hpp"
 #include "providers/anthropic/claude_models.hpp"
+#include "wire/parts.hpp"
 
 namespace json = boost::json;
 
@@ -26,6 +28,32 @@ json::object image_block(const ContentPart& p) {
     source = {{"type", "url"}, {"url", p.image_url}};
   }
   return {{"type", "image"}, {"source", std::move(source)}};
+}
+
+// A file part as a document block: a PDF as base64, plain text as text; anything else (and a file_id, which
+// names a file in another provider's store) is refused.
+Result<json::object> document_block(const ContentPart& p) {
+  constexpr std::string_view kWhat = "Anthropic's Messages API";
+  if (!p.file_id.empty())
+    return std::unexpected(wire::part_not_carried(p, kWhat,
+                                                  "a file_id names a file in another provider's store; "
+                                                  "send the file's data instead"));
+  std::string_view type = p.image_media_type();
+  json::object source;
+  if (type == "application/pdf") {
+    source = {{"type", "base64"}, {"media_type", "application/pdf"}, {"data", p.base64_data()}};
+  } else if (type == "text/plain") {
+    std::string text;
+    if (!digest::unbase64(p.base64_data(), text))
+      return std::unexpected(wire::part_not_carried(p, kWhat, "its data is not valid base64"));
+    source = {{"type", "text"}, {"media_type", "text/plain"}, {"data", std::move(text)}};
+  } else {
+    return std::unexpected(wire::part_not_carried(
+        p, kWhat, fmt::format("documents are PDF or plain text, not {}", type.empty() ? "unknown" : type)));
+  }
+  json::object block{{"type", "document"}, {"source", std::move(source)}};
+  if (!p.filename.empty()) block["title"] = p.filename;
+  return block;
 }
 
 // Appends a turn, merging it into the previous one when the roles match (Anthropic alternates roles).
@@ -91,8 +119,14 @@ Result<json::object> encode_request(const ChatRequest& req, std::string_view ups
         // Anthropic refuses empty text blocks; an empty text is kept only when it is all the turn says.
         bool only = m.content.size() == 1 && m.tool_calls.empty();
         if (!p.text.empty() || only) blocks.push_back(json::object{{"type", "text"}, {"text", p.text}});
-      } else {
+      } else if (p.kind == ContentPart::Kind::image) {
         blocks.push_back(image_block(p));
+      } else if (p.kind == ContentPart::Kind::file) {
+        auto doc = document_block(p);
+        if (!doc) return std::unexpected(doc.error());
+        blocks.push_back(std::move(*doc));
+      } else {
+        return std::unexpected(wire::part_not_carried(p, "Anthropic's Messages API"));
       }
     }
     for (std::size_t k = 0; k < m.tool_calls.size(); ++k) {

@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 
 #include "core/json_util.hpp"
 #include "providers/anthropic/claude_models.hpp"
 #include "providers/provider.hpp"
+#include "wire/parts.hpp"
 
 namespace json = boost::json;
 
@@ -37,6 +40,46 @@ Result<json::object> image_block(const ContentPart& p, std::size_t i) {
   return json::object{{"image", json::object{{"format", format}, {"source", json::object{{"bytes", data}}}}}};
 }
 
+// A file part as a Converse document block. Converse names each document (letters, digits, single spaces,
+// hyphens, parentheses and brackets only) and takes a closed list of formats.
+Result<json::object> document_block(const ContentPart& p, std::size_t n) {
+  constexpr std::string_view kWhat = "Bedrock's Converse API";
+  if (!p.file_id.empty())
+    return std::unexpected(
+        wire::part_not_carried(p, kWhat, "a file_id names a file in another provider's store"));
+  static constexpr std::pair<std::string_view, std::string_view> kFormats[] = {
+      {"application/pdf", "pdf"},
+      {"text/csv", "csv"},
+      {"application/msword", "doc"},
+      {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"},
+      {"application/vnd.ms-excel", "xls"},
+      {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"},
+      {"text/html", "html"},
+      {"text/plain", "txt"},
+      {"text/markdown", "md"}};
+  std::string_view media = p.image_media_type();
+  auto format =
+      std::find_if(std::begin(kFormats), std::end(kFormats), [&](auto& f) { return f.first == media; });
+  if (format == std::end(kFormats))
+    return std::unexpected(wire::part_not_carried(
+        p, kWhat,
+        fmt::format("it takes pdf, csv, doc, docx, xls, xlsx, html, txt or md documents, not {}",
+                    media.empty() ? "an unknown type" : media)));
+  std::string name;
+  for (char c : p.filename.substr(0, p.filename.rfind('.'))) {
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '(' || c == ')' || c == '[' ||
+              c == ']';
+    char out = ok ? c : ' ';
+    if (out == ' ' && (name.empty() || name.back() == ' ')) continue;
+    name += out;
+  }
+  while (!name.empty() && name.back() == ' ') name.pop_back();
+  if (name.empty()) name = fmt::format("document-{}", n + 1);
+  return json::object{{"document", json::object{{"format", format->second},
+                                                {"name", std::move(name)},
+                                                {"source", json::object{{"bytes", p.base64_data()}}}}}};
+}
+
 // Appends content blocks as a turn, merged into the previous turn of the same role (Converse wants roles
 // to alternate, starting with the user).
 void append_turn(json::array& messages, std::string_view role, json::array blocks) {
@@ -51,6 +94,7 @@ void append_turn(json::array& messages, std::string_view role, json::array block
 
 Result<json::array> encode_messages(const ChatRequest& req, json::array& system, bool& has_tool_blocks) {
   json::array messages;
+  std::size_t documents = 0;  // (unnamed documents are numbered)
   for (std::size_t i = 0; i < req.messages.size(); ++i) {
     const Message& m = req.messages[i];
     json::array blocks;
@@ -75,6 +119,12 @@ Result<json::array> encode_messages(const ChatRequest& req, json::array& system,
         auto block = image_block(p, i);
         if (!block) return std::unexpected(block.error());
         blocks.push_back(std::move(*block));
+      } else if (p.kind == ContentPart::Kind::file) {
+        auto block = document_block(p, documents++);
+        if (!block) return std::unexpected(block.error());
+        blocks.push_back(std::move(*block));
+      } else if (p.kind == ContentPart::Kind::other) {
+        return std::unexpected(wire::part_not_carried(p, "Bedrock's Converse API"));
       } else if (!p.text.empty() || (m.content.size() == 1 && m.tool_calls.empty())) {
         // Converse refuses blank text blocks; one is kept only when it is all the turn says.
         blocks.push_back(json::object{{"text", p.text}});

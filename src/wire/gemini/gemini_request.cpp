@@ -7,6 +7,7 @@
 
 #include "core/json_util.hpp"
 #include "wire/gemini/gemini_json.hpp"
+#include "wire/parts.hpp"
 
 namespace json = boost::json;
 
@@ -235,6 +236,18 @@ Result<json::object> encode_request(const ChatRequest& req, std::string_view ups
             if (!p.text.empty()) parts.push_back(json::object{{"text", p.text}});
             continue;
           }
+          if (p.kind == ContentPart::Kind::file) {
+            // A document (PDF, text, ...) is inline data of its media type, as an image is.
+            if (!p.file_id.empty() || p.image_media_type().empty())
+              return std::unexpected(wire::part_not_carried(
+                  p, "Gemini",
+                  p.file_id.empty() ? "its data URL names no media type"
+                                    : "a file_id names a file in another provider's store"));
+            parts.push_back(json::object{
+                {"inlineData", json::object{{"mimeType", p.image_media_type()}, {"data", p.base64_data()}}}});
+            continue;
+          }
+          if (p.kind == ContentPart::Kind::other) return std::unexpected(wire::part_not_carried(p, "Gemini"));
           auto part = image_part(p, i, k);
           if (!part) return std::unexpected(part.error());
           parts.push_back(std::move(*part));

@@ -76,11 +76,28 @@ Result<void> decode_content(const json::value& v, const Path& where, Message& m)
       }
       part.media_type = part.image_media_type();
       m.content.push_back(std::move(part));
+    } else if (type == "file") {
+      // {"file": {"filename", "file_data": "data:<type>;base64,..."} or {"file_id"}}
+      auto* f = p.if_contains("file");
+      if (!f || !f->is_object()) return bad(Path(pw, "file"), "must be an object");
+      const auto& fo = f->get_object();
+      ContentPart part{.kind = ContentPart::Kind::file};
+      part.image_url = json_util::string_field(fo, "file_data");
+      part.file_id = json_util::string_field(fo, "file_id");
+      part.filename = json_util::string_field(fo, "filename");
+      if (part.image_url.empty() == part.file_id.empty())
+        return bad(Path(pw, "file"), "must have one of file_data (a data: URL) or file_id");
+      if (!part.image_url.empty() && part.base64_data().empty())
+        return bad(Path(Path(pw, "file"), "file_data"), "must be a base64 data: URL");
+      part.media_type = part.image_media_type();
+      part.source = pw.str();
+      m.content.push_back(std::move(part));
     } else if (type.empty()) {
       return bad(Path(pw, "type"), "must be a string");
+    } else {
+      // Audio, refusals, ...: carried only by pass-through (the original body); a translation refuses it.
+      m.content.push_back({.kind = ContentPart::Kind::other, .text = std::string(type), .source = pw.str()});
     }
-    // Other part types (audio, files, refusals) have no canonical home yet; the pass-through path keeps
-    // them in the original body.
   }
   return {};
 }
@@ -311,6 +328,14 @@ json::object encode_chat_request(const ChatRequest& req, std::string_view upstre
       for (const auto& p : m.content) {
         if (p.kind == ContentPart::Kind::text) {
           parts.push_back(json::object{{"type", "text"}, {"text", p.text}});
+        } else if (p.kind == ContentPart::Kind::file) {
+          json::object f;
+          if (!p.filename.empty()) f["filename"] = p.filename;
+          if (!p.file_id.empty()) f["file_id"] = p.file_id;
+          if (!p.image_url.empty()) f["file_data"] = p.image_url;
+          parts.push_back(json::object{{"type", "file"}, {"file", std::move(f)}});
+        } else if (p.kind == ContentPart::Kind::other) {
+          continue;  // (refused before encoding: chat_parts_carried)
         } else {
           json::object iu{{"url", p.image_url}};
           if (!p.detail.empty()) iu["detail"] = p.detail;
