@@ -18,12 +18,11 @@ inline Error part_not_carried(const ContentPart& p, std::string_view what, std::
                           : p.kind == ContentPart::Kind::other ? std::string_view(p.text)
                                                                : "a text part";
   std::string at = p.source.empty() ? std::string("messages") : p.source;
-  std::string described = p.kind == ContentPart::Kind::other ? fmt::format("a part of type \"{}\"", kind)
-                                                             : std::string(kind);
-  return Error::make(ErrorCode::invalid_request,
-                     fmt::format("{}: {} cannot be sent to {}{}{}", at, described, what, why.empty() ? "" : ": ",
-                                 why),
-                     at);
+  std::string described =
+      p.kind == ContentPart::Kind::other ? fmt::format("a part of type \"{}\"", kind) : std::string(kind);
+  return Error::make(
+      ErrorCode::invalid_request,
+      fmt::format("{}: {} cannot be sent to {}{}{}", at, described, what, why.empty() ? "" : ": ", why), at);
 }
 
 // For wires that take no files (or do, `files`): the first part of the request they cannot carry, refused.

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# CPU time per pass-through request, modelmux beside a plain nginx reverse proxy, measured the way issue 11
+# states it: each proxy in its own process with one worker (`modelmux serve --threads 1`, access log off;
+# nginx `worker_processes 1`), the same static nginx upstream in a third process, `wrk -t1 -c32`; CPU from
+# the proxy processes' utime/stime (/proc/<pid>/stat: the user/kernel split) and their threads' schedstat
+# run time (/proc/<pid>/task/*/schedstat: nanoseconds), divided by the requests served.
+#
+#   bench/cpu.sh                       # needs build/modelmux, nginx, wrk
+#   DURATION=10s CONNS=32 bench/cpu.sh
+#
+# Prints one line per proxy and the modelmux/nginx ratio (issue 11's goal: at most 0.9).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BENCH_DIR=$ROOT/bench
+BIN=${MODELMUX_BIN:-$ROOT/build/modelmux}
+DURATION=${DURATION:-8s}
+CONNS=${CONNS:-32}
+TMP=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$TMP"; }
+trap cleanup EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 100); do curl -sf "$1" >/dev/null && return 0; sleep 0.1; done; return 1; }
+UP_PORT=$(port); PX_PORT=$(port); MM_PORT=$(port)
+
+start_nginx() {  # role
+  local dir="$TMP/nginx-$1"
+  mkdir -p "$dir"
+  sed -e "s#@TMP@#$dir#g" -e "s#@NGINX_WORKERS@#1#" -e "s#@UPSTREAM_PORT@#$UP_PORT#g" \
+      -e "s#@PROXY_PORT@#$PX_PORT#g" "$BENCH_DIR/nginx-$1.conf.in" > "$dir/nginx.conf"
+  nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >/dev/null 2>&1 &
+  PIDS+=($!)
+}
+start_nginx upstream; start_nginx proxy
+wait_http "http://127.0.0.1:$UP_PORT/health"; wait_http "http://127.0.0.1:$PX_PORT/health"
+sed -e "s#@LISTEN@#127.0.0.1:$MM_PORT#" -e "s#@SERVER_EXTRA@#  access_log: false#" -e "s#@UPSTREAM_PORT@#$UP_PORT#" \
+    -e "s#@STORE@#$TMP/ledger.db#" "$BENCH_DIR/modelmux.yaml.in" > "$TMP/modelmux.yaml"
+"$BIN" serve --config "$TMP/modelmux.yaml" --threads 1 >"$TMP/modelmux.log" 2>&1 &
+MM=$!; PIDS+=("$MM")
+wait_http "http://127.0.0.1:$MM_PORT/health"
+
+# The nginx proxy's worker: the child of its master (the master only waits).
+PX_MASTER=${PIDS[1]}
+PX_WORKER=$(pgrep -P "$PX_MASTER" | head -1)
+
+ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }  # utime stime, in clock ticks
+runtime_ns() { cat /proc/"$1"/task/*/schedstat | awk '{n += $1} END {printf "%.0f\n", n}'; }
+HZ=$(getconf CLK_TCK)
+export BENCH_BODY='{"model":"bench","messages":[{"role":"user","content":"hello"}]}'
+export BENCH_HEADERS="Authorization: Bearer sk-bench"
+
+measure() {  # name pid url
+  wrk -t1 -c"$CONNS" -d2s -s "$BENCH_DIR/post.lua" "$3" >/dev/null  # warm-up
+  read -r u0 s0 < <(ticks "$2"); local r0; r0=$(runtime_ns "$2")
+  local out; out=$(wrk -t1 -c"$CONNS" -d"$DURATION" -s "$BENCH_DIR/post.lua" "$3")
+  read -r u1 s1 < <(ticks "$2"); local r1; r1=$(runtime_ns "$2")
+  local n; n=$(awk '/requests in/ {print $1}' <<<"$out")
+  [[ -z $(awk '/Non-2xx/ {print $NF}' <<<"$out") ]] || { echo "$1: non-2xx responses" >&2; exit 1; }
+  awk -v name="$1" -v n="$n" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v r=$((r1 - r0)) -v hz="$HZ" 'BEGIN {
+    printf "%-14s %9d req  %6.1f us/req (schedstat)  user %5.1f us  kernel %5.1f us  (stat: %5.1f us)\n",
+      name, n, r / n / 1000, u / hz / n * 1e6, s / hz / n * 1e6, (u + s) / hz / n * 1e6 }'
+  echo "$((r1 - r0)) $n" > "$TMP/$1.cpu"
+}
+measure nginx "$PX_WORKER" "http://127.0.0.1:$PX_PORT/v1/chat/completions"
+measure modelmux "$MM" "http://127.0.0.1:$MM_PORT/v1/chat/completions"
+awk 'NR == 1 { a = $1 / $2 } NR == 2 { b = $1 / $2 }
+     END { printf "modelmux / nginx CPU per request: %.2f (issue 11 goal: <= 0.90)\n", a / b }' \
+  "$TMP/modelmux.cpu" "$TMP/nginx.cpu"
