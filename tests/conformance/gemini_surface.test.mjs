@@ -133,9 +133,17 @@ describe('translation for non-Gemini upstreams', () => {
     assert.deepEqual(JSON.parse(r.text), { location: 'Paris' });
   }));
 
-  it('a PDF part goes to no upstream that cannot read it: a 400 naming the part', logged(async () => {
+  it('a PDF part reaches an OpenAI upstream as a file part and Anthropic as a document; audio goes nowhere but Gemini', logged(async () => {
+    const pdf = { inlineData: { mimeType: 'application/pdf', data: 'JVBERi0xLjQ=' } };
+    await ai.models.generateContent({ model: 'gpt-behind', contents: [{ role: 'user', parts: [{ text: 'summarize' }, pdf] }] });
+    const sent = JSON.parse((await lastUpstreamRequest(mock)).body);
+    assert.deepEqual(sent.messages[0].content[1], { type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0xLjQ=' } });
+    await ai.models.generateContent({ model: 'claude-behind', contents: [{ role: 'user', parts: [{ text: 'summarize' }, pdf] }] });
+    const up = fakeAnthropic.received[fakeAnthropic.received.length - 1].body;
+    assert.deepEqual(up.messages[0].content[1],
+      { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQ=' } });
     await assert.rejects(ai.models.generateContent({ model: 'gpt-behind', contents: [{ role: 'user', parts: [
-      { text: 'summarize' }, { inlineData: { mimeType: 'application/pdf', data: 'JVBERi0xLjQ=' } }] }] }), (e) => {
+      { text: 'transcribe' }, { inlineData: { mimeType: 'audio/wav', data: 'UklGRg==' } }] }] }), (e) => {
       assert.equal(e.status, 400);
       assert.match(e.message, /contents\[0\]\.parts\[1\]\.inlineData/);
       return true;

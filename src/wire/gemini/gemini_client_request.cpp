@@ -62,7 +62,8 @@ struct Calls {
   }
 };
 
-// An inline or linked part: images become image parts; other media (PDF, audio, video) only Gemini takes.
+// An inline or linked part: images become image parts, inline documents (PDF, text) file parts that other
+// wires map to their own documents; other media (audio, video, linked files) only Gemini takes.
 Result<void> media_part(const json::object& data, bool inline_data, const std::string& where, Message& m,
                         std::optional<Error>& gemini_only) {
   std::string_view mime = json_util::string_field(data, "mimeType");
@@ -71,6 +72,12 @@ Result<void> media_part(const json::object& data, bool inline_data, const std::s
     return bad(where,
                fmt::format("{} needs {}", where, inline_data ? "mimeType and base64 data" : "a fileUri"));
   if (!mime.starts_with("image/")) {
+    if (inline_data && (mime == "application/pdf" || mime.starts_with("text/"))) {
+      ContentPart part{.kind = ContentPart::Kind::file, .media_type = std::string(mime), .source = where};
+      part.image_url = fmt::format("data:{};base64,{}", mime, payload);
+      m.content.push_back(std::move(part));
+      return {};
+    }
     gemini_only_at(gemini_only, where, fmt::format("a {} part is something", mime.empty() ? "media" : mime));
     return {};
   }
