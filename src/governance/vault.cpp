@@ -31,16 +31,12 @@ std::string plaintext(const providers::CredentialValue& v) {
                                       {"aws_session_token", v.aws_session_token}});
 }
 
+// The sealed plaintext has the admin API's shape (plaintext() above).
 Result<providers::CredentialValue> value_of(std::string_view plain) {
   boost::system::error_code ec;
   auto doc = json::parse(plain, ec);
   if (ec || !doc.is_object()) return fail(ErrorCode::internal, "stored credential is not JSON");
-  auto str = [&](std::string_view k) {
-    const auto* v = doc.get_object().if_contains(k);
-    return v && v->is_string() ? std::string(v->get_string()) : std::string();
-  };
-  return providers::CredentialValue{str("value"), str("aws_access_key_id"), str("aws_secret_access_key"),
-                                    str("aws_session_token")};
+  return credential_value(doc.get_object());
 }
 
 std::string fingerprint(const providers::CredentialValue& v) {
@@ -53,6 +49,38 @@ std::vector<std::string> secrets(const providers::CredentialValue& v) {
 }
 
 }  // namespace
+
+Result<providers::CredentialValue> credential_value(const json::object& body) {
+  auto str = [&](std::string_view k) -> Result<std::string> {
+    const auto* v = body.if_contains(k);
+    if (!v) return std::string();
+    if (!v->is_string())
+      return fail(ErrorCode::invalid_request, fmt::format("{} must be a string", k), std::string(k));
+    std::string s(v->get_string());
+    for (unsigned char c : s)
+      if (c < 0x20 || c == 0x7f)
+        return fail(ErrorCode::invalid_request, fmt::format("{} holds a control character", k),
+                    std::string(k));
+    return s;
+  };
+  providers::CredentialValue out;
+  for (auto [field, into] : {std::pair{"value", &out.api_key},
+                             {"aws_access_key_id", &out.aws_access_key_id},
+                             {"aws_secret_access_key", &out.aws_secret_access_key},
+                             {"aws_session_token", &out.aws_session_token}}) {
+    auto v = str(field);
+    if (!v) return std::unexpected(v.error());
+    *into = std::move(*v);
+  }
+  bool aws = !out.aws_access_key_id.empty() || !out.aws_secret_access_key.empty();
+  if (aws && (out.aws_access_key_id.empty() || out.aws_secret_access_key.empty()))
+    return fail(ErrorCode::invalid_request, "aws_access_key_id and aws_secret_access_key go together",
+                "aws_secret_access_key");
+  if (aws == !out.api_key.empty())
+    return fail(ErrorCode::invalid_request,
+                "give either value (an API key) or aws_access_key_id and aws_secret_access_key", "value");
+  return out;
+}
 
 Vault::Vault(store::Store& store, std::optional<Keyring> keyring)
     : store_(store), keyring_(std::move(keyring)) {}
@@ -113,23 +141,32 @@ Result<void> Vault::apply(const store::CredentialRecord& rec) {
   if (!plain) return std::unexpected(plain.error());
   auto value = value_of(*plain);
   if (!value) return std::unexpected(value.error());
-  auto [from, to] = targets_.equal_range(rec.name);
-  // Prepared for every target first, swapped in after: a value that fits none is refused whole.
-  std::vector<std::pair<const providers::Target*, std::shared_ptr<const providers::Prepared>>> ready;
+  auto ready = prepare(rec.name, *value);
+  if (!ready) return std::unexpected(ready.error());
+  install(std::move(*ready), *value);
+  return {};
+}
+
+Result<Vault::Ready> Vault::prepare(const std::string& name, const providers::CredentialValue& value) const {
+  Ready ready;
+  auto [from, to] = targets_.equal_range(name);
   for (auto it = from; it != to; ++it) {
     const auto& t = *it->second;
-    if ((t.live->kind == Kind::aws) != is_aws(*value))
+    if ((t.live->kind == Kind::aws) != is_aws(value))
       return fail(ErrorCode::invalid_request,
                   fmt::format("target {} takes {} but credential {} holds {}", t.label,
-                              t.live->kind == Kind::aws ? "AWS keys (aws_credential)" : "an API key",
-                              rec.name, is_aws(*value) ? "AWS keys" : "an API key"));
-    auto p = providers::prepare_with(t, *value);
+                              t.live->kind == Kind::aws ? "AWS keys (aws_credential)" : "an API key", name,
+                              is_aws(value) ? "AWS keys" : "an API key"));
+    auto p = providers::prepare_with(t, value);
     if (!p) return std::unexpected(p.error());
     ready.emplace_back(&t, std::move(*p));
   }
-  if (redactor_) redactor_->learn(secrets(*value));
+  return ready;
+}
+
+void Vault::install(Ready ready, const providers::CredentialValue& value) {
+  if (redactor_) redactor_->learn(secrets(value));
   for (auto& [t, p] : ready) t->live->current.store(std::move(p), std::memory_order_release);
-  return {};
 }
 
 CredentialInfo Vault::info(const store::CredentialRecord& rec, const std::string& fp, bool opens) const {
@@ -165,8 +202,11 @@ Result<CredentialInfo> Vault::put(const std::string& name, const std::string& pr
                               .created_at = old != stored->end() ? old->created_at : now,
                               .updated_at = now};
   rec.ciphertext = keyring_->seal(plaintext(value), context(rec));
-  if (auto applied = apply(rec); !applied) return std::unexpected(applied.error());
+  // Prepared (and refused when it fits no target), stored, then swapped in: what runs is what is stored.
+  auto ready = prepare(name, value);
+  if (!ready) return std::unexpected(ready.error());
   if (auto r = store_.put_credential(rec); !r) return std::unexpected(r.error());
+  install(std::move(*ready), value);
   auto i = info(rec, fingerprint(value), true);
   i.kind = is_aws(value) ? "aws" : "api_key";
   audit(

@@ -5,6 +5,7 @@
 // and a fingerprint. Every change is audited.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -24,6 +25,11 @@ class Redactor;
 }
 
 namespace modelmux::governance {
+
+// A credential's value from JSON: `value` (an API key), or `aws_access_key_id`, `aws_secret_access_key` and
+// `aws_session_token`. The admin API's bodies and the sealed plaintext share this shape. Values become
+// header lines, so a control character is refused; errors name the field.
+Result<providers::CredentialValue> credential_value(const boost::json::object& o);
 
 struct CredentialInfo {
   std::string name, provider;
@@ -63,8 +69,14 @@ class Vault {
 
  private:
   Result<void> usable() const;
+  using Ready = std::vector<std::pair<const providers::Target*, std::shared_ptr<const providers::Prepared>>>;
   // Opens a stored record, applies it to its targets; the error says why not.
   Result<void> apply(const store::CredentialRecord& rec);
+  // Every target that uses `name` prepared with `value`, nothing swapped yet: a value that fits one target
+  // but not another is refused whole.
+  Result<Ready> prepare(const std::string& name, const providers::CredentialValue& value) const;
+  // Swaps the prepared values in (requests in flight keep theirs) and teaches the redactor the secret.
+  void install(Ready ready, const providers::CredentialValue& value);
   CredentialInfo info(const store::CredentialRecord& rec, const std::string& fingerprint, bool opens) const;
 
   store::Store& store_;

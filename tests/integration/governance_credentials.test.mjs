@@ -69,6 +69,9 @@ describe('stored provider credentials', () => {
 
     r = await admin(gw, 'POST', 'credentials', { name: 'up-key', provider: 'openai', value: REAL });
     assert.equal(r.status, 409);  // creating does not overwrite
+    r = await admin(gw, 'PUT', 'credentials/up-key', { provider: 'nope', value: REAL });
+    assert.equal(r.status, 400);  // a replacement may name the provider again, but a known one
+    assert.equal(r.body.error.param, 'provider');
     r = await admin(gw, 'PUT', 'credentials/up-key', { value: REAL });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.notEqual(r.body.fingerprint, wrongPrint);

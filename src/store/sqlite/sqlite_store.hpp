@@ -58,7 +58,7 @@ class SqliteStore final : public Store {
   struct Writer;
   void write_loop();
   void checkpoint_loop();
-  Result<void> commit(std::deque<Pending>& batch);
+  Result<void> commit(std::unique_ptr<Writer>& statements, std::deque<Pending>& batch);
   Result<void> exec(const char* sql);
   Result<void> put_doc(const char* table, const std::string& id, const std::string& hash,
                        const std::string& doc);
@@ -69,7 +69,6 @@ class SqliteStore final : public Store {
   // reader never waits for a batch to commit.
   sqlite3* db_ = nullptr;
   std::mutex db_mu_;
-  std::unique_ptr<Writer> writer_stmts_;  // the writer thread's prepared statements
   sqlite3* rd_ = nullptr;
   std::mutex rd_mu_;
 

@@ -29,39 +29,6 @@ json::object to_json(const governance::CredentialInfo& i) {
   return o;
 }
 
-// The value a body carries: `value` (an API key), or AWS's keys. Header-safe, since it becomes a header.
-Result<providers::CredentialValue> value_of(const json::object& body) {
-  auto str = [&](std::string_view k) -> Result<std::string> {
-    const auto* v = body.if_contains(k);
-    if (!v) return std::string();
-    if (!v->is_string())
-      return fail(ErrorCode::invalid_request, fmt::format("{} must be a string", k), std::string(k));
-    std::string s(v->get_string());
-    for (unsigned char c : s)
-      if (c < 0x20 || c == 0x7f)
-        return fail(ErrorCode::invalid_request, fmt::format("{} holds a control character", k),
-                    std::string(k));
-    return s;
-  };
-  providers::CredentialValue out;
-  for (auto [field, into] : {std::pair{"value", &out.api_key},
-                             {"aws_access_key_id", &out.aws_access_key_id},
-                             {"aws_secret_access_key", &out.aws_secret_access_key},
-                             {"aws_session_token", &out.aws_session_token}}) {
-    auto v = str(field);
-    if (!v) return std::unexpected(v.error());
-    *into = std::move(*v);
-  }
-  bool aws = !out.aws_access_key_id.empty() || !out.aws_secret_access_key.empty();
-  if (aws && (out.aws_access_key_id.empty() || out.aws_secret_access_key.empty()))
-    return fail(ErrorCode::invalid_request, "aws_access_key_id and aws_secret_access_key go together",
-                "aws_secret_access_key");
-  if (aws == !out.api_key.empty())
-    return fail(ErrorCode::invalid_request,
-                "give either value (an API key) or aws_access_key_id and aws_secret_access_key", "value");
-  return out;
-}
-
 bool valid_name(std::string_view name) {
   if (name.empty() || name.size() > 128) return false;
   for (unsigned char c : name)
@@ -83,10 +50,10 @@ Result<AdminReply> store_credential(const AdminCall& call, std::string name, boo
   std::string provider;
   if (const auto* p = body->if_contains("provider"); p && p->is_string())
     provider = std::string(p->get_string());
-  if (!replace && !providers::find(provider))
+  if ((!replace || !provider.empty()) && !providers::find(provider))
     return fail(ErrorCode::invalid_request,
                 fmt::format("provider must name a known provider, not \"{}\"", provider), "provider");
-  auto value = value_of(*body);
+  auto value = governance::credential_value(*body);
   if (!value) return std::unexpected(value.error());
   auto stored = call.gov.vault().put(name, provider, *value, replace, call.actor);
   if (!stored) return std::unexpected(stored.error());

@@ -1,0 +1,247 @@
+// The spend ledger in SQLite (sqlite_store.hpp): rows queued by the request path, committed in groups by
+// one writer thread (each row's callback runs once it is durable), budget totals kept in the same
+// transaction, and the spend queries over the rows.
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <thread>
+
+#include "store/sqlite/sqlite_store.hpp"
+#include "store/sqlite/stmt.hpp"
+
+namespace modelmux::store {
+namespace {
+
+constexpr std::size_t kMaxBatch = 512;  // rows in one transaction at most
+
+
+constexpr const char* kLedgerColumns =
+    "ts_ms, request_id, key_id, user_id, team_id, end_user, model, target, provider, upstream_model, "
+    "input_tokens, "
+    "output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, cost_usd, status, error, "
+    "latency_ms, "
+    "attempts, stream, cache_hit, path, credential";
+
+LedgerRow row_of(const Stmt& s, int c) {
+  LedgerRow r;
+  r.ts_ms = s.integer(c++);
+  r.request_id = s.text(c++);
+  r.key_id = s.text(c++);
+  r.user_id = s.text(c++);
+  r.team_id = s.text(c++);
+  r.end_user = s.text(c++);
+  r.model = s.text(c++);
+  r.target = s.text(c++);
+  r.provider = s.text(c++);
+  r.upstream_model = s.text(c++);
+  r.input_tokens = s.integer(c++);
+  r.output_tokens = s.integer(c++);
+  r.cached_tokens = s.integer(c++);
+  r.cache_write_tokens = s.integer(c++);
+  r.reasoning_tokens = s.integer(c++);
+  r.cost_usd = s.real(c++);
+  r.status = static_cast<int>(s.integer(c++));
+  r.error = s.text(c++);
+  r.latency_ms = s.integer(c++);
+  r.attempts = static_cast<int>(s.integer(c++));
+  r.stream = s.integer(c++) != 0;
+  r.cache_hit = s.integer(c++) != 0;
+  r.path = s.text(c++);
+  r.credential = s.text(c++);
+  return r;
+}
+
+}  // namespace
+
+// The writer thread's statements, prepared once: a batch costs binds and steps, not SQL parsing.
+struct SqliteStore::Writer {
+  Stmt begin, commit, rollback, insert, total;
+  explicit Writer(sqlite3* db)
+      : begin(db, "BEGIN"),
+        commit(db, "COMMIT"),
+        rollback(db, "ROLLBACK"),
+        insert(db,
+               fmt::format("INSERT INTO ledger ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           kLedgerColumns)),
+        total(db,
+              "INSERT INTO spend_totals (counter, period_start, spent) VALUES (?, ?, ?) "
+              "ON CONFLICT (counter, period_start) DO UPDATE SET spent = spent + excluded.spent") {}
+  bool ok() const { return begin.ok() && commit.ok() && rollback.ok() && insert.ok() && total.ok(); }
+  static bool run(Stmt& s) {
+    int rc = s.step();
+    s.reset();
+    return rc == SQLITE_DONE;
+  }
+};
+
+void SqliteStore::append(LedgerRow row, std::move_only_function<void()> committed) {
+  {
+    std::lock_guard lock(queue_mu_);
+    if (stopping_) {
+      // Closed: nothing will commit it, but whoever waits must not wait forever.
+      if (committed) committed();
+      return;
+    }
+    queue_.push_back({std::move(row), std::move(committed)});
+  }
+  queue_cv_.notify_one();
+}
+
+void SqliteStore::write_loop() {
+  // Fault injection for the SIGKILL test: a slower commit widens the window a response could wrongly
+  // complete in before its row is durable, so a regression cannot hide in a microsecond.
+  int delay_ms = 0;
+  if (const char* d = std::getenv("MODELMUX_FAULT_COMMIT_DELAY_MS")) delay_ms = std::atoi(d);
+  std::deque<Pending> batch;
+  std::unique_ptr<Writer> statements;  // prepared on the first batch, finalized when the loop ends
+  for (;;) {
+    {
+      std::unique_lock lock(queue_mu_);
+      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) break;
+      // Everything queued meanwhile goes in this transaction: the more requests wait, the fewer commits.
+      while (!queue_.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    if (auto r = commit(statements, batch); !r)
+      std::fprintf(stderr, "modelmux: %s\n", r.error().message.c_str());
+    // (a failed commit still lets its requests finish: the client's answer does not wait forever)
+    for (auto& p : batch)
+      if (p.committed) p.committed();
+    batch.clear();
+  }
+  std::lock_guard lock(db_mu_);  // (the connection is shared with administrators' writes)
+  statements.reset();
+}
+
+
+Result<void> SqliteStore::commit(std::unique_ptr<Writer>& statements, std::deque<Pending>& batch) {
+  std::lock_guard lock(db_mu_);
+  if (!statements) statements = std::make_unique<Writer>(db_);
+  auto& w = *statements;
+  if (!w.ok()) return std::unexpected(db_error(db_, "prepare"));
+  auto failed = [&](std::string_view what) {
+    auto e = db_error(db_, what);
+    Writer::run(w.rollback);
+    return std::unexpected(e);
+  };
+  if (!Writer::run(w.begin)) return failed("begin");
+  // A batch's charges to one counter are added up first: one upsert per counter, not per row.
+  std::map<std::pair<std::string_view, std::int64_t>, double> totals;
+  for (const auto& p : batch) {
+    const auto& r = p.row;
+    int c = 1;
+    auto put = [&](const auto& v) { w.insert.bind_static(c++, v); };
+    put(r.ts_ms), put(r.request_id), put(r.key_id), put(r.user_id), put(r.team_id), put(r.end_user);
+    put(r.model), put(r.target), put(r.provider), put(r.upstream_model), put(r.input_tokens);
+    put(r.output_tokens), put(r.cached_tokens), put(r.cache_write_tokens), put(r.reasoning_tokens);
+    put(r.cost_usd), put(std::int64_t{r.status}), put(r.error), put(r.latency_ms);
+    put(std::int64_t{r.attempts}), put(std::int64_t{r.stream}), put(std::int64_t{r.cache_hit}), put(r.path);
+    put(r.credential);
+    if (!Writer::run(w.insert)) return failed("ledger insert");
+    for (const auto& [counter, period] : r.budgets) totals[{counter, period}] += r.cost_usd;
+  }
+  for (const auto& [key, usd] : totals) {
+    w.total.bind_static(1, key.first).bind_static(2, key.second).bind_static(3, usd);
+    if (!Writer::run(w.total)) return failed("spend totals");
+  }
+  if (!Writer::run(w.commit)) return failed("commit");
+  return {};
+}
+
+Result<std::vector<SpendGroup>> SqliteStore::spend(const SpendQuery& q) {
+  std::string_view column;
+  if (q.group_by.empty())
+    column = "''";
+  else if (q.group_by == "key")
+    column = "key_id";
+  else if (q.group_by == "user")
+    column = "user_id";
+  else if (q.group_by == "team")
+    column = "team_id";
+  else if (q.group_by == "end_user")
+    column = "end_user";
+  else if (q.group_by == "model")
+    column = "model";
+  else if (q.group_by == "provider")
+    column = "provider";
+  else if (q.group_by == "target")
+    column = "target";
+  else if (q.group_by == "day")
+    column = "strftime('%Y-%m-%d', ts_ms / 1000, 'unixepoch')";
+  else
+    return fail(ErrorCode::invalid_request,
+                "group_by must be key, user, team, end_user, model, provider, target or day", "group_by");
+  std::lock_guard lock(rd_mu_);
+  Stmt s(rd_,
+         fmt::format("SELECT {0}, SUM(cost_usd), COUNT(*), SUM(input_tokens), SUM(output_tokens) FROM ledger "
+                     "WHERE ts_ms >= ? AND ts_ms < ? GROUP BY {0} ORDER BY SUM(cost_usd) DESC",
+                     column));
+  if (!s.ok()) return std::unexpected(db_error(rd_, "prepare"));
+  s.bind(1, q.from_ms).bind(2, q.to_ms > 0 ? q.to_ms : now_ms() + 1);
+  std::vector<SpendGroup> out;
+  while (s.step() == SQLITE_ROW)
+    out.push_back({s.text(0), s.real(1), s.integer(2), s.integer(3), s.integer(4)});
+  return out;
+}
+
+Result<LogPage> SqliteStore::spend_logs(const LogQuery& q) {
+  std::string where = "id > ? AND ts_ms >= ? AND ts_ms < ?";
+  std::vector<std::pair<const char*, const std::string*>> filters = {
+      {"key_id", &q.key_id},     {"user_id", &q.user_id}, {"team_id", &q.team_id},
+      {"end_user", &q.end_user}, {"model", &q.model},     {"credential", &q.credential}};
+  for (auto [col, v] : filters)
+    if (!v->empty()) where += fmt::format(" AND {} = ?", col);
+  if (q.status == "ok")
+    where += " AND error = ''";
+  else if (q.status == "error")
+    where += " AND error != ''";
+  int limit = std::clamp(q.limit, 1, 1000);
+  std::lock_guard lock(rd_mu_);
+  Stmt s(rd_, fmt::format("SELECT id, {} FROM ledger WHERE {} ORDER BY id LIMIT {}", kLedgerColumns, where,
+                          limit + 1));
+  if (!s.ok()) return std::unexpected(db_error(rd_, "prepare"));
+  int c = 1;
+  s.bind(c++, q.after);
+  s.bind(c++, q.from_ms);
+  s.bind(c++, q.to_ms > 0 ? q.to_ms : now_ms() + 1);
+  for (auto [col, v] : filters)
+    if (!v->empty()) s.bind(c++, *v);
+  LogPage page;
+  while (s.step() == SQLITE_ROW) {
+    if (static_cast<int>(page.rows.size()) == limit) {
+      page.next = page.rows.back().first;
+      break;
+    }
+    page.rows.emplace_back(s.integer(0), row_of(s, 1));
+  }
+  return page;
+}
+
+Result<double> SqliteStore::spent(const std::string& counter, std::int64_t period_start_ms) {
+  std::lock_guard lock(rd_mu_);
+  Stmt s(rd_, "SELECT spent FROM spend_totals WHERE counter = ? AND period_start = ?");
+  if (!s.ok()) return std::unexpected(db_error(rd_, "prepare"));
+  s.bind(1, counter).bind(2, period_start_ms);
+  int rc = s.step();
+  if (rc == SQLITE_ROW) return s.real(0);
+  if (rc == SQLITE_DONE) return 0.0;
+  return std::unexpected(db_error(rd_, "spend totals"));
+}
+
+Result<std::int64_t> SqliteStore::forget_before(std::int64_t before_ms) {
+  std::lock_guard lock(db_mu_);
+  Stmt s(db_, "DELETE FROM ledger WHERE ts_ms < ?");
+  if (!s.ok()) return std::unexpected(db_error(db_, "prepare"));
+  s.bind(1, before_ms);
+  if (s.step() != SQLITE_DONE) return std::unexpected(db_error(db_, "delete"));
+  return static_cast<std::int64_t>(sqlite3_changes(db_));
+}
+
+}  // namespace modelmux::store
