@@ -17,7 +17,6 @@ namespace {
 
 constexpr std::size_t kMaxBatch = 512;  // rows in one transaction at most
 
-
 constexpr const char* kLedgerColumns =
     "ts_ms, request_id, key_id, user_id, team_id, end_user, model, target, provider, upstream_model, "
     "input_tokens, "
@@ -119,7 +118,6 @@ void SqliteStore::write_loop() {
   std::lock_guard lock(db_mu_);  // (the connection is shared with administrators' writes)
   statements.reset();
 }
-
 
 Result<void> SqliteStore::commit(std::unique_ptr<Writer>& statements, std::deque<Pending>& batch) {
   std::lock_guard lock(db_mu_);
