@@ -9,6 +9,7 @@
 #include "surfaces/anthropic/surface.hpp"
 #include "surfaces/gemini/surface.hpp"
 #include "surfaces/http_responder.hpp"
+#include "surfaces/openai/responses.hpp"
 #include "surfaces/openai/surface.hpp"
 
 namespace modelmux::app {
@@ -36,6 +37,7 @@ const std::vector<Route>& table() {
   const auto* openai = &surfaces::openai_surface();
   const auto* anthropic = &surfaces::anthropic_surface();
   const auto* gemini = &surfaces::gemini_surface();
+  const auto* responses = &surfaces::responses_surface();
   static const std::vector<Route> routes = {
       {"POST", "/v1/chat/completions", openai, Operation::chat},
       {"POST", "/chat/completions", openai, Operation::chat},
@@ -43,6 +45,18 @@ const std::vector<Route>& table() {
       {"POST", "/embeddings", openai, Operation::embeddings},
       {"POST", "/v1/images/generations", openai, Operation::images},
       {"POST", "/images/generations", openai, Operation::images},
+      {"POST", "/v1/responses", responses, Operation::chat},
+      {"POST", "/responses", responses, Operation::chat},
+      // (input_items before the bare id, which would take "{id}/input_items" as an id)
+      {"GET",
+       "/v1/responses/{model}/input_items",
+       nullptr,
+       {},
+       {},
+       nullptr,
+       surfaces::responses::input_items},
+      {"GET", "/v1/responses/{model}", nullptr, {}, {}, nullptr, surfaces::responses::retrieve},
+      {"DELETE", "/v1/responses/{model}", nullptr, {}, {}, nullptr, surfaces::responses::remove},
       {"GET", "/v1/models", nullptr, {}, {}, surfaces::openai::list_models},
       {"GET", "/models", nullptr, {}, {}, surfaces::openai::list_models},
       {"POST", "/v1/messages", anthropic, Operation::chat},

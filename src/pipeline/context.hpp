@@ -40,6 +40,12 @@ struct Answer {
   std::int64_t capped_max_tokens = 0;  // a budget lowered the request's max_tokens to this
 };
 
+// What a surface keeps of a request between decoding it and encoding its answer (the Responses surface's
+// input items and the fields its response repeats).
+struct SurfaceState {
+  virtual ~SurfaceState() = default;
+};
+
 // What a request asks for; each has its canonical request and reply types.
 enum class Operation : std::uint8_t { chat, embeddings, images };
 std::string_view to_string(Operation op);
@@ -91,6 +97,7 @@ class Context {
   // What the client's body holds that the canonical request cannot (a Gemini client's PDF part): only a
   // target of the surface's own wire, which gets the body as it is, can serve it; the others answer this.
   std::optional<Error> same_wire_only;
+  std::unique_ptr<SurfaceState> surface_state;
 
   // Route and attempts. `upstream_calls` lets an interruption (the client leaving, a shutdown) abort the
   // upstream exchanges under way; it outlives the answer, whose connection is one of them.

@@ -13,6 +13,7 @@
 #include "routing/catalog.hpp"
 #include "routing/feedback.hpp"
 #include "routing/router.hpp"
+#include "store/responses.hpp"
 
 namespace modelmux::pipeline {
 
@@ -31,6 +32,8 @@ struct Runtime {
   observability::Redactor redactor;
   // What the learned router predicted for recent requests, for POST /v1/feedback.
   std::unique_ptr<routing::DecisionStore> decisions = std::make_unique<routing::RecentDecisions>();
+  // Responses-API responses kept for previous_response_id and GET /v1/responses/{id}, per key.
+  std::unique_ptr<store::ResponseStore> responses = std::make_unique<store::MemoryResponseStore>();
   // Keys, budgets, limits and the ledger; null when the configuration asks for none (and in the library).
   // Owned by whoever runs the server, which closes it before its executors go.
   governance::Governor* governor = nullptr;

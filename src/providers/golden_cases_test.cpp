@@ -12,9 +12,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "providers/golden_support.hpp"
 #include "providers/provider.hpp"
 #include "providers/target_for_tests.hpp"
-#include "wire/aws/event_stream.hpp"
 #include "wire/openai/chat_json.hpp"
 #include "wire/openai/embeddings_json.hpp"
 
@@ -23,37 +23,21 @@ using namespace modelmux;
 
 namespace {
 
+using golden::expect_refused;
+using golden::expect_upstream_request;
+using golden::load;
+
 std::vector<std::filesystem::path> case_files() {
   std::vector<std::filesystem::path> out;
   for (const auto& dir : std::filesystem::directory_iterator(MODELMUX_CASES_DIR))
-    // One folder per provider; tests/cases/classifier and tests/cases/router hold the router's data instead.
-    if (dir.is_directory() && dir.path().filename() != "classifier" && dir.path().filename() != "router")
+    // One folder per provider; tests/cases/classifier and tests/cases/router hold the router's data instead,
+    // tests/cases/responses the Responses surface's cases (wire/openai/responses/golden_test.cpp).
+    if (dir.is_directory() && dir.path().filename() != "classifier" && dir.path().filename() != "router" &&
+        dir.path().filename() != "responses")
       for (const auto& f : std::filesystem::directory_iterator(dir.path()))
         if (f.path().extension() == ".json") out.push_back(f.path());
   std::sort(out.begin(), out.end());
   return out;
-}
-
-json::object load(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return json::parse(ss.str()).as_object();
-}
-
-std::string header_value(const http::ClientRequest& r, std::string_view name) {
-  std::string_view all = r.prepared_headers;
-  while (!all.empty()) {
-    auto end = all.find("\r\n");
-    std::string_view line = all.substr(0, end);
-    auto colon = line.find(": ");
-    if (colon != std::string_view::npos && line.substr(0, colon) == name)
-      return std::string(line.substr(colon + 2));
-    all.remove_prefix(end == std::string_view::npos ? all.size() : end + 2);
-  }
-  for (const auto& [k, v] : r.headers)
-    if (k == name) return v;
-  return "<absent>";
 }
 
 // A recorded upstream error reply must map to the expected Error (`client_error`).
@@ -75,28 +59,6 @@ void expect_mapped_error(const json::object& c, const providers::Provider& provi
   }
   EXPECT_NE(e.message.find(std::string(ee.at("message_contains").as_string())), std::string::npos)
       << e.message;
-}
-
-// The request the gateway sends must be the expected `upstream_request`.
-void expect_upstream_request(const json::object& c, const http::ClientRequest& up) {
-  const auto& expected_up = c.at("upstream_request").as_object();
-  EXPECT_EQ(up.method, expected_up.at("method").as_string());
-  EXPECT_EQ(up.target, expected_up.at("path").as_string());
-  for (const auto& h : expected_up.at("headers").as_object())
-    EXPECT_EQ(header_value(up, h.key()), h.value().as_string()) << "header " << h.key();
-  EXPECT_EQ(json::parse(up.body), expected_up.at("body")) << "sent: " << up.body;
-}
-
-// A request refused before any upstream call must be the expected 400 (`client_request_error`).
-template <class T>
-void expect_refused(const json::object& c, const Result<T>& up) {
-  const auto& re = c.at("client_request_error").as_object();
-  ASSERT_FALSE(up) << "the request should have been refused";
-  EXPECT_EQ(to_string(up.error().code), re.at("code").as_string());
-  EXPECT_EQ(up.error().http_status, re.at("status").as_int64());
-  EXPECT_EQ(up.error().param, re.at("param").as_string());
-  EXPECT_NE(up.error().message.find(std::string(re.at("message_contains").as_string())), std::string::npos)
-      << up.error().message;
 }
 
 // An embeddings case (`"api": "embeddings"`): the client's /v1/embeddings body, translated (OpenAI-wire
@@ -173,22 +135,7 @@ TEST_P(GoldenCase, TranslatesBothWays) {
   }
   // A stream (SSE, NDJSON, or AWS event-stream frames written as a list of {headers, payload} and encoded
   // here), fed whole and then split at every 7th byte: the chunks must be the same.
-  std::string sse;
-  if (auto* frames = reply.if_contains("eventstream")) {
-    for (const auto& f : frames->as_array()) {
-      aws::EventMessage m;
-      for (const auto& h : f.at("headers").as_object())
-        m.headers.emplace_back(h.key(), h.value().as_string());
-      const auto& payload = f.at("payload");
-      m.payload = payload.is_string() ? std::string(payload.as_string()) : json::serialize(payload);
-      sse += aws::encode_event(m);
-    }
-    // A stream the connection cut short: its last bytes never arrive.
-    if (auto* cut = reply.if_contains("cut_bytes"))
-      sse.resize(sse.size() - static_cast<std::size_t>(cut->as_int64()));
-  } else {
-    sse = reply.contains("sse") ? reply.at("sse").as_string() : reply.at("ndjson").as_string();
-  }
+  std::string sse = golden::stream_bytes(reply);
   for (std::size_t step : {sse.size(), std::size_t{7}}) {
     SCOPED_TRACE("fed in pieces of " + std::to_string(step));
     auto decoder = provider.stream_decoder(*req);

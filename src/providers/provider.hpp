@@ -28,8 +28,18 @@ namespace asio = boost::asio;
 
 // The format of the bodies a provider's upstream takes and gives (src/wire/<format>/). When a client's
 // surface speaks the same one, the client's body goes upstream as it is (only the model rewritten) and the
-// reply's bytes come back as they are: the pass-through path.
-enum class Wire : std::uint8_t { none, openai, anthropic, gemini, bedrock, sagemaker, ollama };
+// reply's bytes come back as they are: the pass-through path. (openai_responses, OpenAI's Responses API, is
+// a surface's wire that no provider speaks: its requests always go through the canonical model.)
+enum class Wire : std::uint8_t {
+  none,
+  openai,
+  anthropic,
+  gemini,
+  bedrock,
+  sagemaker,
+  ollama,
+  openai_responses
+};
 
 // A client's body in the provider's own wire, for pass-through.
 struct PassthroughBody {

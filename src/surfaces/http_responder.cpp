@@ -156,9 +156,9 @@ asio::awaitable<bool> HttpResponder::stream_events(pipeline::Context&, std::span
 
 asio::awaitable<void> HttpResponder::end_stream(pipeline::Context& ctx) {
   frames_.clear();
-  if (ctx.error)
-    frames_ = surface_.stream_error(*ctx.error);
-  else if (encoder_)
+  if (ctx.error) {
+    if (!encoder_ || !encoder_->fail(*ctx.error, frames_)) frames_ = surface_.stream_error(*ctx.error);
+  } else if (encoder_)
     encoder_->finish(frames_);
   if (!frames_.empty()) {
     bool sent = co_await ex_.write(frames_);  // (not in the condition: see pipeline/stages/receive.cpp)

@@ -27,6 +27,9 @@ class StreamEncoder {
   virtual void encode(const StreamEvent& ev, std::string& out) = 0;
   // The frames that close a stream that ended well (message_stop, data: [DONE], ...).
   virtual void finish(std::string& out) = 0;
+  // The frames that end a stream in error, when the encoder writes its own (numbered events); false leaves it
+  // to the surface's stream_error.
+  virtual bool fail(const Error&, std::string&) { return false; }
 };
 
 struct ErrorReply {

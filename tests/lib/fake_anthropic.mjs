@@ -72,7 +72,10 @@ export async function startFakeAnthropic() {
       if (bad.length) return fail(res, 400, 'invalid_request_error', bad.join('; '));
       const text = lastUserText(body);
       if (text.includes('overload')) return fail(res, 529, 'overloaded_error', 'Overloaded');
-      const useTool = body.tools?.length && text.includes('weather');
+      // A turn that answers a tool call gets text: an agent's loop ends.
+      const last = body.messages.at(-1);
+      const answered = Array.isArray(last.content) && last.content.some((b) => b.type === 'tool_result');
+      const useTool = body.tools?.length && text.includes('weather') && !answered;
       const id = `msg_fake${received.length}`;
       const model = `${body.model}-20250929`;
       const cached = raw.includes('"cache_control"');

@@ -12,41 +12,11 @@ namespace json = boost::json;
 namespace modelmux::surfaces {
 namespace {
 
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string_view error_type(const Error& e) {
-  switch (e.http_status) {
-    case 401:
-      return "authentication_error";
-    case 403:
-      return "permission_error";
-    case 404:
-      return "invalid_request_error";
-    case 429:
-      return "rate_limit_error";
-    default:
-      return e.http_status >= 500 ? "server_error" : "invalid_request_error";
-  }
-}
-
-std::string error_body(const Error& err) {
-  json::object e{{"message", err.message}, {"type", error_type(err)}};
-  if (err.param.empty())
-    e["param"] = nullptr;
-  else
-    e["param"] = err.param;
-  e["code"] = to_string(err.code);
-  return json::serialize(json::object{{"error", std::move(e)}});
-}
-
 // chat.completion.chunk payloads as SSE, ending with OpenAI's [DONE].
 class ChunkStream final : public StreamEncoder {
  public:
   ChunkStream(std::string id, std::string model, bool include_usage)
-      : chunks_(std::move(id), std::move(model), include_usage, unix_now()) {}
+      : chunks_(std::move(id), std::move(model), include_usage, openai::unix_now()) {}
   void encode(const StreamEvent& ev, std::string& out) override {
     for (auto& payload : chunks_.encode(ev)) out.append("data: ").append(payload).append("\n\n");
   }
@@ -90,7 +60,7 @@ std::string OpenAiSurface::encode_chat(const pipeline::Context& ctx) const {
   json::object out = ::modelmux::openai::encode_chat_response(ctx.chat_reply);
   // Upstreams that give no id or time (Ollama) still get an OpenAI-shaped reply.
   if (ctx.chat_reply.id.empty()) out["id"] = "chatcmpl-" + std::string(ctx.request_id);
-  if (ctx.chat_reply.created == 0) out["created"] = unix_now();
+  if (ctx.chat_reply.created == 0) out["created"] = openai::unix_now();
   return json::serialize(out);
 }
 
@@ -100,7 +70,7 @@ std::string OpenAiSurface::encode_embeddings(const pipeline::Context& ctx) const
 
 std::string OpenAiSurface::encode_images(const pipeline::Context& ctx) const {
   json::object out = ::modelmux::openai::encode_image_response(*ctx.images_reply);
-  if (ctx.images_reply->created == 0) out["created"] = unix_now();
+  if (ctx.images_reply->created == 0) out["created"] = openai::unix_now();
   return json::serialize(out);
 }
 
@@ -110,12 +80,12 @@ std::unique_ptr<StreamEncoder> OpenAiSurface::stream_encoder(const pipeline::Con
 }
 
 ErrorReply OpenAiSurface::encode_error(const Error& err) const {
-  return {static_cast<unsigned>(err.http_status), error_body(err)};
+  return {static_cast<unsigned>(err.http_status), openai::error_body(err)};
 }
 
 // An error that ends a stream already under way, in the shape the OpenAI SDK raises as an APIError.
 std::string OpenAiSurface::stream_error(const Error& err) const {
-  return "data: " + error_body(err) + "\n\n";
+  return "data: " + openai::error_body(err) + "\n\n";
 }
 
 const OpenAiSurface& openai_surface() {
@@ -124,6 +94,40 @@ const OpenAiSurface& openai_surface() {
 }
 
 namespace openai {
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+namespace {
+
+std::string_view error_type(const Error& e) {
+  switch (e.http_status) {
+    case 401:
+      return "authentication_error";
+    case 403:
+      return "permission_error";
+    case 404:
+      return "invalid_request_error";
+    case 429:
+      return "rate_limit_error";
+    default:
+      return e.http_status >= 500 ? "server_error" : "invalid_request_error";
+  }
+}
+
+}  // namespace
+
+std::string error_body(const Error& err) {
+  json::object e{{"message", err.message}, {"type", error_type(err)}};
+  if (err.param.empty())
+    e["param"] = nullptr;
+  else
+    e["param"] = err.param;
+  e["code"] = to_string(err.code);
+  return json::serialize(json::object{{"error", std::move(e)}});
+}
 
 boost::asio::awaitable<void> list_models(http::Exchange& ex, const pipeline::Runtime& rt) {
   json::array data;

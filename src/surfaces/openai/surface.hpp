@@ -28,6 +28,10 @@ class OpenAiSurface final : public ClientSurface {
 const OpenAiSurface& openai_surface();
 
 namespace openai {
+// The time now as OpenAI writes it (created, created_at): seconds since the epoch.
+std::int64_t unix_now();
+// An Error as OpenAI's error body ({"error": {message, type, param, code}}).
+std::string error_body(const Error& err);
 // GET /v1/models: the configured model groups.
 boost::asio::awaitable<void> list_models(http::Exchange& ex, const pipeline::Runtime& rt);
 }  // namespace openai

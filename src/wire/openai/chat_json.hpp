@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,9 @@ Result<void> decode_chat_request(const boost::json::object& body, ChatRequest& o
 boost::json::object encode_chat_request(const ChatRequest& req, std::string_view upstream_model);
 // A message's `content` (a string, null, or content parts) into `m`; errors name `field`. Replies share it.
 Result<void> decode_message_content(const boost::json::value& v, std::string_view field, Message& m);
+
+// "auto", "none" or "required" as a tool-choice mode (the Responses API shares them); nullopt otherwise.
+std::optional<ToolChoice::Mode> tool_choice_mode(std::string_view s);
 
 Result<ChatResponse> decode_chat_response(const boost::json::object& body);
 boost::json::object encode_chat_response(const ChatResponse& resp);

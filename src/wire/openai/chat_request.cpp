@@ -173,15 +173,10 @@ Result<void> decode_tool_choice(const json::value& v, ChatRequest& req) {
   auto& tc = req.tool_choice;
   if (v.is_null()) return {};
   if (v.is_string()) {
-    std::string_view s = v.get_string();
-    if (s == "auto")
-      tc.mode = ToolChoice::Mode::auto_;
-    else if (s == "none")
-      tc.mode = ToolChoice::Mode::none;
-    else if (s == "required")
-      tc.mode = ToolChoice::Mode::required;
-    else
+    auto mode = tool_choice_mode(v.get_string());
+    if (!mode)
       return bad("tool_choice", "tool_choice must be \"auto\", \"none\", \"required\" or a named function");
+    tc.mode = *mode;
     return {};
   }
   if (v.is_object()) {
@@ -220,6 +215,13 @@ Result<void> decode_response_format(const json::value& v, ChatRequest& req) {
 }
 
 }  // namespace
+
+std::optional<ToolChoice::Mode> tool_choice_mode(std::string_view s) {
+  if (s == "auto") return ToolChoice::Mode::auto_;
+  if (s == "none") return ToolChoice::Mode::none;
+  if (s == "required") return ToolChoice::Mode::required;
+  return std::nullopt;
+}
 
 Result<void> decode_message_content(const json::value& v, std::string_view field, Message& m) {
   return decode_content(v, Path(field), m);

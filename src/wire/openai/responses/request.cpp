@@ -1,0 +1,451 @@
+// Responses-API requests into the canonical request. Items become messages in order: consecutive assistant
+// items (reasoning, output text, function calls) make one assistant turn, as chat completions carry it;
+// each function_call_output is a tool message.
+#include "wire/openai/responses/request.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+
+#include "core/json_util.hpp"
+#include "wire/openai/chat_json.hpp"
+
+namespace json = boost::json;
+
+namespace modelmux::openai::responses {
+namespace {
+
+using ::modelmux::openai::tool_choice_mode;
+
+using json_util::as_integer;
+using json_util::as_number;
+using json_util::string_field;
+
+std::unexpected<Error> bad(std::string param, std::string problem) {
+  std::string message = fmt::format("{} {}", param, problem);
+  return json_util::invalid_field(std::move(param), std::move(message));
+}
+
+// Tools that OpenAI runs on its side: the canonical model has no way to run them on another provider.
+constexpr std::array<std::string_view, 14> kHostedTools = {"web_search",
+                                                           "web_search_preview",
+                                                           "web_search_preview_2025_03_11",
+                                                           "file_search",
+                                                           "code_interpreter",
+                                                           "computer_use_preview",
+                                                           "computer",
+                                                           "image_generation",
+                                                           "mcp",
+                                                           "local_shell",
+                                                           "shell",
+                                                           "apply_patch",
+                                                           "custom",
+                                                           "tool_search"};
+
+bool hosted(std::string_view type) {
+  for (auto t : kHostedTools)
+    if (t == type) return true;
+  return false;
+}
+
+// A content part of a message or a function call's output.
+Result<void> append_part(const json::value& v, const std::string& where, Message& m) {
+  if (!v.is_object()) return bad(where, "must be an object");
+  const auto& p = v.get_object();
+  auto type = string_field(p, "type");
+  if (type == "input_text" || type == "output_text" || type == "text" || type == "summary_text") {
+    const auto* t = p.if_contains("text");
+    if (!t || !t->is_string()) return bad(where + ".text", "must be a string");
+    m.content.push_back(ContentPart{.text = std::string(t->get_string())});
+  } else if (type == "refusal") {
+    m.content.push_back(ContentPart{.text = std::string(string_field(p, "refusal"))});
+  } else if (type == "input_image") {
+    ContentPart part{.kind = ContentPart::Kind::image, .source = where};
+    part.image_url = string_field(p, "image_url");
+    part.detail = string_field(p, "detail");
+    if (part.image_url.empty()) {
+      if (!string_field(p, "file_id").empty())
+        // An image in OpenAI's files API: only OpenAI can read it.
+        part =
+            ContentPart{.kind = ContentPart::Kind::other, .text = "input_image (file_id)", .source = where};
+      else
+        return bad(where + ".image_url", "must be a string (an https or data: URL)");
+    }
+    part.media_type = part.image_media_type();
+    m.content.push_back(std::move(part));
+  } else if (type == "input_file") {
+    ContentPart part{.kind = ContentPart::Kind::file, .source = where};
+    part.image_url = string_field(p, "file_data");
+    part.file_id = string_field(p, "file_id");
+    part.filename = string_field(p, "filename");
+    if (!string_field(p, "file_url").empty()) {
+      m.content.push_back(
+          {.kind = ContentPart::Kind::other, .text = "input_file (file_url)", .source = where});
+      return {};
+    }
+    if (part.image_url.empty() == part.file_id.empty())
+      return bad(where, "must have one of file_data (a base64 data: URL) or file_id");
+    if (!part.image_url.empty() && part.base64_data().empty())
+      return bad(where + ".file_data", "must be a base64 data: URL");
+    part.media_type = part.image_media_type();
+    m.content.push_back(std::move(part));
+  } else if (type.empty()) {
+    return bad(where + ".type", "must be a string");
+  } else {
+    // input_audio and what comes next: a target that cannot carry it refuses the request by this name.
+    m.content.push_back({.kind = ContentPart::Kind::other, .text = std::string(type), .source = where});
+  }
+  return {};
+}
+
+Result<void> append_content(const json::value& v, const std::string& where, Message& m) {
+  if (v.is_string()) {
+    m.content.push_back(ContentPart{.text = std::string(v.get_string())});
+    return {};
+  }
+  if (!v.is_array()) return bad(where, "must be a string or an array of content parts");
+  for (std::size_t i = 0; i < v.get_array().size(); ++i)
+    if (auto ok = append_part(v.get_array()[i], fmt::format("{}[{}]", where, i), m); !ok) return ok;
+  return {};
+}
+
+// Builds messages from items, keeping one assistant turn open across its items.
+class Turns {
+ public:
+  explicit Turns(std::vector<Message>& out) : out_(out) {}
+
+  Message& assistant() {
+    if (!open_) {
+      out_.push_back(Message{.role = Role::assistant});
+      open_ = true;
+    }
+    return out_.back();
+  }
+  Message& other(Role role) {
+    open_ = false;
+    out_.push_back(Message{.role = role});
+    return out_.back();
+  }
+
+  Result<void> add(const json::value& v, const std::string& where) {
+    if (!v.is_object()) return bad(where, "must be an object");
+    const auto& o = v.get_object();
+    auto type = string_field(o, "type");
+    if (type.empty() && !o.contains("type")) type = "message";  // (an EasyInputMessage: role and content)
+    if (type == "message") return message(o, where);
+    if (type == "function_call") {
+      ToolCall call;
+      call.id = string_field(o, "call_id");
+      call.name = string_field(o, "name");
+      call.arguments = string_field(o, "arguments");
+      if (call.id.empty()) return bad(where + ".call_id", "must be a non-empty string");
+      if (call.name.empty()) return bad(where + ".name", "must be a non-empty string");
+      assistant().tool_calls.push_back(std::move(call));
+      return {};
+    }
+    if (type == "function_call_output") {
+      auto id = string_field(o, "call_id");
+      if (id.empty()) return bad(where + ".call_id", "must be a non-empty string");
+      const auto* output = o.if_contains("output");
+      if (!output) return bad(where + ".output", "is required");
+      Message& m = other(Role::tool);
+      m.tool_call_id = id;
+      return append_content(*output, where + ".output", m);
+    }
+    if (type == "reasoning") {
+      // What the model showed of its thinking: kept with its turn for providers that take it back.
+      Message& m = assistant();
+      for (std::string_view list : {"summary", "content"})
+        if (const auto* s = o.if_contains(list); s && s->is_array())
+          for (const auto& part : s->get_array())
+            if (part.is_object()) {
+              if (!m.reasoning.empty()) m.reasoning += "\n\n";
+              m.reasoning += string_field(part.get_object(), "text");
+            }
+      return {};
+    }
+    if (type.empty()) return bad(where + ".type", "must be a string");
+    return bad(where + ".type",
+               fmt::format("\"{}\" is an item of a tool OpenAI hosts, which this gateway cannot hand to "
+                           "another provider",
+                           type));
+  }
+
+ private:
+  Result<void> message(const json::object& o, const std::string& where) {
+    auto role_name = string_field(o, "role");
+    auto role = role_from_string(role_name);
+    if (!role || *role == Role::tool)
+      return bad(where + ".role", "must be one of user, assistant, system, developer");
+    const auto* content = o.if_contains("content");
+    if (!content) return bad(where + ".content", "is required");
+    Message& m = *role == Role::assistant ? assistant() : other(*role);
+    return append_content(*content, where + ".content", m);
+  }
+
+  std::vector<Message>& out_;
+  bool open_ = false;
+};
+
+Result<void> decode_tools(const json::value& v, ChatRequest& req) {
+  if (v.is_null()) return {};
+  if (!v.is_array()) return bad("tools", "must be an array");
+  for (std::size_t i = 0; i < v.get_array().size(); ++i) {
+    std::string where = fmt::format("tools[{}]", i);
+    const auto* t = v.get_array()[i].if_object();
+    if (!t) return bad(where, "must be an object");
+    auto type = string_field(*t, "type");
+    if (hosted(type))
+      return bad(where + ".type",
+                 fmt::format("\"{}\" is a tool OpenAI hosts: only an OpenAI target can run it, "
+                             "and this request is translated for its target",
+                             type));
+    if (type != "function") return bad(where + ".type", "must be \"function\"");
+    Tool tool;
+    tool.name = string_field(*t, "name");
+    if (tool.name.empty()) return bad(where + ".name", "must be a non-empty string");
+    tool.description = string_field(*t, "description");
+    if (const auto* p = t->if_contains("parameters"); p && !p->is_null()) tool.parameters = *p;
+    if (const auto* s = t->if_contains("strict"); s && s->is_bool()) tool.strict = s->get_bool();
+    req.tools.push_back(std::move(tool));
+  }
+  return {};
+}
+
+Result<void> decode_tool_choice(const json::value& v, ChatRequest& req) {
+  auto& tc = req.tool_choice;
+  if (v.is_null()) return {};
+  if (v.is_string()) {
+    auto mode = tool_choice_mode(v.get_string());
+    if (!mode)
+      return bad("tool_choice",
+                 "must be \"auto\", \"none\", \"required\" or {\"type\": \"function\", \"name\"}");
+    tc.mode = *mode;
+    return {};
+  }
+  const auto* o = v.if_object();
+  if (o && string_field(*o, "type") == "function" && !string_field(*o, "name").empty()) {
+    tc.mode = ToolChoice::Mode::named;
+    tc.name = string_field(*o, "name");
+    return {};
+  }
+  return bad("tool_choice", "must be \"auto\", \"none\", \"required\" or {\"type\": \"function\", \"name\"}");
+}
+
+Result<void> decode_text(const json::value& v, ChatRequest& req) {
+  if (v.is_null()) return {};
+  if (!v.is_object()) return bad("text", "must be an object");
+  const auto* f = v.get_object().if_contains("format");
+  if (!f || f->is_null()) return {};
+  if (!f->is_object()) return bad("text.format", "must be an object");
+  const auto& fo = f->get_object();
+  auto type = string_field(fo, "type");
+  auto& rf = req.response_format;
+  if (type == "text") {
+    rf.type = ResponseFormat::Type::text;
+  } else if (type == "json_object") {
+    rf.type = ResponseFormat::Type::json_object;
+  } else if (type == "json_schema") {
+    rf.type = ResponseFormat::Type::json_schema;
+    rf.schema_name = string_field(fo, "name");
+    if (rf.schema_name.empty()) return bad("text.format.name", "must be a non-empty string");
+    const auto* s = fo.if_contains("schema");
+    if (!s || !s->is_object()) return bad("text.format.schema", "must be an object (a JSON schema)");
+    rf.schema = *s;
+    if (const auto* st = fo.if_contains("strict"); st && st->is_bool()) rf.strict = st->get_bool();
+  } else {
+    return bad("text.format.type", "must be text, json_object or json_schema");
+  }
+  return {};
+}
+
+// Fields the canonical request has no use for and no target needs: accepted, not carried.
+bool ignored(std::string_view key) {
+  for (std::string_view k :
+       {"include", "truncation", "service_tier", "top_logprobs", "prompt_cache_key", "safety_identifier",
+        "stream_options", "max_tool_calls", "prompt_cache_retention"})
+    if (k == key) return true;
+  return false;
+}
+
+json::object default_echo() {
+  return json::object{{"instructions", nullptr},
+                      {"max_output_tokens", nullptr},
+                      {"metadata", json::object()},
+                      {"parallel_tool_calls", true},
+                      {"previous_response_id", nullptr},
+                      {"reasoning", json::object{{"effort", nullptr}, {"summary", nullptr}}},
+                      {"store", true},
+                      {"temperature", 1.0},
+                      {"text", json::object{{"format", json::object{{"type", "text"}}}}},
+                      {"tool_choice", "auto"},
+                      {"tools", json::array()},
+                      {"top_p", 1.0},
+                      {"truncation", "disabled"},
+                      {"user", nullptr}};
+}
+
+// The request's input as items with ids, item references replaced by what they name.
+Result<json::array> own_items(const json::value& input, const ItemLookup& lookup,
+                              std::string_view response_id) {
+  json::array items;
+  if (input.is_string()) {
+    items.push_back(json::object{
+        {"type", "message"},
+        {"role", "user"},
+        {"content", json::array{json::object{{"type", "input_text"}, {"text", input.get_string()}}}}});
+  } else if (input.is_array()) {
+    for (std::size_t i = 0; i < input.get_array().size(); ++i) {
+      const auto& v = input.get_array()[i];
+      const auto* o = v.if_object();
+      if (o && string_field(*o, "type") == "item_reference") {
+        auto id = string_field(*o, "id");
+        auto found = id.empty() ? std::nullopt : lookup(id);
+        if (!found)
+          return bad(fmt::format("input[{}].id", i),
+                     fmt::format("names no stored item of this key (\"{}\")", std::string_view(id)));
+        items.push_back(std::move(*found));
+      } else {
+        items.push_back(v);
+      }
+    }
+  } else {
+    return bad("input", "must be a string or an array of input items");
+  }
+  for (std::size_t i = 0; i < items.size(); ++i)
+    if (auto* o = items[i].if_object(); o && !o->contains("id"))
+      (*o)["id"] =
+          item_id(string_field(*o, "type") == "function_call_output" ? "fco" : "msg", response_id, i, "in");
+  return items;
+}
+
+}  // namespace
+
+std::string item_id(std::string_view prefix, std::string_view response_id, std::size_t index,
+                    std::string_view tag) {
+  auto underscore = response_id.find('_');
+  std::string_view random =
+      underscore == std::string_view::npos ? response_id : response_id.substr(underscore + 1);
+  return fmt::format("{}_{}{}{:02x}", prefix, random, tag, index);
+}
+
+Result<std::string> previous_response_id(const json::object& body) {
+  const auto* v = body.if_contains("previous_response_id");
+  if (!v || v->is_null()) return std::string();
+  if (!v->is_string() || v->get_string().empty())
+    return bad("previous_response_id", "must be a non-empty string");
+  return std::string(v->get_string());
+}
+
+Result<void> append_items(const json::array& items, std::string_view field, std::vector<Message>& out) {
+  Turns turns(out);
+  for (std::size_t i = 0; i < items.size(); ++i)
+    if (auto ok = turns.add(items[i], fmt::format("{}[{}]", field, i)); !ok) return ok;
+  return {};
+}
+
+Result<Request> decode_request(const json::object& body, const json::array& history, const ItemLookup& lookup,
+                               std::string_view response_id, ChatRequest& req) {
+  Request r;
+  r.echo = default_echo();
+  const json::value* input = nullptr;
+  std::string instructions;
+  for (const auto& kv : body) {
+    std::string_view key = kv.key();
+    const json::value& v = kv.value();
+    if (key == "model") {
+      if (!v.is_string() || v.get_string().empty()) return bad("model", "must be a non-empty string");
+      req.model = v.get_string();
+    } else if (key == "input") {
+      input = &v;
+    } else if (key == "instructions") {
+      if (!v.is_string() && !v.is_null()) return bad("instructions", "must be a string");
+      if (v.is_string()) instructions = v.get_string();
+      r.echo["instructions"] = v;
+    } else if (key == "previous_response_id") {
+      if (v.is_string()) r.previous_response_id = v.get_string();
+      r.echo["previous_response_id"] = v;
+    } else if (key == "stream") {
+      if (!v.is_bool() && !v.is_null()) return bad("stream", "must be a boolean");
+      req.stream = v.is_bool() && v.get_bool();
+    } else if (key == "store") {
+      if (!v.is_bool() && !v.is_null()) return bad("store", "must be a boolean");
+      r.store = !v.is_bool() || v.get_bool();
+      r.echo["store"] = r.store;
+    } else if (key == "temperature" || key == "top_p") {
+      if (v.is_null()) continue;
+      auto n = as_number(v);
+      if (!n) return bad(std::string(key), "must be a number");
+      (key == "temperature" ? req.temperature : req.top_p) = *n;
+      r.echo[key] = *n;
+    } else if (key == "max_output_tokens") {
+      if (v.is_null()) continue;
+      auto n = as_integer(v);
+      if (!n || *n < 1) return bad("max_output_tokens", "must be a positive integer");
+      req.max_tokens = *n;
+      r.echo[key] = *n;
+    } else if (key == "tools") {
+      if (auto ok = decode_tools(v, req); !ok) return std::unexpected(ok.error());
+      if (!v.is_null()) r.echo[key] = v;
+    } else if (key == "tool_choice") {
+      if (auto ok = decode_tool_choice(v, req); !ok) return std::unexpected(ok.error());
+      if (!v.is_null()) r.echo[key] = v;
+    } else if (key == "parallel_tool_calls") {
+      if (v.is_null()) continue;
+      if (!v.is_bool()) return bad("parallel_tool_calls", "must be a boolean");
+      req.parallel_tool_calls = v.get_bool();
+      r.echo[key] = v;
+    } else if (key == "text") {
+      if (auto ok = decode_text(v, req); !ok) return std::unexpected(ok.error());
+      if (v.is_object() && v.get_object().contains("format")) r.echo[key] = v;
+    } else if (key == "reasoning") {
+      if (v.is_null()) continue;
+      if (!v.is_object()) return bad("reasoning", "must be an object");
+      const auto* effort = v.get_object().if_contains("effort");
+      if (effort && !effort->is_string() && !effort->is_null())
+        return bad("reasoning.effort", "must be a string");
+      if (effort && effort->is_string()) req.reasoning_effort = effort->get_string();
+      auto& echo = r.echo["reasoning"].as_object();
+      for (const auto& [k, val] : v.get_object()) echo[k] = val;
+    } else if (key == "metadata") {
+      if (v.is_null()) continue;
+      if (!v.is_object()) return bad("metadata", "must be an object of strings");
+      for (const auto& [k, val] : v.get_object())
+        if (!val.is_string()) return bad(fmt::format("metadata.{}", std::string_view(k)), "must be a string");
+      r.echo[key] = v;
+    } else if (key == "user") {
+      if (!v.is_string() && !v.is_null()) return bad("user", "must be a string");
+      if (v.is_string()) req.user = v.get_string();
+      r.echo[key] = v;
+    } else if (key == "background") {
+      if (v.is_bool() && v.get_bool())
+        return bad("background",
+                   "is not supported: this gateway answers in the request (use stream instead)");
+    } else if (key == "conversation" || key == "prompt") {
+      if (!v.is_null())
+        return bad(std::string(key),
+                   "is not supported: it names state kept by OpenAI; use previous_response_id");
+    } else if (key == "provider_options") {
+      req.extra.emplace(key, v);
+    } else if (!ignored(key)) {
+      return bad(std::string(key), "is not a parameter of the Responses API");
+    }
+  }
+  if (req.model.empty()) return bad("model", "is required");
+  if (!input) return bad("input", "is required");
+  auto items = own_items(*input, lookup, response_id);
+  if (!items) return std::unexpected(items.error());
+  r.input_items = std::move(*items);
+  // The instructions come first and hold only for this response: a continuation does not inherit them.
+  if (!instructions.empty())
+    req.messages.push_back(Message{.role = Role::system, .content = {ContentPart{.text = instructions}}});
+  if (auto ok = append_items(history, "previous_response_id", req.messages); !ok)
+    return std::unexpected(ok.error());
+  if (auto ok = append_items(r.input_items, "input", req.messages); !ok) return std::unexpected(ok.error());
+  if (req.messages.empty()) return bad("input", "must hold at least one item");
+  // Usage always ends a response: asked of OpenAI-format upstreams' streams too.
+  req.include_usage = true;
+  return r;
+}
+
+}  // namespace modelmux::openai::responses
