@@ -369,7 +369,7 @@ asio::awaitable<void> attempt_targets(Context& ctx, BuildRequest build) {
     if (!not_before.empty() && not_before[idx] > clock.now())
       continue;  // inside its Retry-After: another first
     ++attempts;
-    Result<Answer> got = fail(ErrorCode::internal, "no attempt");
+    Result<Answer> got = std::unexpected(Error());  // (set below; an Error made here would cost strings)
     const auto& g = *c->group;
     if (attempts == 1 && g.hedge.enabled && plan.candidates.size() > 1) {
       got = co_await hedged(ctx, attempt_of(*c), hedge_delay(g, c->info()), build);

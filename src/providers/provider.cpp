@@ -14,6 +14,23 @@ Result<http::ClientRequest> Provider::build_passthrough(const PassthroughBody&, 
   return fail(ErrorCode::internal, fmt::format("provider {} cannot take a pass-through body", target.label));
 }
 
+namespace {
+
+// `s` as a JSON string.
+std::string json_string(std::string_view s) {
+  // Model names are plain ASCII: quoted as they are, without building a JSON value to serialize.
+  bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
+  });
+  if (!plain) return boost::json::serialize(boost::json::value(s));
+  std::string out;
+  out.reserve(s.size() + 2);
+  return out.append(1, '"').append(s).append(1, '"');
+}
+
+}  // namespace
+
 std::string with_model(const PassthroughBody& body, std::string_view model) {
   auto spans = json_scan::find_top_level(body.text, "model");
   if (spans.empty()) {
@@ -21,7 +38,7 @@ std::string with_model(const PassthroughBody& body, std::string_view model) {
     copy["model"] = model;
     return boost::json::serialize(copy);
   }
-  return json_scan::replace(body.text, spans, boost::json::serialize(boost::json::value(model)));
+  return json_scan::replace(body.text, spans, json_string(model));
 }
 
 Result<http::ClientRequest> Provider::build_embeddings(const EmbeddingsRequest&, const Target& target,

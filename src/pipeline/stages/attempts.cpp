@@ -5,6 +5,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "core/json_util.hpp"
 #include "pipeline/stages/stages.hpp"
 #include "surfaces/surface.hpp"
 
@@ -41,6 +42,11 @@ Result<http::ClientRequest> passthrough_request(const Context& ctx, const provid
   // Provider options differ per target, or a budget lowered max_tokens: this target's body is written
   // afresh (a rare path).
   boost::json::object own = *ctx.fields;
+  if (own.empty()) {  // a body the decode stage scanned left no tree: parsed here, on this rare path only
+    boost::system::error_code ec;
+    auto tree = json_util::parse(ctx.body, ec);
+    if (!ec && tree.is_object()) own = std::move(tree.get_object());
+  }
   providers::apply_provider_options(own, *ctx.fields, t.cfg.provider);
   if (max_tokens) set_max_tokens(own, provider.wire(), *max_tokens);
   std::string text = boost::json::serialize(own);

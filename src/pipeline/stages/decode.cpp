@@ -7,7 +7,9 @@
 
 #include "core/json_util.hpp"
 #include "pipeline/stages/stages.hpp"
+#include "surfaces/openai/surface.hpp"
 #include "surfaces/surface.hpp"
+#include "wire/openai/chat_request_scan.hpp"
 
 namespace modelmux::pipeline::stages {
 namespace {
@@ -117,7 +119,30 @@ Result<routing::Preferences> preferences(const http::HeaderList* headers, boost:
   return prefs;
 }
 
+// The OpenAI chat surface's common request, decoded from its bytes: no tree is built, and the empty
+// `fields` say that no key of the gateway's (strategy, router, budget_limit, provider_options) or any other
+// was in the body. False leaves the request to the full path.
+bool scanned(Context& ctx) {
+  if (!ctx.headers || ctx.op != Operation::chat || &ctx.surface != &surfaces::openai_surface()) return false;
+  if (!openai::scan_chat_request(ctx.body, ctx.chat)) {
+    ctx.chat = ChatRequest();
+    return false;
+  }
+  ctx.json.emplace_object();
+  ctx.fields = &ctx.json.get_object();
+  return true;
+}
+
 void decode(Context& ctx) {
+  if (scanned(ctx)) {
+    bool removed = false;  // (the headers' preferences only: there are no body fields to take out)
+    auto prefs = preferences(ctx.headers, nullptr, removed, ctx.rt.config.routing);
+    if (!prefs) return ctx.fail(std::move(prefs.error()));
+    ctx.prefs = *prefs;
+    ctx.record.model = ctx.chat.model;
+    ctx.record.stream = ctx.chat.stream;
+    return;
+  }
   if (ctx.headers) {
     // (parsed into the value's own storage, the request's arena: assigning across storages would copy)
     auto parsed = parse_body(ctx.body, ctx.json.storage());
