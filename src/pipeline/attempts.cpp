@@ -12,6 +12,7 @@
 #include "core/json_util.hpp"
 #include "pipeline/governed.hpp"
 #include "pipeline/responder.hpp"
+#include "surfaces/surface.hpp"
 
 namespace modelmux::pipeline {
 
@@ -74,9 +75,21 @@ bool blames_request(const Error& e) {
 
 constexpr std::size_t kMaxHeldBytes = 1u << 20;
 
+// What reads a stream's events while it is held: the surface's own decoder for a body passed through in a
+// wire the provider does not decode (a Responses stream from OpenAI), else the provider's.
+std::unique_ptr<providers::StreamDecoder> stream_decoder(const Context& ctx, const providers::Target& target,
+                                                         const ChatRequest& req) {
+  if (!req.stream) return nullptr;
+  if (passes_through(ctx, target))
+    if (auto own = ctx.surface.passthrough_stream_decoder()) return own;
+  return target.provider->stream_decoder(req);
+}
+
 // Reads the start of a 2xx reply: a stream up to its first content, a whole body otherwise. A failure
 // here (an error event in the stream, a cut, a malformed body) is the attempt's failure.
-asio::awaitable<Result<std::string>> check_reply(http::Reply& reply, const providers::Provider& provider,
+// (`decoder` reads the stream's events; null for a whole reply)
+asio::awaitable<Result<std::string>> check_reply(http::Reply& reply,
+                                                 std::unique_ptr<providers::StreamDecoder> decoder,
                                                  const ChatRequest& req, bool& ended) {
   if (!req.stream) {
     auto body = co_await reply.read_all();
@@ -88,7 +101,6 @@ asio::awaitable<Result<std::string>> check_reply(http::Reply& reply, const provi
       co_return fail(ErrorCode::upstream_error, "the upstream's reply is not a whole JSON document");
     co_return std::move(*body);
   }
-  auto decoder = provider.stream_decoder(req);
   std::vector<StreamEvent> events;
   std::string head;
   for (;;) {
@@ -205,7 +217,7 @@ asio::awaitable<Result<Answer>> attempt_one(const Context& ctx, Attempt at, Buil
   if (reply && (*reply)->status() >= 200 && (*reply)->status() < 300) {
     rec.status = (*reply)->status();
     bool ended = false;
-    auto head = co_await check_reply(**reply, *target.provider, req, ended);
+    auto head = co_await check_reply(**reply, stream_decoder(ctx, target, req), req, ended);
     if (head) {
       rec.latency = elapsed();
       slot.b = nullptr;

@@ -132,6 +132,9 @@ inline std::chrono::microseconds since(std::chrono::steady_clock::time_point t) 
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t);
 }
 
+// Whether `target` gets the client's body as it is (it speaks the surface's wire): the pass-through path.
+bool passes_through(const Context& ctx, const providers::Target& target);
+
 // Whether the gateway asks this target for streamed usage the client did not ask for (accounting needs it;
 // the reply's observer then hides it from the client).
 inline bool adds_stream_usage(const Context& ctx, const providers::Target& target) {

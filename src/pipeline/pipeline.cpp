@@ -1,6 +1,7 @@
 #include "pipeline/pipeline.hpp"
 
 #include "pipeline/stages/stages.hpp"
+#include "surfaces/surface.hpp"
 
 namespace modelmux::pipeline {
 namespace {
@@ -56,6 +57,10 @@ boost::asio::awaitable<void> run(Context& ctx) {
     else
       co_await stage.later(ctx);
   }
+}
+
+bool passes_through(const Context& ctx, const providers::Target& target) {
+  return target.provider->speaks(ctx.surface.wire(), target);
 }
 
 std::string_view to_string(Operation op) {

@@ -51,6 +51,8 @@ struct PassthroughBody {
   bool add_stream_usage = false;
   // The client's headers, for those a provider passes on (Anthropic's anthropic-beta); null when none.
   const http::HeaderList* client_headers = nullptr;
+  // The body's wire (the client's surface's), for a provider that takes more than its own (speaks()).
+  Wire wire = Wire::none;
 };
 
 // A same-wire body with its top-level `model` set to `model`, the rest byte for byte (re-serialized only
@@ -135,6 +137,9 @@ class Provider {
   virtual ~Provider() = default;
   virtual std::string_view name() const = 0;
   virtual Wire wire() const = 0;
+  // Whether `target` takes bodies of `w` as they are (pass-through): its own wire, and for an OpenAI
+  // target configured with `responses_api: true` the Responses API's too.
+  virtual bool speaks(Wire w, const Target&) const { return w == wire(); }
   // Used when a target sets no api_base; empty means api_base is required.
   virtual std::string default_api_base() const { return {}; }
   // The target keys this provider reads beyond the common ones (config::kTargetKeys); any other is a

@@ -26,6 +26,9 @@ struct StoredResponse {
   boost::json::object response;    // the response object as the client got it (GET /v1/responses/{id})
   boost::json::array input_items;  // the request's own input, as items with ids (input_items)
   std::string previous_id;         // the response it continued, whose conversation comes before it
+  // The target that keeps this response's conversation itself (an OpenAI upstream that was given the
+  // request as it is), or empty: a continuation on it may name the response instead of resending it.
+  std::string upstream;
 };
 
 class ResponseStore {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -52,6 +53,20 @@ class Surface {
   // On the pass-through path: whether a same-wire whole reply can go to the client as it came, or must be
   // decoded and encoded again (an OpenAI-compatible server that ignored encoding_format).
   virtual bool relays_as_is(const pipeline::Context&, std::string_view) const { return true; }
+  // On the pass-through path: the body `target` gets when it is not the client's as it came (a Responses
+  // request whose earlier turns that upstream does not hold); nullopt sends ctx.body.
+  virtual std::optional<std::string> passthrough_body(const pipeline::Context&,
+                                                      const providers::Target&) const {
+    return std::nullopt;
+  }
+  // On the pass-through path: the surface's own watcher of the reply, when the provider's would not
+  // understand it (a Responses reply from an OpenAI upstream); null leaves it to the provider.
+  virtual std::unique_ptr<providers::ReplyObserver> reply_observer(const pipeline::Context&, bool) const {
+    return nullptr;
+  }
+  // On the pass-through path: the decoder of a stream in the surface's wire, where the provider's reads
+  // another (it tells when a held stream's content begins, and its errors); null leaves it to the provider.
+  virtual std::unique_ptr<providers::StreamDecoder> passthrough_stream_decoder() const { return nullptr; }
 };
 
 // A client API reached over HTTP: it also encodes what goes back, in its own wire.

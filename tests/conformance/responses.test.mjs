@@ -191,6 +191,56 @@ describe('openai SDK responses: state, items, refusals', () => {
   }));
 });
 
+describe('an OpenAI target with responses_api: true is given the Responses request as it is', () => {
+  const sent = () => fakes.openai.received.at(-1);
+
+  it('create and stream: the upstream\'s own response comes back, and is stored under its id', logged(async () => {
+    const r = await client.responses.create({ model: 'native', input: 'hello native', metadata: { k: 'v' } });
+    assert.equal(sent().path, '/v1/responses');
+    assert.equal(sent().body.model, 'gpt-native');
+    assert.equal(sent().body.input, 'hello native');
+    assert.match(r.id, /^resp_fake/);
+    assert.equal(r.output_text, 'openai-responses: hello native');
+    assert.deepEqual((await client.responses.retrieve(r.id)).output, r.output);
+    const stream = client.responses.stream({ model: 'native', input: 'stream native' });
+    const types = [];
+    for await (const ev of stream) types.push(ev.type);
+    const final = await stream.finalResponse();
+    assert.equal(types[0], 'response.created');
+    assert.equal(types.at(-1), 'response.completed');
+    assert.equal(final.output_text, 'openai-responses: stream native');
+    assert.equal((await client.responses.retrieve(final.id)).status, 'completed');
+  }));
+
+  it('a tool only OpenAI hosts runs there; translated for another provider it is a 400', logged(async () => {
+    const r = await client.responses.create({ model: 'native', input: 'news today', tools: [{ type: 'web_search' }] });
+    assert.deepEqual(r.output.map((o) => o.type), ['web_search_call', 'message']);
+    await assert.rejects(client.responses.create({ model: 'claude', input: 'news today', tools: [{ type: 'web_search' }] }),
+      (e) => e.status === 400 && e.param === 'tools[0].type');
+  }));
+
+  it('continuations: by id where the upstream keeps the conversation, resent as items where it does not', logged(async () => {
+    const a = await client.responses.create({ model: 'native', input: 'my name is Ada' });
+    const b = await client.responses.create({ model: 'native', previous_response_id: a.id, input: 'who am I?' });
+    assert.equal(sent().body.previous_response_id, a.id);
+    assert.equal(b.output_text, 'openai-responses: who am I?');
+    // native -> claude: the gateway's copy of OpenAI's response carries the conversation to Anthropic
+    const c = await client.responses.create({ model: 'claude', previous_response_id: b.id, input: 'and now?' });
+    assert.equal(c.output_text, 'anthropic: and now?');
+    const toAnthropic = JSON.stringify(fakes.anthropic.received.at(-1).body.messages);
+    for (const piece of ['my name is Ada', 'openai-responses: my name is Ada', 'who am I?', 'openai-responses: who am I?'])
+      assert.ok(toAnthropic.includes(piece), `${piece} missing: ${toAnthropic}`);
+    // claude -> native: OpenAI does not keep c, so the conversation goes as items, without the gateway's ids
+    const d = await client.responses.create({ model: 'native', previous_response_id: c.id, input: 'last one' });
+    assert.equal(d.output_text, 'openai-responses: last one');
+    assert.equal(sent().body.previous_response_id, undefined);
+    const items = sent().body.input;
+    assert.ok(items.every((i) => i.id === undefined && i.type !== 'reasoning'), JSON.stringify(items));
+    assert.ok(JSON.stringify(items).includes('anthropic: and now?'));
+    assert.equal(items.at(-1).content[0].text ?? items.at(-1).content, 'last one');
+  }));
+});
+
 describe('responses are the caller\'s key\'s', () => {
   let ggw, fakes2;
   before(async () => {

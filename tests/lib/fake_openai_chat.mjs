@@ -3,7 +3,9 @@
 //   reply text: "openai: <last user text>"; with tools and "weather" in the last user text: a call of the
 //   first tool ({"location": "Paris"}) unless the last message answers a call; a json_schema response_format: {"answer": "<last user text>"}.
 //   Streams (stream_options.include_usage honoured) send the text in two pieces, a call's arguments in two.
+// It also serves OpenAI's Responses API (POST /v1/responses, its own state): see responses() below.
 import http from 'node:http';
+import { respond as responses } from './fake_openai_responses.mjs';
 
 const FIELDS = ['model', 'messages', 'stream', 'stream_options', 'temperature', 'top_p', 'max_tokens',
   'max_completion_tokens', 'stop', 'seed', 'user', 'tools', 'tool_choice', 'parallel_tool_calls',
@@ -34,12 +36,14 @@ function lastUserText(body) {
 
 export async function startFakeOpenAIChat() {
   const received = [];
+  const state = { responses: new Map(), items: new Set() };
   const server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (d) => { raw += d; });
     req.on('end', () => {
       const body = JSON.parse(raw || '{}');
       received.push({ path: req.url, headers: req.headers, body });
+      if (req.url === '/v1/responses') return responses(body, res, state);
       const bad = problems(body);
       if (bad.length) {
         res.writeHead(400, { 'content-type': 'application/json' });

@@ -1,5 +1,6 @@
 // Four strict fakes (an OpenAI-format API, Anthropic, Gemini, Bedrock) and a gateway's models section that
-// serves each as one model (gpt, claude, gemini, bedrock): what the Responses and AI SDK tests run against.
+// serves each as one model (gpt, claude, gemini, bedrock; `native` is the OpenAI fake's Responses API, given
+// Responses requests as they are): what the Responses and AI SDK tests run against.
 import { startFakeOpenAIChat } from './fake_openai_chat.mjs';
 import { startFakeAnthropic } from './fake_anthropic.mjs';
 import { startFakeGemini } from './fake_gemini.mjs';
@@ -12,6 +13,13 @@ export function responsesModels(fakes) {
         model: gpt-fake
         api_base: ${fakes.openai.url}/v1
         api_key: sk-openai
+  - name: native
+    targets:
+      - provider: openai
+        model: gpt-native
+        api_base: ${fakes.openai.url}/v1
+        api_key: sk-openai
+        responses_api: true
   - name: claude
     targets:
       - provider: anthropic

@@ -21,6 +21,9 @@ void set_max_tokens(boost::json::object& body, providers::Wire wire, std::int64_
       gc.get_object()["maxOutputTokens"] = n;
       return;
     }
+    case providers::Wire::openai_responses:
+      body["max_output_tokens"] = n;
+      return;
     case providers::Wire::openai:
       // Reasoning models take only max_completion_tokens; the client's choice of field is kept.
       if (body.contains("max_completion_tokens")) {
@@ -36,21 +39,26 @@ void set_max_tokens(boost::json::object& body, providers::Wire wire, std::int64_
 Result<http::ClientRequest> passthrough_request(const Context& ctx, const providers::Target& t,
                                                 std::optional<std::int64_t> max_tokens) {
   const auto& provider = *t.provider;
+  const auto wire = ctx.surface.wire();
   bool add_usage = adds_stream_usage(ctx, t);
+  // The surface may have a body of its own for this target (a Responses request whose earlier turns it
+  // does not hold).
+  std::optional<std::string> rewritten = ctx.surface.passthrough_body(ctx, t);
+  std::string_view body = rewritten ? std::string_view(*rewritten) : ctx.body;
   if (!max_tokens && !ctx.fields->contains(providers::kProviderOptions))
-    return provider.build_passthrough({ctx.body, *ctx.fields, ctx.chat.stream, add_usage, ctx.headers}, t);
+    return provider.build_passthrough({body, *ctx.fields, ctx.chat.stream, add_usage, ctx.headers, wire}, t);
   // Provider options differ per target, or a budget lowered max_tokens: this target's body is written
   // afresh (a rare path).
   boost::json::object own = *ctx.fields;
-  if (own.empty()) {  // a body the decode stage scanned left no tree: parsed here, on this rare path only
+  if (own.empty() || rewritten) {  // a scanned body left no tree; a rewritten one is not the tree's
     boost::system::error_code ec;
-    auto tree = json_util::parse(ctx.body, ec);
+    auto tree = json_util::parse(body, ec);
     if (!ec && tree.is_object()) own = std::move(tree.get_object());
   }
   providers::apply_provider_options(own, *ctx.fields, t.cfg.provider);
-  if (max_tokens) set_max_tokens(own, provider.wire(), *max_tokens);
+  if (max_tokens) set_max_tokens(own, wire, *max_tokens);
   std::string text = boost::json::serialize(own);
-  return provider.build_passthrough({text, own, ctx.chat.stream, add_usage, ctx.headers}, t);
+  return provider.build_passthrough({text, own, ctx.chat.stream, add_usage, ctx.headers, wire}, t);
 }
 
 Result<http::ClientRequest> translated_chat(const Context& ctx, const providers::Target& t,
@@ -73,7 +81,7 @@ Result<http::ClientRequest> upstream_request(const Context& ctx, const providers
     e.retryable = true;
     return fail(std::move(e));
   }
-  bool same_wire = provider.wire() == ctx.surface.wire();
+  bool same_wire = passes_through(ctx, t);
   if (!same_wire && ctx.same_wire_only) return std::unexpected(*ctx.same_wire_only);
   switch (ctx.op) {
     case Operation::chat:

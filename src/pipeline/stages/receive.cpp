@@ -23,6 +23,14 @@ Error read_failure(const Context& ctx, Error e) {
   return e;
 }
 
+// What watches a passed-through reply: the surface's own observer when it has one (a Responses reply),
+// else the provider's.
+std::unique_ptr<providers::ReplyObserver> reply_observer(const Context& ctx, bool stream) {
+  if (auto own = ctx.surface.reply_observer(ctx, stream)) return own;
+  const auto& target = *ctx.answer->target;
+  return target.provider->reply_observer(stream, stream && adds_stream_usage(ctx, target));
+}
+
 // The whole reply of ctx.op, decoded; usage from it.
 Result<void> decode_whole(Context& ctx, std::string_view body) {
   const auto& provider = *ctx.answer->target->provider;
@@ -62,7 +70,7 @@ asio::awaitable<void> receive_whole(Context& ctx) {
     co_return;
   }
   if (ctx.passthrough) {
-    if (auto observer = answer.target->provider->reply_observer(false, false)) {
+    if (auto observer = reply_observer(ctx, false)) {
       observer->feed(*body, nullptr);
       observer->finish(nullptr);
       ctx.usage = observer->usage();
@@ -79,7 +87,7 @@ asio::awaitable<void> receive_whole(Context& ctx) {
 // Same wire on both sides: the upstream's bytes go to the client as they arrive, read for usage on the way.
 asio::awaitable<void> relay_bytes(Context& ctx) {
   auto& answer = *ctx.answer;
-  auto observer = answer.target->provider->reply_observer(true, adds_stream_usage(ctx, *answer.target));
+  auto observer = reply_observer(ctx, true);
   bool filters = observer && observer->filters();
   std::string forward;  // what reaches the client when the observer hides events the gateway asked for
   for (;;) {
@@ -163,7 +171,7 @@ asio::awaitable<void> receive_stream(Context& ctx) {
 
 // (a plain function returning the coroutine it picks: no frame of its own)
 asio::awaitable<void> receive(Context& ctx) {
-  ctx.passthrough = ctx.answer->target->provider->wire() == ctx.surface.wire();
+  ctx.passthrough = passes_through(ctx, *ctx.answer->target);
   return ctx.chat.stream ? receive_stream(ctx) : receive_whole(ctx);
 }
 

@@ -213,7 +213,14 @@ std::pair<std::string, std::string> openai_error_fields(std::string_view body) {
 
 std::vector<std::string_view> OpenAiProvider::config_keys() const {
   if (flavor_.azure) return {"api_version"};
-  return {};
+  // `responses_api: true`: the upstream serves /responses (OpenAI itself does; most OpenAI-compatible
+  // servers do not), so Responses clients' requests go to it as they are, its own state included.
+  return {"responses_api"};
+}
+
+bool OpenAiProvider::speaks(Wire w, const Target& target) const {
+  return w == Wire::openai ||
+         (w == Wire::openai_responses && target.cfg.provider_keys.get("responses_api") == "true");
 }
 
 std::string OpenAiProvider::validation_path(const Target& target) const {
@@ -251,6 +258,11 @@ Result<http::ClientRequest> OpenAiProvider::build_chat(const ChatRequest& req, c
 Result<http::ClientRequest> OpenAiProvider::build_passthrough(const PassthroughBody& client,
                                                               const Target& target) const {
   std::string out = with_model(client, target.cfg.model);
+  if (client.wire == Wire::openai_responses) {
+    auto r = json_post(target, std::move(out), client.stream);
+    r.target = target.base.path + "/responses";
+    return r;
+  }
   if (client.add_stream_usage) {
     json::object options{{"include_usage", true}};
     if (auto* so = client.fields.if_contains("stream_options"); so && so->is_object()) {

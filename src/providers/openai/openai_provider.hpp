@@ -19,6 +19,7 @@ class OpenAiProvider : public Provider {
 
   std::string_view name() const override { return flavor_.name; }
   Wire wire() const override { return Wire::openai; }
+  bool speaks(Wire w, const Target& target) const override;
   std::string default_api_base() const override { return flavor_.default_base; }
   // azure: api_version, the api-version query parameter.
   std::vector<std::string_view> config_keys() const override;

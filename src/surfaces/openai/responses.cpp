@@ -10,6 +10,7 @@
 #include "http/url.hpp"
 #include "pipeline/context.hpp"
 #include "pipeline/governed.hpp"
+#include "surfaces/openai/responses_relay.hpp"
 #include "surfaces/openai/surface.hpp"
 #include "wire/openai/responses/reply.hpp"
 #include "wire/openai/responses/request.hpp"
@@ -31,6 +32,11 @@ struct State final : pipeline::SurfaceState {
   wire::Request request;
   wire::Head head;
   std::string scope;
+  // The conversation previous_response_id continues (its items, oldest first), and the target that keeps
+  // it itself (empty: only this gateway does).
+  json::array history;
+  std::string history_upstream;
+  bool has_references = false;  // the input named stored items (item_reference), resolved here
 };
 
 const State& state_of(const pipeline::Context& ctx) {
@@ -38,8 +44,10 @@ const State& state_of(const pipeline::Context& ctx) {
 }
 
 // The conversation previous_response_id continues: each stored response's input then output, oldest
-// first. An evicted older part ends the walk; a missing first link is the client's 400.
-Result<json::array> history(const store::ResponseStore& s, std::string id, std::string_view scope) {
+// first; and who keeps it upstream. An evicted older part ends the walk; a missing first link is the
+// client's 400.
+Result<void> history(const store::ResponseStore& s, std::string id, State& st) {
+  std::string_view scope = st.scope;
   std::vector<std::shared_ptr<const store::StoredResponse>> chain;
   for (std::string next = id; !next.empty() && chain.size() < 10'000;) {
     auto r = s.get(next, scope);
@@ -50,19 +58,22 @@ Result<json::array> history(const store::ResponseStore& s, std::string id, std::
   if (chain.empty())
     return fail(ErrorCode::invalid_request, fmt::format("Previous response with id '{}' not found.", id),
                 "previous_response_id");
-  json::array items;
+  st.history_upstream = chain.front()->upstream;
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    for (const auto& v : (*it)->input_items) items.push_back(v);
+    for (const auto& v : (*it)->input_items) st.history.push_back(v);
     if (const auto* out = (*it)->response.if_contains("output"); out && out->is_array())
-      for (const auto& v : out->get_array()) items.push_back(v);
+      for (const auto& v : out->get_array()) st.history.push_back(v);
   }
-  return items;
+  return {};
 }
 
-void keep(const pipeline::Context& ctx, const State& st, const json::object& response) {
+// A response kept for what follows it: made here, or passed through from `upstream`, which keeps it too.
+void keep(const pipeline::Context& ctx, const State& st, const json::object& response,
+          std::string_view upstream = {}) {
   if (!st.request.store) return;
   auto r = std::make_shared<store::StoredResponse>();
-  r->id = st.head.id;
+  r->id = upstream.empty() ? st.head.id : json_util::string_field(response, "id");
+  r->upstream = upstream;
   r->scope = st.scope;
   r->response = response;
   r->input_items = st.request.input_items;
@@ -95,17 +106,17 @@ Result<void> ResponsesSurface::decode(pipeline::Context& ctx) const {
   const auto& body = *ctx.fields;
   auto previous = wire::previous_response_id(body);
   if (!previous) return std::unexpected(previous.error());
-  json::array earlier;
-  if (!previous->empty()) {
-    auto items = history(*ctx.rt.responses, *previous, st->scope);
-    if (!items) return std::unexpected(items.error());
-    earlier = std::move(*items);
-  }
+  if (!previous->empty())
+    if (auto found = history(*ctx.rt.responses, *previous, *st); !found) return found;
   const auto& store = *ctx.rt.responses;
-  auto lookup = [&](std::string_view id) { return store.item(id, st->scope); };
-  auto req = wire::decode_request(body, earlier, lookup, st->head.id, ctx.chat);
+  auto lookup = [&](std::string_view id) {
+    st->has_references = true;
+    return store.item(id, st->scope);
+  };
+  auto req = wire::decode_request(body, st->history, lookup, st->head.id, ctx.chat);
   if (!req) return std::unexpected(req.error());
   st->request = std::move(*req);
+  ctx.same_wire_only = st->request.openai_only;
   st->head.model = ctx.chat.model;
   st->head.echo = st->request.echo;
   ctx.surface_state = std::move(st);
@@ -121,6 +132,45 @@ std::string ResponsesSurface::encode_chat(const pipeline::Context& ctx) const {
 
 std::unique_ptr<StreamEncoder> ResponsesSurface::stream_encoder(const pipeline::Context& ctx) const {
   return std::make_unique<EventStream>(ctx, state_of(ctx));
+}
+
+// An OpenAI target gets the client's body unless the conversation it continues, or an item it names, is
+// one the target does not keep: then the earlier items are sent instead of their ids, without the ids
+// (the gateway's own mean nothing to OpenAI) and without reasoning items (OpenAI takes back only its own,
+// encrypted).
+std::optional<std::string> ResponsesSurface::passthrough_body(const pipeline::Context& ctx,
+                                                              const providers::Target& target) const {
+  const State& st = state_of(ctx);
+  bool held = st.request.previous_response_id.empty() || st.history_upstream == target.label;
+  if (held && !st.has_references) return std::nullopt;
+  json::object body = *ctx.fields;
+  json::array input;
+  auto add = [&](const json::value& item) {
+    const auto* o = item.if_object();
+    if (!o || json_util::string_field(*o, "type") == "reasoning") return;
+    json::object copy = *o;
+    copy.erase("id");
+    input.push_back(std::move(copy));
+  };
+  if (!held) {
+    body.erase("previous_response_id");
+    for (const auto& v : st.history) add(v);
+  }
+  for (const auto& v : st.request.input_items) add(v);
+  body["input"] = std::move(input);
+  return json::serialize(body);
+}
+
+std::unique_ptr<providers::StreamDecoder> ResponsesSurface::passthrough_stream_decoder() const {
+  return responses_stream_decoder();
+}
+
+std::unique_ptr<providers::ReplyObserver> ResponsesSurface::reply_observer(const pipeline::Context& ctx,
+                                                                           bool stream) const {
+  const State& st = state_of(ctx);
+  std::string_view upstream = ctx.answer->target->label;
+  return responses_relay(stream,
+                         [&ctx, &st, upstream](const json::object& r) { keep(ctx, st, r, upstream); });
 }
 
 ErrorReply ResponsesSurface::encode_error(const Error& err) const {

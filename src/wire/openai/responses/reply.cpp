@@ -5,6 +5,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "core/json_util.hpp"
 #include "wire/openai/responses/request.hpp"
 
 namespace json = boost::json;
@@ -62,6 +63,17 @@ json::object encode_usage(const Usage& u) {
                       {"output_tokens", u.output_tokens},
                       {"output_tokens_details", json::object{{"reasoning_tokens", u.reasoning_tokens}}},
                       {"total_tokens", u.total()}};
+}
+
+Usage decode_usage(const json::object& u) {
+  Usage out;
+  out.input_tokens = json_util::int_field(u, "input_tokens");
+  out.output_tokens = json_util::int_field(u, "output_tokens");
+  if (const auto* d = u.if_contains("input_tokens_details"); d && d->is_object())
+    out.cached_input_tokens = json_util::int_field(d->get_object(), "cached_tokens");
+  if (const auto* d = u.if_contains("output_tokens_details"); d && d->is_object())
+    out.reasoning_tokens = json_util::int_field(d->get_object(), "reasoning_tokens");
+  return out;
 }
 
 json::array output_items(const Message& m, std::string_view response_id) {

@@ -29,6 +29,8 @@ struct Head {
 boost::json::array output_items(const Message& message, std::string_view response_id);
 
 boost::json::object encode_usage(const Usage& u);
+// The Responses API's usage (an OpenAI upstream's) as canonical usage.
+Usage decode_usage(const boost::json::object& u);
 
 // The response object. `status` follows from the finish reason unless an error makes it "failed".
 boost::json::object response_object(const Head& head, std::string_view status, boost::json::array output,

@@ -112,7 +112,9 @@ Result<void> append_content(const json::value& v, const std::string& where, Mess
 // Builds messages from items, keeping one assistant turn open across its items.
 class Turns {
  public:
-  explicit Turns(std::vector<Message>& out) : out_(out) {}
+  // `openai_only` set: an item of a tool OpenAI hosts is noted there (the first) and skipped, not refused.
+  Turns(std::vector<Message>& out, std::optional<Error>* openai_only)
+      : out_(out), openai_only_(openai_only) {}
 
   Message& assistant() {
     if (!open_) {
@@ -165,10 +167,12 @@ class Turns {
       return {};
     }
     if (type.empty()) return bad(where + ".type", "must be a string");
-    return bad(where + ".type",
-               fmt::format("\"{}\" is an item of a tool OpenAI hosts, which this gateway cannot hand to "
-                           "another provider",
-                           type));
+    auto e = bad(where + ".type", fmt::format("\"{}\" is an item of a tool OpenAI hosts, which only an "
+                                              "OpenAI target given the request as it is can take",
+                                              type));
+    if (!openai_only_) return e;
+    if (!*openai_only_) *openai_only_ = std::move(e.error());
+    return {};
   }
 
  private:
@@ -184,10 +188,11 @@ class Turns {
   }
 
   std::vector<Message>& out_;
+  std::optional<Error>* openai_only_;
   bool open_ = false;
 };
 
-Result<void> decode_tools(const json::value& v, ChatRequest& req) {
+Result<void> decode_tools(const json::value& v, ChatRequest& req, std::optional<Error>& openai_only) {
   if (v.is_null()) return {};
   if (!v.is_array()) return bad("tools", "must be an array");
   for (std::size_t i = 0; i < v.get_array().size(); ++i) {
@@ -195,11 +200,15 @@ Result<void> decode_tools(const json::value& v, ChatRequest& req) {
     const auto* t = v.get_array()[i].if_object();
     if (!t) return bad(where, "must be an object");
     auto type = string_field(*t, "type");
-    if (hosted(type))
-      return bad(where + ".type",
-                 fmt::format("\"{}\" is a tool OpenAI hosts: only an OpenAI target can run it, "
-                             "and this request is translated for its target",
-                             type));
+    if (hosted(type)) {
+      // Only an OpenAI target given the request as it is can run it: the others refuse with this.
+      if (!openai_only)
+        openai_only = bad(where + ".type", fmt::format("\"{}\" is a tool OpenAI hosts: only an OpenAI target "
+                                                       "(responses_api: true) can run it",
+                                                       type))
+                          .error();
+      continue;
+    }
     if (type != "function") return bad(where + ".type", "must be \"function\"");
     Tool tool;
     tool.name = string_field(*t, "name");
@@ -337,8 +346,9 @@ Result<std::string> previous_response_id(const json::object& body) {
   return std::string(v->get_string());
 }
 
-Result<void> append_items(const json::array& items, std::string_view field, std::vector<Message>& out) {
-  Turns turns(out);
+Result<void> append_items(const json::array& items, std::string_view field, std::vector<Message>& out,
+                          std::optional<Error>* openai_only) {
+  Turns turns(out, openai_only);
   for (std::size_t i = 0; i < items.size(); ++i)
     if (auto ok = turns.add(items[i], fmt::format("{}[{}]", field, i)); !ok) return ok;
   return {};
@@ -385,7 +395,7 @@ Result<Request> decode_request(const json::object& body, const json::array& hist
       req.max_tokens = *n;
       r.echo[key] = *n;
     } else if (key == "tools") {
-      if (auto ok = decode_tools(v, req); !ok) return std::unexpected(ok.error());
+      if (auto ok = decode_tools(v, req, r.openai_only); !ok) return std::unexpected(ok.error());
       if (!v.is_null()) r.echo[key] = v;
     } else if (key == "tool_choice") {
       if (auto ok = decode_tool_choice(v, req); !ok) return std::unexpected(ok.error());
@@ -427,8 +437,11 @@ Result<Request> decode_request(const json::object& body, const json::array& hist
                    "is not supported: it names state kept by OpenAI; use previous_response_id");
     } else if (key == "provider_options") {
       req.extra.emplace(key, v);
-    } else if (!ignored(key)) {
-      return bad(std::string(key), "is not a parameter of the Responses API");
+    } else if (!ignored(key) && !r.openai_only) {
+      // (OpenAI may know a parameter newer than this gateway: an OpenAI target given the body takes it)
+      r.openai_only =
+          bad(std::string(key), "is not a parameter of the Responses API that this gateway translates")
+              .error();
     }
   }
   if (req.model.empty()) return bad("model", "is required");
@@ -439,10 +452,15 @@ Result<Request> decode_request(const json::object& body, const json::array& hist
   // The instructions come first and hold only for this response: a continuation does not inherit them.
   if (!instructions.empty())
     req.messages.push_back(Message{.role = Role::system, .content = {ContentPart{.text = instructions}}});
-  if (auto ok = append_items(history, "previous_response_id", req.messages); !ok)
+  // Items of OpenAI's hosted tools in an earlier turn (a web search's call) are OpenAI's record of what its
+  // answer, which stays, was made from: another provider continues without them.
+  std::optional<Error> earlier_hosted;
+  if (auto ok = append_items(history, "previous_response_id", req.messages, &earlier_hosted); !ok)
     return std::unexpected(ok.error());
-  if (auto ok = append_items(r.input_items, "input", req.messages); !ok) return std::unexpected(ok.error());
-  if (req.messages.empty()) return bad("input", "must hold at least one item");
+  if (auto ok = append_items(r.input_items, "input", req.messages, &r.openai_only); !ok)
+    return std::unexpected(ok.error());
+  // (an input of hosted-tool items alone is an OpenAI target's to take: the others refuse it by name)
+  if (req.messages.empty() && !r.openai_only) return bad("input", "must hold at least one item");
   // Usage always ends a response: asked of OpenAI-format upstreams' streams too.
   req.include_usage = true;
   return r;

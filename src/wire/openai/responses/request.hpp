@@ -29,6 +29,9 @@ struct Request {
   // The fields every response object repeats from its request (instructions, tools, text, ...), defaults
   // filled in as OpenAI fills them.
   boost::json::object echo;
+  // The first thing only an OpenAI target given the body as it is can serve (a tool OpenAI hosts, its
+  // items, a parameter this gateway does not translate): every other target answers this 400.
+  std::optional<Error> openai_only;
 };
 
 // An item_reference's item: a stored response's item in the caller's scope, or nullopt.
@@ -42,8 +45,10 @@ Result<std::string> previous_response_id(const boost::json::object& body);
 Result<Request> decode_request(const boost::json::object& body, const boost::json::array& history,
                                const ItemLookup& lookup, std::string_view response_id, ChatRequest& out);
 
-// Items (input or output) appended to `out` as canonical messages; errors name `field`[i].
-Result<void> append_items(const boost::json::array& items, std::string_view field, std::vector<Message>& out);
+// Items (input or output) appended to `out` as canonical messages; errors name `field`[i]. With
+// `openai_only`, items of OpenAI's hosted tools are skipped and the first noted there instead of refused.
+Result<void> append_items(const boost::json::array& items, std::string_view field, std::vector<Message>& out,
+                          std::optional<Error>* openai_only = nullptr);
 
 // An item's id, made from its response's: "msg_" + the response id's random part + tag + index (input items
 // are tagged "in", so that they never share an id with an output item).
