@@ -48,6 +48,13 @@ bool hosted(std::string_view type) {
   return false;
 }
 
+// The items OpenAI's hosted tools leave in a conversation (web_search_call, computer_call_output,
+// mcp_list_tools, ...).
+bool hosted_item(std::string_view type) {
+  return type.ends_with("_call") || type.ends_with("_call_output") || type.starts_with("mcp_") ||
+         type == "tool_search_output" || type == "compaction";
+}
+
 // A content part of a message or a function call's output.
 Result<void> append_part(const json::value& v, const std::string& where, Message& m) {
   if (!v.is_object()) return bad(where, "must be an object");
@@ -167,6 +174,8 @@ class Turns {
       return {};
     }
     if (type.empty()) return bad(where + ".type", "must be a string");
+    if (!hosted_item(type))
+      return bad(where + ".type", fmt::format("\"{}\" is not an item type of the Responses API", type));
     auto e = bad(where + ".type", fmt::format("\"{}\" is an item of a tool OpenAI hosts, which only an "
                                               "OpenAI target given the request as it is can take",
                                               type));
