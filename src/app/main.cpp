@@ -14,6 +14,7 @@
 #include "app/mock_server.hpp"
 #include "app/routes.hpp"
 #include "http/server.hpp"
+#include "store/sqlite/sqlite_responses.hpp"
 #include "surfaces/admin/admin.hpp"
 
 using namespace modelmux;
@@ -54,6 +55,9 @@ int serve(const std::string& config_path, const std::string& listen, int threads
     auto governor = governance::Governor::open(cfg);
     auto rt = std::make_shared<pipeline::Runtime>(std::move(cfg));
     rt->governor = governor.get();
+    // With a store, Responses-API responses are kept in it too (across restarts); without, in memory.
+    if (governor)
+      rt->responses = std::make_unique<store::SqliteResponseStore>(governance::store_path(rt->config));
     bind_credentials(*rt, governor.get());
     std::shared_ptr<const pipeline::Runtime> runtime = rt;
     app::HealthChecks health_checks(*runtime);

@@ -19,18 +19,12 @@ Millis now_ms() {
       .count();
 }
 
-namespace {
-
-// The database file: as configured, else modelmux.db beside the configuration file, else in the working
-// directory (built-in defaults).
 std::string store_path(const config::Config& cfg) {
   if (!cfg.store.sqlite.empty()) return cfg.store.sqlite;
   std::filesystem::path source(cfg.source);
   if (cfg.source.empty() || cfg.source.front() == '<' || !source.has_parent_path()) return "modelmux.db";
   return (source.parent_path() / "modelmux.db").string();
 }
-
-}  // namespace
 
 std::string utc(Millis ms) {
   return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", std::chrono::sys_seconds(std::chrono::seconds(ms / 1000)));

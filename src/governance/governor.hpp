@@ -91,6 +91,10 @@ struct Ticket {
   mutable std::string_view credential;
 };
 
+// The database file: as configured, else modelmux.db beside the configuration file, else in the working
+// directory (built-in defaults).
+std::string store_path(const config::Config& cfg);
+
 class Governor {
  public:
   // Governance for `cfg`, or null when the configuration asks for none (no `auth`, no `store`). Opens the

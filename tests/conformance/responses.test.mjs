@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { startGateway, logged } from '../lib/harness.mjs';
 import { responsesModels, startFakes, PREFIX } from '../lib/four_providers.mjs';
-import { startGovernedGateway, createKey } from '../lib/governance.mjs';
+import { startGovernedGateway, createKey, governedConfig } from '../lib/governance.mjs';
 
 const FAKE = { gpt: 'openai', claude: 'anthropic', gemini: 'gemini', bedrock: 'bedrock' };
 
@@ -241,16 +241,21 @@ describe('an OpenAI target with responses_api: true is given the Responses reque
   }));
 });
 
-describe('responses are the caller\'s key\'s', () => {
-  let ggw, fakes2;
+describe('responses are the caller\'s key\'s, and kept in the store', () => {
+  let ggw, fakes2, again;
   before(async () => {
     fakes2 = await startFakes();
     ggw = await startGovernedGateway(responsesModels(fakes2));
   });
-  after(async () => { await ggw?.close(); for (const f of Object.values(fakes2 ?? {})) await f.close(); });
+  after(async () => {
+    await again?.stop();
+    await ggw?.close();
+    for (const f of Object.values(fakes2 ?? {})) await f.close();
+  });
 
-  it('another key can neither read, continue nor delete a response', logged(async () => {
-    const a = new OpenAI({ baseURL: `${ggw.url}/v1`, apiKey: (await createKey(ggw)).key, maxRetries: 0 });
+  it('another key can neither read, continue nor delete a response; a restart forgets none', logged(async () => {
+    const keyA = (await createKey(ggw)).key;
+    const a = new OpenAI({ baseURL: `${ggw.url}/v1`, apiKey: keyA, maxRetries: 0 });
     const b = new OpenAI({ baseURL: `${ggw.url}/v1`, apiKey: (await createKey(ggw)).key, maxRetries: 0 });
     const r = await a.responses.create({ model: 'gpt', input: 'secret plans' });
     assert.equal((await a.responses.retrieve(r.id)).id, r.id);
@@ -260,5 +265,17 @@ describe('responses are the caller\'s key\'s', () => {
     await assert.rejects(b.responses.inputItems.list(r.id), (e) => e.status === 404);
     const anonymous = new OpenAI({ baseURL: `${ggw.url}/v1`, apiKey: 'mm-not-a-key', maxRetries: 0 });
     await assert.rejects(anonymous.responses.retrieve(r.id), (e) => e.status === 401);
+    const gone = await a.responses.create({ model: 'gpt', input: 'delete me' });
+    await a.responses.delete(gone.id);
+
+    // The same store, a new process: the response, its items and the deletion are all still there.
+    await ggw.stop();
+    again = await startGateway({ config: governedConfig({ models: responsesModels(fakes2), store: `  sqlite: ${ggw.dir}/ledger.db\n` }) });
+    const a2 = new OpenAI({ baseURL: `${again.url}/v1`, apiKey: keyA, maxRetries: 0 });
+    assert.deepEqual((await a2.responses.retrieve(r.id)).output, r.output);
+    const next = await a2.responses.create({ model: 'claude', previous_response_id: r.id, input: 'go on' });
+    assert.equal(next.output_text, 'anthropic: go on');
+    assert.ok(JSON.stringify(fakes2.anthropic.received.at(-1).body.messages).includes('openai: secret plans'));
+    await assert.rejects(a2.responses.retrieve(gone.id), (e) => e.status === 404);
   }));
 });
