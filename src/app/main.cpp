@@ -55,9 +55,13 @@ int serve(const std::string& config_path, const std::string& listen, int threads
     auto governor = governance::Governor::open(cfg);
     auto rt = std::make_shared<pipeline::Runtime>(std::move(cfg));
     rt->governor = governor.get();
-    // With a store, Responses-API responses are kept in it too (across restarts); without, in memory.
-    if (governor)
-      rt->responses = std::make_unique<store::SqliteResponseStore>(governance::store_path(rt->config));
+    // With a store, Responses-API responses are kept in it too (across restarts, for its retention);
+    // without, in memory.
+    if (governor) {
+      std::int64_t days = rt->config.store.retention_days;
+      rt->responses = std::make_unique<store::SqliteResponseStore>(
+          governance::store_path(rt->config), days > 0 ? governance::now_ms() - days * 86'400'000 : 0);
+    }
     bind_credentials(*rt, governor.get());
     std::shared_ptr<const pipeline::Runtime> runtime = rt;
     app::HealthChecks health_checks(*runtime);

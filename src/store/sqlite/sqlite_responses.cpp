@@ -71,7 +71,7 @@ void for_each_item(const StoredResponse& r, F&& f) {
 
 }  // namespace
 
-SqliteResponseStore::SqliteResponseStore(const std::string& path) {
+SqliteResponseStore::SqliteResponseStore(const std::string& path, std::int64_t forget_before) {
   wr_ = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   char* err = nullptr;
   if (sqlite3_exec(wr_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr) != SQLITE_OK ||
@@ -80,6 +80,16 @@ SqliteResponseStore::SqliteResponseStore(const std::string& path) {
     sqlite3_free(err);
     sqlite3_close(wr_);
     throw std::runtime_error(fmt::format("responses store {}: {}", path, why));
+  }
+  if (forget_before > 0) {
+    Stmt items(
+        wr_,
+        "DELETE FROM response_items WHERE response_id IN (SELECT id FROM responses WHERE created_ms < ?1)");
+    Stmt old(wr_, "DELETE FROM responses WHERE created_ms < ?1");
+    if (items.ok() && old.ok()) {
+      items.bind(1, forget_before).step();
+      old.bind(1, forget_before).step();
+    }
   }
   try {
     rd_ = open_db(path, SQLITE_OPEN_READONLY);

@@ -17,8 +17,9 @@ namespace modelmux::store {
 
 class SqliteResponseStore final : public ResponseStore {
  public:
-  // Opens (creating its tables in) the database at `path`; throws std::runtime_error when it cannot.
-  explicit SqliteResponseStore(const std::string& path);
+  // Opens (creating its tables in) the database at `path`, dropping responses made before `forget_before`
+  // (unix ms; 0 keeps all: the store's retention); throws std::runtime_error when it cannot.
+  explicit SqliteResponseStore(const std::string& path, std::int64_t forget_before = 0);
   ~SqliteResponseStore() override;  // what is queued is written first
 
   void put(std::shared_ptr<const StoredResponse> r) override;

@@ -7,6 +7,8 @@
 #include <boost/json.hpp>
 #include <filesystem>
 
+#include "store/sqlite/stmt.hpp"
+
 using namespace modelmux::store;
 namespace json = boost::json;
 
@@ -61,6 +63,16 @@ TEST_F(SqliteResponseStoreTest, KeepsResponsesAcrossAReopen) {
   EXPECT_FALSE(again.get("resp_1", "key:a"));
   EXPECT_FALSE(again.item("msg_out_resp_1", "key:a"));
   EXPECT_TRUE(again.get("resp_2", "key:b"));
+}
+
+TEST_F(SqliteResponseStoreTest, RetentionDropsOlderResponsesWhenOpened) {
+  {
+    SqliteResponseStore s(path_);
+    s.put(response("resp_old", ""));
+  }
+  SqliteResponseStore s(path_, now_ms() + 1000);  // (everything made so far is older)
+  EXPECT_FALSE(s.get("resp_old", ""));
+  EXPECT_FALSE(s.item("msg_out_resp_old", ""));
 }
 
 TEST_F(SqliteResponseStoreTest, AResponseIsReadableBeforeItsRowIsCommitted) {
