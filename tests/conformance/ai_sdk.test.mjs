@@ -48,7 +48,7 @@ for (const model of Object.keys(PREFIX)) {
 }
 
 describe('AI SDK generateObject through the Responses API', () => {
-  for (const model of ['gpt', 'gemini']) {
+  for (const model of ['gpt', 'claude', 'gemini', 'bedrock']) {
     it(`generateObject with a zod schema (${model})`, logged(async () => {
       const r = await generateObject({ model: openai(model), maxRetries: 0, prompt: 'forty-two',
         schema: z.object({ answer: z.string() }) });

@@ -140,16 +140,19 @@ describe('openai SDK responses: state, items, refusals', () => {
       (e) => e.status === 400 && e.param === 'input[0].id');
   }));
 
-  it('text.format json_schema: the schema\'s JSON (OpenAI-format, Gemini); a forced answer tool for Anthropic', logged(async () => {
+  it('text.format json_schema: the schema\'s JSON on every provider (Anthropic through a forced answer tool)', logged(async () => {
     const format = { type: 'json_schema', name: 'answer', strict: true,
       schema: { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'], additionalProperties: false } };
-    for (const model of ['gpt', 'gemini']) {
+    for (const model of ['gpt', 'claude', 'gemini', 'bedrock']) {
       const r = await client.responses.create({ model, input: 'forty-two', text: { format } });
       assert.equal(typeof JSON.parse(r.output_text).answer, 'string', `${model}: ${r.output_text}`);
       assert.deepEqual(r.text.format, format);
     }
-    await client.responses.create({ model: 'claude', input: 'forty-two', text: { format } });
-    const sent = fakes.anthropic.received.at(-1).body;
+    for (const model of ['claude', 'bedrock']) {
+      const streamed = await client.responses.stream({ model, input: 'streamed', text: { format } }).finalResponse();
+      assert.equal(typeof JSON.parse(streamed.output_text).answer, 'string', `${model}: ${streamed.output_text}`);
+    }
+    const sent = fakes.anthropic.received.findLast((r) => !r.body.stream).body;
     assert.deepEqual(sent.tools.at(-1).input_schema, format.schema);
     assert.deepEqual(sent.tool_choice, { type: 'tool', name: sent.tools.at(-1).name });
   }));

@@ -75,7 +75,9 @@ export async function startFakeAnthropic() {
       // A turn that answers a tool call gets text: an agent's loop ends.
       const last = body.messages.at(-1);
       const answered = Array.isArray(last.content) && last.content.some((b) => b.type === 'tool_result');
-      const useTool = body.tools?.length && text.includes('weather') && !answered;
+      // A forced tool (tool_choice {type: tool}) is called, with a string for each required property.
+      const forced = body.tool_choice?.type === 'tool' ? body.tools?.find((t) => t.name === body.tool_choice.name) : null;
+      const useTool = forced || (body.tools?.length && text.includes('weather') && !answered);
       const id = `msg_fake${received.length}`;
       const model = `${body.model}-20250929`;
       const cached = raw.includes('"cache_control"');
@@ -84,8 +86,10 @@ export async function startFakeAnthropic() {
       const reply = `anthropic: ${text}`;
       const thought = body.thinking?.type === 'enabled' ? `Thinking about ${text}.` : null;
       // A tool without parameters gets an empty input, streamed (as Anthropic does) as one empty partial_json.
-      const noParams = useTool && !Object.keys(body.tools[0].input_schema?.properties ?? {}).length;
-      const tool = useTool ? { type: 'tool_use', id: 'toolu_fake1', name: body.tools[0].name, input: noParams ? {} : { location: 'Paris' } } : null;
+      const noParams = useTool && !forced && !Object.keys(body.tools[0].input_schema?.properties ?? {}).length;
+      const forcedInput = forced ? Object.fromEntries((forced.input_schema?.required ?? []).map((k) => [k, text])) : null;
+      const tool = useTool ? { type: 'tool_use', id: 'toolu_fake1', name: forced ? forced.name : body.tools[0].name,
+        input: forcedInput ?? (noParams ? {} : { location: 'Paris' }) } : null;
       if (!body.stream) {
         res.writeHead(200, { 'content-type': 'application/json' });
         const thinking = thought ? [{ type: 'thinking', thinking: thought, signature: `sig:${thought}` }] : [];
@@ -108,7 +112,9 @@ export async function startFakeAnthropic() {
       }
       if (tool) {
         sse(res, 'content_block_start', { index, content_block: { ...tool, input: {} } });
-        for (const piece of noParams ? [''] : ['', '{"loca', 'tion": "Pa', 'ris"}']) sse(res, 'content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: piece } });
+        const whole = JSON.stringify(tool.input);
+        const pieces = noParams ? [''] : forced ? ['', whole.slice(0, 5), whole.slice(5)] : ['', '{"loca', 'tion": "Pa', 'ris"}'];
+        for (const piece of pieces) sse(res, 'content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: piece } });
         sse(res, 'content_block_stop', { index });
       } else {
         sse(res, 'content_block_start', { index, content_block: { type: 'text', text: '' } });
