@@ -4,7 +4,7 @@
 // generateObject.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateText, streamText, generateObject, tool, stepCountIs } from 'ai';
+import { generateText, streamText, generateObject, tool, stepCountIs, Output } from 'ai';
 import { createOpenAI } from '@ai-sdk/openai';
 import { z } from 'zod';
 import { startGateway, logged } from '../lib/harness.mjs';
@@ -53,6 +53,24 @@ describe('AI SDK generateObject through the Responses API', () => {
       const r = await generateObject({ model: openai(model), maxRetries: 0, prompt: 'forty-two',
         schema: z.object({ answer: z.string() }) });
       assert.equal(typeof r.object.answer, 'string');
+    }));
+  }
+});
+
+// Defect 1, as the AI SDK found it: tools beside structured output (tools + Output.object) must let the
+// model call the client's tool first and answer in the schema last, on chat completions and Responses.
+describe('AI SDK tools beside structured output', () => {
+  for (const [api, make] of [['chat completions', (m) => openai.chat(m)], ['responses', (m) => openai(m)]]) {
+    it(`${api}: the tool is called, then the answer comes in the schema (Anthropic)`, logged(async () => {
+      const r = await generateText({ model: make('claude'), maxRetries: 0, stopWhen: stepCountIs(4),
+        prompt: 'what is the weather in Paris?', output: Output.object({ schema: z.object({ answer: z.string() }) }),
+        tools: { get_weather: tool({ description: 'Weather for a city', inputSchema: z.object({ location: z.string() }),
+          execute: async ({ location }) => `18C in ${location}` }) } });
+      assert.equal(r.steps[0].toolCalls[0]?.toolName, 'get_weather');
+      assert.equal(typeof r.output.answer, 'string');
+      const first = fakes.anthropic.received.at(-2).body;
+      assert.deepEqual(first.tool_choice, { type: 'any' });
+      assert.deepEqual(first.tools.map((t) => t.name).slice(0, 1), ['get_weather']);
     }));
   }
 });

@@ -76,7 +76,10 @@ export async function startFakeAnthropic() {
       const last = body.messages.at(-1);
       const answered = Array.isArray(last.content) && last.content.some((b) => b.type === 'tool_result');
       // A forced tool (tool_choice {type: tool}) is called, with a string for each required property.
-      const forced = body.tool_choice?.type === 'tool' ? body.tools?.find((t) => t.name === body.tool_choice.name) : null;
+      // Under tool_choice {type: any}, a turn that answers a call calls the last tool (the gateway's answer tool,
+      // when it offers one beside the client's for structured output).
+      const forced = body.tool_choice?.type === 'tool' ? body.tools?.find((t) => t.name === body.tool_choice.name)
+        : body.tool_choice?.type === 'any' && answered ? body.tools.at(-1) : null;
       const useTool = forced || (body.tools?.length && text.includes('weather') && !answered);
       const id = `msg_fake${received.length}`;
       const model = `${body.model}-20250929`;
