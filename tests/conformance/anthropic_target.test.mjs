@@ -56,6 +56,15 @@ describe('openai SDK -> modelmux -> Anthropic', () => {
     assert.equal(usage.completion_tokens, 7);
   }));
 
+  it('response_format json_object is honoured (a schema-less answer tool, forced), not dropped', logged(async () => {
+    const r = await client.chat.completions.create({ model: 'claude', response_format: { type: 'json_object' },
+      messages: [{ role: 'user', content: 'reply in JSON' }] });
+    assert.equal(typeof JSON.parse(r.choices[0].message.content), 'object');
+    const sent = upstream.received.at(-1).body;
+    assert.deepEqual(sent.tool_choice, { type: 'tool', name: sent.tools.at(-1).name });
+    assert.deepEqual(sent.tools.at(-1).input_schema, { type: 'object' });
+  }));
+
   it('tool call, not streamed, then the tool result round trip', logged(async () => {
     const first = await client.chat.completions.create({ model: 'claude', tools: [weatherTool],
       messages: [{ role: 'user', content: 'what is the weather in Paris?' }] });

@@ -213,14 +213,17 @@ std::pair<std::string, std::string> openai_error_fields(std::string_view body) {
 
 std::vector<std::string_view> OpenAiProvider::config_keys() const {
   if (flavor_.azure) return {"api_version"};
-  // `responses_api: true`: the upstream serves /responses (OpenAI itself does; most OpenAI-compatible
-  // servers do not), so Responses clients' requests go to it as they are, its own state included.
+  // `responses_api`: whether the upstream serves /responses, so that Responses clients' requests go to it
+  // as they are, its own state included (default: only OpenAI's own API; most compatible servers do not).
   return {"responses_api"};
 }
 
 bool OpenAiProvider::speaks(Wire w, const Target& target) const {
-  return w == Wire::openai ||
-         (w == Wire::openai_responses && target.cfg.provider_keys.get("responses_api") == "true");
+  if (w == Wire::openai) return true;
+  if (w != Wire::openai_responses || flavor_.azure) return false;
+  if (const auto* set = target.cfg.provider_keys.find("responses_api")) return set->value == "true";
+  // OpenAI itself serves it; another server behind the openai provider says so with responses_api: true.
+  return flavor_.name == "openai" && target.base.host == "api.openai.com";
 }
 
 std::string OpenAiProvider::validation_path(const Target& target) const {
@@ -231,6 +234,9 @@ std::string OpenAiProvider::validation_path(const Target& target) const {
 }
 
 void OpenAiProvider::prepare(Target& target) const {
+  if (const auto* set = target.cfg.provider_keys.find("responses_api");
+      set && set->value != "true" && set->value != "false")
+    config::raise(set->origin, fmt::format("\"{}\" is not one of: true, false", set->value));
   if (flavor_.azure) {
     // Azure addresses a deployment (the target's model) and versions the API in the query.
     std::string_view given = target.cfg.provider_keys.get("api_version");

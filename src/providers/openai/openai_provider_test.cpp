@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "providers/target_for_tests.hpp"
+
 using namespace modelmux;
 using namespace modelmux::providers;
 namespace json = boost::json;
@@ -201,4 +203,22 @@ TEST(OpenAiProvider, AzureAddressesADeploymentWithItsOwnHeader) {
   // Azure's content filter refusal maps to content_filter.
   auto e = t.provider->map_error(400, "", R"({"error":{"message":"filtered","code":"content_filter"}})");
   EXPECT_EQ(e.code, ErrorCode::content_filter);
+}
+
+// Responses requests pass through only to an upstream that serves /responses: OpenAI's own API by
+// default, another when its target says responses_api: true.
+TEST(OpenAiProvider, SpeaksTheResponsesApiOnlyWhereItIsServed) {
+  using providers::Wire;
+  auto speaks = [](std::string_view keys) {
+    auto t = providers::target_for_tests(keys);
+    return t.provider->speaks(Wire::openai_responses, t);
+  };
+  EXPECT_TRUE(speaks("{provider: openai, model: gpt-4o, api_key: k}"));
+  EXPECT_FALSE(speaks("{provider: openai, model: gpt-4o, api_key: k, responses_api: false}"));
+  EXPECT_FALSE(speaks("{provider: openai, model: m, api_base: 'http://127.0.0.1:8000/v1'}"));
+  EXPECT_TRUE(
+      speaks("{provider: openai, model: m, api_base: 'http://127.0.0.1:8000/v1', responses_api: true}"));
+  EXPECT_FALSE(speaks("{provider: groq, model: m, api_key: k}"));
+  EXPECT_THROW(providers::target_for_tests("{provider: openai, model: m, responses_api: yes}"),
+               config::ConfigError);
 }
