@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <iterator>
 #include <map>
 #include <thread>
 
@@ -15,7 +16,8 @@
 namespace modelmux::store {
 namespace {
 
-constexpr std::size_t kMaxBatch = 512;  // rows in one transaction at most
+constexpr std::size_t kMaxBatch = 512;     // rows in one transaction at most
+constexpr std::size_t kSpareSlots = 1024;  // committed rows' slots kept for reuse at most
 
 constexpr const char* kLedgerColumns =
     "ts_ms, request_id, key_id, user_id, team_id, end_user, model, target, provider, upstream_model, "
@@ -77,14 +79,28 @@ struct SqliteStore::Writer {
 };
 
 void SqliteStore::append(LedgerRow row, std::move_only_function<void()> committed) {
+  std::unique_ptr<Pending> slot;
   {
     std::lock_guard lock(queue_mu_);
-    if (stopping_) {
-      // Closed: nothing will commit it, but whoever waits must not wait forever.
-      if (committed) committed();
-      return;
+    if (!stopping_ && !spare_.empty()) {
+      slot = std::move(spare_.back());
+      spare_.pop_back();
     }
-    queue_.push_back({std::move(row), std::move(committed)});
+  }
+  if (!slot) slot = std::make_unique<Pending>();
+  slot->row = row;  // a copy, into the slot's own strings (a move would hand the writer this thread's memory)
+  slot->committed = std::move(committed);
+  {
+    std::lock_guard lock(queue_mu_);
+    if (!stopping_) {
+      queue_.push_back(std::move(slot));
+      slot = nullptr;
+    }
+  }
+  if (slot) {
+    // Closed: nothing will commit it, but whoever waits must not wait forever.
+    if (slot->committed) slot->committed();
+    return;
   }
   queue_cv_.notify_one();
 }
@@ -94,17 +110,23 @@ void SqliteStore::write_loop() {
   // complete in before its row is durable, so a regression cannot hide in a microsecond.
   int delay_ms = 0;
   if (const char* d = std::getenv("MODELMUX_FAULT_COMMIT_DELAY_MS")) delay_ms = std::atoi(d);
-  std::deque<Pending> batch;
+  Batch batch;
   std::unique_ptr<Writer> statements;  // prepared on the first batch, finalized when the loop ends
   for (;;) {
     {
       std::unique_lock lock(queue_mu_);
+      for (auto& p : batch)
+        if (spare_.size() < kSpareSlots) spare_.push_back(std::move(p));
+      batch.clear();
       queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) break;
       // Everything queued meanwhile goes in this transaction: the more requests wait, the fewer commits.
-      while (!queue_.empty() && batch.size() < kMaxBatch) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+      if (queue_.size() <= kMaxBatch) {
+        std::swap(batch, queue_);
+      } else {
+        auto end = queue_.begin() + kMaxBatch;
+        batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
+        queue_.erase(queue_.begin(), end);
       }
     }
     if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
@@ -112,14 +134,13 @@ void SqliteStore::write_loop() {
       std::fprintf(stderr, "modelmux: %s\n", r.error().message.c_str());
     // (a failed commit still lets its requests finish: the client's answer does not wait forever)
     for (auto& p : batch)
-      if (p.committed) p.committed();
-    batch.clear();
+      if (auto done = std::exchange(p->committed, nullptr)) done();
   }
   std::lock_guard lock(db_mu_);  // (the connection is shared with administrators' writes)
   statements.reset();
 }
 
-Result<void> SqliteStore::commit(std::unique_ptr<Writer>& statements, std::deque<Pending>& batch) {
+Result<void> SqliteStore::commit(std::unique_ptr<Writer>& statements, Batch& batch) {
   std::lock_guard lock(db_mu_);
   if (!statements) statements = std::make_unique<Writer>(db_);
   auto& w = *statements;
@@ -133,7 +154,7 @@ Result<void> SqliteStore::commit(std::unique_ptr<Writer>& statements, std::deque
   // A batch's charges to one counter are added up first: one upsert per counter, not per row.
   std::map<std::pair<std::string_view, std::int64_t>, double> totals;
   for (const auto& p : batch) {
-    const auto& r = p.row;
+    const auto& r = p->row;
     int c = 1;
     auto put = [&](const auto& v) { w.insert.bind_static(c++, v); };
     put(r.ts_ms), put(r.request_id), put(r.key_id), put(r.user_id), put(r.team_id), put(r.end_user);
