@@ -4,11 +4,14 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <array>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <iterator>
 #include <map>
 #include <thread>
+#include <type_traits>
 
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/sqlite/stmt.hpp"
@@ -57,9 +60,49 @@ LedgerRow row_of(const Stmt& s, int c) {
 
 }  // namespace
 
+constexpr int kLedgerParameters = 24;  // the columns kLedgerColumns names
+static_assert([] {
+  int n = 1;
+  for (char ch : std::string_view(kLedgerColumns)) n += ch == ',';
+  return n;
+}() == kLedgerParameters);
+
 // The writer thread's statements, prepared once: a batch costs binds and steps, not SQL parsing.
 struct SqliteStore::Writer {
   Stmt begin, commit, rollback, insert, total;
+  // The insert's parameters as last bound. A statement keeps its bindings from one row to the next, and
+  // most columns repeat (a client's key, user, team, model, target, provider, path; zero counts): a value
+  // equal to the one bound is not bound again (~180 instructions per text column in SQLite), and text is
+  // bound from these copies, which live as long as the statement.
+  struct Bound {
+    bool set = false;
+    std::string text;
+    std::int64_t integer = 0;
+    double real = 0;
+  };
+  std::array<Bound, kLedgerParameters> bound;
+  void put(int i, std::string_view v) {
+    auto& b = bound[static_cast<std::size_t>(i - 1)];
+    if (b.set && b.text == v) return;
+    b.set = true;
+    b.text.assign(v);
+    insert.bind_static(i, b.text);
+  }
+  void put(int i, std::int64_t v) {
+    auto& b = bound[static_cast<std::size_t>(i - 1)];
+    if (b.set && b.integer == v) return;
+    b.set = true;
+    b.integer = v;
+    insert.bind(i, v);
+  }
+  void put(int i, double v) {
+    auto& b = bound[static_cast<std::size_t>(i - 1)];
+    if (b.set && std::memcmp(&b.real, &v, sizeof v) == 0) return;  // (bit for bit: -0.0 is not 0.0)
+    b.set = true;
+    b.real = v;
+    insert.bind(i, v);
+  }
+
   explicit Writer(sqlite3* db)
       : begin(db, "BEGIN"),
         commit(db, "COMMIT"),
@@ -156,7 +199,12 @@ Result<void> SqliteStore::commit(std::unique_ptr<Writer>& statements, Batch& bat
   for (const auto& p : batch) {
     const auto& r = p->row;
     int c = 1;
-    auto put = [&](const auto& v) { w.insert.bind_static(c++, v); };
+    auto put = [&](const auto& v) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>)
+        w.put(c++, std::string_view(v));
+      else
+        w.put(c++, v);
+    };
     put(r.ts_ms), put(r.request_id), put(r.key_id), put(r.user_id), put(r.team_id), put(r.end_user);
     put(r.model), put(r.target), put(r.provider), put(r.upstream_model), put(r.input_tokens);
     put(r.output_tokens), put(r.cached_tokens), put(r.cache_write_tokens), put(r.reasoning_tokens);
