@@ -121,7 +121,7 @@ struct SqliteStore::Writer {
   }
 };
 
-void SqliteStore::append(LedgerRow row, std::move_only_function<void()> committed) {
+void SqliteStore::append(const LedgerRow& row, std::move_only_function<void()> committed) {
   std::unique_ptr<Pending> slot;
   {
     std::lock_guard lock(queue_mu_);
@@ -131,7 +131,7 @@ void SqliteStore::append(LedgerRow row, std::move_only_function<void()> committe
     }
   }
   if (!slot) slot = std::make_unique<Pending>();
-  slot->row = row;  // a copy, into the slot's own strings (a move would hand the writer this thread's memory)
+  slot->row = row;  // into the slot's own strings, whose capacity it reuses
   slot->committed = std::move(committed);
   {
     std::lock_guard lock(queue_mu_);

@@ -33,7 +33,7 @@ class SqliteStore final : public Store {
   Result<void> delete_team(const std::string& id) override;
   Result<std::vector<governance::TeamRecord>> teams() override;
 
-  void append(LedgerRow row, std::move_only_function<void()> committed) override;
+  void append(const LedgerRow& row, std::move_only_function<void()> committed) override;
   Result<std::vector<SpendGroup>> spend(const SpendQuery& q) override;
   Result<LogPage> spend_logs(const LogQuery& q) override;
   Result<double> spent(const std::string& counter, std::int64_t period_start_ms) override;
