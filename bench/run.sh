@@ -4,6 +4,7 @@
 #   bench/run.sh                      # full run (needs build/modelmux)
 #   SKIP_MODELMUX=1 bench/run.sh      # everything but the modelmux column
 #   DURATION=5s CONNS=128 bench/run.sh
+#   ONLY="modelmux governed" bench/run.sh   # only those peers (here: the governed / ungoverned ratio)
 #
 # Starts (all on 127.0.0.1, random free ports, own temp dir):
 #   nginx   -- static upstream (fixed OpenAI chat completion), and a keep-alive reverse proxy (own process)
@@ -54,6 +55,11 @@ declare -A LABEL=([direct]="direct (upstream)" [nginx]="nginx proxy" [modelmux]=
                   [translated]="modelmux->anthropic"
                   [claude_pt]="anthropic->anthropic" [claude_tr]="anthropic->openai" [portkey]="Portkey $PORTKEY_VERSION")
 declare -A URL BODY HDRS STATUS RPS P50 P99 NON2XX SOCKERR OTHER
+# ONLY="modelmux governed": load only these peers (the others are reported as skipped), for a quicker
+# measure of one ratio.
+if [[ -n ${ONLY:-} ]]; then
+  for p in "${PEERS[@]}"; do [[ " $ONLY " == *" $p "* ]] || STATUS[$p]="skipped"; done
+fi
 PIDS=()
 TMP=""
 FLAGGED=0

@@ -81,6 +81,49 @@ bool unbase64(std::string_view text, std::string& out) {
   return true;
 }
 
+namespace {
+std::uint64_t rotl(std::uint64_t x, int b) {
+  return (x << b) | (x >> (64 - b));
+}
+std::uint64_t load64(const unsigned char* p) {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];  // little-endian, whatever the host
+  return v;
+}
+}  // namespace
+
+// The reference algorithm (Aumasson and Bernstein, 128-bit variant), checked against OpenSSL's SIPHASH in
+// core/digest_test.cpp. OpenSSL's own goes through EVP_MAC's parameter machinery, several times the
+// hashing itself for a 50-byte key.
+Hash128 siphash128(std::string_view key, std::string_view data) {
+  unsigned char k[16] = {};
+  for (std::size_t i = 0; i < 16 && i < key.size(); ++i) k[i] = static_cast<unsigned char>(key[i]);
+  std::uint64_t k0 = load64(k), k1 = load64(k + 8);
+  std::uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1 ^ 0xee,
+                v2 = 0x6c7967656e657261ULL ^ k0, v3 = 0x7465646279746573ULL ^ k1;
+  auto round = [&] {
+    v0 += v1, v1 = rotl(v1, 13), v1 ^= v0, v0 = rotl(v0, 32);
+    v2 += v3, v3 = rotl(v3, 16), v3 ^= v2;
+    v0 += v3, v3 = rotl(v3, 21), v3 ^= v0;
+    v2 += v1, v1 = rotl(v1, 17), v1 ^= v2, v2 = rotl(v2, 32);
+  };
+  const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+  std::size_t n = data.size(), whole = n - n % 8;
+  for (std::size_t i = 0; i < whole; i += 8) {
+    std::uint64_t m = load64(p + i);
+    v3 ^= m, round(), round(), v0 ^= m;
+  }
+  std::uint64_t last = static_cast<std::uint64_t>(n & 0xff) << 56;
+  for (std::size_t i = whole; i < n; ++i) last |= static_cast<std::uint64_t>(p[i]) << (8 * (i - whole));
+  v3 ^= last, round(), round(), v0 ^= last;
+  v2 ^= 0xee, round(), round(), round(), round();
+  Hash128 out;
+  out.lo = v0 ^ v1 ^ v2 ^ v3;
+  v1 ^= 0xdd, round(), round(), round(), round();
+  out.hi = v0 ^ v1 ^ v2 ^ v3;
+  return out;
+}
+
 bool equal(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }

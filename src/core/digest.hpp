@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,13 @@ std::string random_bytes(std::size_t n);
 // false return).
 std::string base64(std::string_view bytes);
 bool unbase64(std::string_view text, std::string& out);
+// SipHash-2-4 with a 128-bit output under a 16-byte `key`: a keyed hash fast enough for the request path,
+// whose outputs cannot be made to collide by anyone without the key (the key-verification memo's index).
+struct Hash128 {
+  std::uint64_t lo = 0, hi = 0;
+  bool operator==(const Hash128&) const = default;
+};
+Hash128 siphash128(std::string_view key, std::string_view data);
 // Constant-time equality, for comparing secrets.
 bool equal(std::string_view a, std::string_view b);
 

@@ -1,6 +1,7 @@
 #include "governance/directory.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "core/digest.hpp"
 
@@ -35,9 +36,43 @@ std::string hash_secret(std::string_view secret) {
   return digest::sha256_hex(secret);
 }
 
+namespace {
+
+std::atomic<std::uint64_t> next_generation{1};
+
+// The secrets a thread has already found in one snapshot, by a keyed hash of each: SHA-256 and its hex cost
+// more than the rest of authentication, and a client presents the same key on every request. Indexed by
+// SipHash-2-4-128 under a key drawn at start, so no one without it can present a secret that collides
+// with a memoized one (and the memo holds no secret). Only secrets that were found are memoized: wrong
+// ones cannot fill it, and are hashed in full every time. The snapshot's generation empties it, so a key
+// rotated, blocked or deleted (each one makes a new snapshot) is never found through a stale entry; expiry
+// and a rotation's grace period are checked by the caller on every request.
+struct Memo {
+  static constexpr std::size_t kMax = 1024;  // entries, then it starts over
+  struct Found {
+    const KeyRecord* key;
+    bool previous;
+  };
+  struct Hash {
+    std::size_t operator()(const digest::Hash128& h) const { return static_cast<std::size_t>(h.lo); }
+  };
+  std::uint64_t generation = 0;
+  std::unordered_map<digest::Hash128, Found, Hash> found;
+};
+
+const std::string& memo_key() {
+  static const std::string key = digest::random_bytes(16);
+  return key;
+}
+
+}  // namespace
+
 Directory::Directory(std::vector<KeyRecord> keys, std::vector<UserRecord> users,
                      std::vector<TeamRecord> teams)
-    : keys_(std::move(keys)), users_(std::move(users)), teams_(std::move(teams)) {
+    : generation_(next_generation.fetch_add(1, std::memory_order_relaxed)),
+      keys_(std::move(keys)),
+      users_(std::move(users)),
+      teams_(std::move(teams)) {
   for (auto& k : keys_) k.counter = "key:" + k.id;
   for (auto& u : users_) u.counter = "user:" + u.id;
   for (auto& t : teams_) t.counter = "team:" + t.id;
@@ -52,6 +87,26 @@ Directory::Directory(std::vector<KeyRecord> keys, std::vector<UserRecord> users,
 
 const KeyRecord* Directory::find_secret(std::string_view secret, bool* previous) const {
   if (by_hash_.empty()) return nullptr;
+  thread_local Memo memo;
+  if (memo.generation != generation_) {
+    memo.found.clear();
+    memo.generation = generation_;
+  }
+  auto fingerprint = digest::siphash128(memo_key(), secret);
+  if (auto it = memo.found.find(fingerprint); it != memo.found.end()) {
+    if (previous) *previous = it->second.previous;
+    return it->second.key;
+  }
+  bool was_previous = false;
+  const KeyRecord* k = hash_and_find(secret, &was_previous);
+  if (!k) return nullptr;
+  if (memo.found.size() >= Memo::kMax) memo.found.clear();
+  memo.found.emplace(fingerprint, Memo::Found{k, was_previous});
+  if (previous) *previous = was_previous;
+  return k;
+}
+
+const KeyRecord* Directory::hash_and_find(std::string_view secret, bool* previous) const {
   std::string hash = hash_secret(secret);
   auto it = by_hash_.find(hash);
   if (it == by_hash_.end()) return nullptr;

@@ -1,9 +1,11 @@
 // The keys, users and teams a request is checked against: an immutable snapshot built from the store,
 // replaced whole (one atomic swap) whenever the admin API changes it, so the request path reads it without a
-// lock. Secrets are found by their SHA-256; the snapshot never holds a secret.
+// lock. Secrets are found by their SHA-256; the snapshot never holds a secret. A secret already found in a
+// snapshot is found again by a keyed SipHash of it instead (a per-thread memo that a new snapshot empties).
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,6 +38,9 @@ class Directory {
   const std::vector<TeamRecord>& teams() const { return teams_; }
 
  private:
+  const KeyRecord* hash_and_find(std::string_view secret, bool* previous) const;
+
+  std::uint64_t generation_;  // unique per snapshot: what the memo of found secrets belongs to
   std::vector<KeyRecord> keys_;
   std::vector<UserRecord> users_;
   std::vector<TeamRecord> teams_;

@@ -47,32 +47,30 @@ std::string_view per(Meter m) {
   return "USD";
 }
 
-// The ledger's row for a request, whatever became of it.
-store::LedgerRow ledger_row(const Context& ctx, std::vector<std::pair<std::string, std::int64_t>> budgets) {
-  store::LedgerRow r;
+// The ledger's row for a request, whatever became of it, written over `r`: every field, since `r` is the
+// row this thread filled last (its strings keep their capacity, so filling it allocates nothing).
+void fill_ledger_row(store::LedgerRow& r, const Context& ctx,
+                     std::vector<std::pair<std::string, std::int64_t>> budgets) {
   const auto& t = ctx.gov;
   r.ts_ms = t.at;
-  r.request_id = std::string(ctx.request_id);
-  if (const auto* k = t.who.key) {
-    r.key_id = k->id;
-    r.user_id = k->user_id;
-    r.team_id = k->team_id;
-  }
-  r.end_user = t.end_user;
-  r.credential = t.credential;
-  r.model = ctx.chat.model;
-  if (ctx.answer) {
-    r.target = ctx.answer->target->label;
-    r.provider = std::string(ctx.answer->target->provider->name());
-    r.upstream_model = ctx.answer->target->cfg.model;
-  }
-  if (ctx.usage) {
-    r.input_tokens = ctx.usage->input_tokens;
-    r.output_tokens = ctx.usage->output_tokens;
-    r.cached_tokens = ctx.usage->cached_input_tokens;
-    r.cache_write_tokens = ctx.usage->cache_write_input_tokens;
-    r.reasoning_tokens = ctx.usage->reasoning_tokens;
-  }
+  r.request_id.assign(ctx.request_id);
+  const auto* k = t.who.key;
+  r.key_id.assign(k ? std::string_view(k->id) : std::string_view());
+  r.user_id.assign(k ? std::string_view(k->user_id) : std::string_view());
+  r.team_id.assign(k ? std::string_view(k->team_id) : std::string_view());
+  r.end_user.assign(t.end_user);
+  r.credential.assign(t.credential);
+  r.model.assign(ctx.chat.model);
+  const auto* target = ctx.answer ? ctx.answer->target : nullptr;
+  r.target.assign(target ? std::string_view(target->label) : std::string_view());
+  r.provider.assign(target ? target->provider->name() : std::string_view());
+  r.upstream_model.assign(target ? std::string_view(target->cfg.model) : std::string_view());
+  const auto& u = ctx.usage;
+  r.input_tokens = u ? u->input_tokens : 0;
+  r.output_tokens = u ? u->output_tokens : 0;
+  r.cached_tokens = u ? u->cached_input_tokens : 0;
+  r.cache_write_tokens = u ? u->cache_write_input_tokens : 0;
+  r.reasoning_tokens = u ? u->reasoning_tokens : 0;
   r.cost_usd = ctx.cost_usd.value_or(0);
   // The status the client gets: a stream's went out with its head; a whole answer's is about to.
   if (ctx.client_gone)
@@ -82,31 +80,31 @@ store::LedgerRow ledger_row(const Context& ctx, std::vector<std::pair<std::strin
   else
     r.status = ctx.error ? ctx.error->http_status : 200;
   if (ctx.client_gone)
-    r.error = "client_closed";
+    r.error.assign("client_closed");
   else if (ctx.error)
-    r.error = std::string(to_string(ctx.error->code));
+    r.error.assign(to_string(ctx.error->code));
   else
-    r.error = ctx.record.error;
+    r.error.assign(ctx.record.error);
   r.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(since(ctx.started)).count();
   r.attempts = static_cast<int>(ctx.record.attempts.size());
   r.stream = ctx.chat.stream;
-  r.path = std::string(ctx.record.path);
+  r.cache_hit = false;
+  r.path.assign(ctx.record.path);
   r.budgets = std::move(budgets);
-  return r;
 }
 
-// Appends a row and completes once it is committed: the store's writer thread hands the completion back to
-// the request's executor, which is kept busy (outstanding work) until then.
+// Appends a row (the store copies it) and completes once it is committed: the store's writer thread hands
+// the completion back to the request's executor, which is kept busy (outstanding work) until then.
 template <class Token>
-auto async_commit(store::Store& st, store::LedgerRow row, Token&& token) {
+auto async_commit(store::Store& st, const store::LedgerRow& row, Token&& token) {
   return asio::async_initiate<Token, void()>(
-      [&st](auto handler, store::LedgerRow row) {
+      [&st](auto handler, const store::LedgerRow* row) {
         auto ex =
             asio::prefer(asio::get_associated_executor(handler), asio::execution::outstanding_work.tracked);
-        st.append(std::move(row),
+        st.append(*row,
                   [h = std::move(handler), ex = std::move(ex)]() mutable { asio::post(ex, std::move(h)); });
       },
-      token, std::move(row));
+      token, &row);
 }
 
 }  // namespace
@@ -189,7 +187,11 @@ Error refusal_error(const governance::Ask& ask, const governance::Refusal& no,
 }
 
 asio::awaitable<void> record_spend(Context& ctx, std::vector<std::pair<std::string, std::int64_t>> budgets) {
-  co_await async_commit(ctx.rt.governor->store(), ledger_row(ctx, std::move(budgets)), asio::use_awaitable);
+  // One row per thread, reused: it is filled here and copied into the store's queue by the initiation,
+  // which asio runs as this coroutine suspends, before anything else runs on this thread.
+  thread_local store::LedgerRow row;
+  fill_ledger_row(row, ctx, std::move(budgets));
+  co_await async_commit(ctx.rt.governor->store(), row, asio::use_awaitable);
 }
 
 }  // namespace modelmux::pipeline

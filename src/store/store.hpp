@@ -89,9 +89,9 @@ class Store {
   virtual Result<void> delete_team(const std::string& id) = 0;
   virtual Result<std::vector<governance::TeamRecord>> teams() = 0;
 
-  // Queues a row; `committed` runs (on the store's writer thread) once it is durable. Rows are committed in
-  // groups, off the request path.
-  virtual void append(LedgerRow row, std::move_only_function<void()> committed) = 0;
+  // Queues a copy of `row` (the caller may reuse it at once); `committed` runs (on the store's writer thread)
+  // once it is durable. Rows are committed in groups, off the request path.
+  virtual void append(const LedgerRow& row, std::move_only_function<void()> committed) = 0;
   virtual Result<std::vector<SpendGroup>> spend(const SpendQuery& q) = 0;
   virtual Result<LogPage> spend_logs(const LogQuery& q) = 0;
   // What a budget counter ("key:<id>", ...) was charged in the period starting at `period_start_ms`: how

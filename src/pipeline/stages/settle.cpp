@@ -15,7 +15,7 @@ boost::asio::awaitable<void> settle(Context& ctx) {
   std::vector<std::pair<std::string, std::int64_t>> budgets;
   std::vector<governance::Alert> alerts;
   if (ctx.answer && ctx.answer->hold) {
-    budgets = ctx.answer->hold.grant().budgets;
+    budgets = ctx.answer->hold.take_budgets();
     alerts = ctx.answer->hold.settle(usd, tokens);
   }
   ctx.gov.admission.settle(0, tokens);

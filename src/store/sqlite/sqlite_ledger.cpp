@@ -4,10 +4,14 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <array>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
+#include <iterator>
 #include <map>
 #include <thread>
+#include <type_traits>
 
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/sqlite/stmt.hpp"
@@ -15,7 +19,8 @@
 namespace modelmux::store {
 namespace {
 
-constexpr std::size_t kMaxBatch = 512;  // rows in one transaction at most
+constexpr std::size_t kMaxBatch = 512;     // rows in one transaction at most
+constexpr std::size_t kSpareSlots = 1024;  // committed rows' slots kept for reuse at most
 
 constexpr const char* kLedgerColumns =
     "ts_ms, request_id, key_id, user_id, team_id, end_user, model, target, provider, upstream_model, "
@@ -55,9 +60,49 @@ LedgerRow row_of(const Stmt& s, int c) {
 
 }  // namespace
 
+constexpr int kLedgerParameters = 24;  // the columns kLedgerColumns names
+static_assert([] {
+  int n = 1;
+  for (char ch : std::string_view(kLedgerColumns)) n += ch == ',';
+  return n;
+}() == kLedgerParameters);
+
 // The writer thread's statements, prepared once: a batch costs binds and steps, not SQL parsing.
 struct SqliteStore::Writer {
   Stmt begin, commit, rollback, insert, total;
+  // The insert's parameters as last bound. A statement keeps its bindings from one row to the next, and
+  // most columns repeat (a client's key, user, team, model, target, provider, path; zero counts): a value
+  // equal to the one bound is not bound again (~180 instructions per text column in SQLite), and text is
+  // bound from these copies, which live as long as the statement.
+  struct Bound {
+    bool set = false;
+    std::string text;
+    std::int64_t integer = 0;
+    double real = 0;
+  };
+  std::array<Bound, kLedgerParameters> bound;
+  void put(int i, std::string_view v) {
+    auto& b = bound[static_cast<std::size_t>(i - 1)];
+    if (b.set && b.text == v) return;
+    b.set = true;
+    b.text.assign(v);
+    insert.bind_static(i, b.text);
+  }
+  void put(int i, std::int64_t v) {
+    auto& b = bound[static_cast<std::size_t>(i - 1)];
+    if (b.set && b.integer == v) return;
+    b.set = true;
+    b.integer = v;
+    insert.bind(i, v);
+  }
+  void put(int i, double v) {
+    auto& b = bound[static_cast<std::size_t>(i - 1)];
+    if (b.set && std::memcmp(&b.real, &v, sizeof v) == 0) return;  // (bit for bit: -0.0 is not 0.0)
+    b.set = true;
+    b.real = v;
+    insert.bind(i, v);
+  }
+
   explicit Writer(sqlite3* db)
       : begin(db, "BEGIN"),
         commit(db, "COMMIT"),
@@ -76,15 +121,29 @@ struct SqliteStore::Writer {
   }
 };
 
-void SqliteStore::append(LedgerRow row, std::move_only_function<void()> committed) {
+void SqliteStore::append(const LedgerRow& row, std::move_only_function<void()> committed) {
+  std::unique_ptr<Pending> slot;
   {
     std::lock_guard lock(queue_mu_);
-    if (stopping_) {
-      // Closed: nothing will commit it, but whoever waits must not wait forever.
-      if (committed) committed();
-      return;
+    if (!stopping_ && !spare_.empty()) {
+      slot = std::move(spare_.back());
+      spare_.pop_back();
     }
-    queue_.push_back({std::move(row), std::move(committed)});
+  }
+  if (!slot) slot = std::make_unique<Pending>();
+  slot->row = row;  // into the slot's own strings, whose capacity it reuses
+  slot->committed = std::move(committed);
+  {
+    std::lock_guard lock(queue_mu_);
+    if (!stopping_) {
+      queue_.push_back(std::move(slot));
+      slot = nullptr;
+    }
+  }
+  if (slot) {
+    // Closed: nothing will commit it, but whoever waits must not wait forever.
+    if (slot->committed) slot->committed();
+    return;
   }
   queue_cv_.notify_one();
 }
@@ -94,17 +153,23 @@ void SqliteStore::write_loop() {
   // complete in before its row is durable, so a regression cannot hide in a microsecond.
   int delay_ms = 0;
   if (const char* d = std::getenv("MODELMUX_FAULT_COMMIT_DELAY_MS")) delay_ms = std::atoi(d);
-  std::deque<Pending> batch;
+  Batch batch;
   std::unique_ptr<Writer> statements;  // prepared on the first batch, finalized when the loop ends
   for (;;) {
     {
       std::unique_lock lock(queue_mu_);
+      for (auto& p : batch)
+        if (spare_.size() < kSpareSlots) spare_.push_back(std::move(p));
+      batch.clear();
       queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) break;
       // Everything queued meanwhile goes in this transaction: the more requests wait, the fewer commits.
-      while (!queue_.empty() && batch.size() < kMaxBatch) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+      if (queue_.size() <= kMaxBatch) {
+        std::swap(batch, queue_);
+      } else {
+        auto end = queue_.begin() + kMaxBatch;
+        batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
+        queue_.erase(queue_.begin(), end);
       }
     }
     if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
@@ -112,14 +177,13 @@ void SqliteStore::write_loop() {
       std::fprintf(stderr, "modelmux: %s\n", r.error().message.c_str());
     // (a failed commit still lets its requests finish: the client's answer does not wait forever)
     for (auto& p : batch)
-      if (p.committed) p.committed();
-    batch.clear();
+      if (auto done = std::exchange(p->committed, nullptr)) done();
   }
   std::lock_guard lock(db_mu_);  // (the connection is shared with administrators' writes)
   statements.reset();
 }
 
-Result<void> SqliteStore::commit(std::unique_ptr<Writer>& statements, std::deque<Pending>& batch) {
+Result<void> SqliteStore::commit(std::unique_ptr<Writer>& statements, Batch& batch) {
   std::lock_guard lock(db_mu_);
   if (!statements) statements = std::make_unique<Writer>(db_);
   auto& w = *statements;
@@ -133,9 +197,14 @@ Result<void> SqliteStore::commit(std::unique_ptr<Writer>& statements, std::deque
   // A batch's charges to one counter are added up first: one upsert per counter, not per row.
   std::map<std::pair<std::string_view, std::int64_t>, double> totals;
   for (const auto& p : batch) {
-    const auto& r = p.row;
+    const auto& r = p->row;
     int c = 1;
-    auto put = [&](const auto& v) { w.insert.bind_static(c++, v); };
+    auto put = [&](const auto& v) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>)
+        w.put(c++, std::string_view(v));
+      else
+        w.put(c++, v);
+    };
     put(r.ts_ms), put(r.request_id), put(r.key_id), put(r.user_id), put(r.team_id), put(r.end_user);
     put(r.model), put(r.target), put(r.provider), put(r.upstream_model), put(r.input_tokens);
     put(r.output_tokens), put(r.cached_tokens), put(r.cache_write_tokens), put(r.reasoning_tokens);

@@ -4,11 +4,11 @@
 #pragma once
 
 #include <condition_variable>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "store/store.hpp"
 
@@ -33,7 +33,7 @@ class SqliteStore final : public Store {
   Result<void> delete_team(const std::string& id) override;
   Result<std::vector<governance::TeamRecord>> teams() override;
 
-  void append(LedgerRow row, std::move_only_function<void()> committed) override;
+  void append(const LedgerRow& row, std::move_only_function<void()> committed) override;
   Result<std::vector<SpendGroup>> spend(const SpendQuery& q) override;
   Result<LogPage> spend_logs(const LogQuery& q) override;
   Result<double> spent(const std::string& counter, std::int64_t period_start_ms) override;
@@ -58,7 +58,8 @@ class SqliteStore final : public Store {
   struct Writer;
   void write_loop();
   void checkpoint_loop();
-  Result<void> commit(std::unique_ptr<Writer>& statements, std::deque<Pending>& batch);
+  using Batch = std::vector<std::unique_ptr<Pending>>;
+  Result<void> commit(std::unique_ptr<Writer>& statements, Batch& batch);
   Result<void> exec(const char* sql);
   Result<void> put_doc(const char* table, const std::string& id, const std::string& hash,
                        const std::string& doc);
@@ -74,7 +75,11 @@ class SqliteStore final : public Store {
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
-  std::deque<Pending> queue_;
+  Batch queue_;
+  // Committed rows' slots, filled again by the next appends: a slot's strings keep their capacity, so a row
+  // is copied in without allocating, and no memory a request thread allocated is freed by the writer (which
+  // would starve that thread's allocator cache and contend for its arena's lock on every row).
+  Batch spare_;
   bool stopping_ = false;
   std::thread writer_;
   // Checkpoints (copying the WAL into the database, with its fsync) run on a connection and thread of their

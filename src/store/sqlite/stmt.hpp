@@ -57,10 +57,9 @@ class Stmt {
       return bind(i, static_cast<std::int64_t>(v));
   }
   int step() { return sqlite3_step(s_); }
-  void reset() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
+  // Ready to run again; the parameters keep their bindings (a caller that binds every one each time pays
+  // nothing to clear them, and one that skips unchanged values depends on it).
+  void reset() { sqlite3_reset(s_); }
   std::string text(int col) const {
     auto* p = sqlite3_column_text(s_, col);
     return p ? std::string(reinterpret_cast<const char*>(p)) : std::string();
