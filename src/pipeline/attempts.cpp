@@ -193,12 +193,14 @@ asio::awaitable<Result<Answer>> attempt_one(const Context& ctx, Attempt at, Buil
   };
   // The per-attempt timeout caps the target's own first-byte timeout.
   const providers::Target* sent_to = &target;
-  std::optional<providers::Target> capped;  // (a Target is large: built only when a cap applies)
+  // (a Target is large: built only when a cap applies, and on the heap, not in this frame, which must stay
+  // under the 1,020 bytes Asio recycles)
+  std::unique_ptr<providers::Target> capped;
   if (const auto& limit = rt.config.routing.retries.attempt_timeout;
       limit && *limit < target.timeouts.first_byte) {
-    capped.emplace(target);
+    capped = std::make_unique<providers::Target>(target);
     capped->timeouts.first_byte = *limit;
-    sent_to = &*capped;
+    sent_to = capped.get();
   }
   auto reply = co_await target.provider->send(*sent_to, std::move(*request));
   Error err;
