@@ -146,119 +146,167 @@ struct Attempt {
   const routing::TargetInfo* info;
 };
 
-// One call to one target, with its outcome fed to the target's statistics and breaker.
-asio::awaitable<Result<Answer>> attempt_one(const Context& ctx, Attempt at, BuildRequest build,
-                                            observability::AttemptRecord& rec) {
+// A probe whose attempt is cancelled (a lost hedge) must give its slot back.
+struct ProbeSlot {
+  routing::Breaker* b = nullptr;
+  ProbeSlot() = default;
+  ProbeSlot(const ProbeSlot&) = delete;
+  ProbeSlot& operator=(const ProbeSlot&) = delete;
+  ~ProbeSlot() {
+    if (b) b->abandon_probe();
+  }
+};
+
+// What one attempt holds while its request is out. attempt_one keeps only this and the results of its
+// awaits in its frame; what is computed between them lives in the plain functions below: a GCC coroutine
+// frame keeps every local, and one past the 1,020 bytes Asio recycles costs a glibc malloc and free.
+struct Outgoing {
+  const providers::Target* target;
+  const routing::TargetInfo* info;
+  ProbeSlot slot;
+  bool probe = false;
+  governance::Hold hold;  // governance: the worst case reserved against budgets and quota
+  std::optional<std::int64_t> max_tokens;
+  // (a Target is large: copied only when a cap applies, and on the heap)
+  std::unique_ptr<providers::Target> capped;
+  const providers::Target* sent_to = nullptr;  // the target, or its capped copy
+  routing::InFlight in_flight;
+  Clock::time_point started;
+  std::chrono::microseconds elapsed() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+  }
+};
+
+// The request for one attempt, after the breaker and governance let it go; an error when they do not.
+Result<http::ClientRequest> prepare(const Context& ctx, Outgoing& out, const BuildRequest& build,
+                                    observability::AttemptRecord& rec) {
   const auto& rt = ctx.rt;
-  const auto& req = ctx.chat;
-  const auto& target = *at.target;
-  auto& stats = *at.info->stats;
-  const auto& clock = rt.router.clock();
+  const auto& target = *out.target;
+  auto& stats = *out.info->stats;
   rec.target = target.label;
-  auto admit = stats.breaker.admit(clock.now());
+  auto admit = stats.breaker.admit(rt.router.clock().now());
   if (admit == routing::Breaker::Admit::no) {
     rec.error = "circuit_open";
-    co_return fail(ErrorCode::unavailable, fmt::format("circuit open for {}", target.label));
+    return fail(ErrorCode::unavailable, fmt::format("circuit open for {}", target.label));
   }
-  bool probe = admit == routing::Breaker::Admit::probe;
-  // A probe whose attempt is cancelled (a lost hedge) must give its slot back.
-  struct ProbeSlot {
-    routing::Breaker* b;
-    ~ProbeSlot() {
-      if (b) b->abandon_probe();
-    }
-  } slot{probe ? &stats.breaker : nullptr};
-
+  out.probe = admit == routing::Breaker::Admit::probe;
+  if (out.probe) out.slot.b = &stats.breaker;
   // Governance: the worst case reserved against the request's budgets and the target's quota first.
-  governance::Hold hold;
-  std::optional<std::int64_t> max_tokens;
   if (rt.governor) {
-    auto held = reserve_attempt(ctx, target, *at.info, max_tokens);
+    auto held = reserve_attempt(ctx, target, *out.info, out.max_tokens);
     if (!held) {
       rec.error = std::string(to_string(held.error().code));
       rec.reason = shorten(held.error().message);
-      co_return std::unexpected(std::move(held.error()));
+      return std::unexpected(std::move(held.error()));
     }
-    hold = std::move(*held);
+    out.hold = std::move(*held);
   }
-
-  auto request = build(ctx, target, max_tokens);
-  if (!request) co_return std::unexpected(request.error());
+  auto request = build(ctx, target, out.max_tokens);
+  if (!request) return request;
   if (target.live) ctx.gov.credential = target.live->name;
   request->abortable = &ctx.upstream_calls;
-  routing::InFlight in_flight(&stats);
-  auto started = Clock::now();
-  auto elapsed = [&] {
-    return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
-  };
+  out.in_flight = routing::InFlight(&stats);
+  out.started = Clock::now();
   // The per-attempt timeout caps the target's own first-byte timeout.
-  const providers::Target* sent_to = &target;
-  // (a Target is large: built only when a cap applies, and on the heap, not in this frame, which must stay
-  // under the 1,020 bytes Asio recycles)
-  std::unique_ptr<providers::Target> capped;
+  out.sent_to = &target;
   if (const auto& limit = rt.config.routing.retries.attempt_timeout;
       limit && *limit < target.timeouts.first_byte) {
-    capped = std::make_unique<providers::Target>(target);
-    capped->timeouts.first_byte = *limit;
-    sent_to = capped.get();
+    out.capped = std::make_unique<providers::Target>(target);
+    out.capped->timeouts.first_byte = *limit;
+    out.sent_to = out.capped.get();
   }
-  auto reply = co_await target.provider->send(*sent_to, std::move(*request));
-  Error err;
-  if (reply && (*reply)->status() >= 200 && (*reply)->status() < 300) {
-    rec.status = (*reply)->status();
-    bool ended = false;
-    auto head = co_await check_reply(**reply, *target.provider, req, ended);
-    if (head) {
-      rec.latency = elapsed();
-      slot.b = nullptr;
-      stats.on_success(clock.now(), static_cast<double>(rec.latency.count()), probe);
-      Answer a;
-      a.target = &target;
-      a.info = at.info;
-      a.reply = std::make_unique<ReplayReply>(std::move(*reply), std::move(*head), ended);
-      a.sent = started;
-      a.in_flight = std::move(in_flight);
-      a.hold = std::move(hold);
-      a.capped_max_tokens = max_tokens.value_or(0);
-      co_return a;
-    }
-    err = std::move(head.error());
-  } else if (!reply) {
-    err = std::move(reply.error());
-  } else {
-    auto& r = **reply;
-    rec.status = r.status();
-    auto body = co_await r.read_all(1u << 20);
-    err = target.provider->map_error_reply(r, body ? std::string_view(*body) : "");
-  }
+  return request;
+}
+
+// The attempt answered: its statistics, and the answer that replays what was read while it was checked.
+Answer answered(const Context& ctx, Outgoing& out, std::unique_ptr<http::Reply> reply, std::string head,
+                bool ended, observability::AttemptRecord& rec) {
+  rec.latency = out.elapsed();
+  out.slot.b = nullptr;
+  out.info->stats->on_success(ctx.rt.router.clock().now(), static_cast<double>(rec.latency.count()),
+                              out.probe);
+  Answer a;
+  a.target = out.target;
+  a.info = out.info;
+  a.reply = std::make_unique<ReplayReply>(std::move(reply), std::move(head), ended);
+  a.sent = out.started;
+  a.in_flight = std::move(out.in_flight);
+  a.hold = std::move(out.hold);
+  a.capped_max_tokens = out.max_tokens.value_or(0);
+  return a;
+}
+
+// An upstream's non-2xx reply as an error in its provider's words, into `err` (not returned: a returned
+// Error would take room in the caller's frame).
+asio::awaitable<void> error_reply(http::Reply& reply, const providers::Provider& provider, Error& err) {
+  auto body = co_await reply.read_all(1u << 20);
+  err = provider.map_error_reply(reply, body ? std::string_view(*body) : "");
+}
+
+// The attempt failed: its error worded, recorded, and fed to the target's statistics and breaker.
+Error failed(const Context& ctx, Outgoing& out, Error err, bool hedge_lost,
+             observability::AttemptRecord& rec) {
+  const auto& target = *out.target;
   // The gateway's own words (network failures, timeouts) name the target they concern; an upstream's own are
   // bounded and scrubbed of secrets and internals before anyone sees them.
   if (err.provider.empty()) {
     err.provider = std::string(target.provider->name());
     err.message = fmt::format("{}: {}", target.label, err.message);
   } else {
-    err.message = rt.redactor.upstream_message(
+    err.message = ctx.rt.redactor.upstream_message(
         err.message, fmt::format("{} failed ({})", target.label, to_string(err.code)));
   }
   // A cancelled attempt (the loser of a hedge, or an interrupted request's) says nothing of the target: no
   // failure is counted, and a probe's slot goes back (ProbeSlot).
-  bool hedge_lost =
-      (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
   if (hedge_lost || ctx.out.interrupted() != Responder::Interruption::none) {
     rec.error = "cancelled";
     rec.reason = cancelled_because(ctx);
-    rec.latency = elapsed();
-    co_return std::unexpected(std::move(err));
+    rec.latency = out.elapsed();
+    return err;
   }
   rec.error = std::string(to_string(err.code));
   rec.reason = shorten(err.message);
-  rec.latency = elapsed();
-  slot.b = nullptr;
+  rec.latency = out.elapsed();
+  out.slot.b = nullptr;
+  auto& stats = *out.info->stats;
+  auto now = ctx.rt.router.clock().now();
   if (blames_request(err))
-    stats.breaker.on_success(clock.now(), probe);  // the target answered
+    stats.breaker.on_success(now, out.probe);  // the target answered
   else
-    stats.on_failure(clock.now(), err.code, probe);
-  co_return std::unexpected(std::move(err));
+    stats.on_failure(now, err.code, out.probe);
+  return err;
+}
+
+// The request sent and the start of its reply checked: the answer, or the failure fed to the target's
+// statistics. (A coroutine apart from attempt_one, which holds the request, so that neither frame passes the
+// 1,020 bytes Asio recycles.)
+asio::awaitable<Result<Answer>> exchange(const Context& ctx, Outgoing& out, http::ClientRequest& request,
+                                         observability::AttemptRecord& rec) {
+  const auto& provider = *out.target->provider;
+  auto reply = co_await provider.send(*out.sent_to, std::move(request));
+  Error err;
+  if (!reply) {
+    err = std::move(reply.error());
+  } else if (rec.status = (*reply)->status(); rec.status < 200 || rec.status >= 300) {
+    co_await error_reply(**reply, provider, err);
+  } else {
+    bool ended = false;
+    auto head = co_await check_reply(**reply, provider, ctx.chat, ended);
+    if (head) co_return answered(ctx, out, std::move(*reply), std::move(*head), ended, rec);
+    err = std::move(head.error());
+  }
+  bool hedge_lost =
+      (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
+  co_return std::unexpected(failed(ctx, out, std::move(err), hedge_lost, rec));
+}
+
+// One call to one target, with its outcome fed to the target's statistics and breaker.
+asio::awaitable<Result<Answer>> attempt_one(const Context& ctx, Attempt at, BuildRequest build,
+                                            observability::AttemptRecord& rec) {
+  Outgoing out{.target = at.target, .info = at.info};
+  auto request = prepare(ctx, out, build, rec);
+  if (!request) co_return std::unexpected(std::move(request.error()));
+  co_return co_await exchange(ctx, out, *request, rec);
 }
 
 Attempt attempt_of(const Candidate& c) {
@@ -313,6 +361,17 @@ std::chrono::nanoseconds hedge_delay(const routing::ModelGroup& g, const routing
   return std::chrono::microseconds(static_cast<std::int64_t>(h.quantile(0.95)));
 }
 
+// One attempt, or the first one hedged when its group says so. (Its record lives in this frame, not in
+// attempt_targets', which must stay under the 1,020 bytes Asio recycles.)
+asio::awaitable<Result<Answer>> attempt_or_hedge(Context& ctx, const Candidate& c, bool hedge,
+                                                 BuildRequest build) {
+  if (hedge) co_return co_await hedged(ctx, attempt_of(c), hedge_delay(*c.group, c.info()), build);
+  observability::AttemptRecord rec;
+  auto got = co_await attempt_one(ctx, attempt_of(c), build, rec);
+  ctx.record.attempts.push_back(std::move(rec));
+  co_return got;
+}
+
 }  // namespace
 
 asio::awaitable<void> attempt_targets(Context& ctx, BuildRequest build) {
@@ -325,10 +384,8 @@ asio::awaitable<void> attempt_targets(Context& ctx, BuildRequest build) {
   } unwatch{ctx.out};
   const auto& rt = ctx.rt;
   auto& plan = *ctx.plan;
-  auto& log = ctx.record.attempts;
   const auto& rc = rt.config.routing.retries;
   const auto& clock = rt.router.clock();
-  auto ex = co_await asio::this_coro::executor;
   std::optional<Error> last;
   std::int64_t min_context = 0;
   const routing::ModelGroup* only = nullptr;
@@ -371,16 +428,9 @@ asio::awaitable<void> attempt_targets(Context& ctx, BuildRequest build) {
     if (!not_before.empty() && not_before[idx] > clock.now())
       continue;  // inside its Retry-After: another first
     ++attempts;
-    Result<Answer> got = std::unexpected(Error());  // (set below; an Error made here would cost strings)
-    const auto& g = *c->group;
-    if (attempts == 1 && g.hedge.enabled && plan.candidates.size() > 1) {
-      got = co_await hedged(ctx, attempt_of(*c), hedge_delay(g, c->info()), build);
-      ++attempts;
-    } else {
-      observability::AttemptRecord rec;
-      got = co_await attempt_one(ctx, attempt_of(*c), build, rec);
-      log.push_back(std::move(rec));
-    }
+    bool hedge = attempts == 1 && c->group->hedge.enabled && plan.candidates.size() > 1;
+    if (hedge) ++attempts;
+    auto got = co_await attempt_or_hedge(ctx, *c, hedge, build);
     if (got) {
       ctx.record.target = got->target->label;
       ctx.answer.emplace(std::move(*got));
@@ -390,7 +440,7 @@ asio::awaitable<void> attempt_targets(Context& ctx, BuildRequest build) {
       stop(ctx);
       co_return;
     }
-    Error err = std::move(got.error());
+    Error& err = got.error();
     not_before.resize(plan.candidates.size(), 0);
     c = &plan.candidates[idx];  // (hedging may have taken a second candidate; pointers stay valid until
                                 // add_group)
