@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "core/json_scan.hpp"
 #include "http/client.hpp"
 #include "http/message.hpp"
 #include "modelmux/chat.hpp"
@@ -51,6 +52,9 @@ struct PassthroughBody {
   bool add_stream_usage = false;
   // The client's headers, for those a provider passes on (Anthropic's anthropic-beta); null when none.
   const http::HeaderList* client_headers = nullptr;
+  // Where `text` holds its one top-level `model` value, when the decode stage's scan saw it: with_model
+  // then rewrites it without looking for it.
+  std::optional<json_scan::Span> model_at;
 };
 
 // A same-wire body with its top-level `model` set to `model`, the rest byte for byte (re-serialized only

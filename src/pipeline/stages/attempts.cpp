@@ -38,7 +38,8 @@ Result<http::ClientRequest> passthrough_request(const Context& ctx, const provid
   const auto& provider = *t.provider;
   bool add_usage = adds_stream_usage(ctx, t);
   if (!max_tokens && !ctx.fields->contains(providers::kProviderOptions))
-    return provider.build_passthrough({ctx.body, *ctx.fields, ctx.chat.stream, add_usage, ctx.headers}, t);
+    return provider.build_passthrough(
+        {ctx.body, *ctx.fields, ctx.chat.stream, add_usage, ctx.headers, ctx.model_at}, t);
   // Provider options differ per target, or a budget lowered max_tokens: this target's body is written
   // afresh (a rare path).
   boost::json::object own = *ctx.fields;
