@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "http/url.hpp"
+#include "pipeline/context_pool.hpp"
 #include "pipeline/pipeline.hpp"
 #include "surfaces/admin/admin.hpp"
 #include "surfaces/admin/governance_api.hpp"
@@ -111,7 +112,9 @@ bool matches(const Route& r, std::string_view path, std::string& model) {
 asio::awaitable<void> serve(http::Exchange& ex, const pipeline::Runtime& rt, const Route& route,
                             std::string model) {
   surfaces::HttpResponder out(ex, *route.surface);
-  pipeline::Context ctx(rt, *route.surface, route.op, out);
+  // (not in this frame: a frame holding a Context is too large for Asio to recycle; context_pool.hpp)
+  auto owned = pipeline::make_pooled_context(rt, *route.surface, route.op, out);
+  auto& ctx = *owned;
   const auto& req = ex.request();
   ctx.request_id = ex.request_id();
   ctx.headers = &req.headers;

@@ -106,7 +106,7 @@ std::optional<Span> find_last_key(std::string_view t, std::string_view key) {
   return std::nullopt;
 }
 
-std::string replace(std::string_view text, const std::vector<Span>& spans, std::string_view replacement) {
+std::string replace(std::string_view text, std::span<const Span> spans, std::string_view replacement) {
   std::string out;
   out.reserve(text.size() + spans.size() * replacement.size());
   std::size_t at = 0;

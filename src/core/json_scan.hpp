@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,6 @@ std::vector<Span> find_top_level(std::string_view text, std::string_view key);
 std::optional<Span> find_last_key(std::string_view text, std::string_view key);
 
 // `text` with each span replaced by `replacement` (spans sorted and non-overlapping).
-std::string replace(std::string_view text, const std::vector<Span>& spans, std::string_view replacement);
+std::string replace(std::string_view text, std::span<const Span> spans, std::string_view replacement);
 
 }  // namespace modelmux::json_scan

@@ -1,3 +1,5 @@
+// The attempts stage's walk over the route plan (attempts.hpp): candidates in turn, rounds of retries with
+// backoff, fallbacks by error, and the hedged first attempt. One attempt itself is attempt_one.cpp.
 #include "pipeline/attempts.hpp"
 
 #include <fmt/format.h>
@@ -9,139 +11,16 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <random>
 
-#include "core/json_util.hpp"
-#include "pipeline/governed.hpp"
+#include "pipeline/attempt_one.hpp"
 #include "pipeline/responder.hpp"
-#include "surfaces/surface.hpp"
 
 namespace modelmux::pipeline {
 
 namespace {
 
 namespace asio = boost::asio;
-using Clock = std::chrono::steady_clock;
 using routing::Candidate;
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
-
-// A reply that first gives back the bytes read while the attempt was checked, then reads on.
-class ReplayReply final : public http::Reply {
- public:
-  ReplayReply(std::unique_ptr<http::Reply> inner, std::string head, bool inner_done)
-      : inner_(std::move(inner)), head_(std::move(head)), inner_done_(inner_done) {}
-  int status() const override { return inner_->status(); }
-  std::string_view header(std::string_view name) const override { return inner_->header(name); }
-  asio::awaitable<Result<std::string>> read_all(std::size_t limit) override {
-    // A whole body read during the check is handed over, not copied.
-    if (inner_done_ && !head_sent_) {
-      head_sent_ = true;
-      if (head_.size() > limit)
-        co_return fail(ErrorCode::upstream_error, "the upstream's reply is too large");
-      co_return std::move(head_);
-    }
-    co_return co_await http::Reply::read_all(limit);
-  }
-  asio::awaitable<Result<std::string_view>> read_some() override {
-    if (!head_sent_) {
-      head_sent_ = true;
-      if (!head_.empty()) co_return std::string_view(head_);
-    }
-    if (inner_done_) co_return std::string_view();
-    co_return co_await inner_->read_some();
-  }
-
- private:
-  std::unique_ptr<http::Reply> inner_;
-  std::string head_;
-  bool inner_done_;
-  bool head_sent_ = false;
-};
-
-std::string shorten(std::string_view s) {
-  return std::string(s.substr(0, 200));
-}
-
-bool content_event(const StreamEvent& ev) {
-  // Reasoning counts: once the model's thinking reaches the client, a fallback would no longer be invisible.
-  return ((ev.kind == StreamEvent::Kind::text_delta || ev.kind == StreamEvent::Kind::reasoning_delta) &&
-          !ev.text.empty()) ||
-         ev.kind == StreamEvent::Kind::tool_call_delta || ev.kind == StreamEvent::Kind::finish;
-}
-
-// Errors that say something about the request rather than the target: they neither trip the breaker nor
-// move on (except for the two with their own fallbacks).
-bool blames_request(const Error& e) {
-  return !e.retryable;
-}
-
-constexpr std::size_t kMaxHeldBytes = 1u << 20;
-
-// What reads a stream's events while it is held: the surface's own decoder for a body passed through in a
-// wire the provider does not decode (a Responses stream from OpenAI), else the provider's.
-std::unique_ptr<providers::StreamDecoder> stream_decoder(const Context& ctx, const providers::Target& target,
-                                                         const ChatRequest& req) {
-  if (!req.stream) return nullptr;
-  if (passes_through(ctx, target))
-    if (auto own = ctx.surface.passthrough_stream_decoder()) return own;
-  return target.provider->stream_decoder(req);
-}
-
-// Reads the start of a 2xx reply: a stream up to its first content, a whole body otherwise. A failure
-// here (an error event in the stream, a cut, a malformed body) is the attempt's failure.
-// (`decoder` reads the stream's events; null for a whole reply)
-asio::awaitable<Result<std::string>> check_reply(http::Reply& reply,
-                                                 std::unique_ptr<providers::StreamDecoder> decoder,
-                                                 const ChatRequest& req, bool& ended) {
-  if (!req.stream) {
-    auto body = co_await reply.read_all();
-    if (!body) co_return std::unexpected(body.error());
-    ended = true;
-    // A cut or garbled body rarely ends where a JSON document does; checking its two ends costs nothing,
-    // where a full syntax check would be a tenth of the pass-through path's CPU.
-    if (!json_util::looks_whole(*body))
-      co_return fail(ErrorCode::upstream_error, "the upstream's reply is not a whole JSON document");
-    co_return std::move(*body);
-  }
-  std::vector<StreamEvent> events;
-  std::string head;
-  for (;;) {
-    auto piece = co_await reply.read_some();
-    if (!piece) co_return std::unexpected(piece.error());
-    bool end = piece->empty();
-    auto fed = end ? decoder->finish(events) : decoder->feed(*piece, events);
-    if (!fed) {
-      Error e = fed.error();
-      // Nothing has reached the client yet: any failure here may go to another target.
-      if (e.code != ErrorCode::context_length && e.code != ErrorCode::content_filter) e.retryable = true;
-      co_return std::unexpected(std::move(e));
-    }
-    head.append(*piece);
-    // An upstream may send comments or empty deltas before any content, forever; what is held for replay
-    // is bounded, and such an upstream fails like any other (the client has seen nothing yet).
-    if (head.size() > kMaxHeldBytes)
-      co_return fail(ErrorCode::upstream_error,
-                     fmt::format("the upstream sent over {} KiB before any content", kMaxHeldBytes >> 10));
-    if (end) {
-      ended = true;
-      co_return head;
-    }
-    for (const auto& ev : events)
-      if (content_event(ev)) co_return head;
-    events.clear();
-  }
-}
-
-// Why an attempt was cancelled, for its record.
-std::string_view cancelled_because(const Context& ctx) {
-  switch (ctx.out.interrupted()) {
-    case Responder::Interruption::client_gone:
-      return "the client closed its connection";
-    case Responder::Interruption::shutdown:
-      return "the gateway shut down";
-    case Responder::Interruption::none:
-      break;
-  }
-  return "lost the hedge";
-}
 
 // The request was interrupted while its attempts ran: nothing more is tried.
 void stop(Context& ctx) {
@@ -151,124 +30,6 @@ void stop(Context& ctx) {
   } else {
     ctx.fail(Error::make(ErrorCode::unavailable, "the gateway is shutting down"));
   }
-}
-
-struct Attempt {
-  const providers::Target* target;
-  const routing::TargetInfo* info;
-};
-
-// One call to one target, with its outcome fed to the target's statistics and breaker.
-asio::awaitable<Result<Answer>> attempt_one(const Context& ctx, Attempt at, BuildRequest build,
-                                            observability::AttemptRecord& rec) {
-  const auto& rt = ctx.rt;
-  const auto& req = ctx.chat;
-  const auto& target = *at.target;
-  auto& stats = *at.info->stats;
-  const auto& clock = rt.router.clock();
-  rec.target = target.label;
-  auto admit = stats.breaker.admit(clock.now());
-  if (admit == routing::Breaker::Admit::no) {
-    rec.error = "circuit_open";
-    co_return fail(ErrorCode::unavailable, fmt::format("circuit open for {}", target.label));
-  }
-  bool probe = admit == routing::Breaker::Admit::probe;
-  // A probe whose attempt is cancelled (a lost hedge) must give its slot back.
-  struct ProbeSlot {
-    routing::Breaker* b;
-    ~ProbeSlot() {
-      if (b) b->abandon_probe();
-    }
-  } slot{probe ? &stats.breaker : nullptr};
-
-  // Governance: the worst case reserved against the request's budgets and the target's quota first.
-  governance::Hold hold;
-  std::optional<std::int64_t> max_tokens;
-  if (rt.governor) {
-    auto held = reserve_attempt(ctx, target, *at.info, max_tokens);
-    if (!held) {
-      rec.error = std::string(to_string(held.error().code));
-      rec.reason = shorten(held.error().message);
-      co_return std::unexpected(std::move(held.error()));
-    }
-    hold = std::move(*held);
-  }
-
-  auto request = build(ctx, target, max_tokens);
-  if (!request) co_return std::unexpected(request.error());
-  if (target.live) ctx.gov.credential = target.live->name;
-  request->abortable = &ctx.upstream_calls;
-  routing::InFlight in_flight(&stats);
-  auto started = Clock::now();
-  auto elapsed = [&] {
-    return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
-  };
-  // The per-attempt timeout caps the target's own first-byte timeout.
-  const providers::Target* sent_to = &target;
-  std::optional<providers::Target> capped;  // (a Target is large: built only when a cap applies)
-  if (const auto& limit = rt.config.routing.retries.attempt_timeout;
-      limit && *limit < target.timeouts.first_byte) {
-    capped.emplace(target);
-    capped->timeouts.first_byte = *limit;
-    sent_to = &*capped;
-  }
-  auto reply = co_await target.provider->send(*sent_to, std::move(*request));
-  Error err;
-  if (reply && (*reply)->status() >= 200 && (*reply)->status() < 300) {
-    rec.status = (*reply)->status();
-    bool ended = false;
-    auto head = co_await check_reply(**reply, stream_decoder(ctx, target, req), req, ended);
-    if (head) {
-      rec.latency = elapsed();
-      slot.b = nullptr;
-      stats.on_success(clock.now(), static_cast<double>(rec.latency.count()), probe);
-      Answer a;
-      a.target = &target;
-      a.info = at.info;
-      a.reply = std::make_unique<ReplayReply>(std::move(*reply), std::move(*head), ended);
-      a.sent = started;
-      a.in_flight = std::move(in_flight);
-      a.hold = std::move(hold);
-      a.capped_max_tokens = max_tokens.value_or(0);
-      co_return a;
-    }
-    err = std::move(head.error());
-  } else if (!reply) {
-    err = std::move(reply.error());
-  } else {
-    auto& r = **reply;
-    rec.status = r.status();
-    auto body = co_await r.read_all(1u << 20);
-    err = target.provider->map_error_reply(r, body ? std::string_view(*body) : "");
-  }
-  // The gateway's own words (network failures, timeouts) name the target they concern; an upstream's own are
-  // bounded and scrubbed of secrets and internals before anyone sees them.
-  if (err.provider.empty()) {
-    err.provider = std::string(target.provider->name());
-    err.message = fmt::format("{}: {}", target.label, err.message);
-  } else {
-    err.message = rt.redactor.upstream_message(
-        err.message, fmt::format("{} failed ({})", target.label, to_string(err.code)));
-  }
-  // A cancelled attempt (the loser of a hedge, or an interrupted request's) says nothing of the target: no
-  // failure is counted, and a probe's slot goes back (ProbeSlot).
-  bool hedge_lost =
-      (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
-  if (hedge_lost || ctx.out.interrupted() != Responder::Interruption::none) {
-    rec.error = "cancelled";
-    rec.reason = cancelled_because(ctx);
-    rec.latency = elapsed();
-    co_return std::unexpected(std::move(err));
-  }
-  rec.error = std::string(to_string(err.code));
-  rec.reason = shorten(err.message);
-  rec.latency = elapsed();
-  slot.b = nullptr;
-  if (blames_request(err))
-    stats.breaker.on_success(clock.now(), probe);  // the target answered
-  else
-    stats.on_failure(clock.now(), err.code, probe);
-  co_return std::unexpected(std::move(err));
 }
 
 Attempt attempt_of(const Candidate& c) {
@@ -323,6 +84,17 @@ std::chrono::nanoseconds hedge_delay(const routing::ModelGroup& g, const routing
   return std::chrono::microseconds(static_cast<std::int64_t>(h.quantile(0.95)));
 }
 
+// One attempt, or the first one hedged when its group says so. (Its record lives in this frame, not in
+// attempt_targets', which must stay under the 1,020 bytes Asio recycles.)
+asio::awaitable<Result<Answer>> attempt_or_hedge(Context& ctx, const Candidate& c, bool hedge,
+                                                 BuildRequest build) {
+  if (hedge) co_return co_await hedged(ctx, attempt_of(c), hedge_delay(*c.group, c.info()), build);
+  observability::AttemptRecord rec;
+  auto got = co_await attempt_one(ctx, attempt_of(c), build, rec);
+  ctx.record.attempts.push_back(std::move(rec));
+  co_return got;
+}
+
 }  // namespace
 
 asio::awaitable<void> attempt_targets(Context& ctx, BuildRequest build) {
@@ -335,10 +107,8 @@ asio::awaitable<void> attempt_targets(Context& ctx, BuildRequest build) {
   } unwatch{ctx.out};
   const auto& rt = ctx.rt;
   auto& plan = *ctx.plan;
-  auto& log = ctx.record.attempts;
   const auto& rc = rt.config.routing.retries;
   const auto& clock = rt.router.clock();
-  auto ex = co_await asio::this_coro::executor;
   std::optional<Error> last;
   std::int64_t min_context = 0;
   const routing::ModelGroup* only = nullptr;
@@ -381,16 +151,9 @@ asio::awaitable<void> attempt_targets(Context& ctx, BuildRequest build) {
     if (!not_before.empty() && not_before[idx] > clock.now())
       continue;  // inside its Retry-After: another first
     ++attempts;
-    Result<Answer> got = std::unexpected(Error());  // (set below; an Error made here would cost strings)
-    const auto& g = *c->group;
-    if (attempts == 1 && g.hedge.enabled && plan.candidates.size() > 1) {
-      got = co_await hedged(ctx, attempt_of(*c), hedge_delay(g, c->info()), build);
-      ++attempts;
-    } else {
-      observability::AttemptRecord rec;
-      got = co_await attempt_one(ctx, attempt_of(*c), build, rec);
-      log.push_back(std::move(rec));
-    }
+    bool hedge = attempts == 1 && c->group->hedge.enabled && plan.candidates.size() > 1;
+    if (hedge) ++attempts;
+    auto got = co_await attempt_or_hedge(ctx, *c, hedge, build);
     if (got) {
       ctx.record.target = got->target->label;
       ctx.answer.emplace(std::move(*got));
@@ -400,7 +163,7 @@ asio::awaitable<void> attempt_targets(Context& ctx, BuildRequest build) {
       stop(ctx);
       co_return;
     }
-    Error err = std::move(got.error());
+    Error& err = got.error();
     not_before.resize(plan.candidates.size(), 0);
     c = &plan.candidates[idx];  // (hedging may have taken a second candidate; pointers stay valid until
                                 // add_group)

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/json_scan.hpp"
 #include "governance/governor.hpp"
 #include "http/message.hpp"
 #include "modelmux/chat.hpp"
@@ -81,6 +82,7 @@ class Context {
   // library's `extra` for library calls), where preferences and provider options are read.
   std::string_view body;
   std::string rewritten_body;
+  std::optional<json_scan::Span> model_at;  // `model`'s value in `body`, when the decode scan saw it there
   boost::json::value json =
       boost::json::value(boost::json::storage_ptr(&arena_));  // the parsed body, in the arena
   boost::json::object* fields = nullptr;

@@ -32,6 +32,7 @@ std::string json_string(std::string_view s) {
 }  // namespace
 
 std::string with_model(const PassthroughBody& body, std::string_view model) {
+  if (body.model_at) return json_scan::replace(body.text, {&*body.model_at, 1}, json_string(model));
   auto spans = json_scan::find_top_level(body.text, "model");
   if (spans.empty()) {
     boost::json::object copy = body.fields;

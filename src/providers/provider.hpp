@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "core/json_scan.hpp"
 #include "http/client.hpp"
 #include "http/message.hpp"
 #include "modelmux/chat.hpp"
@@ -53,6 +54,9 @@ struct PassthroughBody {
   const http::HeaderList* client_headers = nullptr;
   // The body's wire (the client's surface's), for a provider that takes more than its own (speaks()).
   Wire wire = Wire::none;
+  // Where `text` holds its one top-level `model` value, when the decode stage's scan saw it: with_model
+  // then rewrites it without looking for it.
+  std::optional<json_scan::Span> model_at;
 };
 
 // A same-wire body with its top-level `model` set to `model`, the rest byte for byte (re-serialized only

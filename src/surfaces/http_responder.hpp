@@ -34,9 +34,10 @@ class HttpResponder final : public pipeline::Responder {
   std::string frames_;  // encoded events, reused from write to write
 };
 
-// An error in `surface`'s shape, as a whole response (Retry-After when the error has one).
-boost::asio::awaitable<void> respond_error(http::Exchange& ex, const ClientSurface& surface,
-                                           const Error& err);
+// An error in `surface`'s shape, as a whole response (Retry-After when the error has one, retry-after-ms
+// when the exact wait is known). `err` must outlive the awaitable.
+boost::asio::awaitable<void> respond_error(http::Exchange& ex, const ClientSurface& surface, const Error& err,
+                                           std::int64_t retry_after_ms = 0);
 
 // USD as a header value: fixed-point, up to 10 decimals, no trailing zeros ("0.0001275").
 std::string format_usd(double usd);

@@ -46,7 +46,9 @@ Result<http::ClientRequest> passthrough_request(const Context& ctx, const provid
   std::optional<std::string> rewritten = ctx.surface.passthrough_body(ctx, t);
   std::string_view body = rewritten ? std::string_view(*rewritten) : ctx.body;
   if (!max_tokens && !ctx.fields->contains(providers::kProviderOptions))
-    return provider.build_passthrough({body, *ctx.fields, ctx.chat.stream, add_usage, ctx.headers, wire}, t);
+    return provider.build_passthrough({body, *ctx.fields, ctx.chat.stream, add_usage, ctx.headers, wire,
+                                       rewritten ? std::nullopt : ctx.model_at},
+                                      t);
   // Provider options differ per target, or a budget lowered max_tokens: this target's body is written
   // afresh (a rare path).
   boost::json::object own = *ctx.fields;

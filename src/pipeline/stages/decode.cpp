@@ -124,10 +124,12 @@ Result<routing::Preferences> preferences(const http::HeaderList* headers, boost:
 // was in the body. False leaves the request to the full path.
 bool scanned(Context& ctx) {
   if (!ctx.headers || ctx.op != Operation::chat || &ctx.surface != &surfaces::openai_surface()) return false;
-  if (!openai::scan_chat_request(ctx.body, ctx.chat)) {
+  json_scan::Span model_at;
+  if (!openai::scan_chat_request(ctx.body, ctx.chat, &model_at)) {
     ctx.chat = ChatRequest();
     return false;
   }
+  ctx.model_at = model_at;
   ctx.json.emplace_object();
   ctx.fields = &ctx.json.get_object();
   return true;

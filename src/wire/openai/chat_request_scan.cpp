@@ -32,6 +32,11 @@ class Scan {
     ws();
     return i_ == s_.size();
   }
+  // Where the next non-blank byte is.
+  std::size_t pos() {
+    ws();
+    return i_;
+  }
 
   // A key: a string without escapes (a key written with them is matched by the full path only).
   bool key(std::string_view& out) {
@@ -201,7 +206,7 @@ bool messages(Scan& in, std::vector<Message>& out) {
 
 }  // namespace
 
-bool scan_chat_request(std::string_view body, ChatRequest& out) {
+bool scan_chat_request(std::string_view body, ChatRequest& out, json_scan::Span* model_at) {
   Scan in(body);
   // Each key at most once: with a repeated key, which one counts is the full path's business.
   enum : unsigned {
@@ -221,7 +226,13 @@ bool scan_chat_request(std::string_view body, ChatRequest& out) {
     return true;
   };
   bool ok = members(in, [&](std::string_view k) {
-    if (k == "model") return once(kModel) && in.string(out.model) && !out.model.empty();
+    if (k == "model") {
+      if (!once(kModel)) return false;
+      std::size_t begin = in.pos();
+      if (!in.string(out.model) || out.model.empty()) return false;
+      if (model_at) *model_at = {begin, in.pos()};
+      return true;
+    }
     if (k == "messages") return once(kMessages) && messages(in, out.messages);
     if (k == "stream") {
       if (!once(kStream)) return false;

@@ -5,6 +5,7 @@
 
 #include <string_view>
 
+#include "core/json_scan.hpp"
 #include "modelmux/chat.hpp"
 
 namespace modelmux::openai {
@@ -17,6 +18,9 @@ namespace modelmux::openai {
 // Anything else (another key, an escape in a key, a number it would have to round, a byte it would have to
 // validate as UTF-8, and every malformed or invalid body) returns false with `out` unspecified: the caller
 // resets it and takes the full path, which accepts or refuses it with its 400 naming the field.
-bool scan_chat_request(std::string_view body, ChatRequest& out);
+//
+// `model_at`, when given, receives the span of the one top-level `model` value in `body`: the pass-through
+// rewrites it there without looking for it again (providers::with_model).
+bool scan_chat_request(std::string_view body, ChatRequest& out, json_scan::Span* model_at = nullptr);
 
 }  // namespace modelmux::openai

@@ -20,7 +20,13 @@ ChatRequest full(std::string_view body) {
 
 void expect_same(std::string_view body) {
   ChatRequest fast;
-  ASSERT_TRUE(openai::scan_chat_request(body, fast)) << body;
+  json_scan::Span model_at;
+  ASSERT_TRUE(openai::scan_chat_request(body, fast, &model_at)) << body;
+  // The model's span is where the pass-through rewrites it: the one find_top_level gives.
+  auto spans = json_scan::find_top_level(body, "model");
+  ASSERT_EQ(spans.size(), 1u) << body;
+  EXPECT_EQ(model_at.begin, spans[0].begin) << body;
+  EXPECT_EQ(model_at.end, spans[0].end) << body;
   ChatRequest slow = full(body);
   EXPECT_EQ(fast.model, slow.model);
   EXPECT_EQ(fast.stream, slow.stream);
