@@ -246,13 +246,23 @@ export async function runModelmux(argv, { env, timeoutMs = 5_000 } = {}) {
   return { code: info.code, signal: info.signal, stdout: h.stdout, stderr: h.stderr, timedOut, logs: () => h.describe() };
 }
 
-/** A loopback port that nothing listens on (bound then closed). */
+/**
+ * A loopback port that nothing listens on. It is taken from below the kernel's ephemeral range: a port
+ * the kernel handed out and got back could be handed to a server another test starts meanwhile (seen:
+ * a "refused" target that answered), but servers here only ever listen on port 0, inside that range.
+ */
 export async function closedPort() {
-  const srv = net.createServer();
-  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address();
-  await new Promise((r) => srv.close(r));
-  return port;
+  let low = 32768;
+  try { low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low; } catch {}
+  for (;;) {
+    const port = low - 1 - Math.floor(Math.random() * Math.min(8000, low - 1024));
+    const srv = net.createServer();
+    const free = await new Promise((r) => { srv.once('error', () => r(false)); srv.listen(port, '127.0.0.1', () => r(true)); });
+    if (free) {
+      await new Promise((r) => srv.close(r));
+      return port;
+    }
+  }
 }
 
 /**

@@ -21,6 +21,10 @@ boost::json::object encode_chat_request(const ChatRequest& req, std::string_view
 // A message's `content` (a string, null, or content parts) into `m`; errors name `field`. Replies share it.
 Result<void> decode_message_content(const boost::json::value& v, std::string_view field, Message& m);
 
+// A function tool's fields (name, description, parameters, strict), as chat completions nest them under
+// `function` and the Responses API writes them flat; nullopt when the name is missing or empty.
+std::optional<Tool> tool_from(const boost::json::object& fields);
+
 // "auto", "none" or "required" as a tool-choice mode (the Responses API shares them); nullopt otherwise.
 std::optional<ToolChoice::Mode> tool_choice_mode(std::string_view s);
 

@@ -156,15 +156,9 @@ Result<void> decode_tools(const json::value& v, ChatRequest& req) {
     if (t.is_object())
       if (auto* f = t.get_object().if_contains("function"); f && f->is_object()) fn = &f->get_object();
     if (!fn) return bad(Path(where, "function"), "must be an object");
-    auto* name = fn->if_contains("name");
-    if (!name || !name->is_string() || name->get_string().empty())
-      return bad(Path(Path(where, "function"), "name"), "must be a non-empty string");
-    Tool tool;
-    tool.name = name->get_string();
-    tool.description = json_util::string_field(*fn, "description");
-    if (auto* p = fn->if_contains("parameters")) tool.parameters = *p;
-    if (auto* s = fn->if_contains("strict"); s && s->is_bool()) tool.strict = s->get_bool();
-    req.tools.push_back(std::move(tool));
+    auto tool = tool_from(*fn);
+    if (!tool) return bad(Path(Path(where, "function"), "name"), "must be a non-empty string");
+    req.tools.push_back(std::move(*tool));
   }
   return {};
 }
@@ -215,6 +209,16 @@ Result<void> decode_response_format(const json::value& v, ChatRequest& req) {
 }
 
 }  // namespace
+
+std::optional<Tool> tool_from(const json::object& fields) {
+  Tool tool;
+  tool.name = json_util::string_field(fields, "name");
+  if (tool.name.empty()) return std::nullopt;
+  tool.description = json_util::string_field(fields, "description");
+  if (const auto* p = fields.if_contains("parameters")) tool.parameters = *p;
+  if (const auto* s = fields.if_contains("strict"); s && s->is_bool()) tool.strict = s->get_bool();
+  return tool;
+}
 
 std::optional<ToolChoice::Mode> tool_choice_mode(std::string_view s) {
   if (s == "auto") return ToolChoice::Mode::auto_;
