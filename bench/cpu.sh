@@ -7,8 +7,11 @@
 #
 #   bench/cpu.sh                       # needs build/modelmux, nginx, wrk
 #   DURATION=10s CONNS=32 bench/cpu.sh
+#   GOVERNED=0 bench/cpu.sh            # without the governed modelmux (keys, budgets, limits, ledger on)
+#   CPU_OUT=file bench/cpu.sh          # also write name=value lines (bench/run.sh reads them)
 #
-# Prints one line per proxy and the modelmux/nginx ratio (issue 11's goal: at most 0.9).
+# Prints one line per proxy and the ratios to nginx (issue 11's goals: pass-through at most 0.9, governed
+# at most 1.0).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH_DIR=$ROOT/bench
@@ -21,7 +24,8 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_http() { for _ in $(seq 100); do curl -sf "$1" >/dev/null && return 0; sleep 0.1; done; return 1; }
-UP_PORT=$(port); PX_PORT=$(port); MM_PORT=$(port)
+UP_PORT=$(port); PX_PORT=$(port); MM_PORT=$(port); GOV_PORT=$(port)
+GOVERNED=${GOVERNED:-1}
 
 start_nginx() {  # role
   local dir="$TMP/nginx-$1"
@@ -33,11 +37,18 @@ start_nginx() {  # role
 }
 start_nginx upstream; start_nginx proxy
 wait_http "http://127.0.0.1:$UP_PORT/health"; wait_http "http://127.0.0.1:$PX_PORT/health"
-sed -e "s#@LISTEN@#127.0.0.1:$MM_PORT#" -e "s#@SERVER_EXTRA@#  access_log: false#" -e "s#@UPSTREAM_PORT@#$UP_PORT#" \
-    -e "s#@STORE@#$TMP/ledger.db#" "$BENCH_DIR/modelmux.yaml.in" > "$TMP/modelmux.yaml"
-"$BIN" serve --config "$TMP/modelmux.yaml" --threads 1 >"$TMP/modelmux.log" 2>&1 &
-MM=$!; PIDS+=("$MM")
-wait_http "http://127.0.0.1:$MM_PORT/health"
+start_modelmux() {  # name port config.in; sets MM_PID
+  sed -e "s#@LISTEN@#127.0.0.1:$2#" -e "s#@SERVER_EXTRA@#  access_log: false#" -e "s#@UPSTREAM_PORT@#$UP_PORT#" \
+      -e "s#@STORE@#$TMP/$1.db#" "$BENCH_DIR/$3" > "$TMP/$1.yaml"
+  "$BIN" serve --config "$TMP/$1.yaml" --threads 1 >"$TMP/$1.log" 2>&1 &
+  MM_PID=$!; PIDS+=("$MM_PID")
+  wait_http "http://127.0.0.1:$2/health"
+}
+start_modelmux modelmux "$MM_PORT" modelmux.yaml.in; MM=$MM_PID
+if [[ $GOVERNED == 1 ]]; then
+  start_modelmux governed "$GOV_PORT" modelmux-governed.yaml.in; GOV=$MM_PID
+  GOV_KEY=$("$BENCH_DIR/governed_key.sh" "http://127.0.0.1:$GOV_PORT")
+fi
 
 # The nginx proxy's worker: the child of its master (the master only waits).
 PX_MASTER=${PIDS[1]}
@@ -48,6 +59,7 @@ runtime_ns() { cat /proc/"$1"/task/*/schedstat | awk '{n += $1} END {printf "%.0
 HZ=$(getconf CLK_TCK)
 export BENCH_BODY='{"model":"bench","messages":[{"role":"user","content":"hello"}]}'
 export BENCH_HEADERS="Authorization: Bearer sk-bench"
+: > "${CPU_OUT:=$TMP/cpu.out}"
 
 measure() {  # name pid url
   wrk -t1 -c"$CONNS" -d2s -s "$BENCH_DIR/post.lua" "$3" >/dev/null  # warm-up
@@ -58,11 +70,20 @@ measure() {  # name pid url
   [[ -z $(awk '/Non-2xx/ {print $NF}' <<<"$out") ]] || { echo "$1: non-2xx responses" >&2; exit 1; }
   awk -v name="$1" -v n="$n" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v r=$((r1 - r0)) -v hz="$HZ" 'BEGIN {
     printf "%-14s %9d req  %6.1f us/req (schedstat)  user %5.1f us  kernel %5.1f us  (stat: %5.1f us)\n",
-      name, n, r / n / 1000, u / hz / n * 1e6, s / hz / n * 1e6, (u + s) / hz / n * 1e6 }'
-  echo "$((r1 - r0)) $n" > "$TMP/$1.cpu"
+      name, n, r / n / 1000, u / hz / n * 1e6, s / hz / n * 1e6, (u + s) / hz / n * 1e6
+    printf "%s_us=%.1f\n%s_user_us=%.1f\n%s_kernel_us=%.1f\n", name, r / n / 1000, name, u / hz / n * 1e6,
+      name, s / hz / n * 1e6 > "/dev/stderr" }' 2>>"$CPU_OUT"
 }
 measure nginx "$PX_WORKER" "http://127.0.0.1:$PX_PORT/v1/chat/completions"
 measure modelmux "$MM" "http://127.0.0.1:$MM_PORT/v1/chat/completions"
-awk 'NR == 1 { a = $1 / $2 } NR == 2 { b = $1 / $2 }
-     END { printf "modelmux / nginx CPU per request: %.2f (issue 11 goal: <= 0.90)\n", a / b }' \
-  "$TMP/modelmux.cpu" "$TMP/nginx.cpu"
+if [[ $GOVERNED == 1 ]]; then
+  BENCH_HEADERS="Authorization: Bearer $GOV_KEY" measure governed "$GOV" "http://127.0.0.1:$GOV_PORT/v1/chat/completions"
+fi
+# The ratios, from the schedstat figures (the finer clock).
+awk -F= '{ v[$1] = $2 } END {
+  printf "modelmux / nginx CPU per request: %.2f (issue 11 goal: <= 0.90)\n", v["modelmux_us"] / v["nginx_us"]
+  printf "modelmux_ratio=%.2f\n", v["modelmux_us"] / v["nginx_us"] > "/dev/stderr"
+  if ("governed_us" in v) {
+    printf "governed / nginx CPU per request: %.2f (issue 11 goal: <= 1.00)\n", v["governed_us"] / v["nginx_us"]
+    printf "governed_ratio=%.2f\n", v["governed_us"] / v["nginx_us"] > "/dev/stderr"
+  } }' "$CPU_OUT" 2>>"$CPU_OUT"

@@ -5,6 +5,8 @@
 #   SKIP_MODELMUX=1 bench/run.sh      # everything but the modelmux column
 #   DURATION=5s CONNS=128 bench/run.sh
 #   ONLY="modelmux governed" bench/run.sh   # only those peers (here: the governed / ungoverned ratio)
+#   SKIP_CPU=1 bench/run.sh           # without the CPU-per-request and instructions measures (bench/cpu.sh,
+#                                     # bench/instructions.sh), which run after the req/s runs
 #
 # Starts (all on 127.0.0.1, random free ports, own temp dir):
 #   nginx   -- static upstream (fixed OpenAI chat completion), and a keep-alive reverse proxy (own process)
@@ -37,14 +39,18 @@ PORTKEY_VERSION=${PORTKEY_VERSION:-1.15.2}
 RESULTS=${RESULTS:-$BENCH_DIR/results/latest.md}
 BENCH_STRICT=${BENCH_STRICT:-0}      # 1: exit 3 when a target is missed
 KEEP_TMP=${KEEP_TMP:-0}              # 1: keep the temp dir (configs, logs, raw wrk output)
+SKIP_CPU=${SKIP_CPU:-0}              # 1: skip the CPU-per-request (one worker each) and instructions measures
+CPU_DURATION=${CPU_DURATION:-8s}     # each bench/cpu.sh wrk run
 
 # Targets (see README).
-TARGET_RPS_RATIO=0.90
+TARGET_RPS_RATIO=1.10           # modelmux / nginx proxy req/s, as many workers as threads (issue 11; was 0.90)
 TARGET_ADDED_P99_US=50
 TARGET_RSS_IDLE_MB=30
 TARGET_RSS_HOLD_MB=150
 TARGET_TRANSLATED_RATIO=0.70   # translated path (OpenAI client, Anthropic upstream) / pass-through req/s
 TARGET_GOVERNED_RATIO=0.85     # keys, budgets, limits and the ledger on / off, same binary, req/s
+TARGET_CPU_RATIO=0.90          # modelmux CPU per pass-through request / nginx's, one worker each (issue 11)
+TARGET_GOV_CPU_RATIO=1.00      # the same, governed modelmux / nginx (issue 11)
 
 PEERS=(direct nginx modelmux auto governed translated claude_pt claude_tr portkey)
 # claude_pt / claude_tr: an Anthropic client (POST /v1/messages) to the Anthropic-format upstream, passed
@@ -420,6 +426,34 @@ elif [[ -n $MM_PID ]]; then
   FLAGGED=1
 fi
 
+# --------------------------------------------------------------------------- CPU per request, instructions
+# bench/cpu.sh: each proxy alone in its process with one worker, CPU time from schedstat and the
+# user/kernel split from /proc/<pid>/stat, per request; bench/instructions.sh: callgrind's user-space
+# instructions per request (noise-free). Both start their own processes, after the req/s runs above.
+declare -A CPU=()
+INSTR_PT="" INSTR_GOV=""
+if [[ $SKIP_MODELMUX != 1 && $SKIP_CPU != 1 ]]; then
+  CPU_GOVERNED=1; [[ ${STATUS[governed]:-} == skipped ]] && CPU_GOVERNED=0
+  log "CPU per request, one worker each: bench/cpu.sh (DURATION=$CPU_DURATION)"
+  if DURATION=$CPU_DURATION GOVERNED=$CPU_GOVERNED CPU_OUT="$TMP/cpu.kv" MODELMUX_BIN=$MODELMUX_BIN \
+       "$BENCH_DIR/cpu.sh" >"$TMP/cpu.txt" 2>&1; then
+    sed 's/^/    /' "$TMP/cpu.txt" >&2
+    while IFS='=' read -r k v; do [[ -n $k ]] && CPU[$k]=$v; done < "$TMP/cpu.kv"
+  else
+    warn "bench/cpu.sh failed: $(tail -n 3 "$TMP/cpu.txt")"
+  fi
+  if command -v valgrind >/dev/null; then
+    log "instructions per request: bench/instructions.sh (callgrind)"
+    instr() { DURATION=4s MODELMUX_BIN=$MODELMUX_BIN "$BENCH_DIR/instructions.sh" 2>&1 |
+              awk '/instructions\/request/ {print $(NF-1)}' | tail -n 1; }
+    INSTR_PT=$(instr)
+    [[ $CPU_GOVERNED == 1 ]] && INSTR_GOV=$(GOVERNED=1 CONNS=64 instr)
+    log "  pass-through ${INSTR_PT:-?}, governed ${INSTR_GOV:-skipped}"
+  else
+    warn "valgrind not found: no instructions count (apt-get install -y valgrind)"
+  fi
+fi
+
 # --------------------------------------------------------------------------- report
 ok_peer() { [[ ${STATUS[$1]:-} == ok* || ${STATUS[$1]:-} == FLAGGED* ]] && [[ -n ${RPS[$1]:-} ]]; }
 ratio()  { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "n/a" }'; }
@@ -438,6 +472,7 @@ if (( MM_OK )) && ok_peer direct; then
   ADD_P99=$(( P99[modelmux] - P99[direct] )); ADD_P50=$(( P50[modelmux] - P50[direct] ))
 fi
 ok_peer nginx && ok_peer direct && NGX_ADD_P99=$(( P99[nginx] - P99[direct] ))
+P99_VS_NGINX="n/a"; (( MM_OK )) && ok_peer nginx && P99_VS_NGINX=$(( P99[modelmux] - P99[nginx] ))
 PK_R_NGINX="n/a"; ok_peer portkey && ok_peer nginx && PK_R_NGINX=$(ratio "${RPS[portkey]}" "${RPS[nginx]}")
 R_TRANSLATED="n/a"; (( MM_OK )) && ok_peer translated && R_TRANSLATED=$(ratio "${RPS[translated]}" "${RPS[modelmux]}")
 R_CLAUDE="n/a"; ok_peer claude_pt && ok_peer claude_tr && R_CLAUDE=$(ratio "${RPS[claude_pt]}" "${RPS[claude_tr]}")
@@ -445,9 +480,17 @@ V_TRANSLATED=$(verdict "$R_TRANSLATED" ">=" "$TARGET_TRANSLATED_RATIO")
 R_AUTO="n/a"; (( MM_OK )) && ok_peer auto && R_AUTO=$(ratio "${RPS[auto]}" "${RPS[modelmux]}")
 R_GOVERNED="n/a"; (( MM_OK )) && ok_peer governed && R_GOVERNED=$(ratio "${RPS[governed]}" "${RPS[modelmux]}")
 V_GOVERNED=$(verdict "$R_GOVERNED" ">=" "$TARGET_GOVERNED_RATIO")
+V_CPU=$(verdict "${CPU[modelmux_ratio]:-}" "<=" "$TARGET_CPU_RATIO")
+V_GOV_CPU=$(verdict "${CPU[governed_ratio]:-}" "<=" "$TARGET_GOV_CPU_RATIO")
+# cpu_cell NAME: "19.7 us (user 7.1, kernel 12.6)", or "-" when not measured.
+cpu_cell() {
+  [[ -n ${CPU[$1_us]:-} ]] || { echo "-"; return; }
+  echo "${CPU[$1_us]} us (user ${CPU[$1_user_us]}, kernel ${CPU[$1_kernel_us]})"
+}
 
 V_RPS=$(verdict "$R_NGINX" ">=" "$TARGET_RPS_RATIO")
 V_P99=$(verdict "$ADD_P99" "<=" "$TARGET_ADDED_P99_US")
+V_P99_NGINX=$(verdict "$P99_VS_NGINX" "<=" 0)
 NOISY_NOTE=""
 if (( NOISY )); then
   NOISY_NOTE="other processes used more than ${NOISY_PCT}% of the CPU during some runs (see 'other CPU'): req/s and latency numbers are unreliable, rerun on a quiet machine"
@@ -475,6 +518,14 @@ printf '%-40s %10s\n' "anthropic: pass-through / translated" "$R_CLAUDE"
 printf '%-40s %10s\n' "auto (learned router) / priority req/s" "$R_AUTO"
 printf '%-40s %10s   target %-10s %s\n' "governed / ungoverned req/s" "$R_GOVERNED" ">= $TARGET_GOVERNED_RATIO" "$V_GOVERNED"
 printf '%-40s %10s   target %-10s %s\n' "modelmux p99 - direct p99 (us, 1 conn)" "$ADD_P99" "<= $TARGET_ADDED_P99_US" "$V_P99"
+printf '%-40s %10s   target %-10s %s\n' "modelmux / nginx CPU per request" "${CPU[modelmux_ratio]:-n/a}" "<= $TARGET_CPU_RATIO" "$V_CPU"
+printf '%-40s %10s   target %-10s %s\n' "governed / nginx CPU per request" "${CPU[governed_ratio]:-n/a}" "<= $TARGET_GOV_CPU_RATIO" "$V_GOV_CPU"
+for p in nginx modelmux governed; do
+  printf '%-40s %s\n' "  CPU per request, $p (1 worker)" "$(cpu_cell "$p")"
+done
+printf '%-40s %10s\n' "instructions/request, pass-through" "${INSTR_PT:-n/a}"
+printf '%-40s %10s\n' "instructions/request, governed" "${INSTR_GOV:-n/a}"
+printf '%-40s %10s   target %-10s %s\n' "modelmux p99 - nginx p99 (us, 1 conn)" "$P99_VS_NGINX" "<= 0" "$V_P99_NGINX"
 printf '%-40s %10s\n' "modelmux p50 - direct p50 (us, 1 conn)" "$ADD_P50"
 printf '%-40s %10s\n' "nginx p99 - direct p99 (us, reference)" "$NGX_ADD_P99"
 printf '%-40s %10s   target %-10s %s\n' "modelmux RSS idle after load (MB)" "${RSS_IDLE_MB:-n/a}" "<= $TARGET_RSS_IDLE_MB" "$V_IDLE"
@@ -517,6 +568,14 @@ git -C "$ROOT" diff --quiet HEAD 2>/dev/null || MM_REV="$MM_REV (dirty tree)"
   echo "| auto (learned router decides) / priority req/s | $R_AUTO | | |"
   echo "| governed (keys, budgets, limits, ledger) / ungoverned req/s | $R_GOVERNED | >= $TARGET_GOVERNED_RATIO | $V_GOVERNED |"
   echo "| modelmux p99 - direct p99 (1 conn) | $ADD_P99 us | <= $TARGET_ADDED_P99_US us | $V_P99 |"
+  echo "| modelmux / nginx CPU per pass-through request (one worker each, schedstat) | ${CPU[modelmux_ratio]:-n/a} | <= $TARGET_CPU_RATIO | $V_CPU |"
+  echo "| governed modelmux / nginx CPU per request | ${CPU[governed_ratio]:-n/a} | <= $TARGET_GOV_CPU_RATIO | $V_GOV_CPU |"
+  echo "| CPU per request: nginx proxy | $(cpu_cell nginx) | | |"
+  echo "| CPU per request: modelmux | $(cpu_cell modelmux) | | |"
+  echo "| CPU per request: modelmux governed | $(cpu_cell governed) | | |"
+  echo "| user-space instructions per pass-through request (callgrind, bench/instructions.sh) | ${INSTR_PT:-n/a} | | |"
+  echo "| the same, governed (\`GOVERNED=1 CONNS=64 bench/instructions.sh\`) | ${INSTR_GOV:-n/a} | | |"
+  echo "| modelmux p99 - nginx p99 (1 conn) | $P99_VS_NGINX us | <= 0 us | $V_P99_NGINX |"
   echo "| modelmux p50 - direct p50 (1 conn) | $ADD_P50 us | | |"
   echo "| nginx p99 - direct p99 (reference) | $NGX_ADD_P99 us | | |"
   echo "| Portkey / nginx req/s (reference) | $PK_R_NGINX | | |"
