@@ -17,6 +17,7 @@ class Sweeper : public asio::execution_context::service {
   explicit Sweeper(asio::execution_context& ctx) : asio::execution_context::service(ctx) {}
   void shutdown() override {
     while (head_) unlink(head_);
+    while (tick_head_) unlink_tick(tick_head_);
   }
 
   void link(Deadline* d, const asio::any_io_executor& ex) {
@@ -25,10 +26,26 @@ class Sweeper : public asio::execution_context::service {
     d->next_ = head_;
     if (head_) head_->prev_ = d;
     head_ = d;
-    if (!running_) {
-      running_ = true;
-      asio::co_spawn(ex, sweep(ex), asio::detached);
-    }
+    run(ex);
+  }
+
+  void link_tick(Deadline* d, const asio::any_io_executor& ex) {
+    d->tick_number_ = tick_number_;
+    d->tick_prev_ = nullptr;
+    d->tick_next_ = tick_head_;
+    if (tick_head_) tick_head_->tick_prev_ = d;
+    tick_head_ = d;
+    run(ex);
+  }
+
+  void unlink_tick(Deadline* d) {
+    if (d->tick_prev_)
+      d->tick_prev_->tick_next_ = d->tick_next_;
+    else
+      tick_head_ = d->tick_next_;
+    if (d->tick_next_) d->tick_next_->tick_prev_ = d->tick_prev_;
+    d->tick_prev_ = d->tick_next_ = nullptr;
+    d->tick_fn_ = nullptr;
   }
 
   void unlink(Deadline* d) {
@@ -42,10 +59,17 @@ class Sweeper : public asio::execution_context::service {
   }
 
  private:
-  // Runs while deadlines are armed; exits at the first tick that finds none, so an idle context has no work.
+  void run(const asio::any_io_executor& ex) {
+    if (running_) return;
+    running_ = true;
+    asio::co_spawn(ex, sweep(ex), asio::detached);
+  }
+
+  // Runs while deadlines are armed or calls pending; exits at the first tick that finds none, so an idle
+  // context has no work.
   asio::awaitable<void> sweep(asio::any_io_executor ex) {
     asio::steady_timer timer(ex);
-    while (head_) {
+    while (head_ || tick_head_) {
       timer.expires_after(Deadline::kSweepInterval);
       auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
       if (ec) break;
@@ -60,23 +84,55 @@ class Sweeper : public asio::execution_context::service {
         }
         d = next;
       }
+      // The calls pending when the tick came; each is unlinked before it runs, so a call may cancel
+      // another or schedule one (which waits for the next tick: it is linked with this tick's number).
+      const auto tick = ++tick_number_;
+      for (Deadline* d = tick_head_; d;) {
+        if (d->tick_number_ == tick) {
+          d = d->tick_next_;
+          continue;
+        }
+        auto fn = d->tick_fn_;
+        void* arg = d->tick_arg_;
+        unlink_tick(d);
+        fn(arg);
+        d = tick_head_;
+      }
     }
     running_ = false;
   }
 
   Deadline* head_ = nullptr;
+  Deadline* tick_head_ = nullptr;
+  std::uint64_t tick_number_ = 0;
   bool running_ = false;
 };
 asio::execution_context::id Sweeper::id;
 
+Sweeper& Deadline::home() {
+  if (!home_)
+    home_ = &asio::use_service<Sweeper>(asio::query(socket_.get_executor(), asio::execution::context));
+  return *home_;
+}
+
 void Deadline::expires_after(std::chrono::milliseconds d) {
   expired_ = false;
   when_ = Clock::now() + d;
-  if (!sweeper_) {
-    auto ex = socket_.get_executor();
-    if (!home_) home_ = &asio::use_service<Sweeper>(asio::query(ex, asio::execution::context));
-    home_->link(this, ex);
+  if (!sweeper_) home().link(this, socket_.get_executor());
+}
+
+void Deadline::call_at_next_tick(TickFn fn, void* arg) {
+  tick_arg_ = arg;
+  if (tick_fn_) {  // already linked: replace the call
+    tick_fn_ = fn;
+    return;
   }
+  tick_fn_ = fn;
+  home().link_tick(this, socket_.get_executor());
+}
+
+void Deadline::cancel_tick() {
+  if (tick_fn_) home().unlink_tick(this);
 }
 
 void Deadline::disarm() {

@@ -148,16 +148,27 @@ void arm_watch(asio::ip::tcp::socket& socket, std::shared_ptr<Interrupt> it) {
 
 }  // namespace
 
+// The wait is armed at the connection's next sweeper tick, not at once: arming costs a system call
+// (Asio re-registers the socket with epoll for each wait), and most requests that are over within a tick
+// would pay it for nothing. A client that leaves is noticed up to one tick (50 ms) later.
 void Exchange::watch_client() {
   if (!interrupt_ || interrupt_->watching) return;
   interrupt_->watching = true;
-  if (!interrupt_->waiting) arm_watch(socket_, interrupt_);
+  if (!interrupt_->waiting) deadline_.call_at_next_tick(&Exchange::arm_watch_now, this);
+}
+
+void Exchange::arm_watch_now(void* self) {
+  auto* exchange = static_cast<Exchange*>(self);
+  if (exchange->interrupt_->watching && !exchange->interrupt_->waiting)
+    arm_watch(exchange->socket_, exchange->interrupt_);
 }
 
 // The wait stays pending (cancelling it would cost more than letting it complete): it completes when the
 // next request's bytes arrive or the connection closes, and finds the watch off.
 void Exchange::unwatch_client() {
-  if (interrupt_) interrupt_->watching = false;
+  if (!interrupt_) return;
+  interrupt_->watching = false;
+  deadline_.cancel_tick();
 }
 
 }  // namespace modelmux::http

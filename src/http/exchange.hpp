@@ -51,6 +51,8 @@ class Exchange {
         write_timeout_(write_timeout),
         interrupt_(std::move(interrupt)) {}
   ~Exchange() { unwatch_client(); }
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
 
   const Request& request() const { return request_; }
   // A header for whatever response follows (CORS, allow), set before the handler responds. The views must
@@ -72,7 +74,8 @@ class Exchange {
   void abort();
   // While the request waits on upstreams, a client that closes (or resets) its connection interrupts it
   // (Interrupt::Why::client_gone, and the session's cut). Bytes of a next, pipelined request end the watch:
-  // the client is there. unwatch_client() ends it once the answer is under way.
+  // the client is there. unwatch_client() ends it once the answer is under way. The watch starts at the
+  // connection's next sweeper tick (http/deadline.hpp), so a request must not move while it is on.
   void watch_client();
   void unwatch_client();
   Interrupt::Why interrupted() const { return interrupt_ ? interrupt_->why : Interrupt::Why::none; }
@@ -88,6 +91,7 @@ class Exchange {
 
  private:
   asio::awaitable<bool> send(auto const& buffers);
+  static void arm_watch_now(void* self);
   std::string make_head(unsigned status, std::string_view content_type, HeaderViews extra) const;
 
   asio::ip::tcp::socket& socket_;
