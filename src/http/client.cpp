@@ -15,6 +15,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <charconv>
 #include <unordered_map>
 
 #include "http/deadline.hpp"
@@ -81,6 +82,7 @@ struct Connection {
   beast::flat_buffer buffer{kHeaderLimit};
   HeaderList reply_headers;  // storage for the reply being read, reused across requests
   std::string reply_body;
+  std::string request_head;  // the request head being sent, its capacity reused across requests
   Clock::time_point idle_since;
   bool reused = false;
 
@@ -207,35 +209,48 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> connect(const Url& origin, 
 
 class NetworkReply final : public Reply {
  public:
-  NetworkReply(std::unique_ptr<Connection> conn, std::unique_ptr<ResponseParser> parser, Url origin,
-               ClientTimeouts timeouts)
-      : conn_(std::move(conn)), parser_(std::move(parser)), origin_(std::move(origin)), timeouts_(timeouts) {}
+  // The parser is part of the reply (one allocation for both); it writes into the connection's header and
+  // body storage, which outlive it.
+  NetworkReply(std::unique_ptr<Connection> conn, ClientTimeouts timeouts)
+      : conn_(std::move(conn)), parser_(conn_->reply_headers, conn_->reply_body), timeouts_(timeouts) {
+    parser_.body_limit(boost::none);
+    parser_.header_limit(kHeaderLimit);
+  }
 
   ~NetworkReply() override {
     if (!conn_) return;
     conn_->deadline.disarm();
-    if (parser_->is_done() && parser_->keep_alive())
+    if (parser_.is_done() && parser_.keep_alive())
       pool_of(conn_->lowest().get_executor()).put(std::move(conn_));
   }
 
-  int status() const override { return parser_->status; }
-  std::string_view header(std::string_view name) const override { return parser_->headers.get(name); }
+  // Reads the reply's head; the error is the network's, for send() to judge (a stale pooled connection is
+  // retried on a fresh one).
+  asio::awaitable<beast::error_code> read_head() {
+    auto [ec, n] = co_await conn_->with_stream(
+        [&](auto& s) { return bhttp::async_read_header(s, conn_->buffer, parser_, tuple_awaitable); });
+    co_return ec;
+  }
+  Connection& connection() { return *conn_; }
+
+  int status() const override { return parser_.status; }
+  std::string_view header(std::string_view name) const override { return parser_.headers.get(name); }
 
   asio::awaitable<Result<std::string_view>> read_some() override {
-    parser_->body.clear();  // the caller is done with the previous piece
-    while (!parser_->is_done() && parser_->body.empty()) {
+    parser_.body.clear();  // the caller is done with the previous piece
+    while (!parser_.is_done() && parser_.body.empty()) {
       if (auto r = co_await read_more(); !r) co_return std::unexpected(r.error());
     }
-    co_return std::string_view(parser_->body);
+    co_return std::string_view(parser_.body);
   }
 
   asio::awaitable<Result<std::string>> read_all(std::size_t limit) override {
-    while (!parser_->is_done()) {
+    while (!parser_.is_done()) {
       if (auto r = co_await read_more(); !r) co_return std::unexpected(r.error());
-      if (parser_->body.size() > limit)
+      if (parser_.body.size() > limit)
         co_return fail(ErrorCode::upstream_error, fmt::format("upstream reply larger than {} bytes", limit));
     }
-    co_return std::move(parser_->body);
+    co_return std::move(parser_.body);
   }
 
  private:
@@ -247,7 +262,7 @@ class NetworkReply final : public Reply {
     }
     conn_->deadline.expires_after(timeouts_.idle);
     auto [ec, n] = co_await conn_->with_stream(
-        [&](auto& s) { return bhttp::async_read_some(s, conn_->buffer, *parser_, tuple_awaitable); });
+        [&](auto& s) { return bhttp::async_read_some(s, conn_->buffer, parser_, tuple_awaitable); });
     conn_->deadline.disarm();
     if (ec) {
       bool timed_out = conn_->deadline.expired();
@@ -264,18 +279,14 @@ class NetworkReply final : public Reply {
   }
 
   std::unique_ptr<Connection> conn_;
-  std::unique_ptr<ResponseParser> parser_;
-  Url origin_;
+  ResponseParser parser_;
   ClientTimeouts timeouts_;
 };
 
-}  // namespace
-
-asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRequest request,
-                                                     const ClientTimeouts& timeouts) {
-  // The request head is written directly: one string and one gathered write with the body.
-  std::string head;
-  head.reserve(256 + request.target.size());
+// The request head is written directly: one string (the connection's, so its capacity is reused from
+// request to request) and one gathered write with the body.
+void write_head(std::string& head, const Url& origin, const ClientRequest& request) {
+  head.clear();
   head.append(request.method).append(" ").append(request.target).append(" HTTP/1.1\r\nhost: ");
   head.append(origin.host_header()).append("\r\n");
   head.append(request.prepared_headers);
@@ -284,11 +295,18 @@ asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRe
     for (char c : v) head.push_back(c == '\r' || c == '\n' ? ' ' : c);
     head.append("\r\n");
   }
-  if (!request.body.empty() || request.method == "POST" || request.method == "PUT")
-    head.append("content-length: ").append(std::to_string(request.body.size())).append("\r\n");
+  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
+    char digits[24];
+    char* end = std::to_chars(digits, digits + sizeof digits, request.body.size()).ptr;
+    head.append("content-length: ").append(digits, end).append("\r\n");
+  }
   head.append("\r\n");
-  std::array<asio::const_buffer, 2> wire{asio::buffer(head), asio::buffer(request.body)};
+}
 
+}  // namespace
+
+asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRequest request,
+                                                     const ClientTimeouts& timeouts) {
   // A pooled connection may have been closed by the upstream while idle; such a failure before any reply
   // byte is retried once on a fresh connection.
   Pool& pool = pool_of(co_await asio::this_coro::executor);
@@ -303,6 +321,8 @@ asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRe
       if (!fresh) co_return std::unexpected(fresh.error());
       conn = std::move(*fresh);
     }
+    write_head(conn->request_head, origin, request);
+    std::array<asio::const_buffer, 2> wire{asio::buffer(conn->request_head), asio::buffer(request.body)};
     conn->deadline.expires_after(timeouts.first_byte);
     auto [wec, wn] =
         co_await conn->with_stream([&](auto& s) { return asio::async_write(s, wire, tuple_awaitable); });
@@ -310,21 +330,20 @@ asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRe
       if (conn->reused) continue;
       co_return std::unexpected(network_error(wec, "sending the request", conn->deadline.expired()));
     }
-    auto parser = std::make_unique<ResponseParser>(conn->reply_headers, conn->reply_body);
-    parser->body_limit(boost::none);
-    parser->header_limit(kHeaderLimit);
-    auto [rec, rn] = co_await conn->with_stream(
-        [&](auto& s) { return bhttp::async_read_header(s, conn->buffer, *parser, tuple_awaitable); });
+    bool reused = conn->reused;
+    auto reply = std::make_unique<NetworkReply>(std::move(conn), timeouts);
+    auto rec = co_await reply->read_head();
     if (rec) {
-      bool stale = conn->reused && (rec == bhttp::error::end_of_stream ||
-                                    rec == asio::error::connection_reset || rec == asio::error::eof);
+      bool stale = reused && (rec == bhttp::error::end_of_stream || rec == asio::error::connection_reset ||
+                              rec == asio::error::eof);
       if (stale) continue;
-      co_return std::unexpected(network_error(rec, "waiting for the reply", conn->deadline.expired()));
+      co_return std::unexpected(
+          network_error(rec, "waiting for the reply", reply->connection().deadline.expired()));
     }
-    conn->deadline.disarm();
+    reply->connection().deadline.disarm();
     // Not eager: Beast's read_some keeps reading while put() reports need_more, and an eager parse of a
     // complete chunk followed by a partial one reports exactly that, which would hold a stream back.
-    co_return std::make_unique<NetworkReply>(std::move(conn), std::move(parser), origin, timeouts);
+    co_return reply;
   }
   co_return fail(ErrorCode::connection_failed, "the upstream closed the connection");
 }
