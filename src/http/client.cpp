@@ -351,7 +351,8 @@ asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRe
 void Abortable::abort() {
   aborted_ = true;
   boost::system::error_code ignored;
-  for (auto* s : sockets_) s->cancel(ignored);
+  for (std::size_t i = 0; i < count_; ++i) few_[i]->cancel(ignored);
+  for (auto* s : more_) s->cancel(ignored);
 }
 
 std::size_t idle_connections(asio::execution_context& ctx) {

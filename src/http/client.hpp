@@ -2,6 +2,7 @@
 // with certificate and host-name verification, connect / first-byte / idle timeouts, streamed reads.
 #pragma once
 
+#include <array>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/execution_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -38,11 +39,26 @@ class Abortable {
   bool aborted() const { return aborted_; }
 
   // For the client: a connection's socket while an exchange of this request uses it.
-  void add(asio::ip::tcp::socket* socket) { sockets_.push_back(socket); }
-  void remove(asio::ip::tcp::socket* socket) { std::erase(sockets_, socket); }
+  void add(asio::ip::tcp::socket* socket) {
+    if (count_ < few_.size())
+      few_[count_++] = socket;
+    else
+      more_.push_back(socket);
+  }
+  void remove(asio::ip::tcp::socket* socket) {
+    for (std::size_t i = 0; i < count_; ++i)
+      if (few_[i] == socket) {
+        few_[i] = few_[--count_];
+        return;
+      }
+    std::erase(more_, socket);
+  }
 
  private:
-  std::vector<asio::ip::tcp::socket*> sockets_;  // one, or two while a hedge races
+  // One socket, or two while a hedge races: kept in place, so a request allocates nothing for them.
+  std::array<asio::ip::tcp::socket*, 4> few_{};
+  std::size_t count_ = 0;
+  std::vector<asio::ip::tcp::socket*> more_;
   bool aborted_ = false;
 };
 
