@@ -131,6 +131,11 @@ class ReplyObserver {
   virtual bool filters() const { return false; }
   virtual void feed(std::string_view bytes, std::string* forward) = 0;
   virtual void finish(std::string* forward) = 0;
+  // A whole reply read at once (not streamed): an observer may read it in place rather than keep a copy.
+  virtual void whole(std::string_view body) {
+    feed(body, nullptr);
+    finish(nullptr);
+  }
   virtual std::optional<Usage> usage() const = 0;
   // An error the upstream reported inside a 2xx reply (e.g. an error event in a stream).
   virtual std::optional<Error> error() const = 0;

@@ -71,8 +71,7 @@ asio::awaitable<void> receive_whole(Context& ctx) {
   }
   if (ctx.passthrough) {
     if (auto observer = reply_observer(ctx, false)) {
-      observer->feed(*body, nullptr);
-      observer->finish(nullptr);
+      observer->whole(*body);
       ctx.usage = observer->usage();
     }
     if (ctx.surface.relays_as_is(ctx, *body)) {

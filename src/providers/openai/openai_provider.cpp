@@ -127,19 +127,27 @@ class OpenAiReplyObserver final : public ReplyObserver {
       sse_.finish([&](const wire::SseEvent& ev) { inspect(ev.data); });
       return;
     }
-    // OpenAI puts usage last; a raw `"usage"` can only be a key (quotes inside strings are escaped), so
-    // the last one is found from the end instead of walking the whole reply.
-    auto span = json_scan::find_last_key(body_, "usage");
-    if (!span) return;
-    std::string_view u = std::string_view(body_).substr(span->begin, span->end - span->begin);
-    if (u.empty() || u[0] != '{') return;
-    usage_ = usage_from_span(u);
+    read_usage(body_);
+  }
+  void whole(std::string_view body) override {
+    if (stream_) return ReplyObserver::whole(body);
+    read_usage(body);
   }
   std::optional<Usage> usage() const override { return usage_; }
   std::optional<Error> error() const override { return error_; }
 
  private:
   static constexpr std::size_t kMaxBody = 4u << 20;
+
+  // OpenAI puts usage last; a raw `"usage"` can only be a key (quotes inside strings are escaped), so
+  // the last one is found from the end instead of walking the whole reply.
+  void read_usage(std::string_view body) {
+    auto span = json_scan::find_last_key(body, "usage");
+    if (!span) return;
+    std::string_view u = body.substr(span->begin, span->end - span->begin);
+    if (u.empty() || u[0] != '{') return;
+    usage_ = usage_from_span(u);
+  }
 
   // One past the blank line that ends the event starting at `from`, or npos.
   static std::size_t event_end(const std::string& s, std::size_t from) {
