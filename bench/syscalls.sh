@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# System calls per pass-through request: one modelmux worker (`serve --threads 1`, access log off) in front of
+# the static nginx upstream, `wrk -t1 -c32`, and `perf stat` counting the process's system calls by kind
+# for 4 s of the load, divided by the requests served in that time. Where the kernel's share of a request
+# goes (issue 11 compares it with nginx's 2 recvfrom + 2 writev a request).
+#
+#   bench/syscalls.sh              # needs build/modelmux, nginx, wrk, perf
+#   GOVERNED=1 bench/syscalls.sh   # keys, budgets, limits and the SQLite ledger on
+set -euo pipefail
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH_DIR/.." && pwd)
+BIN=${MODELMUX_BIN:-$ROOT/build/modelmux}
+for tool in nginx wrk perf curl; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y nginx-light wrk linux-perf curl)" >&2; exit 1; }
+done
+TMP=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$TMP"; }
+trap cleanup EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+UP=$(port); MM=$(port)
+sed -e "s#@TMP@#$TMP#g" -e "s#@NGINX_WORKERS@#1#" -e "s#@UPSTREAM_PORT@#$UP#g" \
+  "$BENCH_DIR/nginx-upstream.conf.in" > "$TMP/nginx.conf"
+nginx -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/nginx-error.log" >/dev/null 2>&1 &
+PIDS+=($!)
+CONFIG_IN=$BENCH_DIR/modelmux.yaml.in
+[[ ${GOVERNED:-0} == 1 ]] && CONFIG_IN=$BENCH_DIR/modelmux-governed.yaml.in
+sed -e "s#@LISTEN@#127.0.0.1:$MM#" -e "s#@SERVER_EXTRA@#  access_log: false#" -e "s#@UPSTREAM_PORT@#$UP#" \
+  -e "s#@STORE@#$TMP/ledger.db#" "$CONFIG_IN" > "$TMP/modelmux.yaml"
+"$BIN" serve --config "$TMP/modelmux.yaml" --threads 1 >"$TMP/modelmux.log" 2>&1 &
+PID=$!; PIDS+=("$PID")
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$MM/health" >/dev/null && break; sleep 0.1; done
+export BENCH_BODY='{"model":"bench","messages":[{"role":"user","content":"hello"}]}'
+export BENCH_HEADERS="Authorization: Bearer sk-bench"
+[[ ${GOVERNED:-0} == 1 ]] && BENCH_HEADERS="Authorization: Bearer $("$BENCH_DIR/governed_key.sh" "http://127.0.0.1:$MM")"
+URL="http://127.0.0.1:$MM/v1/chat/completions"
+wrk -t1 -c32 -d2s -s "$BENCH_DIR/post.lua" "$URL" >/dev/null
+# perf counts from second 1 to second 5 of a 6-second run; req/s of the whole run scales the counts.
+wrk -t1 -c32 -d6s -s "$BENCH_DIR/post.lua" "$URL" > "$TMP/wrk.txt" &
+WRK=$!
+sleep 1
+perf stat -e 'syscalls:sys_enter_*' -e context-switches -p "$PID" -- sleep 4 2> "$TMP/perf.txt" >/dev/null
+wait "$WRK"
+rps=$(awk '/Requests\/sec/ {print $2}' "$TMP/wrk.txt")
+echo "req/s: $rps; per request:"
+awk -v r="$rps" '$1 ~ /^[0-9,]+$/ { gsub(",", "", $1); n = $1 / (r * 4); sub("syscalls:sys_enter_", "", $2)
+                   if (n >= 0.01) printf "%8.2f %s\n", n, $2 }' "$TMP/perf.txt" | sort -rn
