@@ -49,8 +49,7 @@ std::string_view per(Meter m) {
 
 // The ledger's row for a request, whatever became of it, written over `r`: every field, since `r` is the
 // row this thread filled last (its strings keep their capacity, so filling it allocates nothing).
-void fill_ledger_row(store::LedgerRow& r, const Context& ctx,
-                     std::vector<std::pair<std::string, std::int64_t>> budgets) {
+void fill_ledger_row(store::LedgerRow& r, const Context& ctx, const governance::Charges& budgets) {
   const auto& t = ctx.gov;
   r.ts_ms = t.at;
   r.request_id.assign(ctx.request_id);
@@ -90,7 +89,11 @@ void fill_ledger_row(store::LedgerRow& r, const Context& ctx,
   r.stream = ctx.chat.stream;
   r.cache_hit = false;
   r.path.assign(ctx.record.path);
-  r.budgets = std::move(budgets);
+  r.budgets.resize(budgets.size());
+  for (std::size_t i = 0; i < budgets.size(); ++i) {
+    r.budgets[i].first.assign(budgets[i].first);
+    r.budgets[i].second = budgets[i].second;
+  }
 }
 
 // Appends a row (the store copies it) and completes once it is committed: the store's writer thread hands
@@ -186,11 +189,11 @@ Error refusal_error(const governance::Ask& ask, const governance::Refusal& no,
   return e;
 }
 
-asio::awaitable<void> record_spend(Context& ctx, std::vector<std::pair<std::string, std::int64_t>> budgets) {
+asio::awaitable<void> record_spend(Context& ctx, const governance::Charges& budgets) {
   // One row per thread, reused: it is filled here and copied into the store's queue by the initiation,
   // which asio runs as this coroutine suspends, before anything else runs on this thread.
   thread_local store::LedgerRow row;
-  fill_ledger_row(row, ctx, std::move(budgets));
+  fill_ledger_row(row, ctx, budgets);
   co_await async_commit(ctx.rt.governor->store(), row, asio::use_awaitable);
 }
 
