@@ -116,7 +116,7 @@ std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now,
   boost::container::small_vector<void*, 8> state(n);
   boost::container::small_vector<std::string_view, 8> keys(n);  // the maps' own copies of the names
   double room = std::numeric_limits<double>::infinity();
-  bool has_usd = false;
+  std::size_t usd_claims = 0;
   RateState requests, tokens;
   auto tighten = [](RateState& r, std::int64_t limit, std::int64_t remaining, Millis reset_in) {
     if (r.set && r.remaining <= remaining) return;
@@ -136,7 +136,7 @@ std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now,
           no.resets_at = end * 1000;
           return std::unexpected(no);
         }
-        has_usd = true;
+        ++usd_claims;
         room = std::min(room, avail);
         state[i] = &b;
         break;
@@ -190,9 +190,10 @@ std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now,
   }
   Held* held = at->second.get();
   held->expires = now + lease;
-  held->usd = has_usd ? std::min(ask.usd_max, room) : ask.usd_max;
+  held->usd = usd_claims ? std::min(ask.usd_max, room) : ask.usd_max;
   held->tokens = ask.tokens;
   Grant grant{.id = id, .usd = held->usd, .requests = requests, .tokens = tokens};
+  grant.budgets.reserve(usd_claims);  // (one allocation, not one per growth)
   for (std::size_t i = 0; i < n; ++i) {
     const Claim& c = ask.claims[i];
     switch (c.meter) {
