@@ -7,7 +7,8 @@
 namespace modelmux::governance {
 
 namespace {
-constexpr double kEpsilon = 1e-12;  // USD amounts are sums of products: equal within rounding is equal
+constexpr double kEpsilon = 1e-12;         // USD amounts are sums of products: equal within rounding is equal
+constexpr std::size_t kSpareHolds = 1024;  // settled reservations kept for reuse at most
 }  // namespace
 
 std::string_view to_string(Meter m) {
@@ -90,7 +91,8 @@ struct LocalCounters::Held {
 LocalCounters::LocalCounters(Load load) : load_(std::move(load)) {}
 LocalCounters::~LocalCounters() = default;
 
-LocalCounters::Budget& LocalCounters::budget_locked(std::string_view counter, Period period, Millis at) {
+std::pair<const std::string, LocalCounters::Budget>& LocalCounters::budget_locked(std::string_view counter,
+                                                                                  Period period, Millis at) {
   Millis start = period_start(period, at / 1000) * 1000;
   auto it = budgets_.find(counter);
   if (it == budgets_.end()) it = budgets_.try_emplace(std::string(counter)).first;
@@ -102,7 +104,7 @@ LocalCounters::Budget& LocalCounters::budget_locked(std::string_view counter, Pe
     b.reserved = 0;
     b.period_start = start;
   }
-  return b;
+  return *it;
 }
 
 std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now, Millis lease) {
@@ -114,7 +116,7 @@ std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now,
   boost::container::small_vector<void*, 8> state(n);
   boost::container::small_vector<std::string_view, 8> keys(n);  // the maps' own copies of the names
   double room = std::numeric_limits<double>::infinity();
-  bool has_usd = false;
+  std::size_t usd_claims = 0;
   RateState requests, tokens;
   auto tighten = [](RateState& r, std::int64_t limit, std::int64_t remaining, Millis reset_in) {
     if (r.set && r.remaining <= remaining) return;
@@ -125,8 +127,8 @@ std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now,
     Refusal no{.claim = i, .meter = c.meter, .limit = c.limit};
     switch (c.meter) {
       case Meter::usd: {
-        Budget& b = budget_locked(c.counter, c.period, ask.at);
-        keys[i] = budgets_.find(c.counter)->first;
+        auto& [name, b] = budget_locked(c.counter, c.period, ask.at);
+        keys[i] = name;
         double avail = c.limit - b.spent - b.reserved;
         if (avail <= kEpsilon || avail + kEpsilon < ask.usd_min) {
           no.remaining = std::max(0.0, avail);
@@ -134,7 +136,7 @@ std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now,
           no.resets_at = end * 1000;
           return std::unexpected(no);
         }
-        has_usd = true;
+        ++usd_claims;
         room = std::min(room, avail);
         state[i] = &b;
         break;
@@ -176,11 +178,22 @@ std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now,
   }
   // Everything fits: take it.
   std::uint64_t id = next_id_++;
-  auto held = std::make_unique<Held>();
+  Holds::iterator at;
+  if (!spare_.empty()) {
+    // A settled one's node and Held, cleared when it was settled.
+    auto node = std::move(spare_.back());
+    spare_.pop_back();
+    node.key() = id;
+    at = held_.insert(std::move(node)).position;
+  } else {
+    at = held_.emplace(id, std::make_unique<Held>()).first;
+  }
+  Held* held = at->second.get();
   held->expires = now + lease;
-  held->usd = has_usd ? std::min(ask.usd_max, room) : ask.usd_max;
+  held->usd = usd_claims ? std::min(ask.usd_max, room) : ask.usd_max;
   held->tokens = ask.tokens;
   Grant grant{.id = id, .usd = held->usd, .requests = requests, .tokens = tokens};
+  grant.budgets.reserve(usd_claims);  // (one allocation, not one per growth)
   for (std::size_t i = 0; i < n; ++i) {
     const Claim& c = ask.claims[i];
     switch (c.meter) {
@@ -188,7 +201,7 @@ std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now,
         auto* b = static_cast<Budget*>(state[i]);
         b->reserved += held->usd;
         held->budgets.push_back({b, keys[i], b->period_start, c.limit, c.soft});
-        grant.budgets.emplace_back(std::string(c.counter), b->period_start);
+        grant.budgets.emplace_back(keys[i], b->period_start);
         break;
       }
       case Meter::requests:
@@ -207,7 +220,6 @@ std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now,
       }
     }
   }
-  held_.emplace(id, std::move(held));
   return grant;
 }
 
@@ -235,7 +247,12 @@ std::vector<Alert> LocalCounters::settle(std::uint64_t grant, double usd, std::i
   Held& h = *it->second;
   release(h, true, usd, &alerts);
   for (auto [w, number] : h.token_windows) w->settle(number, tokens);
-  held_.erase(it);
+  if (spare_.size() < kSpareHolds) {
+    h = Held();  // (its small vectors keep no heap memory: they hold at most 6 inline)
+    spare_.push_back(held_.extract(it));
+  } else {
+    held_.erase(it);
+  }
   return alerts;
 }
 
@@ -259,7 +276,7 @@ void LocalCounters::sweep(Millis now) {
 
 BudgetState LocalCounters::budget(std::string_view counter, Period period, Millis at) {
   std::lock_guard lk(mu_);
-  Budget& b = budget_locked(counter, period, at);
+  Budget& b = budget_locked(counter, period, at).second;
   return {b.spent, b.reserved, b.period_start, period_end(period, at / 1000) * 1000};
 }
 

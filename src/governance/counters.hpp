@@ -67,12 +67,17 @@ struct RateState {
   Millis reset_in = 0;  // until the window holds its limit again
 };
 
+// The usd claims' counters and the period each charged: the spend ledger keeps totals by them. The names
+// are the counters' own copies, which live as long as the Counters do: a grant copies no string.
+// (A vector, not an inline array: a Grant lives in a Hold inside attempt_one's coroutine frame, which must
+// stay under the 1,020 bytes Asio recycles.)
+using Charges = std::vector<std::pair<std::string_view, Millis>>;
+
 struct Grant {
   std::uint64_t id = 0;
   double usd = 0;  // what the usd claims hold
   RateState requests, tokens;
-  // The usd claims' counters and the period each charged: the spend ledger keeps totals by them.
-  std::vector<std::pair<std::string, Millis>> budgets;
+  Charges budgets;
 };
 
 // A soft limit crossed by a settlement.
@@ -126,8 +131,10 @@ class LocalCounters final : public Counters {
     std::int64_t in_flight = 0;
   };
   struct Held;
+  using Holds = std::unordered_map<std::uint64_t, std::unique_ptr<Held>>;
 
-  Budget& budget_locked(std::string_view counter, Period period, Millis at);
+  // The budget counter (its name, the map's own copy, and its state) in the period `at` falls in.
+  std::pair<const std::string, Budget>& budget_locked(std::string_view counter, Period period, Millis at);
   void sweep(Millis now);
   void release(Held& h, bool charge, double usd, std::vector<Alert>* alerts);
 
@@ -149,7 +156,10 @@ class LocalCounters final : public Counters {
   Map<Budget> budgets_;
   Map<std::unique_ptr<Window>> requests_, tokens_;  // the two kinds of window
   Map<Gauge> gauges_;
-  std::unordered_map<std::uint64_t, std::unique_ptr<Held>> held_;
+  Holds held_;
+  // Settled reservations' map nodes with their Held inside, taken again by the next reservations: a
+  // reservation allocates nothing once the pool has warmed up.
+  std::vector<Holds::node_type> spare_;
   std::uint64_t next_id_ = 1;
   Millis next_sweep_ = 0;
   Millis last_now_ = 0;

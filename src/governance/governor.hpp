@@ -57,8 +57,8 @@ class Hold {
 
   explicit operator bool() const { return counters_ != nullptr; }
   const Grant& grant() const { return grant_; }
-  // The budgets the grant charged, handed over (to the request's ledger row, which keeps totals by them).
-  std::vector<std::pair<std::string, Millis>> take_budgets() { return std::move(grant_.budgets); }
+  // The budgets the grant charged (for the request's ledger row, which keeps totals by them).
+  const Charges& budgets() const { return grant_.budgets; }
   // Charges `usd` and `tokens`; returns the soft limits that crossed. Only the first call counts.
   std::vector<Alert> settle(double usd, std::int64_t tokens) {
     if (!counters_) return {};

@@ -34,7 +34,7 @@ Error refusal_error(const governance::Ask& ask, const governance::Refusal& no,
                     const governance::Ticket& ticket);
 
 // The request's ledger row, committed before the answer's last byte goes out.
-boost::asio::awaitable<void> record_spend(Context& ctx,
-                                          std::vector<std::pair<std::string, std::int64_t>> budgets);
+// `budgets` are the answering attempt's (Hold::budgets), or none.
+boost::asio::awaitable<void> record_spend(Context& ctx, const governance::Charges& budgets);
 
 }  // namespace modelmux::pipeline

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -12,27 +13,49 @@ namespace {
 
 namespace asio = boost::asio;
 
-// A duration as OpenAI writes it in x-ratelimit-reset-*: "20ms", "1.5s", "6m0s".
-std::string go_duration(std::int64_t ms) {
-  if (ms < 1000) return std::to_string(ms) + "ms";
-  if (ms < 60'000) {
-    std::string s = std::to_string(ms / 1000);
-    if (ms % 1000) {
-      s += fmt::format(".{:03}", ms % 1000);
-      while (s.back() == '0') s.pop_back();
+// A duration as OpenAI writes it in x-ratelimit-reset-*: "20ms", "1.5s", "6m0s"; written at `out`, which
+// has room for 24 characters (it writes 19 at most). Returns its end.
+char* go_duration(char* out, std::int64_t ms) {
+  auto num = [](char* at, std::int64_t v) { return std::to_chars(at, at + 20, v).ptr; };
+  if (ms < 1000) {
+    out = num(out, ms);
+    *out++ = 'm';
+  } else if (ms < 60'000) {
+    out = num(out, ms / 1000);
+    if (std::int64_t frac = ms % 1000) {
+      *out++ = '.';
+      *out++ = static_cast<char>('0' + frac / 100);
+      *out++ = static_cast<char>('0' + frac / 10 % 10);
+      *out++ = static_cast<char>('0' + frac % 10);
+      while (out[-1] == '0') --out;
     }
-    return s + "s";
+  } else {
+    out = num(out, ms / 60'000);
+    *out++ = 'm';
+    out = num(out, (ms % 60'000) / 1000);
   }
-  return std::to_string(ms / 60'000) + "m" + std::to_string((ms % 60'000) / 1000) + "s";
+  *out++ = 's';
+  return out;
 }
 
-// The headers a routed answer or a refusal carries; their values live here, which must outlive the views.
+// The headers a routed answer or a refusal carries; their values are written into `text_`, which must
+// outlive the views. (No std::string per value: the answer's headers are on every request's path.)
 class Headers {
  public:
-  void add(std::string_view name, std::string value) {
-    values_[count_] = std::move(value);
-    views_[count_] = {name, values_[count_]};
-    ++count_;
+  // A value of at most 24 characters (a number, a duration, an amount in USD: all the callers have).
+  void add(std::string_view name, std::string_view value) {
+    value = value.substr(0, kValueMax);
+    char* at = text_.data() + used_;
+    std::copy(value.begin(), value.end(), at);
+    commit(name, at, at + value.size());
+  }
+  void add_number(std::string_view name, std::int64_t v) {
+    char* at = text_.data() + used_;
+    commit(name, at, std::to_chars(at, at + kValueMax, v).ptr);
+  }
+  void add_duration(std::string_view name, std::int64_t ms) {
+    char* at = text_.data() + used_;
+    commit(name, at, go_duration(at, ms));
   }
   void add_view(std::string_view name, std::string_view value) { views_[count_++] = {name, value}; }
   http::HeaderViews list() const { return {views_.data(), count_}; }
@@ -41,28 +64,33 @@ class Headers {
   void route(const pipeline::Context& ctx, bool with_cost) {
     const auto& answer = *ctx.answer;
     add_view("x-modelmux-target", answer.target->label);
-    add("x-modelmux-attempts", std::to_string(ctx.record.attempts.size()));
+    add_number("x-modelmux-attempts", static_cast<std::int64_t>(ctx.record.attempts.size()));
     if (with_cost && ctx.cost_usd) add("x-modelmux-cost", format_usd(*ctx.cost_usd));
-    if (answer.capped_max_tokens)
-      add("x-modelmux-max-tokens-capped", std::to_string(answer.capped_max_tokens));
+    if (answer.capped_max_tokens) add_number("x-modelmux-max-tokens-capped", answer.capped_max_tokens);
   }
   // The tightest rate limits the request fit, as OpenAI names them.
   void rate_limits(const governance::Ticket& t) {
     if (t.requests.set) {
-      add("x-ratelimit-limit-requests", std::to_string(t.requests.limit));
-      add("x-ratelimit-remaining-requests", std::to_string(t.requests.remaining));
-      add("x-ratelimit-reset-requests", go_duration(t.requests.reset_in));
+      add_number("x-ratelimit-limit-requests", t.requests.limit);
+      add_number("x-ratelimit-remaining-requests", t.requests.remaining);
+      add_duration("x-ratelimit-reset-requests", t.requests.reset_in);
     }
     if (t.tokens.set) {
-      add("x-ratelimit-limit-tokens", std::to_string(t.tokens.limit));
-      add("x-ratelimit-remaining-tokens", std::to_string(t.tokens.remaining));
-      add("x-ratelimit-reset-tokens", go_duration(t.tokens.reset_in));
+      add_number("x-ratelimit-limit-tokens", t.tokens.limit);
+      add_number("x-ratelimit-remaining-tokens", t.tokens.remaining);
+      add_duration("x-ratelimit-reset-tokens", t.tokens.reset_in);
     }
   }
 
  private:
-  std::array<http::HeaderView, 12> views_;
-  std::array<std::string, 12> values_;
+  static constexpr std::size_t kMax = 12, kValueMax = 24;
+  void commit(std::string_view name, const char* begin, const char* end) {
+    views_[count_++] = {name, std::string_view(begin, static_cast<std::size_t>(end - begin))};
+    used_ += static_cast<std::size_t>(end - begin);
+  }
+  std::array<http::HeaderView, kMax> views_;
+  std::array<char, kMax * kValueMax> text_;  // every header's value fits, whatever the mix
+  std::size_t used_ = 0;
   std::size_t count_ = 0;
 };
 
@@ -91,8 +119,8 @@ namespace {
 // An error's headers: when to retry (Retry-After in whole seconds, retry-after-ms exactly when known), or
 // that retrying will not help (a budget: x-should-retry, which the official SDKs obey).
 void error_headers(Headers& h, const Error& err, std::int64_t retry_after_ms) {
-  if (err.retry_after) h.add("retry-after", std::to_string(err.retry_after->count()));
-  if (err.retry_after && retry_after_ms > 0) h.add("retry-after-ms", std::to_string(retry_after_ms));
+  if (err.retry_after) h.add_number("retry-after", err.retry_after->count());
+  if (err.retry_after && retry_after_ms > 0) h.add_number("retry-after-ms", retry_after_ms);
   if (err.code == ErrorCode::budget_exceeded) h.add_view("x-should-retry", "false");
 }
 

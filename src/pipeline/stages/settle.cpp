@@ -12,10 +12,12 @@ namespace modelmux::pipeline::stages {
 boost::asio::awaitable<void> settle(Context& ctx) {
   double usd = ctx.cost_usd.value_or(0);
   std::int64_t tokens = ctx.usage ? ctx.usage->input_tokens + ctx.usage->output_tokens : 0;
-  std::vector<std::pair<std::string, std::int64_t>> budgets;
+  // The answering attempt's budgets, read where its hold keeps them (it keeps them once settled too).
+  static const governance::Charges kNone;
+  const governance::Charges* budgets = &kNone;
   std::vector<governance::Alert> alerts;
   if (ctx.answer && ctx.answer->hold) {
-    budgets = ctx.answer->hold.take_budgets();
+    budgets = &ctx.answer->hold.budgets();
     alerts = ctx.answer->hold.settle(usd, tokens);
   }
   ctx.gov.admission.settle(0, tokens);
@@ -25,7 +27,7 @@ boost::asio::awaitable<void> settle(Context& ctx) {
                                                 {"spent_usd", a.spent},
                                                 {"soft_usd", a.soft},
                                                 {"limit_usd", a.limit}});
-  co_await record_spend(ctx, std::move(budgets));
+  co_await record_spend(ctx, *budgets);
 }
 
 }  // namespace modelmux::pipeline::stages

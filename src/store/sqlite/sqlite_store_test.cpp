@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <vector>
 
 namespace modelmux::store {
 namespace {
@@ -125,6 +126,50 @@ TEST(SqliteStore, LogsComeInPagesWithACursorAndFilters) {
   ASSERT_TRUE(removed);
   EXPECT_EQ(*removed, 10);
   EXPECT_NEAR(*s.spent("key:a", 0), 10.0, 1e-9) << "retention keeps the budget totals";
+}
+
+TEST(SqliteStore, EveryColumnOfEveryRowSurvivesTheMultiRowInserts) {
+  // 37 rows queued at once go in as 16 + 16 + 4 + 1: each column of each row must land as it was, in order,
+  // whatever its position in a statement and whatever the row before it bound there.
+  TempDb db;
+  SqliteStore s(db.path.string());
+  std::vector<LedgerRow> rows;
+  for (int i = 0; i < 37; ++i) {
+    LedgerRow r = row(i % 3 ? "a" : "b", 0.25 * i, 1000 + i);
+    r.user_id = i % 5 ? (i % 2 ? "u1" : "u2") : "";
+    r.end_user = i % 2 ? "alice" : "bob";
+    r.target = i % 4 ? "t1" : "t0";
+    r.output_tokens = i;
+    r.cached_tokens = i % 7;
+    r.status = i % 6 ? 200 : 429;
+    r.error = i % 6 ? "" : "rate_limit_exceeded";
+    r.stream = i % 2;
+    r.credential = i % 9 ? "" : "cred";
+    rows.push_back(r);
+    s.append(r, nullptr);
+  }
+  s.close();
+  LogQuery q;
+  q.limit = 100;
+  auto page = s.spend_logs(q);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->rows.size(), rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& got = page->rows[i].second;
+    const auto& want = rows[i];
+    EXPECT_EQ(got.request_id, want.request_id);
+    EXPECT_EQ(got.key_id, want.key_id);
+    EXPECT_EQ(got.user_id, want.user_id);
+    EXPECT_EQ(got.end_user, want.end_user);
+    EXPECT_EQ(got.target, want.target);
+    EXPECT_EQ(got.output_tokens, want.output_tokens);
+    EXPECT_EQ(got.cached_tokens, want.cached_tokens);
+    EXPECT_EQ(got.status, want.status);
+    EXPECT_EQ(got.error, want.error);
+    EXPECT_EQ(got.stream, want.stream);
+    EXPECT_EQ(got.credential, want.credential);
+    EXPECT_DOUBLE_EQ(got.cost_usd, want.cost_usd);
+  }
 }
 
 TEST(SqliteStore, AnUnknownGroupingIsAClientError) {
