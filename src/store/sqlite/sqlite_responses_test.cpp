@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
 
 #include "store/sqlite/stmt.hpp"
 
@@ -28,10 +30,11 @@ std::shared_ptr<StoredResponse> response(std::string id, std::string scope) {
 class SqliteResponseStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("modelmux-responses-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
-            std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-    std::filesystem::create_directories(dir_);
+    // mkdtemp: a directory no other test process can share (ctest runs tests side by side, and under ASan
+    // two of them started in the same millisecond had the same seed and the same `this`).
+    std::string pattern = (std::filesystem::temp_directory_path() / "modelmux-responses-XXXXXX").string();
+    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    dir_ = pattern;
     path_ = (dir_ / "store.db").string();
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
