@@ -39,6 +39,9 @@ CONFIG_IN=$BENCH_DIR/modelmux.yaml.in
 [[ ${GOVERNED:-0} == 1 ]] && CONFIG_IN=$BENCH_DIR/modelmux-governed.yaml.in
 sed -e "s#@LISTEN@#127.0.0.1:$MM#" -e "s#@SERVER_EXTRA@#  access_log: false#" -e "s#@UPSTREAM_PORT@#$UP#" \
   -e "s#@STORE@#$TMP/ledger.db#" "$CONFIG_IN" > "$TMP/modelmux.yaml"
+# `modelmux serve` re-executes itself to set this glibc tunable (src/app/malloc_tuning.cpp); set here, the
+# process stays under callgrind and is measured as it runs.
+export GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.tcache_count=256}
 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/callgrind.out.%p" \
   "$BIN" serve --config "$TMP/modelmux.yaml" --threads 1 >"$TMP/modelmux.log" 2>&1 &
 VG=$!; PIDS+=("$VG")

@@ -11,6 +11,7 @@
 #include "app/cli/commands.hpp"
 #include "app/health_checks.hpp"
 #include "app/local_defaults.hpp"
+#include "app/malloc_tuning.hpp"
 #include "app/mock_server.hpp"
 #include "app/routes.hpp"
 #include "http/server.hpp"
@@ -124,6 +125,7 @@ int route(const std::string& config_path, const std::string& body_path, const st
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "serve") app::tune_malloc(argv);
   CLI::App cli{"modelmux: one API in front of many LLM providers"};
   cli.require_subcommand(1);
 
