@@ -24,21 +24,11 @@ for tool in nginx wrk valgrind callgrind_control callgrind_annotate curl; do
 done
 [ -x "$BIN" ] || { echo "no $BIN: run make build first" >&2; exit 1; }
 
-TMP=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.3; rm -rf "$TMP"; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-UP=$(free_port); MM=$(free_port)
-sed -e "s#@TMP@#$TMP#g" -e "s#@NGINX_WORKERS@#1#" -e "s#@UPSTREAM_PORT@#$UP#g" \
-  "$BENCH_DIR/nginx-upstream.conf.in" > "$TMP/nginx.conf"
-nginx -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/nginx-error.log" >/dev/null 2>&1 &
-PIDS+=($!)
-CONFIG_IN=$BENCH_DIR/modelmux.yaml.in
-[[ ${GOVERNED:-0} == 1 ]] && CONFIG_IN=$BENCH_DIR/modelmux-governed.yaml.in
-sed -e "s#@LISTEN@#127.0.0.1:$MM#" -e "s#@SERVER_EXTRA@#  access_log: false#" -e "s#@UPSTREAM_PORT@#$UP#" \
-  -e "s#@STORE@#$TMP/ledger.db#" "$CONFIG_IN" > "$TMP/modelmux.yaml"
+# shellcheck source=bench/single_worker.sh
+. "$BENCH_DIR/single_worker.sh"
+MM=$(free_port)
+start_upstream
+render_config "$MM"
 # `modelmux serve` re-executes itself to set this glibc tunable (src/app/malloc_tuning.cpp); set here, the
 # process stays under callgrind and is measured as it runs.
 export GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.tcache_count=256}

@@ -13,20 +13,11 @@ BIN=${MODELMUX_BIN:-$ROOT/build/modelmux}
 for tool in nginx wrk perf curl; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y nginx-light wrk linux-perf curl)" >&2; exit 1; }
 done
-TMP=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$TMP"; }
-trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-UP=$(port); MM=$(port)
-sed -e "s#@TMP@#$TMP#g" -e "s#@NGINX_WORKERS@#1#" -e "s#@UPSTREAM_PORT@#$UP#g" \
-  "$BENCH_DIR/nginx-upstream.conf.in" > "$TMP/nginx.conf"
-nginx -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/nginx-error.log" >/dev/null 2>&1 &
-PIDS+=($!)
-CONFIG_IN=$BENCH_DIR/modelmux.yaml.in
-[[ ${GOVERNED:-0} == 1 ]] && CONFIG_IN=$BENCH_DIR/modelmux-governed.yaml.in
-sed -e "s#@LISTEN@#127.0.0.1:$MM#" -e "s#@SERVER_EXTRA@#  access_log: false#" -e "s#@UPSTREAM_PORT@#$UP#" \
-  -e "s#@STORE@#$TMP/ledger.db#" "$CONFIG_IN" > "$TMP/modelmux.yaml"
+# shellcheck source=bench/single_worker.sh
+. "$BENCH_DIR/single_worker.sh"
+MM=$(free_port)
+start_upstream
+render_config "$MM"
 "$BIN" serve --config "$TMP/modelmux.yaml" --threads 1 >"$TMP/modelmux.log" 2>&1 &
 PID=$!; PIDS+=("$PID")
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$MM/health" >/dev/null && break; sleep 0.1; done
