@@ -22,43 +22,44 @@ class Sweeper : public asio::execution_context::service {
 
   void link(Deadline* d, const asio::any_io_executor& ex) {
     d->sweeper_ = this;
-    d->prev_ = nullptr;
-    d->next_ = head_;
-    if (head_) head_->prev_ = d;
-    head_ = d;
+    push(head_, d, &Deadline::prev_, &Deadline::next_);
     run(ex);
+  }
+
+  void unlink(Deadline* d) {
+    erase(head_, d, &Deadline::prev_, &Deadline::next_);
+    d->sweeper_ = nullptr;
   }
 
   void link_tick(Deadline* d, const asio::any_io_executor& ex) {
     d->tick_number_ = tick_number_;
-    d->tick_prev_ = nullptr;
-    d->tick_next_ = tick_head_;
-    if (tick_head_) tick_head_->tick_prev_ = d;
-    tick_head_ = d;
+    push(tick_head_, d, &Deadline::tick_prev_, &Deadline::tick_next_);
     run(ex);
   }
 
   void unlink_tick(Deadline* d) {
-    if (d->tick_prev_)
-      d->tick_prev_->tick_next_ = d->tick_next_;
-    else
-      tick_head_ = d->tick_next_;
-    if (d->tick_next_) d->tick_next_->tick_prev_ = d->tick_prev_;
-    d->tick_prev_ = d->tick_next_ = nullptr;
+    erase(tick_head_, d, &Deadline::tick_prev_, &Deadline::tick_next_);
     d->tick_fn_ = nullptr;
   }
 
-  void unlink(Deadline* d) {
-    if (d->prev_)
-      d->prev_->next_ = d->next_;
+ private:
+  // The two intrusive lists (armed deadlines, pending next-tick calls) differ only in their link members.
+  using Link = Deadline* Deadline::*;
+  static void push(Deadline*& head, Deadline* d, Link prev, Link next) {
+    d->*prev = nullptr;
+    d->*next = head;
+    if (head) head->*prev = d;
+    head = d;
+  }
+  static void erase(Deadline*& head, Deadline* d, Link prev, Link next) {
+    if (d->*prev)
+      d->*prev->*next = d->*next;
     else
-      head_ = d->next_;
-    if (d->next_) d->next_->prev_ = d->prev_;
-    d->prev_ = d->next_ = nullptr;
-    d->sweeper_ = nullptr;
+      head = d->*next;
+    if (d->*next) d->*next->*prev = d->*prev;
+    d->*prev = d->*next = nullptr;
   }
 
- private:
   void run(const asio::any_io_executor& ex) {
     if (running_) return;
     running_ = true;

@@ -16,54 +16,16 @@ namespace modelmux::http {
 namespace bhttp = boost::beast::http;
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
-namespace {
-
-// Response heads are written directly rather than through Beast's serializer: one string, one gathered
-// write with the body, no per-field allocations on the hot path.
-// One line is written in place after one resize: four appends and two memchr calls per line cost more than
-// the rest of the head (values are short). (Not resize_and_overwrite: GCC 12's loses the string's contents
-// when it has to grow.)
-void append_header(std::string& head, std::string_view name, std::string_view value) {
-  std::size_t at = head.size();
-  head.resize(at + name.size() + value.size() + 4);
-  char* p = head.data() + at;
-  std::memcpy(p, name.data(), name.size());
-  p += name.size();
-  *p++ = ':';
-  *p++ = ' ';
-  for (char c : value) *p++ = c == '\r' || c == '\n' ? ' ' : c;  // no header injection
-  *p++ = '\r';
-  *p = '\n';
-}
-
-}  // namespace
-
+// Response heads are written directly rather than through Beast's serializer (http/head.hpp): one string,
+// one gathered write with the body, no per-field allocations on the hot path.
 std::string Exchange::make_head(unsigned status, std::string_view content_type, HeaderViews extra) const {
-  // Sized once for everything appended here and by the callers (content-length or chunked framing): a
-  // governed answer's rate-limit headers took a 256-byte head through two reallocations.
-  std::size_t size = 192 + content_type.size() + request_id_.size();
-  for (const auto& [k, v] : extra) size += k.size() + v.size() + 4;
-  for (std::size_t i = 0; i < added_count_; ++i) size += added_[i].first.size() + added_[i].second.size() + 4;
-  std::string head;
-  head.reserve(size);
-  if (status == 200) {
-    head.append("HTTP/1.1 200 OK\r\n", 17);
-  } else {
-    char line[64];
-    auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(status));
-    int n = std::snprintf(line, sizeof line, "HTTP/1.1 %u %.*s\r\n", status, static_cast<int>(reason.size()),
-                          reason.data());
-    head.append(line, static_cast<std::size_t>(n));
-  }
-  if (!content_type.empty()) append_header(head, "content-type", content_type);
-  append_header(head, "x-request-id", request_id_);
-  for (const auto& [k, v] : extra) append_header(head, k, v);
-  for (std::size_t i = 0; i < added_count_; ++i) append_header(head, added_[i].first, added_[i].second);
-  if (!keep_alive_)
-    head.append("connection: close\r\n", 19);
-  else if (request_.version < 11)
-    head.append("connection: keep-alive\r\n", 24);
-  return head;
+  return render_head({.status = status,
+                      .content_type = content_type,
+                      .request_id = request_id_,
+                      .extra = extra,
+                      .added = HeaderViews(added_.data(), added_count_),
+                      .keep_alive = keep_alive_,
+                      .version = request_.version});
 }
 
 asio::awaitable<bool> Exchange::send(auto const& buffers) {

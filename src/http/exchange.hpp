@@ -14,6 +14,7 @@
 
 #include "http/client.hpp"
 #include "http/deadline.hpp"
+#include "http/head.hpp"
 #include "http/message.hpp"
 
 namespace modelmux::http {
@@ -34,9 +35,8 @@ struct Interrupt {
   }
 };
 
-// Extra response headers, copied into the response head at once, so views are enough.
-using HeaderView = std::pair<std::string_view, std::string_view>;
-using HeaderViews = std::span<const HeaderView>;
+// (HeaderView, HeaderViews: extra response headers, copied into the response head at once, so views are
+// enough; declared in http/head.hpp.)
 
 class Exchange {
  public:

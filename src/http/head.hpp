@@ -1,0 +1,28 @@
+// A response head (status line and header lines) written in one pass into one string: the exact size is
+// known before a byte is written, so the string is sized once and filled in place, with room left for the
+// framing line the caller appends (content-length or transfer-encoding).
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace modelmux::http {
+
+using HeaderView = std::pair<std::string_view, std::string_view>;
+using HeaderViews = std::span<const HeaderView>;
+
+struct HeadParts {
+  unsigned status = 200;
+  std::string_view content_type;  // left out when empty
+  std::string_view request_id;
+  HeaderViews extra, added;  // the caller's headers, then the exchange's own
+  bool keep_alive = true;
+  unsigned version = 11;  // the request's: an HTTP/1.0 client that keeps the connection is told so
+};
+
+// CR and LF in a value become spaces: no header injection, whoever wrote the value.
+std::string render_head(const HeadParts& parts);
+
+}  // namespace modelmux::http
