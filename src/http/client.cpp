@@ -19,6 +19,7 @@
 #include <unordered_map>
 
 #include "http/deadline.hpp"
+#include "http/head.hpp"
 #include "http/message.hpp"
 
 namespace modelmux::http {
@@ -292,7 +293,9 @@ void write_head(std::string& head, const Url& origin, const ClientRequest& reque
   head.append(request.prepared_headers);
   for (const auto& [k, v] : request.headers) {
     head.append(k).append(": ");
-    for (char c : v) head.push_back(c == '\r' || c == '\n' ? ' ' : c);
+    std::size_t at = head.size();
+    head.append(v);
+    scrub_line_breaks(head.data() + at, v.size());
     head.append("\r\n");
   }
   if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {

@@ -6,14 +6,10 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http.hpp>
 #include <cerrno>
 #include <charconv>
-#include <cstdio>
-#include <cstring>
 
 namespace modelmux::http {
-namespace bhttp = boost::beast::http;
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 // Response heads are written directly rather than through Beast's serializer (http/head.hpp): one string,

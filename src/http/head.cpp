@@ -15,26 +15,9 @@ char* put(char* p, std::string_view s) {
   return p + s.size();
 }
 
-// The value with CR and LF made spaces. Values rarely hold either byte, so eight bytes at a time are tested
-// for both (a byte equal to b makes (w ^ b...) hold a zero byte, which the borrow test finds).
 char* put_value(char* p, std::string_view v) {
   std::memcpy(p, v.data(), v.size());
-  auto fix = [](char* from, char* to) {
-    for (char* c = from; c < to; ++c)
-      if (*c == '\r' || *c == '\n') *c = ' ';
-  };
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
-  auto holds = [](std::uint64_t w, std::uint64_t byte) {
-    std::uint64_t x = w ^ (kOnes * byte);
-    return ((x - kOnes) & ~x & kHigh) != 0;
-  };
-  std::size_t i = 0;
-  for (; i + 8 <= v.size(); i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    if (holds(w, '\r') || holds(w, '\n')) fix(p + i, p + i + 8);
-  }
-  fix(p + i, p + v.size());
+  scrub_line_breaks(p, v.size());
   return p + v.size();
 }
 
@@ -49,6 +32,27 @@ char* put_header(char* p, std::string_view name, std::string_view value) {
 }
 
 }  // namespace
+
+// Values rarely hold either byte, so eight bytes at a time are tested for both (a byte equal to b makes
+// (w ^ b...) hold a zero byte, which the borrow test finds) and only a word that holds one is fixed.
+void scrub_line_breaks(char* p, std::size_t n) {
+  auto fix = [](char* from, char* to) {
+    for (char* c = from; c < to; ++c)
+      if (*c == '\r' || *c == '\n') *c = ' ';
+  };
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  auto holds = [](std::uint64_t w, std::uint64_t byte) {
+    std::uint64_t x = w ^ (kOnes * byte);
+    return ((x - kOnes) & ~x & kHigh) != 0;
+  };
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if (holds(w, '\r') || holds(w, '\n')) fix(p + i, p + i + 8);
+  }
+  fix(p + i, p + n);
+}
 
 std::string render_head(const HeadParts& h) {
   std::size_t size = kFixed + h.content_type.size() + h.request_id.size();

@@ -3,6 +3,7 @@
 // framing line the caller appends (content-length or transfer-encoding).
 #pragma once
 
+#include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
@@ -24,5 +25,9 @@ struct HeadParts {
 
 // CR and LF in a value become spaces: no header injection, whoever wrote the value.
 std::string render_head(const HeadParts& parts);
+
+// CR and LF in [p, p + n) made spaces, in place: a value written into a head (a response's here, a request's
+// to an upstream in http/client.cpp) cannot start a line of its own.
+void scrub_line_breaks(char* p, std::size_t n);
 
 }  // namespace modelmux::http
