@@ -133,6 +133,10 @@ std::size_t RequestParser::feed(std::string_view in, bool head_only, boost::beas
     if (past_head && chunked() && chunk_left_ == 0) {
       limit_chunk_line(in.substr(used), ec);
       if (ec) break;
+      if (awaiting_trailers(in.substr(used))) {
+        ec = bhttp::error::need_more;
+        break;
+      }
     }
     // Not eager: one step at a time, so the step that completes the head uses only the head's bytes.
     std::size_t n = put(boost::asio::buffer(in.data() + used, in.size() - used), ec);
@@ -165,6 +169,21 @@ void RequestParser::limit_chunk_line(std::string_view pending, error_code& ec) c
   if (last && pending.size() >= kHeaderLimit &&
       pending.substr(0, kHeaderLimit).find("\r\n\r\n") == std::string_view::npos)
     ec = ParseError::trailers_too_large;
+}
+
+// Past a whole last-chunk line, Beast waits for the trailer section's end, and it asserts (debug builds)
+// that it is given at least five bytes when it looks again: a body of only "0\r\n" and a fourth byte would
+// trip it. The last chunk is therefore handed over only with its whole trailer section.
+bool RequestParser::awaiting_trailers(std::string_view pending) const {
+  std::size_t start = chunks_ > 0 ? 2 : 0;  // (after the CRLF that ends the previous chunk's data)
+  if (pending.size() < start) return false;
+  std::size_t line_end = pending.find("\r\n", start);
+  if (line_end == std::string_view::npos) return false;  // the line is not whole: Beast waits by itself
+  std::string_view line = pending.substr(start, line_end - start);
+  std::size_t zeros = line.find_first_not_of('0');
+  bool last = zeros > 0 &&
+              (zeros == std::string_view::npos || !std::isxdigit(static_cast<unsigned char>(line[zeros])));
+  return last && pending.find("\r\n\r\n", line_end) == std::string_view::npos;
 }
 
 void RequestParser::on_chunk_header_impl(std::uint64_t size, bsv, error_code&) {

@@ -129,6 +129,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   }
   void on_finish_impl(error_code&) override {}
   void limit_chunk_line(std::string_view pending, error_code& ec) const;
+  bool awaiting_trailers(std::string_view pending) const;
 
   Request& out_;
   std::size_t body_limit_;
