@@ -177,8 +177,11 @@ void RequestParser::limit_chunk_line(std::string_view pending, error_code& ec) c
 bool RequestParser::awaiting_trailers(std::string_view pending) const {
   std::size_t start = chunks_ > 0 ? 2 : 0;  // (after the CRLF that ends the previous chunk's data)
   if (pending.size() < start) return false;
-  std::size_t line_end = pending.find("\r\n", start);
-  if (line_end == std::string_view::npos) return false;  // the line is not whole: Beast waits by itself
+  // The line ends at its first CR, as Beast reads it; a CR not followed by LF is Beast's to refuse, the
+  // same whether the bytes after it arrived in this read or a later one.
+  std::size_t line_end = pending.find('\r', start);
+  if (line_end == std::string_view::npos || line_end + 1 == pending.size()) return false;  // not whole yet
+  if (pending[line_end + 1] != '\n') return false;
   std::string_view line = pending.substr(start, line_end - start);
   std::size_t zeros = line.find_first_not_of('0');
   bool last = zeros > 0 &&

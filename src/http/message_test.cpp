@@ -114,6 +114,16 @@ TEST(RequestParser, AnEmptyChunkedBodyArrivingByteByByteIsTaken) {
   }
 }
 
+TEST(RequestParser, ABareCrInTheLastChunkLineIsRefusedHoweverItArrives) {
+  // Waiting for the trailer section once a "line" ended at a later CRLF left a trickled request waiting
+  // for ever where the same bytes in one read were refused (found by fuzz_http_request).
+  std::string request = std::string(kPost) + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0;last\r~\r\n";
+  auto whole = parse(request);
+  auto trickled = parse_trickled(request);
+  EXPECT_TRUE(whole.ec);
+  EXPECT_EQ(trickled.ec, whole.ec);
+}
+
 TEST(RequestParser, ChunkFramingCountsAgainstTheBodyLimit) {
   std::string body = std::string(kPost) + "Transfer-Encoding: chunked\r\n\r\n";
   for (int i = 0; i < 40; ++i) body += "1;a=" + std::string(3000, 'b') + "\r\nx\r\n";
