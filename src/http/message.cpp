@@ -54,6 +54,13 @@ bool folded(bsv name, bsv value) {
   return p[0] != '\r' || p[1] != '\n' || p[2] == ' ' || p[2] == '\t';
 }
 
+// Whether a chunk line (or its start) is the last chunk's: a size of zeros only, before any extension.
+bool last_chunk(std::string_view line) {
+  std::size_t zeros = line.find_first_not_of('0');
+  if (zeros == 0 || line.empty()) return false;
+  return zeros == std::string_view::npos || !std::isxdigit(static_cast<unsigned char>(line[zeros]));
+}
+
 }  // namespace
 
 const boost::system::error_category& parse_error_category() {
@@ -164,9 +171,7 @@ void RequestParser::limit_chunk_line(std::string_view pending, error_code& ec) c
     return;
   }
   // The last chunk's line (a size of zeros) is followed by the trailer section and the final CRLF.
-  std::size_t zeros = line.find_first_not_of('0');
-  bool last = zeros > 0 && !std::isxdigit(static_cast<unsigned char>(line[zeros]));
-  if (last && pending.size() >= kHeaderLimit &&
+  if (last_chunk(line) && pending.size() >= kHeaderLimit &&
       pending.substr(0, kHeaderLimit).find("\r\n\r\n") == std::string_view::npos)
     ec = ParseError::trailers_too_large;
 }
@@ -177,16 +182,14 @@ void RequestParser::limit_chunk_line(std::string_view pending, error_code& ec) c
 bool RequestParser::awaiting_trailers(std::string_view pending) const {
   std::size_t start = chunks_ > 0 ? 2 : 0;  // (after the CRLF that ends the previous chunk's data)
   if (pending.size() < start) return false;
+  if (pending.substr(0, start) != std::string_view("\r\n", start)) return false;  // Beast's to refuse
   // The line ends at its first CR, as Beast reads it; a CR not followed by LF is Beast's to refuse, the
   // same whether the bytes after it arrived in this read or a later one.
   std::size_t line_end = pending.find('\r', start);
   if (line_end == std::string_view::npos || line_end + 1 == pending.size()) return false;  // not whole yet
   if (pending[line_end + 1] != '\n') return false;
-  std::string_view line = pending.substr(start, line_end - start);
-  std::size_t zeros = line.find_first_not_of('0');
-  bool last = zeros > 0 &&
-              (zeros == std::string_view::npos || !std::isxdigit(static_cast<unsigned char>(line[zeros])));
-  return last && pending.find("\r\n\r\n", line_end) == std::string_view::npos;
+  return last_chunk(pending.substr(start, line_end - start)) &&
+         pending.find("\r\n\r\n", line_end) == std::string_view::npos;
 }
 
 void RequestParser::on_chunk_header_impl(std::uint64_t size, bsv, error_code&) {

@@ -124,6 +124,17 @@ TEST(RequestParser, ABareCrInTheLastChunkLineIsRefusedHoweverItArrives) {
   EXPECT_EQ(trickled.ec, whole.ec);
 }
 
+TEST(RequestParser, ChunkDataNotEndedByCrlfIsRefusedHoweverItArrives) {
+  // A chunk's data followed by a lone LF and a "0" line was taken for the last chunk's (an empty line read
+  // as a size of zeros): the trickled request waited for a trailer section until its buffer was full.
+  std::string request = std::string(kPost) + "Transfer-Encoding: chunked\r\n\r\n3\r\n{}\r\n0\r\nx-t: 1\r\n";
+  auto whole = parse(request);
+  auto trickled = parse_trickled(request);
+  EXPECT_TRUE(whole.ec);
+  EXPECT_NE(whole.ec, boost::beast::http::error::need_more);
+  EXPECT_EQ(trickled.ec, whole.ec);
+}
+
 TEST(RequestParser, ChunkFramingCountsAgainstTheBodyLimit) {
   std::string body = std::string(kPost) + "Transfer-Encoding: chunked\r\n\r\n";
   for (int i = 0; i < 40; ++i) body += "1;a=" + std::string(3000, 'b') + "\r\nx\r\n";
