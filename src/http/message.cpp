@@ -77,9 +77,11 @@ void HeaderList::add(std::string_view name, std::string_view value) {
   e.value_len = static_cast<std::uint32_t>(value.size());
   text_.append(value);
   entries_.push_back(e);
+  seen_ |= bit(name);
 }
 
 std::string_view HeaderList::get(std::string_view name) const {
+  if (!(seen_ & bit(name))) return {};
   for (std::size_t i = 0; i < entries_.size(); ++i)
     if (entries_[i].name_len == name.size() && boost::beast::iequals(this->name(i), name)) return value(i);
   return {};

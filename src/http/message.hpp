@@ -46,6 +46,7 @@ class HeaderList {
   void clear() {
     text_.clear();
     entries_.clear();
+    seen_ = 0;
   }
   void add(std::string_view name, std::string_view value);
   // The first value of `name` (case-insensitive); empty when absent.
@@ -62,8 +63,15 @@ class HeaderList {
   struct Entry {
     std::uint32_t name, name_len, value, value_len;
   };
+  // One bit per (length, last letter) of the names added: most look-ups are for headers a request does not
+  // carry (x-modelmux-*, the other SDKs' key headers), and those are answered without a scan.
+  static std::uint64_t bit(std::string_view name) {
+    unsigned last = name.empty() ? 0u : static_cast<unsigned char>(name.back()) | 0x20u;
+    return std::uint64_t{1} << ((name.size() * 7 + last) & 63);
+  }
   std::string text_;
   std::vector<Entry> entries_;
+  std::uint64_t seen_ = 0;
 };
 
 struct Request {

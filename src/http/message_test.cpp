@@ -78,7 +78,7 @@ TEST(RequestParser, BoundsChunkLinesAndTrailersHoweverTheBytesArrive) {
   std::string zeros = head + std::string(kChunkLineLimit, '0') + "5\r\nhello\r\n0\r\n\r\n";
   EXPECT_EQ(parse(zeros).ec, make_error_code(ParseError::chunk_line_too_long));
   std::string trailers = head + "2\r\n{}\r\n0\r\n";
-  while (trailers.size() < kHeaderLimit + 100) trailers += "x-t: " + std::string(100, 'b') + "\r\n";
+  while (trailers.size() < kHeaderLimit + 100) trailers.append("x-t: ").append(100, 'b').append("\r\n");
   EXPECT_EQ(parse(trailers + "\r\n").ec, make_error_code(ParseError::trailers_too_large));
   // Still arriving: the same verdicts once enough bytes wait.
   EXPECT_EQ(parse(head + "5;a=" + std::string(kChunkLineLimit, 'b')).ec,
@@ -139,6 +139,25 @@ TEST(RequestParser, ChunkFramingCountsAgainstTheBodyLimit) {
   std::string body = std::string(kPost) + "Transfer-Encoding: chunked\r\n\r\n";
   for (int i = 0; i < 40; ++i) body += "1;a=" + std::string(3000, 'b') + "\r\nx\r\n";
   EXPECT_EQ(parse(body + "0\r\n\r\n").ec, make_error_code(ParseError::framing_too_large));
+}
+
+TEST(HeaderList, LooksUpNamesWhateverTheirCase) {
+  HeaderList h;
+  EXPECT_EQ(h.get("host"), "");
+  h.add("Host", "a");
+  h.add("X-Api-Key", "k1");
+  h.add("x-api-key", "k2");
+  h.add("Content-Type", "application/json");
+  EXPECT_EQ(h.get("host"), "a");
+  EXPECT_EQ(h.get("HOST"), "a");
+  EXPECT_EQ(h.get("x-api-key"), "k1");  // the first value
+  EXPECT_EQ(h.get("content-type"), "application/json");
+  // Absent names, some sharing a length or a last letter with present ones.
+  for (auto absent : {"hosT2", "hast", "x-api-kez", "authorization", "content-typf", "", "t"})
+    EXPECT_EQ(h.get(absent), "") << absent;
+  h.clear();
+  EXPECT_EQ(h.get("host"), "");
+  EXPECT_EQ(h.size(), 0u);
 }
 
 TEST(RequestParser, HeadIsRoutedAsGet) {
