@@ -1,6 +1,7 @@
 // JSON helpers for the hot path.
 #pragma once
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
@@ -22,6 +23,16 @@ inline constexpr std::size_t kMaxDepth = 128;
 // Nesting deeper than kMaxDepth fails with boost::json::error::too_deep.
 boost::json::value parse(std::string_view text, boost::system::error_code& ec,
                          boost::json::storage_ptr storage = {});
+
+// Memory for a tree that lives only as long as one call (an upstream's reply or stream event, parsed and
+// turned into plain types): its nodes come from this buffer (declared on the stack) and a heap block past
+// it, freed all at once, and destroying the tree walks nothing. Nothing parsed into it may be kept: a copy
+// of a node would share this memory.
+struct Scratch {
+  unsigned char buffer[4096];
+  boost::json::monotonic_resource resource{buffer, sizeof buffer};
+  boost::json::storage_ptr storage() { return boost::json::storage_ptr(&resource); }
+};
 
 // Whether `text` begins and ends like one JSON object or array (whitespace aside): a cheap check that a
 // body was not cut or replaced by something else, not a syntax check.

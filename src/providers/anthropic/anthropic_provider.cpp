@@ -66,7 +66,8 @@ class AnthropicStreamDecoder final : public StreamDecoder {
  private:
   Result<void> on_event(std::string_view data, std::vector<StreamEvent>& out) {
     boost::system::error_code ec;
-    json::value v = json_util::parse(data, ec);
+    json_util::Scratch scratch;
+    json::value v = json_util::parse(data, ec, scratch.storage());
     if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "malformed anthropic stream event");
     const auto& o = v.get_object();
     std::string_view type = json_util::string_field(o, "type");
@@ -202,7 +203,8 @@ Result<http::ClientRequest> AnthropicProvider::build_chat(const ChatRequest& req
 
 Result<ChatResponse> AnthropicProvider::decode_chat(std::string_view body, const ChatRequest& req) const {
   boost::system::error_code ec;
-  auto v = json_util::parse(body, ec);
+  json_util::Scratch scratch;
+  auto v = json_util::parse(body, ec, scratch.storage());
   if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "anthropic reply is not a JSON object");
   return anthropic::decode_reply(v.get_object(), req);
 }

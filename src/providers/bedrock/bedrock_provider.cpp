@@ -56,7 +56,8 @@ class BedrockStreamDecoder final : public StreamDecoder {
     if (kind != "event")
       return fail(ErrorCode::upstream_error, "bedrock stream message without :message-type event");
     boost::system::error_code ec;
-    json::value v = json_util::parse(m.payload, ec);
+    json_util::Scratch scratch;
+    json::value v = json_util::parse(m.payload, ec, scratch.storage());
     if (ec || !v.is_object())
       return fail(ErrorCode::upstream_error, "malformed bedrock stream event payload");
     const auto& o = v.get_object();
@@ -153,7 +154,8 @@ Result<http::ClientRequest> BedrockProvider::build_chat(const ChatRequest& req, 
 
 Result<ChatResponse> BedrockProvider::decode_chat(std::string_view body, const ChatRequest& req) const {
   boost::system::error_code ec;
-  auto v = json_util::parse(body, ec);
+  json_util::Scratch scratch;
+  auto v = json_util::parse(body, ec, scratch.storage());
   if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "bedrock reply is not a JSON object");
   return bedrock::decode_reply(v.get_object(), req);
 }

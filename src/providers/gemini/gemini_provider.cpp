@@ -80,7 +80,8 @@ class GeminiStreamDecoder final : public StreamDecoder {
     if (line.find_last_not_of(" \t") == std::string_view::npos || line[line.find_last_not_of(" \t")] != '}')
       return {};
     boost::system::error_code ec;
-    json::value v = json_util::parse(raw_, ec);
+    json_util::Scratch scratch;
+    json::value v = json_util::parse(raw_, ec, scratch.storage());
     if (ec) return {};
     raw_.clear();
     return chunk(v, out);
@@ -92,7 +93,8 @@ class GeminiStreamDecoder final : public StreamDecoder {
     std::string data = std::move(data_);
     data_.clear();
     boost::system::error_code ec;
-    json::value v = json_util::parse(data, ec);
+    json_util::Scratch scratch;
+    json::value v = json_util::parse(data, ec, scratch.storage());
     if (ec) return fail(ErrorCode::upstream_error, "malformed gemini stream event");
     return chunk(v, out);
   }
@@ -186,7 +188,8 @@ std::string GeminiProvider::stream_path(const Target& target) {
 
 Result<ChatResponse> GeminiProvider::decode_chat(std::string_view body, const ChatRequest&) const {
   boost::system::error_code ec;
-  auto v = json_util::parse(body, ec);
+  json_util::Scratch scratch;
+  auto v = json_util::parse(body, ec, scratch.storage());
   if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "gemini reply is not a JSON object");
   return gemini::decode_reply(v.get_object());
 }

@@ -297,7 +297,8 @@ Result<http::ClientRequest> OpenAiProvider::build_passthrough(const PassthroughB
 
 Result<ChatResponse> OpenAiProvider::decode_chat(std::string_view body, const ChatRequest&) const {
   boost::system::error_code ec;
-  auto v = json_util::parse(body, ec);
+  json_util::Scratch scratch;
+  auto v = json_util::parse(body, ec, scratch.storage());
   if (ec || !v.is_object()) return fail(ErrorCode::upstream_error, "upstream reply is not a JSON object");
   return openai::decode_chat_response(v.get_object());
 }
