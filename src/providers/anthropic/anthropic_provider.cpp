@@ -195,7 +195,8 @@ void AnthropicProvider::prepare(Target& target) const {
 
 Result<http::ClientRequest> AnthropicProvider::build_chat(const ChatRequest& req,
                                                           const Target& target) const {
-  auto body = anthropic::encode_request(req, target.cfg.model);
+  json_util::Scratch scratch;  // (the tree is serialized below and not kept)
+  auto body = anthropic::encode_request(req, target.cfg.model, scratch.storage());
   if (!body) return std::unexpected(body.error());
   apply_provider_options(*body, req.extra, target.cfg.provider);
   return json_post(target, json::serialize(*body), req.stream);

@@ -264,7 +264,8 @@ void OpenAiProvider::prepare(Target& target) const {
 Result<http::ClientRequest> OpenAiProvider::build_chat(const ChatRequest& req, const Target& target) const {
   if (auto ok = wire::parts_carried(req, "an OpenAI-format upstream through translation", true); !ok)
     return std::unexpected(ok.error());
-  auto body = openai::encode_chat_request(req, target.cfg.model);
+  json_util::Scratch scratch;  // (the tree is serialized below and not kept)
+  auto body = openai::encode_chat_request(req, target.cfg.model, scratch.storage());
   apply_provider_options(body, req.extra, target.cfg.provider);
   return json_post(target, json::serialize(body), req.stream);
 }

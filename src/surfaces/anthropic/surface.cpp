@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_util.hpp"
 #include "pipeline/context.hpp"
 #include "wire/anthropic/messages_json.hpp"
 
@@ -32,7 +33,9 @@ Result<void> AnthropicSurface::decode(pipeline::Context& ctx) const {
 }
 
 std::string AnthropicSurface::encode_chat(const pipeline::Context& ctx) const {
-  return boost::json::serialize(::modelmux::anthropic::encode_reply(ctx.chat_reply, fallback_id(ctx)));
+  json_util::Scratch scratch;
+  return boost::json::serialize(
+      ::modelmux::anthropic::encode_reply(ctx.chat_reply, fallback_id(ctx), scratch.storage()));
 }
 
 std::unique_ptr<StreamEncoder> AnthropicSurface::stream_encoder(const pipeline::Context& ctx) const {

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_util.hpp"
 #include "pipeline/context.hpp"
 #include "wire/openai/chat_json.hpp"
 #include "wire/openai/embeddings_json.hpp"
@@ -57,7 +58,8 @@ bool OpenAiSurface::relays_as_is(const pipeline::Context& ctx, std::string_view 
 }
 
 std::string OpenAiSurface::encode_chat(const pipeline::Context& ctx) const {
-  json::object out = ::modelmux::openai::encode_chat_response(ctx.chat_reply);
+  json_util::Scratch scratch;
+  json::object out = ::modelmux::openai::encode_chat_response(ctx.chat_reply, scratch.storage());
   // Upstreams that give no id or time (Ollama) still get an OpenAI-shaped reply.
   if (ctx.chat_reply.id.empty()) out["id"] = "chatcmpl-" + std::string(ctx.request_id);
   if (ctx.chat_reply.created == 0) out["created"] = openai::unix_now();

@@ -59,22 +59,23 @@ Result<json::object> document_block(const ContentPart& p) {
 // Appends a turn, merging it into the previous one when the roles match (Anthropic alternates roles).
 void append_turn(json::array& messages, std::string_view role, json::array blocks) {
   if (blocks.empty()) return;
+  json::storage_ptr sp = messages.storage();
   if (!messages.empty()) {
     auto& last = messages.back().as_object();
     if (last.at("role").as_string() == role) {
       auto& content = last["content"];
       if (content.is_string())
-        content = json::array{json::object{{"type", "text"}, {"text", content.as_string()}}};
+        content = json::array({json::object({{"type", "text"}, {"text", content.as_string()}}, sp)}, sp);
       for (auto& b : blocks) content.as_array().push_back(std::move(b));
       return;
     }
   }
-  json::value content;
+  json::value content(sp);
   if (blocks.size() == 1 && blocks[0].as_object().at("type").as_string() == "text")
     content = blocks[0].as_object().at("text");
   else
     content = std::move(blocks);
-  messages.push_back(json::object{{"role", role}, {"content", std::move(content)}});
+  messages.push_back(json::object({{"role", role}, {"content", std::move(content)}}, sp));
 }
 
 }  // namespace
@@ -90,15 +91,16 @@ std::string forced_json_tool(const ChatRequest& req) {
   return name;
 }
 
-Result<json::object> encode_request(const ChatRequest& req, std::string_view upstream_model) {
-  json::object o;
+Result<json::object> encode_request(const ChatRequest& req, std::string_view upstream_model,
+                                    json::storage_ptr sp) {
+  json::object o(sp);
   o["model"] = upstream_model;
   o["max_tokens"] = req.max_tokens.value_or(kDefaultMaxTokens);
   std::string system;
-  json::array messages;
+  json::array messages(sp);
   for (std::size_t i = 0; i < req.messages.size(); ++i) {
     const Message& m = req.messages[i];
-    json::array blocks;
+    json::array blocks(sp);
     switch (m.role) {
       case Role::system:
       case Role::developer:
@@ -106,8 +108,8 @@ Result<json::object> encode_request(const ChatRequest& req, std::string_view ups
         system += m.text();
         continue;
       case Role::tool:
-        blocks.push_back(
-            json::object{{"type", "tool_result"}, {"tool_use_id", m.tool_call_id}, {"content", m.text()}});
+        blocks.push_back(json::object(
+            {{"type", "tool_result"}, {"tool_use_id", m.tool_call_id}, {"content", m.text()}}, sp));
         append_turn(messages, "user", std::move(blocks));
         continue;
       case Role::user:
@@ -118,7 +120,7 @@ Result<json::object> encode_request(const ChatRequest& req, std::string_view ups
       if (p.kind == ContentPart::Kind::text) {
         // Anthropic refuses empty text blocks; an empty text is kept only when it is all the turn says.
         bool only = m.content.size() == 1 && m.tool_calls.empty();
-        if (!p.text.empty() || only) blocks.push_back(json::object{{"type", "text"}, {"text", p.text}});
+        if (!p.text.empty() || only) blocks.push_back(json::object({{"type", "text"}, {"text", p.text}}, sp));
       } else if (p.kind == ContentPart::Kind::image) {
         blocks.push_back(image_block(p));
       } else if (p.kind == ContentPart::Kind::file) {
@@ -136,8 +138,8 @@ Result<json::object> encode_request(const ChatRequest& req, std::string_view ups
         return fail(ErrorCode::invalid_request,
                     fmt::format("messages[{}].tool_calls[{}].function.arguments is not a JSON object", i, k),
                     fmt::format("messages[{}].tool_calls[{}].function.arguments", i, k));
-      blocks.push_back(
-          json::object{{"type", "tool_use"}, {"id", c.id}, {"name", c.name}, {"input", std::move(*input)}});
+      blocks.push_back(json::object(
+          {{"type", "tool_use"}, {"id", c.id}, {"name", c.name}, {"input", std::move(*input)}}, sp));
     }
     append_turn(messages, m.role == Role::user ? "user" : "assistant", std::move(blocks));
   }
@@ -151,22 +153,22 @@ Result<json::object> encode_request(const ChatRequest& req, std::string_view ups
   if (req.top_p && !(req.temperature && takes_one_sampling_parameter(upstream_model)))
     o["top_p"] = *req.top_p;
   if (!req.stop.empty()) {
-    json::array stops;
+    json::array stops(sp);
     for (const auto& s : req.stop) stops.emplace_back(s);
     o["stop_sequences"] = std::move(stops);
   }
-  if (!req.user.empty()) o["metadata"] = json::object{{"user_id", req.user}};
+  if (!req.user.empty()) o["metadata"] = json::object({{"user_id", req.user}}, sp);
   if (req.stream) o["stream"] = true;
 
-  json::array tools;
+  json::array tools(sp);
   for (const auto& t : req.tools) {
-    json::object tool{{"name", t.name}};
+    json::object tool({{"name", t.name}}, sp);
     if (!t.description.empty()) tool["description"] = t.description;
     tool["input_schema"] =
         t.parameters.is_null() ? json::value(json::object{{"type", "object"}}) : t.parameters;
     tools.push_back(std::move(tool));
   }
-  json::object choice;
+  json::object choice(sp);
   switch (req.tool_choice.mode) {
     case ToolChoice::Mode::unset:
       break;

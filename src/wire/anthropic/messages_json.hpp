@@ -13,7 +13,9 @@ namespace modelmux::anthropic {
 // own on this path): the request forces it, and its input is the answer.
 std::string forced_json_tool(const ChatRequest& req);
 
-Result<boost::json::object> encode_request(const ChatRequest& req, std::string_view upstream_model);
+// Every node in `storage` (json_util::Scratch for a tree serialized at once).
+Result<boost::json::object> encode_request(const ChatRequest& req, std::string_view upstream_model,
+                                           boost::json::storage_ptr storage = {});
 Result<ChatResponse> decode_reply(const boost::json::object& body, const ChatRequest& req);
 
 FinishReason finish_reason(std::string_view stop_reason);
@@ -32,7 +34,9 @@ namespace modelmux::anthropic {
 // The client side of the same wire (the /v1/messages surface): a client's request into canonical form,
 // a canonical reply and stream back into Anthropic's shapes, and errors as Anthropic error bodies.
 Result<ChatRequest> decode_request(const boost::json::object& body);
-boost::json::object encode_reply(const ChatResponse& resp, std::string_view fallback_id);
+// Every node in `storage` (json_util::Scratch for a tree serialized at once).
+boost::json::object encode_reply(const ChatResponse& resp, std::string_view fallback_id,
+                                 boost::json::storage_ptr storage = {});
 std::string error_body(const Error& err);
 int error_status(const Error& err);  // Anthropic answers overload with 529
 

@@ -17,7 +17,9 @@ namespace modelmux::openai {
 Result<ChatRequest> decode_chat_request(const boost::json::object& body);
 // The same into a fresh `out` (the pipeline's request context, which is not moved for it).
 Result<void> decode_chat_request(const boost::json::object& body, ChatRequest& out);
-boost::json::object encode_chat_request(const ChatRequest& req, std::string_view upstream_model);
+// Every node in `storage` (json_util::Scratch for a tree serialized at once).
+boost::json::object encode_chat_request(const ChatRequest& req, std::string_view upstream_model,
+                                        boost::json::storage_ptr storage = {});
 // A message's `content` (a string, null, or content parts) into `m`; errors name `field`. Replies share it.
 Result<void> decode_message_content(const boost::json::value& v, std::string_view field, Message& m);
 
@@ -29,10 +31,11 @@ std::optional<Tool> tool_from(const boost::json::object& fields);
 std::optional<ToolChoice::Mode> tool_choice_mode(std::string_view s);
 
 Result<ChatResponse> decode_chat_response(const boost::json::object& body);
-boost::json::object encode_chat_response(const ChatResponse& resp);
+// Every node in `storage` (json_util::Scratch for a tree serialized at once).
+boost::json::object encode_chat_response(const ChatResponse& resp, boost::json::storage_ptr storage = {});
 
 Usage decode_usage(const boost::json::object& usage);
-boost::json::object encode_usage(const Usage& usage);
+boost::json::object encode_usage(const Usage& usage, boost::json::storage_ptr storage = {});
 
 // Decodes one `data:` payload of a chat.completion.chunk stream into events. `[DONE]` yields nothing and
 // sets done. An error object inside the stream becomes an Error.
@@ -60,7 +63,7 @@ class ChunkEncoder {
   std::vector<std::string> encode(const StreamEvent& ev);
 
  private:
-  boost::json::object base() const;
+  boost::json::object base(boost::json::storage_ptr storage) const;
   std::string id_, model_;
   std::int64_t created_;
   bool include_usage_;

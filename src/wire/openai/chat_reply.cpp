@@ -25,13 +25,15 @@ Usage decode_usage(const json::object& u) {
   return usage;
 }
 
-json::object encode_usage(const Usage& u) {
-  json::object o{
-      {"prompt_tokens", u.input_tokens}, {"completion_tokens", u.output_tokens}, {"total_tokens", u.total()}};
+json::object encode_usage(const Usage& u, json::storage_ptr sp) {
+  json::object o({{"prompt_tokens", u.input_tokens},
+                  {"completion_tokens", u.output_tokens},
+                  {"total_tokens", u.total()}},
+                 sp);
   if (u.cached_input_tokens)
-    o["prompt_tokens_details"] = json::object{{"cached_tokens", u.cached_input_tokens}};
+    o["prompt_tokens_details"] = json::object({{"cached_tokens", u.cached_input_tokens}}, sp);
   if (u.reasoning_tokens)
-    o["completion_tokens_details"] = json::object{{"reasoning_tokens", u.reasoning_tokens}};
+    o["completion_tokens_details"] = json::object({{"reasoning_tokens", u.reasoning_tokens}}, sp);
   return o;
 }
 
@@ -85,32 +87,35 @@ Result<ChatResponse> decode_chat_response(const json::object& body) {
   return r;
 }
 
-json::object encode_chat_response(const ChatResponse& r) {
-  json::object msg{{"role", "assistant"}};
+json::object encode_chat_response(const ChatResponse& r, json::storage_ptr sp) {
+  json::object msg({{"role", "assistant"}}, sp);
   std::string text = r.message.text();
   if (text.empty() && !r.message.tool_calls.empty())
     msg["content"] = nullptr;
   else
     msg["content"] = text;
   if (!r.message.tool_calls.empty()) {
-    json::array calls;
+    json::array calls(sp);
     for (const auto& c : r.message.tool_calls)
-      calls.push_back(json::object{{"id", c.id},
-                                   {"type", "function"},
-                                   {"function", json::object{{"name", c.name}, {"arguments", c.arguments}}}});
+      calls.push_back(
+          json::object({{"id", c.id},
+                        {"type", "function"},
+                        {"function", json::object({{"name", c.name}, {"arguments", c.arguments}}, sp)}},
+                       sp));
     msg["tool_calls"] = std::move(calls);
   }
   msg["refusal"] = nullptr;
   if (!r.message.reasoning.empty()) msg["reasoning_content"] = r.message.reasoning;
-  json::object choice{{"index", 0}, {"message", std::move(msg)}, {"logprobs", nullptr}};
+  json::object choice({{"index", 0}, {"message", std::move(msg)}, {"logprobs", nullptr}}, sp);
   auto fr = to_string(r.finish_reason);
   if (fr.empty())
     choice["finish_reason"] = nullptr;
   else
     choice["finish_reason"] = fr;
-  json::object o{{"id", r.id}, {"object", "chat.completion"}, {"created", r.created}, {"model", r.model}};
-  o["choices"] = json::array{std::move(choice)};
-  if (r.usage) o["usage"] = encode_usage(*r.usage);
+  json::object o({{"id", r.id}, {"object", "chat.completion"}, {"created", r.created}, {"model", r.model}},
+                 sp);
+  o["choices"] = json::array({std::move(choice)}, sp);
+  if (r.usage) o["usage"] = encode_usage(*r.usage, sp);
   return o;
 }
 
@@ -188,9 +193,9 @@ Result<void> ChunkDecoder::feed(std::string_view data, std::vector<StreamEvent>&
   return {};
 }
 
-json::object ChunkEncoder::base() const {
-  return json::object{
-      {"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_}, {"model", model_}};
+json::object ChunkEncoder::base(json::storage_ptr sp) const {
+  return json::object(
+      {{"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_}, {"model", model_}}, sp);
 }
 
 std::vector<std::string> ChunkEncoder::encode(const StreamEvent& ev) {
@@ -199,9 +204,12 @@ std::vector<std::string> ChunkEncoder::encode(const StreamEvent& ev) {
     if (!ev.model.empty()) model_ = ev.model;
   }
   if (ev.kind == StreamEvent::Kind::usage && !include_usage_) return {};
-  json::object o = base();
-  json::object delta;
-  json::value finish = nullptr;
+  // One event's tree, serialized at once: its nodes in a stack arena.
+  json_util::Scratch scratch;
+  json::storage_ptr sp = scratch.storage();
+  json::object o = base(sp);
+  json::object delta(sp);
+  json::value finish(nullptr, sp);
   switch (ev.kind) {
     case StreamEvent::Kind::start:
       delta["role"] = "assistant";
@@ -214,30 +222,32 @@ std::vector<std::string> ChunkEncoder::encode(const StreamEvent& ev) {
       delta["reasoning_content"] = ev.text;
       break;
     case StreamEvent::Kind::tool_call_delta: {
-      json::object call{{"index", ev.tool_index}};
+      json::object call({{"index", ev.tool_index}}, sp);
       if (!ev.tool_id.empty()) {
         call["id"] = ev.tool_id;
         call["type"] = "function";
       }
-      json::object fn;
+      json::object fn(sp);
       if (!ev.tool_name.empty()) fn["name"] = ev.tool_name;
       fn["arguments"] = ev.tool_arguments;
       call["function"] = std::move(fn);
-      delta["tool_calls"] = json::array{std::move(call)};
+      delta["tool_calls"] = json::array({std::move(call)}, sp);
       break;
     }
     case StreamEvent::Kind::finish:
       finish = to_string(ev.finish_reason);
       break;
     case StreamEvent::Kind::usage:
-      o["choices"] = json::array{};
-      o["usage"] = encode_usage(ev.usage);
+      o["choices"] = json::array(sp);
+      o["usage"] = encode_usage(ev.usage, sp);
       return {json::serialize(o)};
   }
-  o["choices"] = json::array{json::object{{"index", 0},
-                                          {"delta", std::move(delta)},
-                                          {"logprobs", nullptr},
-                                          {"finish_reason", std::move(finish)}}};
+  o["choices"] = json::array({json::object({{"index", 0},
+                                            {"delta", std::move(delta)},
+                                            {"logprobs", nullptr},
+                                            {"finish_reason", std::move(finish)}},
+                                           sp)},
+                             sp);
   return {json::serialize(o)};
 }
 

@@ -316,12 +316,13 @@ Result<void> decode_chat_request(const json::object& body, ChatRequest& req) {
   return {};
 }
 
-json::object encode_chat_request(const ChatRequest& req, std::string_view upstream_model) {
-  json::object o = req.extra;
+json::object encode_chat_request(const ChatRequest& req, std::string_view upstream_model,
+                                 json::storage_ptr sp) {
+  json::object o(req.extra, sp);
   o["model"] = upstream_model;
-  json::array msgs;
+  json::array msgs(sp);
   for (const auto& m : req.messages) {
-    json::object jm;
+    json::object jm(sp);
     jm["role"] = to_string(m.role);
     bool only_text = std::all_of(m.content.begin(), m.content.end(),
                                  [](const ContentPart& p) { return p.kind == ContentPart::Kind::text; });
@@ -330,10 +331,10 @@ json::object encode_chat_request(const ChatRequest& req, std::string_view upstre
     } else if (only_text) {
       jm["content"] = m.text();
     } else {
-      json::array parts;
+      json::array parts(sp);
       for (const auto& p : m.content) {
         if (p.kind == ContentPart::Kind::text) {
-          parts.push_back(json::object{{"type", "text"}, {"text", p.text}});
+          parts.push_back(json::object({{"type", "text"}, {"text", p.text}}, sp));
         } else if (p.kind == ContentPart::Kind::file) {
           json::object f;
           if (!p.filename.empty()) f["filename"] = p.filename;
@@ -353,12 +354,13 @@ json::object encode_chat_request(const ChatRequest& req, std::string_view upstre
     if (!m.name.empty()) jm["name"] = m.name;
     if (!m.tool_call_id.empty()) jm["tool_call_id"] = m.tool_call_id;
     if (!m.tool_calls.empty()) {
-      json::array calls;
+      json::array calls(sp);
       for (const auto& c : m.tool_calls)
         calls.push_back(
-            json::object{{"id", c.id},
-                         {"type", "function"},
-                         {"function", json::object{{"name", c.name}, {"arguments", c.arguments}}}});
+            json::object({{"id", c.id},
+                          {"type", "function"},
+                          {"function", json::object({{"name", c.name}, {"arguments", c.arguments}}, sp)}},
+                         sp));
       jm["tool_calls"] = std::move(calls);
     }
     msgs.push_back(std::move(jm));
@@ -366,27 +368,27 @@ json::object encode_chat_request(const ChatRequest& req, std::string_view upstre
   o["messages"] = std::move(msgs);
   if (req.stream) {
     o["stream"] = true;
-    if (req.include_usage) o["stream_options"] = json::object{{"include_usage", true}};
+    if (req.include_usage) o["stream_options"] = json::object({{"include_usage", true}}, sp);
   }
   if (req.temperature) o["temperature"] = *req.temperature;
   if (req.top_p) o["top_p"] = *req.top_p;
   if (req.max_tokens) o["max_tokens"] = *req.max_tokens;
   if (req.seed) o["seed"] = *req.seed;
   if (!req.stop.empty()) {
-    json::array s;
+    json::array s(sp);
     for (const auto& x : req.stop) s.emplace_back(x);
     o["stop"] = std::move(s);
   }
   if (!req.user.empty()) o["user"] = req.user;
   if (!req.reasoning_effort.empty()) o["reasoning_effort"] = req.reasoning_effort;
   if (!req.tools.empty()) {
-    json::array tools;
+    json::array tools(sp);
     for (const auto& t : req.tools) {
-      json::object fn{{"name", t.name}};
+      json::object fn({{"name", t.name}}, sp);
       if (!t.description.empty()) fn["description"] = t.description;
       if (!t.parameters.is_null()) fn["parameters"] = t.parameters;
       if (t.strict) fn["strict"] = true;
-      tools.push_back(json::object{{"type", "function"}, {"function", std::move(fn)}});
+      tools.push_back(json::object({{"type", "function"}, {"function", std::move(fn)}}, sp));
     }
     o["tools"] = std::move(tools);
   }
