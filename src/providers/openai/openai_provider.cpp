@@ -8,6 +8,7 @@
 #include "core/json_scan.hpp"
 #include "core/json_util.hpp"
 #include "wire/openai/chat_json.hpp"
+#include "wire/openai/chat_reply_scan.hpp"
 #include "wire/openai/images_json.hpp"
 #include "wire/parts.hpp"
 #include "wire/sse/sse.hpp"
@@ -297,6 +298,7 @@ Result<http::ClientRequest> OpenAiProvider::build_passthrough(const PassthroughB
 }
 
 Result<ChatResponse> OpenAiProvider::decode_chat(std::string_view body, const ChatRequest&) const {
+  if (ChatResponse fast; openai::scan_chat_response(body, fast)) return fast;
   boost::system::error_code ec;
   json_util::Scratch scratch;
   auto v = json_util::parse(body, ec, scratch.storage());
