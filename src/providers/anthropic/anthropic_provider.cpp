@@ -6,6 +6,7 @@
 
 #include "core/json_util.hpp"
 #include "wire/anthropic/messages_json.hpp"
+#include "wire/anthropic/messages_reply_scan.hpp"
 #include "wire/sse/sse.hpp"
 
 namespace json = boost::json;
@@ -203,6 +204,7 @@ Result<http::ClientRequest> AnthropicProvider::build_chat(const ChatRequest& req
 }
 
 Result<ChatResponse> AnthropicProvider::decode_chat(std::string_view body, const ChatRequest& req) const {
+  if (ChatResponse fast; anthropic::scan_reply(body, fast)) return fast;
   boost::system::error_code ec;
   json_util::Scratch scratch;
   auto v = json_util::parse(body, ec, scratch.storage());
