@@ -38,6 +38,11 @@ struct Scratch {
 // body was not cut or replaced by something else, not a syntax check.
 bool looks_whole(std::string_view text);
 
+// `s` as a JSON string (quotes and escapes) appended to `out`, byte for byte as boost::json::serialize writes
+// it: `"` and `\` escaped, control bytes as \b \f \n \r \t or \u00XX, everything else as it is. For replies
+// written straight into text, with no tree between.
+void append_quoted(std::string& out, std::string_view s);
+
 // A member's string value, or empty when it is absent or not a string.
 std::string_view string_field(const boost::json::object& o, std::string_view key);
 // A member's integer value, or 0 when it is absent or not an integer.

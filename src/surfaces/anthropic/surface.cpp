@@ -2,7 +2,6 @@
 
 #include <boost/json.hpp>
 
-#include "core/json_util.hpp"
 #include "pipeline/context.hpp"
 #include "wire/anthropic/messages_json.hpp"
 
@@ -33,9 +32,7 @@ Result<void> AnthropicSurface::decode(pipeline::Context& ctx) const {
 }
 
 std::string AnthropicSurface::encode_chat(const pipeline::Context& ctx) const {
-  json_util::Scratch scratch;
-  return boost::json::serialize(
-      ::modelmux::anthropic::encode_reply(ctx.chat_reply, fallback_id(ctx), scratch.storage()));
+  return ::modelmux::anthropic::write_reply(ctx.chat_reply, fallback_id(ctx));
 }
 
 std::unique_ptr<StreamEncoder> AnthropicSurface::stream_encoder(const pipeline::Context& ctx) const {

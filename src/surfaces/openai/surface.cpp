@@ -2,7 +2,6 @@
 
 #include <boost/json.hpp>
 
-#include "core/json_util.hpp"
 #include "pipeline/context.hpp"
 #include "wire/openai/chat_json.hpp"
 #include "wire/openai/embeddings_json.hpp"
@@ -58,12 +57,11 @@ bool OpenAiSurface::relays_as_is(const pipeline::Context& ctx, std::string_view 
 }
 
 std::string OpenAiSurface::encode_chat(const pipeline::Context& ctx) const {
-  json_util::Scratch scratch;
-  json::object out = ::modelmux::openai::encode_chat_response(ctx.chat_reply, scratch.storage());
+  const ChatResponse& r = ctx.chat_reply;
   // Upstreams that give no id or time (Ollama) still get an OpenAI-shaped reply.
-  if (ctx.chat_reply.id.empty()) out["id"] = "chatcmpl-" + std::string(ctx.request_id);
-  if (ctx.chat_reply.created == 0) out["created"] = openai::unix_now();
-  return json::serialize(out);
+  std::string id = r.id.empty() ? "chatcmpl-" + std::string(ctx.request_id) : std::string();
+  return ::modelmux::openai::write_chat_response(r, r.id.empty() ? std::string_view(id) : r.id,
+                                                 r.created == 0 ? openai::unix_now() : r.created);
 }
 
 std::string OpenAiSurface::encode_embeddings(const pipeline::Context& ctx) const {

@@ -24,19 +24,6 @@ std::string text_of(const json::value& content) {
   return out;
 }
 
-std::string_view stop_reason(FinishReason r) {
-  switch (r) {
-    case FinishReason::length:
-      return "max_tokens";
-    case FinishReason::tool_calls:
-      return "tool_use";
-    case FinishReason::content_filter:
-      return "refusal";
-    default:
-      return "end_turn";
-  }
-}
-
 // An upstream's arguments that are no JSON object still give the client a tool_use with an input.
 json::value input_of(const std::string& arguments) {
   return json_util::arguments_object(arguments).value_or(json::object{});
@@ -136,6 +123,19 @@ Result<void> decode_blocks(const json::value& content, const std::string& where,
 }
 
 }  // namespace
+
+std::string_view stop_reason(FinishReason r) {
+  switch (r) {
+    case FinishReason::length:
+      return "max_tokens";
+    case FinishReason::tool_calls:
+      return "tool_use";
+    case FinishReason::content_filter:
+      return "refusal";
+    default:
+      return "end_turn";
+  }
+}
 
 Result<ChatRequest> decode_request(const json::object& body) {
   ChatRequest req;

@@ -37,6 +37,11 @@ Result<ChatRequest> decode_request(const boost::json::object& body);
 // Every node in `storage` (json_util::Scratch for a tree serialized at once).
 boost::json::object encode_reply(const ChatResponse& resp, std::string_view fallback_id,
                                  boost::json::storage_ptr storage = {});
+// The same reply written straight into text, byte for byte serialize(encode_reply(resp, fallback_id)):
+// the surface's path, with no tree between (messages_reply_write.cpp).
+std::string write_reply(const ChatResponse& resp, std::string_view fallback_id);
+// A finish reason as Anthropic's stop_reason.
+std::string_view stop_reason(FinishReason r);
 std::string error_body(const Error& err);
 int error_status(const Error& err);  // Anthropic answers overload with 529
 

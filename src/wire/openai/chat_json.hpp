@@ -33,6 +33,10 @@ std::optional<ToolChoice::Mode> tool_choice_mode(std::string_view s);
 Result<ChatResponse> decode_chat_response(const boost::json::object& body);
 // Every node in `storage` (json_util::Scratch for a tree serialized at once).
 boost::json::object encode_chat_response(const ChatResponse& resp, boost::json::storage_ptr storage = {});
+// The same reply written straight into text with `id` and `created` as its own, byte for byte
+// serialize(encode_chat_response(resp)) when they are resp's: the surface's path, with no tree between
+// (chat_reply_write.cpp).
+std::string write_chat_response(const ChatResponse& resp, std::string_view id, std::int64_t created);
 
 Usage decode_usage(const boost::json::object& usage);
 boost::json::object encode_usage(const Usage& usage, boost::json::storage_ptr storage = {});
