@@ -7,8 +7,10 @@
 
 #include "core/json_util.hpp"
 #include "pipeline/stages/stages.hpp"
+#include "surfaces/anthropic/surface.hpp"
 #include "surfaces/openai/surface.hpp"
 #include "surfaces/surface.hpp"
+#include "wire/anthropic/messages_request_scan.hpp"
 #include "wire/openai/chat_request_scan.hpp"
 
 namespace modelmux::pipeline::stages {
@@ -119,13 +121,16 @@ Result<routing::Preferences> preferences(const http::HeaderList* headers, boost:
   return prefs;
 }
 
-// The OpenAI chat surface's common request, decoded from its bytes: no tree is built, and the empty
-// `fields` say that no key of the gateway's (strategy, router, budget_limit, provider_options) or any other
-// was in the body. False leaves the request to the full path.
+// The OpenAI chat and Anthropic Messages surfaces' common request, decoded from its bytes: no tree is built,
+// and the empty `fields` say that no key of the gateway's (strategy, router, budget_limit,
+// provider_options) or any other was in the body. False leaves the request to the full path.
 bool scanned(Context& ctx) {
-  if (!ctx.headers || ctx.op != Operation::chat || &ctx.surface != &surfaces::openai_surface()) return false;
+  if (!ctx.headers || ctx.op != Operation::chat) return false;
   json_scan::Span model_at;
-  if (!openai::scan_chat_request(ctx.body, ctx.chat, &model_at)) {
+  bool openai = &ctx.surface == &surfaces::openai_surface();
+  if (!openai && &ctx.surface != &surfaces::anthropic_surface()) return false;
+  if (!(openai ? openai::scan_chat_request(ctx.body, ctx.chat, &model_at)
+               : anthropic::scan_request(ctx.body, ctx.chat, &model_at))) {
     ctx.chat = ChatRequest();
     return false;
   }
