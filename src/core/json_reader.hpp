@@ -174,4 +174,24 @@ bool members(Reader& in, F&& member) {
   return in.take('}');
 }
 
+// A string or null whose value is not kept (it still has to be JSON the reader follows).
+inline bool skip_string_or_null(Reader& in) {
+  std::string unused;
+  return in.null() || in.string(unused);
+}
+
+// Each key of an object at most once: with a repeated key, which one counts is the tree's business.
+class Once {
+ public:
+  bool operator()(unsigned bit) {
+    if (seen_ & bit) return false;
+    seen_ |= bit;
+    return true;
+  }
+  bool has(unsigned bit) const { return seen_ & bit; }
+
+ private:
+  unsigned seen_ = 0;
+};
+
 }  // namespace modelmux::json_scan

@@ -13,26 +13,9 @@ namespace modelmux::anthropic {
 namespace {
 
 using json_scan::members;
+using json_scan::Once;
 using json_scan::Reader;
-
-// Each key of an object at most once: with a repeated key, which one counts is the tree's business.
-class Once {
- public:
-  bool operator()(unsigned bit) {
-    if (seen_ & bit) return false;
-    seen_ |= bit;
-    return true;
-  }
-  bool has(unsigned bit) const { return seen_ & bit; }
-
- private:
-  unsigned seen_ = 0;
-};
-
-bool ignored_string_or_null(Reader& in) {
-  std::string unused;
-  return in.null() || in.string(unused);
-}
+using json_scan::skip_string_or_null;
 
 // One text block, its text appended to `text`.
 bool text_block(Reader& in, std::string& text) {
@@ -73,7 +56,7 @@ bool usage(Reader& in, Usage& u) {
     if (k == "cache_read_input_tokens") return once(4) && (in.null() || in.count(u.cached_input_tokens));
     if (k == "cache_creation_input_tokens")
       return once(8) && (in.null() || in.count(u.cache_write_input_tokens));
-    if (k == "service_tier") return once(16) && ignored_string_or_null(in);
+    if (k == "service_tier") return once(16) && skip_string_or_null(in);
     if (k == "cache_creation") return once(32) && (in.null() || counts(in));
     return false;  // server_tool_use and the like: the tree's
   });
@@ -90,12 +73,12 @@ bool scan_reply(std::string_view body, ChatResponse& out) {
   std::string text, stop;
   bool ok = members(in, [&](std::string_view k) {
     if (k == "id") return once(1) && in.string(out.id);
-    if (k == "type") return once(2) && ignored_string_or_null(in);
-    if (k == "role") return once(4) && ignored_string_or_null(in);
+    if (k == "type") return once(2) && skip_string_or_null(in);
+    if (k == "role") return once(4) && skip_string_or_null(in);
     if (k == "model") return once(8) && in.string(out.model);
     if (k == "content") return once(16) && content(in, text);
     if (k == "stop_reason") return once(32) && (in.null() || in.string(stop));
-    if (k == "stop_sequence") return once(64) && ignored_string_or_null(in);
+    if (k == "stop_sequence") return once(64) && skip_string_or_null(in);
     if (k == "usage") return once(128) && usage(in, out.usage.emplace());
     return false;
   });

@@ -12,21 +12,8 @@ namespace modelmux::anthropic {
 namespace {
 
 using json_scan::members;
+using json_scan::Once;
 using json_scan::Reader;
-
-// Each key of an object at most once: with a repeated key, which one counts is the tree's business.
-class Once {
- public:
-  bool operator()(unsigned bit) {
-    if (seen_ & bit) return false;
-    seen_ |= bit;
-    return true;
-  }
-  bool has(unsigned bit) const { return seen_ & bit; }
-
- private:
-  unsigned seen_ = 0;
-};
 
 bool message(Reader& in, std::vector<Message>& out) {
   Once once;

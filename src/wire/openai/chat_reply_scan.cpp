@@ -13,36 +13,18 @@ namespace modelmux::openai {
 namespace {
 
 using json_scan::members;
+using json_scan::Once;
 using json_scan::Reader;
-
-// Each key of an object at most once: with a repeated key, which one counts is the tree's business.
-class Once {
- public:
-  bool operator()(unsigned bit) {
-    if (seen_ & bit) return false;
-    seen_ |= bit;
-    return true;
-  }
-  bool has(unsigned bit) const { return seen_ & bit; }
-
- private:
-  unsigned seen_ = 0;
-};
+using json_scan::skip_string_or_null;
 
 bool string_or_null(Reader& in, std::string& out) {
   return in.null() || in.string(out);
 }
 
-// A string whose value is not kept (it still has to be valid JSON the reader follows).
-bool ignored_string_or_null(Reader& in) {
-  std::string unused;
-  return string_or_null(in, unused);
-}
-
 bool message(Reader& in, Message& m) {
   Once once;
   return members(in, [&](std::string_view k) {
-    if (k == "role") return once(1) && ignored_string_or_null(in);  // (the tree's decoder sets assistant)
+    if (k == "role") return once(1) && skip_string_or_null(in);  // (the tree's decoder sets assistant)
     if (k == "content") {
       if (!once(2)) return false;
       if (in.null()) return true;
@@ -110,7 +92,7 @@ bool scan_chat_response(std::string_view body, ChatResponse& out) {
   bool ok = members(in, [&](std::string_view k) {
     if (k == "id") return once(1) && in.string(out.id);
     if (k == "object" || k == "system_fingerprint" || k == "service_tier")
-      return once(k == "object" ? 2 : k == "service_tier" ? 4 : 8) && ignored_string_or_null(in);
+      return once(k == "object" ? 2 : k == "service_tier" ? 4 : 8) && skip_string_or_null(in);
     if (k == "created") return once(16) && in.count(out.created);
     if (k == "model") return once(32) && in.string(out.model);
     if (k == "choices") {
