@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "wire/anthropic/messages_json.hpp"
+#include "wire/scan_test_support.hpp"
 
 using namespace modelmux;
 
@@ -17,25 +18,8 @@ void expect_same(std::string_view body, const ChatRequest& req = {}) {
   ASSERT_TRUE(anthropic::scan_reply(body, fast)) << body;
   auto slow = anthropic::decode_reply(boost::json::parse(body).as_object(), req);
   ASSERT_TRUE(slow) << body;
-  EXPECT_EQ(fast.id, slow->id);
-  EXPECT_EQ(fast.model, slow->model);
-  EXPECT_EQ(fast.created, slow->created);
-  EXPECT_EQ(fast.finish_reason, slow->finish_reason);
-  EXPECT_EQ(fast.message.role, slow->message.role);
-  EXPECT_EQ(fast.message.reasoning, slow->message.reasoning);
-  EXPECT_TRUE(slow->message.tool_calls.empty());
-  ASSERT_EQ(fast.message.content.size(), slow->message.content.size()) << body;
-  for (std::size_t k = 0; k < fast.message.content.size(); ++k) {
-    EXPECT_EQ(fast.message.content[k].kind, slow->message.content[k].kind);
-    EXPECT_EQ(fast.message.content[k].text, slow->message.content[k].text);
-  }
-  ASSERT_EQ(fast.usage.has_value(), slow->usage.has_value()) << body;
-  if (fast.usage) {
-    EXPECT_EQ(fast.usage->input_tokens, slow->usage->input_tokens);
-    EXPECT_EQ(fast.usage->output_tokens, slow->usage->output_tokens);
-    EXPECT_EQ(fast.usage->cached_input_tokens, slow->usage->cached_input_tokens);
-    EXPECT_EQ(fast.usage->cache_write_input_tokens, slow->usage->cache_write_input_tokens);
-  }
+  SCOPED_TRACE(body);
+  scan_test::expect_same_response(fast, *slow);
 }
 
 bool scans(std::string_view body) {

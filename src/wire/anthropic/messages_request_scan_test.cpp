@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "wire/anthropic/messages_json.hpp"
+#include "wire/scan_test_support.hpp"
 
 using namespace modelmux;
 
@@ -17,36 +18,11 @@ void expect_same(std::string_view body) {
   ChatRequest fast;
   json_scan::Span model_at;
   ASSERT_TRUE(anthropic::scan_request(body, fast, &model_at)) << body;
-  auto spans = json_scan::find_top_level(body, "model");
-  ASSERT_EQ(spans.size(), 1u) << body;
-  EXPECT_EQ(model_at.begin, spans[0].begin) << body;
-  EXPECT_EQ(model_at.end, spans[0].end) << body;
+  scan_test::expect_model_span(body, model_at);
   auto slow = anthropic::decode_request(boost::json::parse(body).as_object());
   ASSERT_TRUE(slow) << body;
-  EXPECT_EQ(fast.model, slow->model);
-  EXPECT_EQ(fast.max_tokens, slow->max_tokens);
-  EXPECT_EQ(fast.stream, slow->stream);
-  EXPECT_EQ(fast.include_usage, slow->include_usage);
-  EXPECT_EQ(fast.temperature, slow->temperature);
-  EXPECT_EQ(fast.top_p, slow->top_p);
-  EXPECT_EQ(fast.stop, slow->stop);
-  EXPECT_EQ(fast.user, slow->user);
-  EXPECT_TRUE(slow->tools.empty());
-  EXPECT_TRUE(fast.extra.empty());
-  EXPECT_TRUE(slow->extra.empty());
-  ASSERT_EQ(fast.messages.size(), slow->messages.size()) << body;
-  for (std::size_t i = 0; i < fast.messages.size(); ++i) {
-    const auto &a = fast.messages[i], &b = slow->messages[i];
-    EXPECT_EQ(a.role, b.role);
-    EXPECT_EQ(a.name, b.name);
-    EXPECT_TRUE(b.tool_calls.empty());
-    ASSERT_EQ(a.content.size(), b.content.size());
-    for (std::size_t k = 0; k < a.content.size(); ++k) {
-      EXPECT_EQ(a.content[k].kind, b.content[k].kind);
-      EXPECT_EQ(a.content[k].text, b.content[k].text);
-      EXPECT_EQ(a.content[k].source, b.content[k].source);
-    }
-  }
+  SCOPED_TRACE(body);
+  scan_test::expect_same_request(fast, *slow);
 }
 
 bool scans(std::string_view body) {

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "wire/openai/chat_json.hpp"
+#include "wire/scan_test_support.hpp"
 
 using namespace modelmux;
 
@@ -18,25 +19,8 @@ void expect_same(std::string_view body) {
   ASSERT_TRUE(openai::scan_chat_response(body, fast)) << body;
   auto slow = openai::decode_chat_response(boost::json::parse(body).as_object());
   ASSERT_TRUE(slow) << body;
-  EXPECT_EQ(fast.id, slow->id);
-  EXPECT_EQ(fast.model, slow->model);
-  EXPECT_EQ(fast.created, slow->created);
-  EXPECT_EQ(fast.finish_reason, slow->finish_reason);
-  EXPECT_EQ(fast.message.role, slow->message.role);
-  EXPECT_EQ(fast.message.reasoning, slow->message.reasoning);
-  EXPECT_TRUE(fast.message.tool_calls.empty());
-  ASSERT_EQ(fast.message.content.size(), slow->message.content.size()) << body;
-  for (std::size_t k = 0; k < fast.message.content.size(); ++k) {
-    EXPECT_EQ(fast.message.content[k].kind, slow->message.content[k].kind);
-    EXPECT_EQ(fast.message.content[k].text, slow->message.content[k].text);
-  }
-  ASSERT_EQ(fast.usage.has_value(), slow->usage.has_value()) << body;
-  if (fast.usage) {
-    EXPECT_EQ(fast.usage->input_tokens, slow->usage->input_tokens);
-    EXPECT_EQ(fast.usage->output_tokens, slow->usage->output_tokens);
-    EXPECT_EQ(fast.usage->cached_input_tokens, slow->usage->cached_input_tokens);
-    EXPECT_EQ(fast.usage->reasoning_tokens, slow->usage->reasoning_tokens);
-  }
+  SCOPED_TRACE(body);
+  scan_test::expect_same_response(fast, *slow);
 }
 
 bool scans(std::string_view body) {

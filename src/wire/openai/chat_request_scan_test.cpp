@@ -7,47 +7,21 @@
 #include <boost/json.hpp>
 
 #include "wire/openai/chat_json.hpp"
+#include "wire/scan_test_support.hpp"
 
 using namespace modelmux;
 
 namespace {
 
-ChatRequest full(std::string_view body) {
-  auto r = openai::decode_chat_request(boost::json::parse(body).as_object());
-  EXPECT_TRUE(r) << body;
-  return r ? *r : ChatRequest();
-}
-
 void expect_same(std::string_view body) {
   ChatRequest fast;
   json_scan::Span model_at;
   ASSERT_TRUE(openai::scan_chat_request(body, fast, &model_at)) << body;
-  // The model's span is where the pass-through rewrites it: the one find_top_level gives.
-  auto spans = json_scan::find_top_level(body, "model");
-  ASSERT_EQ(spans.size(), 1u) << body;
-  EXPECT_EQ(model_at.begin, spans[0].begin) << body;
-  EXPECT_EQ(model_at.end, spans[0].end) << body;
-  ChatRequest slow = full(body);
-  EXPECT_EQ(fast.model, slow.model);
-  EXPECT_EQ(fast.stream, slow.stream);
-  EXPECT_EQ(fast.max_tokens, slow.max_tokens);
-  EXPECT_EQ(fast.temperature, slow.temperature);
-  EXPECT_EQ(fast.top_p, slow.top_p);
-  EXPECT_EQ(fast.seed, slow.seed);
-  EXPECT_EQ(fast.user, slow.user);
-  EXPECT_TRUE(fast.extra.empty());
-  ASSERT_EQ(fast.messages.size(), slow.messages.size());
-  for (std::size_t i = 0; i < fast.messages.size(); ++i) {
-    const auto &a = fast.messages[i], &b = slow.messages[i];
-    EXPECT_EQ(a.role, b.role);
-    EXPECT_EQ(a.name, b.name);
-    ASSERT_EQ(a.content.size(), b.content.size());
-    for (std::size_t k = 0; k < a.content.size(); ++k) {
-      EXPECT_EQ(a.content[k].kind, b.content[k].kind);
-      EXPECT_EQ(a.content[k].text, b.content[k].text);
-      EXPECT_EQ(a.content[k].source, b.content[k].source);
-    }
-  }
+  scan_test::expect_model_span(body, model_at);
+  auto slow = openai::decode_chat_request(boost::json::parse(body).as_object());
+  ASSERT_TRUE(slow) << body;
+  SCOPED_TRACE(body);
+  scan_test::expect_same_request(fast, *slow);
 }
 
 bool scans(std::string_view body) {
