@@ -101,11 +101,15 @@ class Reader {
     return false;
   }
 
+  // `word` as a whole token, consumed only then: `null64` is neither null nor, once null is given up on,
+  // the 64 after it (a failed read leaves the position where it was, for the caller's next try).
   bool literal(std::string_view word) {
     ws();
     if (s_.substr(i_, word.size()) != word) return false;
     i_ += word.size();
-    return delimited();
+    if (delimited()) return true;
+    i_ -= word.size();
+    return false;
   }
   bool null() { return literal("null"); }
   bool boolean(bool& out) {

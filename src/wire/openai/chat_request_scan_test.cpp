@@ -75,6 +75,9 @@ TEST(OpenAiChatScan, LeavesEverythingElseToTheFullPath) {
   EXPECT_FALSE(scans(R"({"model":"m","messages":[{"role":"user","content":"hi"},]})"));
   EXPECT_FALSE(scans(R"({"model":"m","messages":[{"role":"user","content":"hi"}],})"));
   EXPECT_FALSE(scans(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"stream":truex})"));
+  // (a literal run into a number: found by fuzz_scanners; the scan took null64 for 64)
+  EXPECT_FALSE(scans(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":null64})"));
+  EXPECT_FALSE(scans(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":null0.5})"));
   EXPECT_FALSE(scans(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":01})"));
   EXPECT_FALSE(scans("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"a\tb\"}]}"));
   EXPECT_FALSE(scans(R"({"model":"m","messages":[{"role":"user","content":"hi"}])"));
