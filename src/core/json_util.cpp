@@ -1,6 +1,7 @@
 #include "core/json_util.hpp"
 
 #include <boost/json/parser.hpp>
+#include <charconv>
 
 namespace modelmux::json_util {
 
@@ -64,6 +65,11 @@ void append_quoted(std::string& out, std::string_view s) {
   }
   out.append(s.data() + run, s.size() - run);
   out.push_back('"');
+}
+
+void append_int(std::string& out, std::int64_t n) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, n).ptr);
 }
 
 std::string_view string_field(const boost::json::object& o, std::string_view key) {

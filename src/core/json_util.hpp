@@ -42,6 +42,8 @@ bool looks_whole(std::string_view text);
 // it: `"` and `\` escaped, control bytes as \b \f \n \r \t or \u00XX, everything else as it is. For replies
 // written straight into text, with no tree between.
 void append_quoted(std::string& out, std::string_view s);
+// `n` in decimal appended to `out`, as boost::json::serialize writes an integer.
+void append_int(std::string& out, std::int64_t n);
 
 // A member's string value, or empty when it is absent or not a string.
 std::string_view string_field(const boost::json::object& o, std::string_view key);

@@ -59,9 +59,10 @@ bool OpenAiSurface::relays_as_is(const pipeline::Context& ctx, std::string_view 
 std::string OpenAiSurface::encode_chat(const pipeline::Context& ctx) const {
   const ChatResponse& r = ctx.chat_reply;
   // Upstreams that give no id or time (Ollama) still get an OpenAI-shaped reply.
-  std::string id = r.id.empty() ? "chatcmpl-" + std::string(ctx.request_id) : std::string();
-  return ::modelmux::openai::write_chat_response(r, r.id.empty() ? std::string_view(id) : r.id,
-                                                 r.created == 0 ? openai::unix_now() : r.created);
+  std::string fallback;
+  std::string_view id = r.id;
+  if (id.empty()) id = fallback = "chatcmpl-" + std::string(ctx.request_id);
+  return ::modelmux::openai::write_chat_response(r, id, r.created == 0 ? openai::unix_now() : r.created);
 }
 
 std::string OpenAiSurface::encode_embeddings(const pipeline::Context& ctx) const {

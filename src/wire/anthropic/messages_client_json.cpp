@@ -24,21 +24,6 @@ std::string text_of(const json::value& content) {
   return out;
 }
 
-// An upstream's arguments that are no JSON object still give the client a tool_use with an input.
-json::value input_of(const std::string& arguments) {
-  return json_util::arguments_object(arguments).value_or(json::object{});
-}
-
-// Anthropic counts cache reads and writes apart from input_tokens.
-json::object usage_json(const Usage& u, json::storage_ptr sp = {}) {
-  json::object o({{"input_tokens", u.input_tokens - u.cached_input_tokens - u.cache_write_input_tokens},
-                  {"cache_read_input_tokens", u.cached_input_tokens},
-                  {"output_tokens", u.output_tokens}},
-                 sp);
-  if (u.cache_write_input_tokens) o["cache_creation_input_tokens"] = u.cache_write_input_tokens;
-  return o;
-}
-
 std::string frame(std::string_view type, json::object data) {
   data["type"] = type;
   return fmt::format("event: {}\ndata: {}\n\n", type, json::serialize(data));
@@ -209,29 +194,6 @@ Result<ChatRequest> decode_request(const json::object& body) {
       req.parallel_tool_calls = false;
   }
   return req;
-}
-
-json::object encode_reply(const ChatResponse& r, std::string_view fallback_id, json::storage_ptr sp) {
-  json::array content(sp);
-  if (!r.message.reasoning.empty())
-    content.push_back(
-        json::object({{"type", "thinking"}, {"thinking", r.message.reasoning}, {"signature", ""}}, sp));
-  if (std::string text = r.message.text(); !text.empty() || r.message.tool_calls.empty())
-    content.push_back(json::object({{"type", "text"}, {"text", text}}, sp));
-  for (const auto& c : r.message.tool_calls)
-    content.push_back(json::object(
-        {{"type", "tool_use"}, {"id", c.id}, {"name", c.name}, {"input", input_of(c.arguments)}}, sp));
-  json::object usage = usage_json(r.usage.value_or(Usage{}), sp);
-  std::string_view id = r.id.starts_with("msg_") ? std::string_view(r.id) : fallback_id;
-  return json::object({{"id", id},
-                       {"type", "message"},
-                       {"role", "assistant"},
-                       {"model", r.model},
-                       {"content", std::move(content)},
-                       {"stop_reason", stop_reason(r.finish_reason)},
-                       {"stop_sequence", nullptr},
-                       {"usage", std::move(usage)}},
-                      sp);
 }
 
 int error_status(const Error& err) {

@@ -39,7 +39,7 @@ TEST(AnthropicSurface, ReasoningBecomesAThinkingBlockBeforeTheText) {
   r.message.reasoning = "Hmm.";
   r.message.content.push_back({ContentPart::Kind::text, "Hi", {}, {}, {}});
   r.finish_reason = FinishReason::stop;
-  auto reply = encode_reply(r, "msg_x");
+  auto reply = boost::json::parse(write_reply(r, "msg_x")).as_object();
   const auto& content = reply.at("content").as_array();
   ASSERT_EQ(content.size(), 2u);
   EXPECT_EQ(content[0].as_object().at("type").as_string(), "thinking");

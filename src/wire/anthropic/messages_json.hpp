@@ -34,12 +34,14 @@ namespace modelmux::anthropic {
 // The client side of the same wire (the /v1/messages surface): a client's request into canonical form,
 // a canonical reply and stream back into Anthropic's shapes, and errors as Anthropic error bodies.
 Result<ChatRequest> decode_request(const boost::json::object& body);
-// Every node in `storage` (json_util::Scratch for a tree serialized at once).
-boost::json::object encode_reply(const ChatResponse& resp, std::string_view fallback_id,
-                                 boost::json::storage_ptr storage = {});
-// The same reply written straight into text, byte for byte serialize(encode_reply(resp, fallback_id)):
-// the surface's path, with no tree between (messages_reply_write.cpp).
+// A message for `resp` written straight into text with no tree between (messages_reply_write.cpp); its id is
+// resp's when that is Anthropic's own (msg_...), `fallback_id` otherwise.
 std::string write_reply(const ChatResponse& resp, std::string_view fallback_id);
+// Usage as Anthropic writes it: input_tokens without cache reads and writes, which have fields of their own.
+// Appended as text (a whole reply's), or as an object (a stream's message_delta) read from that same text,
+// so the two cannot drift apart (messages_reply_write.cpp).
+void append_usage(std::string& out, const Usage& u);
+boost::json::object usage_json(const Usage& u);
 // A finish reason as Anthropic's stop_reason.
 std::string_view stop_reason(FinishReason r);
 std::string error_body(const Error& err);

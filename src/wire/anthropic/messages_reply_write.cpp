@@ -1,23 +1,34 @@
-// An Anthropic message written straight into text (messages_json.hpp, write_reply): the same bytes as
-// serializing encode_reply's tree, without building it (the tree, its serialization and its destruction
-// were ~10k instructions of a translated request). messages_reply_write_test.cpp holds the two byte for
-// byte.
+// An Anthropic message written straight into text (messages_json.hpp, write_reply): built as a tree,
+// serialized and destroyed it was ~10k instructions of a translated request. messages_reply_write_test.cpp
+// checks what a JSON parser reads back, and pins the bytes of a common reply.
 #include <boost/json.hpp>
-#include <charconv>
 
 #include "core/json_util.hpp"
 #include "wire/anthropic/messages_json.hpp"
 
 namespace modelmux::anthropic {
-namespace {
 
-void append_int(std::string& out, std::int64_t n) {
-  char buf[24];
-  out.append(buf, std::to_chars(buf, buf + sizeof buf, n).ptr);
+void append_usage(std::string& out, const Usage& u) {
+  using json_util::append_int;
+  out += "{\"input_tokens\":";
+  append_int(out, u.input_tokens - u.cached_input_tokens - u.cache_write_input_tokens);
+  out += ",\"cache_read_input_tokens\":";
+  append_int(out, u.cached_input_tokens);
+  out += ",\"output_tokens\":";
+  append_int(out, u.output_tokens);
+  if (u.cache_write_input_tokens) {
+    out += ",\"cache_creation_input_tokens\":";
+    append_int(out, u.cache_write_input_tokens);
+  }
+  out += '}';
 }
 
-}  // namespace
-
+boost::json::object usage_json(const Usage& u) {
+  std::string text;
+  append_usage(text, u);
+  boost::system::error_code ec;  // (text written above: always an object)
+  return json_util::parse(text, ec).as_object();
+}
 std::string write_reply(const ChatResponse& r, std::string_view fallback_id) {
   using json_util::append_quoted;
   std::string text = r.message.text();
@@ -60,19 +71,9 @@ std::string write_reply(const ChatResponse& r, std::string_view fallback_id) {
   }
   out += "],\"stop_reason\":";
   append_quoted(out, stop_reason(r.finish_reason));
-  out += ",\"stop_sequence\":null,\"usage\":{\"input_tokens\":";
-  // Anthropic counts cache reads and writes apart from input_tokens.
-  Usage u = r.usage.value_or(Usage{});
-  append_int(out, u.input_tokens - u.cached_input_tokens - u.cache_write_input_tokens);
-  out += ",\"cache_read_input_tokens\":";
-  append_int(out, u.cached_input_tokens);
-  out += ",\"output_tokens\":";
-  append_int(out, u.output_tokens);
-  if (u.cache_write_input_tokens) {
-    out += ",\"cache_creation_input_tokens\":";
-    append_int(out, u.cache_write_input_tokens);
-  }
-  out += "}}";
+  out += ",\"stop_sequence\":null,\"usage\":";
+  append_usage(out, r.usage.value_or(Usage{}));
+  out += '}';
   return out;
 }
 

@@ -31,14 +31,14 @@ std::optional<Tool> tool_from(const boost::json::object& fields);
 std::optional<ToolChoice::Mode> tool_choice_mode(std::string_view s);
 
 Result<ChatResponse> decode_chat_response(const boost::json::object& body);
-// Every node in `storage` (json_util::Scratch for a tree serialized at once).
-boost::json::object encode_chat_response(const ChatResponse& resp, boost::json::storage_ptr storage = {});
-// The same reply written straight into text with `id` and `created` as its own, byte for byte
-// serialize(encode_chat_response(resp)) when they are resp's: the surface's path, with no tree between
-// (chat_reply_write.cpp).
+// A chat.completion for `resp`, with `id` and `created` as its own, written straight into text with no tree
+// between (chat_reply_write.cpp).
 std::string write_chat_response(const ChatResponse& resp, std::string_view id, std::int64_t created);
 
 Usage decode_usage(const boost::json::object& usage);
+// Usage as OpenAI writes it: appended as text (a whole reply's), or as an object in `storage` (a stream's
+// last chunk) read from that same text, so the two cannot drift apart (chat_reply_write.cpp).
+void append_usage(std::string& out, const Usage& usage);
 boost::json::object encode_usage(const Usage& usage, boost::json::storage_ptr storage = {});
 
 // Decodes one `data:` payload of a chat.completion.chunk stream into events. `[DONE]` yields nothing and

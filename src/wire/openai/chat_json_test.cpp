@@ -95,7 +95,7 @@ TEST(OpenAiChatJson, DecodesAReplyWithToolCallsAndUsage) {
   EXPECT_EQ(r->usage->input_tokens, 10);
   EXPECT_EQ(r->usage->cached_input_tokens, 4);
   EXPECT_EQ(r->usage->reasoning_tokens, 2);
-  auto encoded = openai::encode_chat_response(*r);
+  auto encoded = json::parse(openai::write_chat_response(*r, r->id, r->created)).as_object();
   EXPECT_EQ(encoded.at("choices").as_array()[0].as_object().at("finish_reason").as_string(), "tool_calls");
   EXPECT_FALSE(openai::decode_chat_response(json::parse(R"({"choices":[]})").as_object()));
 }
@@ -178,7 +178,7 @@ TEST(OpenAiChatJson, ReasoningInBothSpellingsRoundTrips) {
           .as_object());
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->message.reasoning, "2+2");
-  auto back = openai::encode_chat_response(*reply);
+  auto back = json::parse(openai::write_chat_response(*reply, reply->id, reply->created)).as_object();
   EXPECT_EQ(back.at("choices")
                 .as_array()[0]
                 .as_object()

@@ -25,18 +25,6 @@ Usage decode_usage(const json::object& u) {
   return usage;
 }
 
-json::object encode_usage(const Usage& u, json::storage_ptr sp) {
-  json::object o({{"prompt_tokens", u.input_tokens},
-                  {"completion_tokens", u.output_tokens},
-                  {"total_tokens", u.total()}},
-                 sp);
-  if (u.cached_input_tokens)
-    o["prompt_tokens_details"] = json::object({{"cached_tokens", u.cached_input_tokens}}, sp);
-  if (u.reasoning_tokens)
-    o["completion_tokens_details"] = json::object({{"reasoning_tokens", u.reasoning_tokens}}, sp);
-  return o;
-}
-
 namespace {
 
 // The model's thinking, as OpenAI-compatible servers that show it write it: `reasoning_content`
@@ -85,38 +73,6 @@ Result<ChatResponse> decode_chat_response(const json::object& body) {
   r.finish_reason = finish_reason_from_string(json_util::string_field(choice, "finish_reason"));
   if (auto* u = body.if_contains("usage"); u && u->is_object()) r.usage = decode_usage(u->get_object());
   return r;
-}
-
-json::object encode_chat_response(const ChatResponse& r, json::storage_ptr sp) {
-  json::object msg({{"role", "assistant"}}, sp);
-  std::string text = r.message.text();
-  if (text.empty() && !r.message.tool_calls.empty())
-    msg["content"] = nullptr;
-  else
-    msg["content"] = text;
-  if (!r.message.tool_calls.empty()) {
-    json::array calls(sp);
-    for (const auto& c : r.message.tool_calls)
-      calls.push_back(
-          json::object({{"id", c.id},
-                        {"type", "function"},
-                        {"function", json::object({{"name", c.name}, {"arguments", c.arguments}}, sp)}},
-                       sp));
-    msg["tool_calls"] = std::move(calls);
-  }
-  msg["refusal"] = nullptr;
-  if (!r.message.reasoning.empty()) msg["reasoning_content"] = r.message.reasoning;
-  json::object choice({{"index", 0}, {"message", std::move(msg)}, {"logprobs", nullptr}}, sp);
-  auto fr = to_string(r.finish_reason);
-  if (fr.empty())
-    choice["finish_reason"] = nullptr;
-  else
-    choice["finish_reason"] = fr;
-  json::object o({{"id", r.id}, {"object", "chat.completion"}, {"created", r.created}, {"model", r.model}},
-                 sp);
-  o["choices"] = json::array({std::move(choice)}, sp);
-  if (r.usage) o["usage"] = encode_usage(*r.usage, sp);
-  return o;
 }
 
 Result<void> ChunkDecoder::feed(std::string_view data, std::vector<StreamEvent>& out) {
