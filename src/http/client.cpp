@@ -213,25 +213,17 @@ class NetworkReply final : public Reply {
   // The parser is part of the reply (one allocation for both); it writes into the connection's header and
   // body storage, which outlive it.
   NetworkReply(std::unique_ptr<Connection> conn, ClientTimeouts timeouts)
-      : conn_(std::move(conn)), parser_(conn_->reply_headers, conn_->reply_body), timeouts_(timeouts) {
-    parser_.body_limit(boost::none);
-    parser_.header_limit(kHeaderLimit);
-  }
+      : conn_(std::move(conn)), parser_(conn_->reply_headers, conn_->reply_body), timeouts_(timeouts) {}
 
   ~NetworkReply() override {
     if (!conn_) return;
     conn_->deadline.disarm();
-    if (parser_.is_done() && parser_.keep_alive())
-      pool_of(conn_->lowest().get_executor()).put(std::move(conn_));
+    if (parser_.done() && parser_.keep_alive()) pool_of(conn_->lowest().get_executor()).put(std::move(conn_));
   }
 
   // Reads the reply's head; the error is the network's, for send() to judge (a stale pooled connection is
   // retried on a fresh one).
-  asio::awaitable<beast::error_code> read_head() {
-    auto [ec, n] = co_await conn_->with_stream(
-        [&](auto& s) { return bhttp::async_read_header(s, conn_->buffer, parser_, tuple_awaitable); });
-    co_return ec;
-  }
+  asio::awaitable<beast::error_code> read_head() { return pump(/*head_only=*/true); }
   Connection& connection() { return *conn_; }
 
   int status() const override { return parser_.status; }
@@ -239,14 +231,14 @@ class NetworkReply final : public Reply {
 
   asio::awaitable<Result<std::string_view>> read_some() override {
     parser_.body.clear();  // the caller is done with the previous piece
-    while (!parser_.is_done() && parser_.body.empty()) {
+    while (!parser_.done() && parser_.body.empty()) {
       if (auto r = co_await read_more(); !r) co_return std::unexpected(r.error());
     }
     co_return std::string_view(parser_.body);
   }
 
   asio::awaitable<Result<std::string>> read_all(std::size_t limit) override {
-    while (!parser_.is_done()) {
+    while (!parser_.done()) {
       if (auto r = co_await read_more(); !r) co_return std::unexpected(r.error());
       if (parser_.body.size() > limit)
         co_return fail(ErrorCode::upstream_error, fmt::format("upstream reply larger than {} bytes", limit));
@@ -255,6 +247,32 @@ class NetworkReply final : public Reply {
   }
 
  private:
+  // Parses what the connection's buffer holds and reads more until the head is done (head_only), or new
+  // body bytes are there for the caller, or the reply is done. A full buffer (a chunk line or trailer
+  // section longer than it) is buffer_overflow.
+  asio::awaitable<beast::error_code> pump(bool head_only) {
+    auto& buf = conn_->buffer;
+    beast::error_code ec;
+    for (;;) {
+      if (buf.size() > 0) {
+        std::size_t had = parser_.body.size();
+        buf.consume(parser_.feed({static_cast<const char*>(buf.data().data()), buf.size()}, head_only, ec));
+        if (ec != bhttp::error::need_more) co_return ec;
+        if (parser_.body.size() > had) co_return beast::error_code{};
+      }
+      std::size_t room = beast::read_size(buf, 65536);
+      if (room == 0) co_return bhttp::error::buffer_overflow;
+      auto [rec, n] = co_await conn_->with_stream(
+          [&](auto& s) { return s.async_read_some(buf.prepare(room), tuple_awaitable); });
+      if (rec == asio::error::eof) {
+        parser_.end_of_stream(ec);
+        co_return ec;
+      }
+      if (rec) co_return rec;
+      buf.commit(n);
+    }
+  }
+
   asio::awaitable<Result<void>> read_more() {
     // An abort cancels the read under way; one that falls between two reads stops the next.
     if (conn_->owner && conn_->owner->aborted()) {
@@ -262,8 +280,7 @@ class NetworkReply final : public Reply {
       co_return fail(ErrorCode::unavailable, "the request was aborted");
     }
     conn_->deadline.expires_after(timeouts_.idle);
-    auto [ec, n] = co_await conn_->with_stream(
-        [&](auto& s) { return bhttp::async_read_some(s, conn_->buffer, parser_, tuple_awaitable); });
+    auto ec = co_await pump(/*head_only=*/false);
     conn_->deadline.disarm();
     if (ec) {
       bool timed_out = conn_->deadline.expired();
@@ -344,8 +361,6 @@ asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRe
           network_error(rec, "waiting for the reply", reply->connection().deadline.expired()));
     }
     reply->connection().deadline.disarm();
-    // Not eager: Beast's read_some keeps reading while put() reports need_more, and an eager parse of a
-    // complete chunk followed by a partial one reports exactly that, which would hold a stream back.
     co_return reply;
   }
   co_return fail(ErrorCode::connection_failed, "the upstream closed the connection");

@@ -6,6 +6,8 @@
 #include <boost/beast/http/field.hpp>
 #include <cctype>
 
+#include "http/simple_head.hpp"
+
 namespace modelmux::http {
 
 namespace {
@@ -59,6 +61,18 @@ bool last_chunk(std::string_view line) {
   std::size_t zeros = line.find_first_not_of('0');
   if (zeros == 0 || line.empty()) return false;
   return zeros == std::string_view::npos || !std::isxdigit(static_cast<unsigned char>(line[zeros]));
+}
+
+// A body of a known length after a head read directly: at most `left` bytes of `in` appended to `body`.
+std::size_t take_body(std::string_view in, bool head_only, std::string& body, std::uint64_t& left,
+                      boost::beast::error_code& ec) {
+  ec = {};
+  if (head_only) return 0;
+  std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(left, in.size()));
+  body.append(in.data(), n);
+  left -= n;
+  if (left > 0) ec = boost::beast::http::error::need_more;
+  return n;
 }
 
 }  // namespace
@@ -129,8 +143,36 @@ void RequestParser::on_header_impl(error_code& ec) {
     ec = ParseError::missing_host;
 }
 
+// A head that arrived whole in the first bytes is tried directly; one that did not is Beast's from then
+// on (a head trickling in is not searched again and again).
+std::size_t RequestParser::read_simple(std::string_view in) {
+  SimpleHead head;
+  if (!read_simple_request(in, body_limit_, head, out_.headers)) {
+    out_.headers.clear();
+    return 0;
+  }
+  simple_ = true;
+  out_.head = head.method == "HEAD";
+  out_.method = out_.head ? std::string_view("GET") : head.method;
+  out_.target = head.target;
+  out_.version = head.version;
+  out_.keep_alive = head.keep_alive;
+  body_left_ = head.content_length;
+  if (body_left_ > 0) out_.body.reserve(static_cast<std::size_t>(body_left_));
+  return head.size;
+}
+
+std::size_t RequestParser::feed_simple(std::string_view in, bool head_only, error_code& ec) {
+  return take_body(in, head_only, out_.body, body_left_, ec);
+}
+
 std::size_t RequestParser::feed(std::string_view in, bool head_only, boost::beast::error_code& ec) {
   namespace bhttp = boost::beast::http;
+  if (simple_) return feed_simple(in, head_only, ec);
+  if (simple_heads_ && !basic_parser::got_some()) {
+    if (std::size_t head = read_simple(in); head > 0)
+      return head + feed_simple(in.substr(head), head_only, ec);
+  }
   std::size_t used = 0;
   ec = {};
   while (!(head_only ? is_header_done() : is_done())) {
@@ -201,6 +243,42 @@ void RequestParser::on_chunk_header_impl(std::uint64_t size, bsv, error_code&) {
 
 void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) {
   if (length) out_.body.reserve(static_cast<std::size_t>(*length));
+}
+
+std::size_t ResponseParser::feed(std::string_view in, bool head_only, boost::beast::error_code& ec) {
+  if (simple_) return take_body(in, head_only, body, body_left_, ec);
+  if (simple_heads_ && !got_some() && !in.empty()) {
+    SimpleHead head;
+    if (read_simple_response(in, head, headers)) {
+      simple_ = true;
+      status = head.status;
+      simple_keep_alive_ = head.keep_alive;
+      body_left_ = head.content_length;
+      return head.size + take_body(in.substr(head.size), head_only, body, body_left_, ec);
+    }
+    headers.clear();
+  }
+  std::size_t used = 0;
+  ec = {};
+  while (!(head_only ? is_header_done() : is_done())) {
+    if (used == in.size()) {
+      ec = boost::beast::http::error::need_more;
+      break;
+    }
+    // Not eager: one step at a time, so the step that completes the head uses only the head's bytes.
+    used += put(boost::asio::buffer(in.data() + used, in.size() - used), ec);
+    if (ec) break;
+  }
+  return used;
+}
+
+void ResponseParser::end_of_stream(boost::beast::error_code& ec) {
+  if (simple_)
+    ec = body_left_ == 0 ? boost::beast::error_code{} : boost::beast::http::error::partial_message;
+  else if (!got_some())
+    ec = boost::beast::http::error::end_of_stream;
+  else
+    put_eof(ec);  // the end of a body read to the end of the stream; partial_message otherwise
 }
 
 void ResponseParser::on_chunk_header_impl(std::uint64_t, bsv extensions, error_code& ec) {

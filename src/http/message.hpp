@@ -104,9 +104,13 @@ struct Request {
 // other than chunked, Transfer-Encoding on HTTP/1.0 or beside Content-Length, a missing or repeated Host
 // on HTTP/1.1, obs-fold. Trailer fields are bounded and dropped, never merged into the headers. HEAD is
 // routed as GET (as Go's net/http does): every GET route answers it, and the Exchange leaves the body out.
-class RequestParser final : public boost::beast::http::basic_parser<true> {
+// A head in the common shape that arrives whole is read directly (http/simple_head.hpp); every other goes
+// through Beast's parser, with the checks above in its callbacks.
+class RequestParser final : private boost::beast::http::basic_parser<true> {
  public:
-  RequestParser(Request& out, std::size_t body_limit) : out_(out), body_limit_(body_limit) {
+  // `simple_heads` false sends every head through Beast (the fuzzers compare the two ways).
+  RequestParser(Request& out, std::size_t body_limit, bool simple_heads = true)
+      : out_(out), body_limit_(body_limit), simple_heads_(simple_heads) {
     out_.clear();
     header_limit(static_cast<std::uint32_t>(kHeaderLimit));
     this->body_limit(body_limit);
@@ -117,6 +121,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   // against the body limit plus an allowance for framing, and what waits unparsed for its line end is
   // bounded (a chunk line by kChunkLineLimit, trailers by kHeaderLimit).
   std::size_t feed(std::string_view in, bool head_only, boost::beast::error_code& ec);
+  // Whether any byte has been taken (an end of stream before the head is then a partial message).
+  bool got_some() const { return simple_ || basic_parser::got_some(); }
 
  private:
   using error_code = boost::beast::error_code;
@@ -136,12 +142,17 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
     return body.size();
   }
   void on_finish_impl(error_code&) override {}
+  std::size_t read_simple(std::string_view in);  // the head's size; 0: not read
+  std::size_t feed_simple(std::string_view in, bool head_only, error_code& ec);
   void limit_chunk_line(std::string_view pending, error_code& ec) const;
   bool awaiting_trailers(std::string_view pending) const;
 
   Request& out_;
   std::size_t body_limit_;
-  std::size_t after_head_ = 0;    // bytes used past the head: body and chunk framing
+  bool simple_heads_;
+  bool simple_ = false;          // the head was read directly: the body is Content-Length bytes, counted here
+  std::uint64_t body_left_ = 0;  // (simple_) body bytes still due
+  std::size_t after_head_ = 0;   // bytes used past the head: body and chunk framing
   std::uint64_t chunk_left_ = 0;  // data bytes still due in the current chunk; 0 at a chunk boundary
   std::size_t chunks_ = 0;
   unsigned hosts_ = 0;  // (wide enough for every field a head can hold: no wrap-around)
@@ -152,18 +163,30 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
 
 // An upstream reply: status and headers, and body bytes collected in `body` as they are parsed, for the
 // reader to take. Trailer fields are dropped; the reader's buffer bounds what waits unparsed (a chunk line,
-// the trailer section) and chunk extensions are held to kChunkLineLimit.
-class ResponseParser final : public boost::beast::http::basic_parser<false> {
+// the trailer section) and chunk extensions are held to kChunkLineLimit. A head in the common shape with
+// a Content-Length is read directly (http/simple_head.hpp); other replies go through Beast's parser.
+class ResponseParser final : private boost::beast::http::basic_parser<false> {
  public:
   // `headers` and `body` belong to the connection, so their buffers are reused from reply to reply.
-  ResponseParser(HeaderList& headers_storage, std::string& body_storage)
-      : headers(headers_storage), body(body_storage) {
+  ResponseParser(HeaderList& headers_storage, std::string& body_storage, bool simple_heads = true)
+      : headers(headers_storage), body(body_storage), simple_heads_(simple_heads) {
     headers.clear();
     body.clear();
+    this->body_limit(boost::none);
+    header_limit(static_cast<std::uint32_t>(kHeaderLimit));
   }
   int status = 0;
   HeaderList& headers;
   std::string& body;
+
+  // As RequestParser::feed: parses until the head (head_only) or the message is done, adding body bytes
+  // to `body`; need_more when every byte was used and more are needed.
+  std::size_t feed(std::string_view in, bool head_only, boost::beast::error_code& ec);
+  // The upstream closed the connection: the end of a body read to the end of the stream, else an error
+  // (end_of_stream before any byte, partial_message after some).
+  void end_of_stream(boost::beast::error_code& ec);
+  bool done() const { return simple_ ? body_left_ == 0 : is_done(); }
+  bool keep_alive() const { return simple_ ? simple_keep_alive_ : basic_parser::keep_alive(); }
 
  private:
   using error_code = boost::beast::error_code;
@@ -184,6 +207,11 @@ class ResponseParser final : public boost::beast::http::basic_parser<false> {
     return b.size();
   }
   void on_finish_impl(error_code&) override {}
+
+  bool simple_heads_;
+  bool simple_ = false;
+  bool simple_keep_alive_ = false;
+  std::uint64_t body_left_ = 0;
 };
 
 }  // namespace modelmux::http

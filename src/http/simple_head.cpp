@@ -1,0 +1,209 @@
+#include "http/simple_head.hpp"
+
+#include <array>
+#include <cstring>
+
+namespace modelmux::http {
+
+namespace {
+
+// Heads longer than this go to Beast (its header limit is kHeaderLimit); the SDKs' are a few hundred bytes.
+constexpr std::size_t kSimpleHeadLimit = 16 * 1024;
+
+enum Class : unsigned char {
+  kToken = 1,   // tchar (RFC 9110 5.6.2): a method or field name
+  kTarget = 2,  // what Beast takes in a request target: any byte above SP but DEL
+  kValue = 4,   // a field value or reason phrase: HTAB, SP, VCHAR, obs-text
+};
+
+constexpr std::array<unsigned char, 256> make_classes() {
+  std::array<unsigned char, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    if (c > 0x20 && c != 0x7f) t[c] |= kTarget;
+    if (c == '\t' || (c >= 0x20 && c != 0x7f)) t[c] |= kValue;
+  }
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] |= kToken;
+  for (int c = '0'; c <= '9'; ++c) t[c] |= kToken;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] |= kToken, t[c - 'a' + 'A'] |= kToken;
+  return t;
+}
+constexpr std::array<unsigned char, 256> kClasses = make_classes();
+
+bool is(char c, Class k) {
+  return kClasses[static_cast<unsigned char>(c)] & k;
+}
+
+// Whether none of the 8 bytes at p is below `low` or DEL: values and targets are mostly such runs, taken a
+// word at a time (a byte the test flags, and whatever follows it, is then looked at one by one).
+template <unsigned char low>
+bool plain8(const char* p) {
+  constexpr std::uint64_t ones = 0x0101010101010101, highs = 0x8080808080808080;
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  std::uint64_t below = (w - ones * low) & ~w & highs;  // (bytes of 0x80 and above are never flagged)
+  std::uint64_t x = w ^ (ones * 0x7f);
+  std::uint64_t del = (x - ones) & ~x & highs;
+  return (below | del) == 0;
+}
+
+// The end of the run of class `k` characters from p (below `last`).
+template <Class k>
+const char* skip(const char* p, const char* last) {
+  constexpr unsigned char low = k == kTarget ? 0x21 : 0x20;
+  if constexpr (k != kToken)
+    while (last - p >= 8 && plain8<low>(p)) p += 8;
+  while (p < last && is(*p, k)) ++p;
+  return p;
+}
+
+// `text` is `lower` in any case. Both hold token or value characters only, where OR-ing 0x20 turns an
+// upper-case letter into its lower case and leaves every other character it could meet as it is.
+bool named(std::string_view text, std::string_view lower) {
+  if (text.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < text.size(); ++i)
+    if ((text[i] | 0x20) != lower[i]) return false;
+  return true;
+}
+
+bool crlf_at(const char* p, const char* last) {
+  return last - p >= 2 && p[0] == '\r' && p[1] == '\n';
+}
+
+// "HTTP/1.0" or "HTTP/1.1" at p: 10 or 11; 0 otherwise.
+unsigned version_at(const char* p, const char* last) {
+  if (last - p < 8 || std::memcmp(p, "HTTP/1.", 7) != 0) return 0;
+  return p[7] == '0' ? 10 : p[7] == '1' ? 11 : 0;
+}
+
+// What the fields say that framing and connection handling need.
+struct Framing {
+  bool content_length = false;
+  std::uint64_t length = 0;
+  bool close = false, keep_alive = false;
+  unsigned hosts = 0;
+};
+
+// The field lines from p and the blank line after them: name, colon, value with its surrounding blanks
+// trimmed (as Beast trims them), CRLF. Returns the end of the head, or null when it is not whole in
+// [p, last) or not in the common shape. Every scan is bounded by `last`: the head may be partial.
+const char* read_fields(const char* p, const char* last, Framing& f, HeaderList& headers) {
+  for (;;) {
+    if (crlf_at(p, last)) return p + 2;
+    const char* name = p;
+    p = skip<kToken>(p, last);
+    if (p == name || p == last || *p != ':') return nullptr;  // (a line opening with a blank is obs-fold)
+    std::string_view n(name, static_cast<std::size_t>(p - name));
+    ++p;
+    while (p < last && (*p == ' ' || *p == '\t')) ++p;
+    const char* value = p;
+    p = skip<kValue>(p, last);
+    if (!crlf_at(p, last)) return nullptr;
+    const char* end = p;
+    while (end > value && (end[-1] == ' ' || end[-1] == '\t')) --end;
+    std::string_view v(value, static_cast<std::size_t>(end - value));
+    p += 2;
+    switch (n.size()) {
+      case 4:
+        f.hosts += named(n, "host");
+        break;
+      case 7:
+        if (named(n, "upgrade")) return nullptr;
+        break;
+      case 10:
+      case 16:
+        if (named(n, "connection") || named(n, "proxy-connection")) {
+          // One token, as nearly every client sends it; a list is Beast's to read.
+          if (named(v, "close"))
+            f.close = true;
+          else if (named(v, "keep-alive"))
+            f.keep_alive = true;
+          else
+            return nullptr;
+        }
+        break;
+      case 14:
+        if (named(n, "content-length")) {
+          if (f.content_length || v.empty() || v.size() > 18) return nullptr;
+          std::uint64_t length = 0;
+          for (char c : v) {
+            if (c < '0' || c > '9') return nullptr;
+            length = length * 10 + static_cast<unsigned>(c - '0');
+          }
+          f.content_length = true;
+          f.length = length;
+        }
+        break;
+      case 17:
+        if (named(n, "transfer-encoding")) return nullptr;
+        break;
+      default:
+        break;
+    }
+    headers.add(n, v);
+  }
+}
+
+bool keeps_alive(unsigned version, const Framing& f) {
+  return version >= 11 ? !f.close : f.keep_alive;
+}
+
+const char* bound(std::string_view in) {
+  return in.data() + std::min(in.size(), kSimpleHeadLimit);
+}
+
+}  // namespace
+
+bool read_simple_request(std::string_view in, std::size_t body_limit, SimpleHead& out, HeaderList& headers) {
+  const char* p = in.data();
+  const char* last = bound(in);
+  const char* method = p;
+  p = skip<kToken>(p, last);
+  if (p == method || p == last || *p != ' ') return false;
+  out.method = {method, static_cast<std::size_t>(p - method)};
+  const char* target = ++p;
+  p = skip<kTarget>(p, last);
+  if (p == target || p == last || *p != ' ') return false;
+  out.target = {target, static_cast<std::size_t>(p - target)};
+  ++p;
+  out.version = version_at(p, last);
+  if (out.version == 0 || !crlf_at(p + 8, last)) return false;
+  Framing f;
+  const char* end = read_fields(p + 10, last, f, headers);
+  if (!end) return false;
+  // A missing or repeated Host is refused, with its reason, on Beast's path.
+  if (f.hosts > 1 || (f.hosts == 0 && out.version >= 11)) return false;
+  if (f.length > body_limit) return false;
+  out.content_length = f.length;
+  out.keep_alive = keeps_alive(out.version, f);
+  out.size = static_cast<std::size_t>(end - in.data());
+  return true;
+}
+
+bool read_simple_response(std::string_view in, SimpleHead& out, HeaderList& headers) {
+  const char* p = in.data();
+  const char* last = bound(in);
+  out.version = version_at(p, last);
+  if (out.version == 0) return false;
+  p += 8;
+  if (last - p < 5 || p[0] != ' ' || p[4] != ' ') return false;
+  int status = 0;
+  for (int i = 1; i <= 3; ++i) {
+    if (p[i] < '0' || p[i] > '9') return false;
+    status = status * 10 + (p[i] - '0');
+  }
+  // 1xx, 204 and 304 have no body whatever their fields say; Beast's path knows.
+  if (status < 200 || status > 599 || status == 204 || status == 304) return false;
+  out.status = status;
+  p += 5;
+  p = skip<kValue>(p, last);  // the reason phrase, unused
+  if (!crlf_at(p, last)) return false;
+  Framing f;
+  const char* end = read_fields(p + 2, last, f, headers);
+  if (!end || !f.content_length) return false;
+  out.content_length = f.length;
+  out.keep_alive = keeps_alive(out.version, f);
+  out.size = static_cast<std::size_t>(end - in.data());
+  return true;
+}
+
+}  // namespace modelmux::http
