@@ -20,6 +20,8 @@ namespace modelmux::http {
 template <class Buffers>
 bool write_now(boost::asio::ip::tcp::socket& socket, const Buffers& buffers, std::size_t& written,
                boost::system::error_code& ec) {
+  written = 0;
+  if (!socket.non_blocking()) return false;  // a blocking write would stall every request on the thread
   written = socket.write_some(buffers, ec);
   if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
     ec = {};

@@ -151,6 +151,52 @@ describe('upstream replies: chunk extensions and trailers are bounded (1)', () =
   }
 });
 
+describe('a response larger than the socket takes at once', () => {
+  it('reaches a client that pauses reading, whole and in order, on a connection that stays usable', logged(async () => {
+    const gw = await gateway({});
+    // 256 inputs x 4096 dimensions: about 12 MB of JSON, more than a loopback socket takes unread (4 MB): the
+    // first write takes what it can, the rest follows as the client reads.
+    const body = JSON.stringify({ model: 'mock', input: Array.from({ length: 256 }, (_, i) => `text ${i}`), dimensions: 4096 });
+    const req = `POST /v1/embeddings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const s = net.connect(gw.port, '127.0.0.1');
+    const chunks = [];
+    let size = 0;
+    const whole = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`incomplete after 10 s: ${size} bytes`)), 10_000);
+      let expected = Infinity;  // head and body, once the head is in
+      const onData = (d) => {
+        chunks.push(d);
+        size += d.length;
+        if (expected === Infinity) {
+          const text = Buffer.concat(chunks).toString('latin1');
+          const end = text.indexOf('\r\n\r\n');
+          if (end >= 0) expected = end + 4 + Number(/content-length: (\d+)/i.exec(text.slice(0, end))[1]);
+        }
+        if (size >= expected) {
+          clearTimeout(timer);
+          s.off('data', onData);
+          resolve(Buffer.concat(chunks).toString('latin1'));
+        }
+      };
+      s.on('data', onData);
+      s.on('error', reject);
+    });
+    s.on('connect', () => { s.write(req); s.pause(); setTimeout(() => s.resume(), 300); });
+    const text = await whole;
+    const head = text.slice(0, text.indexOf('\r\n\r\n'));
+    assert.match(head, /^HTTP\/1\.1 200 /);
+    const parsed = JSON.parse(text.slice(head.length + 4));
+    assert.equal(parsed.data.length, 256);
+    parsed.data.forEach((d, i) => { assert.equal(d.index, i); assert.equal(d.embedding.length, 4096); });
+    // The connection is still good for the next request.
+    s.write(`GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    const next = await new Promise((resolve) => { let t = ''; s.setEncoding('latin1'); s.on('data', (d) => { t += d; }); s.on('end', () => resolve(t)); });
+    assert.match(next, /^HTTP\/1\.1 200 /);
+    s.destroy();
+  }));
+});
+
 describe('connections (3)', () => {
   let quick, full;
   before(async () => {
