@@ -21,7 +21,6 @@
 #include "http/deadline.hpp"
 #include "http/head.hpp"
 #include "http/message.hpp"
-#include "http/write_now.hpp"
 
 namespace modelmux::http {
 namespace beast = boost::beast;
@@ -198,7 +197,6 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> connect(const Url& origin, 
   if (cec) co_return std::unexpected(network_error(cec, "connect", c->deadline.expired()));
   boost::system::error_code ignored;
   low.set_option(tcp::no_delay(true), ignored);
-  low.non_blocking(true, ignored);  // (http/write_now.hpp)
   if (c->tls) {
     if (!SSL_set_tlsext_host_name(c->tls->native_handle(), origin.host.c_str()))
       co_return fail(ErrorCode::connection_failed, "cannot set TLS server name");
@@ -346,13 +344,8 @@ asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRe
     write_head(conn->request_head, origin, request);
     std::array<asio::const_buffer, 2> wire{asio::buffer(conn->request_head), asio::buffer(request.body)};
     conn->deadline.expires_after(timeouts.first_byte);
-    std::size_t written = 0;
-    boost::system::error_code wec;
-    if (conn->tls || !write_now(*conn->plain, wire, written, wec)) {
-      auto [ec, n] = co_await conn->with_stream(
-          [&](auto& s) { return asio::async_write(s, rest_of(wire, written), tuple_awaitable); });
-      wec = ec;
-    }
+    auto [wec, wn] =
+        co_await conn->with_stream([&](auto& s) { return asio::async_write(s, wire, tuple_awaitable); });
     if (wec) {
       if (conn->reused) continue;
       co_return std::unexpected(network_error(wec, "sending the request", conn->deadline.expired()));

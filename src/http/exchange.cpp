@@ -9,8 +9,6 @@
 #include <cerrno>
 #include <charconv>
 
-#include "http/write_now.hpp"
-
 namespace modelmux::http {
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
@@ -27,15 +25,9 @@ std::string Exchange::make_head(unsigned status, std::string_view content_type, 
 }
 
 asio::awaitable<bool> Exchange::send(auto const& buffers) {
-  std::size_t written = 0;
-  boost::system::error_code ec;
-  if (!write_now(socket_, buffers, written, ec)) {
-    // The client is not reading as fast as we write: the rest waits for it, up to the write timeout.
-    deadline_.expires_after(write_timeout_);
-    auto [wec, n] = co_await asio::async_write(socket_, rest_of(buffers, written), tuple_awaitable);
-    deadline_.disarm();
-    ec = wec;
-  }
+  deadline_.expires_after(write_timeout_);
+  auto [ec, n] = co_await asio::async_write(socket_, buffers, tuple_awaitable);
+  deadline_.disarm();
   if (ec) broken_ = true;
   co_return !ec;
 }

@@ -86,8 +86,6 @@ struct Server::Worker {
       }
       if (over) ++over_limit;
       sock.set_option(tcp::no_delay(true), ignored);
-      sock.non_blocking(true,
-                        ignored);  // responses are written at once when they can be (http/write_now.hpp)
       asio::co_spawn(ioc, session(std::move(sock), open > server->max_connections_), asio::detached);
     }
   }
