@@ -7,21 +7,10 @@
 #include <boost/beast/http/error.hpp>
 #include <string>
 
+#include "http/parse_test_support.hpp"
+
 namespace modelmux::http {
 namespace {
-
-struct Parsed {
-  boost::beast::error_code ec;
-  Request req;
-  std::size_t used = 0;
-};
-
-Parsed parse(std::string_view text, std::size_t body_limit = 1024) {
-  Parsed p;
-  RequestParser parser(p.req, body_limit);
-  p.used = parser.feed(text, /*head_only=*/false, p.ec);
-  return p;
-}
 
 constexpr std::string_view kPost = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n";
 
