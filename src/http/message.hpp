@@ -49,6 +49,16 @@ class HeaderList {
     seen_ = 0;
   }
   void add(std::string_view name, std::string_view value);
+  // For a reader with the whole head in one buffer (http/simple_head.cpp): on an empty list, fields are
+  // recorded by their place in that buffer (`name` and `value` view into it, from `base`), and the head is
+  // copied once at the end (keep_text), rather than each name and value on its own.
+  void add_at(const char* base, std::string_view name, std::string_view value) {
+    entries_.push_back(
+        {static_cast<std::uint32_t>(name.data() - base), static_cast<std::uint32_t>(name.size()),
+         static_cast<std::uint32_t>(value.data() - base), static_cast<std::uint32_t>(value.size())});
+    seen_ |= bit(name);
+  }
+  void keep_text(std::string_view head) { text_.assign(head.data(), head.size()); }
   // The first value of `name` (case-insensitive); empty when absent.
   std::string_view get(std::string_view name) const;
   std::size_t size() const { return entries_.size(); }

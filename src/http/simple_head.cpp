@@ -86,7 +86,7 @@ struct Framing {
 // The field lines from p and the blank line after them: name, colon, value with its surrounding blanks
 // trimmed (as Beast trims them), CRLF. Returns the end of the head, or null when it is not whole in
 // [p, last) or not in the common shape. Every scan is bounded by `last`: the head may be partial.
-const char* read_fields(const char* p, const char* last, Framing& f, HeaderList& headers) {
+const char* read_fields(const char* base, const char* p, const char* last, Framing& f, HeaderList& headers) {
   for (;;) {
     if (crlf_at(p, last)) return p + 2;
     const char* name = p;
@@ -139,7 +139,7 @@ const char* read_fields(const char* p, const char* last, Framing& f, HeaderList&
       default:
         break;
     }
-    headers.add(n, v);
+    headers.add_at(base, n, v);
   }
 }
 
@@ -168,7 +168,7 @@ bool read_simple_request(std::string_view in, std::size_t body_limit, SimpleHead
   out.version = version_at(p, last);
   if (out.version == 0 || !crlf_at(p + 8, last)) return false;
   Framing f;
-  const char* end = read_fields(p + 10, last, f, headers);
+  const char* end = read_fields(in.data(), p + 10, last, f, headers);
   if (!end) return false;
   // A missing or repeated Host is refused, with its reason, on Beast's path.
   if (f.hosts > 1 || (f.hosts == 0 && out.version >= 11)) return false;
@@ -176,6 +176,7 @@ bool read_simple_request(std::string_view in, std::size_t body_limit, SimpleHead
   out.content_length = f.length;
   out.keep_alive = keeps_alive(out.version, f);
   out.size = static_cast<std::size_t>(end - in.data());
+  headers.keep_text({in.data(), out.size});
   return true;
 }
 
@@ -198,11 +199,12 @@ bool read_simple_response(std::string_view in, SimpleHead& out, HeaderList& head
   p = skip<kValue>(p, last);  // the reason phrase, unused
   if (!crlf_at(p, last)) return false;
   Framing f;
-  const char* end = read_fields(p + 2, last, f, headers);
+  const char* end = read_fields(in.data(), p + 2, last, f, headers);
   if (!end || !f.content_length) return false;
   out.content_length = f.length;
   out.keep_alive = keeps_alive(out.version, f);
   out.size = static_cast<std::size_t>(end - in.data());
+  headers.keep_text({in.data(), out.size});
   return true;
 }
 

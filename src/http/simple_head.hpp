@@ -28,8 +28,9 @@ struct SimpleHead {
   std::size_t size = 0;  // bytes of the head, through its blank line
 };
 
-// A request head in `in`, whole: its fields added to `headers`, a Host (one, or none on HTTP/1.0) and a
-// body of at most `body_limit` bytes. False: `headers` may hold part of the fields; the caller clears them.
+// A request head in `in`, whole: its fields added to `headers` (empty before), a Host (one, or none on
+// HTTP/1.0) and a body of at most `body_limit` bytes. False: `headers` may hold part of the fields; the
+// caller clears them.
 bool read_simple_request(std::string_view in, std::size_t body_limit, SimpleHead& out, HeaderList& headers);
 
 // A response head in `in`, whole, with a status from 200 to 599 other than 204 and 304 and a Content-Length.
