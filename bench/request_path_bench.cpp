@@ -1,13 +1,15 @@
 // The pass-through request path's own pieces, one benchmark each, so that a regression shows up without a
 // load test (issue 11): decode (the byte scan the decode stage uses, beside the JSON tree it replaced),
 // route (Router::plan and its first pick), build the upstream request (the client's body with the target's
-// model, and its head), and the relay check of a whole reply (its ends, and its usage read for the ledger).
-// The body and reply are bench/instructions.sh's.
+// model, and its head), the relay check of a whole reply (its ends, and its usage read for the ledger), and
+// the two HTTP heads (the client's request, the upstream's reply) read directly and, beside them, through
+// Beast's parser as every head was before. The body and reply are bench/instructions.sh's.
 // Run: build/bench/request_path_bench
 #include <benchmark/benchmark.h>
 
 #include "config/config.hpp"
 #include "core/json_util.hpp"
+#include "http/message.hpp"
 #include "pipeline/runtime.hpp"
 #include "wire/openai/chat_json.hpp"
 #include "wire/openai/chat_request_scan.hpp"
@@ -96,6 +98,33 @@ void relay_check(benchmark::State& state) {
   }
 }
 
+// The heads wrk sends in bench/instructions.sh and the static nginx upstream answers with.
+constexpr std::string_view kRequestHead =
+    "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:4000\r\nContent-Type: application/json\r\n"
+    "Content-Length: 64\r\n\r\n";
+constexpr std::string_view kReplyHead =
+    "HTTP/1.1 200 OK\r\nServer: nginx\r\nDate: Tue, 01 Dec 2026 10:50:00 GMT\r\n"
+    "Content-Type: application/json\r\nContent-Length: 330\r\nConnection: keep-alive\r\n\r\n";
+
+void request_head(benchmark::State& state) {
+  http::Request req;  // reused, as a connection reuses it
+  for (auto _ : state) {
+    http::RequestParser parser(req, 1 << 20, /*simple_heads=*/state.range(0) != 0);
+    boost::system::error_code ec;
+    benchmark::DoNotOptimize(parser.feed(kRequestHead, /*head_only=*/true, ec));
+  }
+}
+
+void reply_head(benchmark::State& state) {
+  http::HeaderList headers;
+  std::string body;
+  for (auto _ : state) {
+    http::ResponseParser parser(headers, body, /*simple_heads=*/state.range(0) != 0);
+    boost::system::error_code ec;
+    benchmark::DoNotOptimize(parser.feed(kReplyHead, /*head_only=*/true, ec));
+  }
+}
+
 }  // namespace
 
 BENCHMARK(decode_scan);
@@ -103,5 +132,7 @@ BENCHMARK(decode_tree);
 BENCHMARK(route);
 BENCHMARK(build_upstream_request);
 BENCHMARK(relay_check);
+BENCHMARK(request_head)->ArgName("direct")->Arg(1)->Arg(0);
+BENCHMARK(reply_head)->ArgName("direct")->Arg(1)->Arg(0);
 
 BENCHMARK_MAIN();
