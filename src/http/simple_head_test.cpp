@@ -123,7 +123,7 @@ Reply parse_reply(std::string_view text, bool simple, bool closed) {
   if (closed && r.ec == boost::beast::http::error::need_more) parser.end_of_stream(r.ec);
   r.status = parser.status;
   r.done = parser.done();
-  r.keep_alive = parser.keep_alive();
+  r.keep_alive = r.done && parser.keep_alive();  // (asked only of a whole reply, as NetworkReply does)
   return r;
 }
 
