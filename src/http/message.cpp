@@ -94,10 +94,25 @@ void HeaderList::add(std::string_view name, std::string_view value) {
   seen_ |= bit(name);
 }
 
+namespace {
+
+// ASCII letters compared without case, every other byte exactly (as beast::iequals), inline: most
+// look-ups compare a name or two.
+bool same_name(std::string_view a, std::string_view b) {
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    unsigned x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (x == y) continue;
+    if ((x | 0x20u) != (y | 0x20u) || (x | 0x20u) - 'a' > 'z' - 'a') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string_view HeaderList::get(std::string_view name) const {
   if (!(seen_ & bit(name))) return {};
   for (std::size_t i = 0; i < entries_.size(); ++i)
-    if (entries_[i].name_len == name.size() && boost::beast::iequals(this->name(i), name)) return value(i);
+    if (entries_[i].name_len == name.size() && same_name(this->name(i), name)) return value(i);
   return {};
 }
 

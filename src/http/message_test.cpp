@@ -156,5 +156,19 @@ TEST(RequestParser, HeadIsRoutedAsGet) {
   EXPECT_TRUE(p.req.head);
 }
 
+TEST(HeaderList, NamesAreFoundWhateverTheCaseOfTheirLetters) {
+  HeaderList h;
+  h.add("Content-Type", "application/json");
+  h.add("X-A~B", "tilde");
+  h.add("x-ab_", "underscore");
+  EXPECT_EQ(h.get("content-type"), "application/json");
+  EXPECT_EQ(h.get("CONTENT-TYPE"), "application/json");
+  EXPECT_EQ(h.get("x-a~b"), "tilde");
+  EXPECT_EQ(h.get("x-a^b"), "");  // only letters fold: '^' and '~' differ by the same bit
+  EXPECT_EQ(h.get("X-AB_"), "underscore");
+  EXPECT_EQ(h.get("x-ab\x7f"), "");
+  EXPECT_EQ(h.get("content-typ"), "");
+}
+
 }  // namespace
 }  // namespace modelmux::http
