@@ -94,25 +94,10 @@ void HeaderList::add(std::string_view name, std::string_view value) {
   seen_ |= bit(name);
 }
 
-namespace {
-
-// ASCII letters compared without case, every other byte exactly (as beast::iequals), inline: most
-// look-ups compare a name or two.
-bool same_name(std::string_view a, std::string_view b) {
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    unsigned x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
-    if (x == y) continue;
-    if ((x | 0x20u) != (y | 0x20u) || (x | 0x20u) - 'a' > 'z' - 'a') return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 std::string_view HeaderList::get(std::string_view name) const {
   if (!(seen_ & bit(name))) return {};
   for (std::size_t i = 0; i < entries_.size(); ++i)
-    if (entries_[i].name_len == name.size() && same_name(this->name(i), name)) return value(i);
+    if (same_name(this->name(i), name)) return value(i);
   return {};
 }
 
@@ -177,16 +162,12 @@ std::size_t RequestParser::read_simple(std::string_view in) {
   return head.size;
 }
 
-std::size_t RequestParser::feed_simple(std::string_view in, bool head_only, error_code& ec) {
-  return take_body(in, head_only, out_.body, body_left_, ec);
-}
-
 std::size_t RequestParser::feed(std::string_view in, bool head_only, boost::beast::error_code& ec) {
   namespace bhttp = boost::beast::http;
-  if (simple_) return feed_simple(in, head_only, ec);
+  if (simple_) return take_body(in, head_only, out_.body, body_left_, ec);
   if (simple_heads_ && !basic_parser::got_some()) {
     if (std::size_t head = read_simple(in); head > 0)
-      return head + feed_simple(in.substr(head), head_only, ec);
+      return head + take_body(in.substr(head), head_only, out_.body, body_left_, ec);
   }
   std::size_t used = 0;
   ec = {};

@@ -41,6 +41,18 @@ inline boost::system::error_code make_error_code(ParseError e) {
   return {static_cast<int>(e), parse_error_category()};
 }
 
+// Whether `a` and `b` are the same header name: ASCII letters compared without case, every other byte
+// exactly (as beast::iequals), inline because most look-ups compare a name or two.
+inline bool same_name(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    unsigned x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (x == y) continue;
+    if ((x | 0x20u) != (y | 0x20u) || (x | 0x20u) - 'a' > 'z' - 'a') return false;
+  }
+  return true;
+}
+
 class HeaderList {
  public:
   void clear() {
@@ -153,7 +165,6 @@ class RequestParser final : private boost::beast::http::basic_parser<true> {
   }
   void on_finish_impl(error_code&) override {}
   std::size_t read_simple(std::string_view in);  // the head's size; 0: not read
-  std::size_t feed_simple(std::string_view in, bool head_only, error_code& ec);
   void limit_chunk_line(std::string_view pending, error_code& ec) const;
   bool awaiting_trailers(std::string_view pending) const;
 

@@ -56,15 +56,6 @@ const char* skip(const char* p, const char* last) {
   return p;
 }
 
-// `text` is `lower` in any case. Both hold token or value characters only, where OR-ing 0x20 turns an
-// upper-case letter into its lower case and leaves every other character it could meet as it is.
-bool named(std::string_view text, std::string_view lower) {
-  if (text.size() != lower.size()) return false;
-  for (std::size_t i = 0; i < text.size(); ++i)
-    if ((text[i] | 0x20) != lower[i]) return false;
-  return true;
-}
-
 bool crlf_at(const char* p, const char* last) {
   return last - p >= 2 && p[0] == '\r' && p[1] == '\n';
 }
@@ -104,25 +95,25 @@ const char* read_fields(const char* base, const char* p, const char* last, Frami
     p += 2;
     switch (n.size()) {
       case 4:
-        f.hosts += named(n, "host");
+        f.hosts += same_name(n, "host");
         break;
       case 7:
-        if (named(n, "upgrade")) return nullptr;
+        if (same_name(n, "upgrade")) return nullptr;
         break;
       case 10:
       case 16:
-        if (named(n, "connection") || named(n, "proxy-connection")) {
+        if (same_name(n, "connection") || same_name(n, "proxy-connection")) {
           // One token, as nearly every client sends it; a list is Beast's to read.
-          if (named(v, "close"))
+          if (same_name(v, "close"))
             f.close = true;
-          else if (named(v, "keep-alive"))
+          else if (same_name(v, "keep-alive"))
             f.keep_alive = true;
           else
             return nullptr;
         }
         break;
       case 14:
-        if (named(n, "content-length")) {
+        if (same_name(n, "content-length")) {
           if (f.content_length || v.empty() || v.size() > 18) return nullptr;
           std::uint64_t length = 0;
           for (char c : v) {
@@ -134,7 +125,7 @@ const char* read_fields(const char* base, const char* p, const char* last, Frami
         }
         break;
       case 17:
-        if (named(n, "transfer-encoding")) return nullptr;
+        if (same_name(n, "transfer-encoding")) return nullptr;
         break;
       default:
         break;
@@ -143,8 +134,14 @@ const char* read_fields(const char* base, const char* p, const char* last, Frami
   }
 }
 
-bool keeps_alive(unsigned version, const Framing& f) {
-  return version >= 11 ? !f.close : f.keep_alive;
+// The head ends at `end`: what the fields said goes into `out`, and the head's bytes into `headers`.
+bool finish(std::string_view in, const char* end, const Framing& f, SimpleHead& out, HeaderList& headers) {
+  out.content_length = f.length;
+  // As Beast's keep_alive(): HTTP/1.1 unless "close", HTTP/1.0 only with "keep-alive".
+  out.keep_alive = out.version >= 11 ? !f.close : f.keep_alive;
+  out.size = static_cast<std::size_t>(end - in.data());
+  headers.keep_text({in.data(), out.size});
+  return true;
 }
 
 const char* bound(std::string_view in) {
@@ -173,11 +170,7 @@ bool read_simple_request(std::string_view in, std::size_t body_limit, SimpleHead
   // A missing or repeated Host is refused, with its reason, on Beast's path.
   if (f.hosts > 1 || (f.hosts == 0 && out.version >= 11)) return false;
   if (f.length > body_limit) return false;
-  out.content_length = f.length;
-  out.keep_alive = keeps_alive(out.version, f);
-  out.size = static_cast<std::size_t>(end - in.data());
-  headers.keep_text({in.data(), out.size});
-  return true;
+  return finish(in, end, f, out, headers);
 }
 
 bool read_simple_response(std::string_view in, SimpleHead& out, HeaderList& headers) {
@@ -201,11 +194,7 @@ bool read_simple_response(std::string_view in, SimpleHead& out, HeaderList& head
   Framing f;
   const char* end = read_fields(in.data(), p + 2, last, f, headers);
   if (!end || !f.content_length) return false;
-  out.content_length = f.length;
-  out.keep_alive = keeps_alive(out.version, f);
-  out.size = static_cast<std::size_t>(end - in.data());
-  headers.keep_text({in.data(), out.size});
-  return true;
+  return finish(in, end, f, out, headers);
 }
 
 }  // namespace modelmux::http
