@@ -3,6 +3,7 @@
 // transaction, and the spend queries over the rows.
 #include <fmt/format.h>
 #include <sqlite3.h>
+#include <sys/prctl.h>
 
 #include <algorithm>
 #include <array>
@@ -23,6 +24,14 @@ namespace {
 
 constexpr std::size_t kMaxBatch = 512;     // rows in one transaction at most
 constexpr std::size_t kSpareSlots = 1024;  // committed rows' slots kept for reuse at most
+// Group commit under load. A commit costs about as much as ten rows (its statements, ~9 WAL writes and 5
+// lock calls, the wake-ups on both sides), and the rows that queue during one make the next batch. When
+// the last batch held at least kGatherFrom rows, requests are arriving faster than commits, and the writer
+// waits up to kGather for the queue to hold as many again before it commits: fewer, larger commits. One
+// connection's requests never wait (its batches hold one row), nor do a few clients' (PostgreSQL's
+// commit_delay with commit_siblings, MySQL's binlog_group_commit_sync_delay, decide the same way).
+constexpr std::size_t kGatherFrom = 8;
+constexpr auto kGather = std::chrono::microseconds(100);
 
 constexpr const char* kLedgerColumns =
     "ts_ms, request_id, key_id, user_id, team_id, end_user, model, target, provider, upstream_model, "
@@ -176,11 +185,14 @@ void SqliteStore::append(const LedgerRow& row, std::move_only_function<void()> c
   if (!slot) slot = std::make_unique<Pending>();
   slot->row = row;  // into the slot's own strings, whose capacity it reuses
   slot->committed = std::move(committed);
+  std::size_t queued = 0, gather = 0;
   {
     std::lock_guard lock(queue_mu_);
     if (!stopping_) {
       queue_.push_back(std::move(slot));
       slot = nullptr;
+      queued = queue_.size();
+      gather = gather_;
     }
   }
   if (slot) {
@@ -188,7 +200,8 @@ void SqliteStore::append(const LedgerRow& row, std::move_only_function<void()> c
     if (slot->committed) slot->committed();
     return;
   }
-  queue_cv_.notify_one();
+  // (While the writer gathers, only the row that completes its batch wakes it.)
+  if (queued == 1 || queued == gather) queue_cv_.notify_one();
 }
 
 void SqliteStore::write_loop() {
@@ -196,7 +209,11 @@ void SqliteStore::write_loop() {
   // complete in before its row is durable, so a regression cannot hide in a microsecond.
   int delay_ms = 0;
   if (const char* d = std::getenv("MODELMUX_FAULT_COMMIT_DELAY_MS")) delay_ms = std::atoi(d);
+  // The gathering wait is a tenth of a millisecond: Linux's default 50 us timer slack would stretch it by
+  // half.
+  ::prctl(PR_SET_TIMERSLACK, 1000UL);  // (nanoseconds; this thread only)
   Batch batch;
+  std::size_t last_batch = 0;
   std::unique_ptr<Writer> statements;  // prepared on the first batch, finalized when the loop ends
   for (;;) {
     {
@@ -206,6 +223,11 @@ void SqliteStore::write_loop() {
       batch.clear();
       queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) break;
+      if (last_batch >= kGatherFrom && queue_.size() < last_batch) {
+        gather_ = std::min(last_batch, kMaxBatch);
+        queue_cv_.wait_for(lock, kGather, [&] { return stopping_ || queue_.size() >= gather_; });
+        gather_ = 0;
+      }
       // Everything queued meanwhile goes in this transaction: the more requests wait, the fewer commits.
       if (queue_.size() <= kMaxBatch) {
         std::swap(batch, queue_);
@@ -215,6 +237,7 @@ void SqliteStore::write_loop() {
         queue_.erase(queue_.begin(), end);
       }
     }
+    last_batch = batch.size();
     if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     if (auto r = commit(statements, batch); !r)
       std::fprintf(stderr, "modelmux: %s\n", r.error().message.c_str());

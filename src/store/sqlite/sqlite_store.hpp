@@ -76,6 +76,9 @@ class SqliteStore final : public Store {
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   Batch queue_;
+  // While the writer gathers a batch under load (sqlite_ledger.cpp), the queue length that is worth waking
+  // it for; 0 otherwise (then any row wakes it).
+  std::size_t gather_ = 0;
   // Committed rows' slots, filled again by the next appends: a slot's strings keep their capacity, so a row
   // is copied in without allocating, and no memory a request thread allocated is freed by the writer (which
   // would starve that thread's allocator cache and contend for its arena's lock on every row).

@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <vector>
 
 namespace modelmux::store {
@@ -101,6 +103,32 @@ TEST(SqliteStore, RowsAreCommittedBeforeTheirCallbacksAndTotalsFollowThem) {
   bool called = false;
   s.append(row("a", 1, 5000), [&] { called = true; });
   EXPECT_TRUE(called) << "a closed store still releases whoever waits";
+}
+
+// After a burst the writer gathers batches (it waits for as many rows as the last batch held): a row that
+// comes alone must still be committed once the short wait is over, and a store closed while the writer
+// gathers must commit what it holds.
+TEST(SqliteStore, ALoneRowAfterABurstIsNotLeftWaitingForABatch) {
+  TempDb db;
+  SqliteStore s(db.path.string());
+  std::atomic<int> committed{0};
+  auto wait_for = [&](int n) {
+    for (int i = 0; i < 10'000 && committed.load() < n; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return committed.load();
+  };
+  for (int i = 0; i < 300; ++i) s.append(row("a", 0.01, 1000 + i), [&] { ++committed; });
+  ASSERT_EQ(wait_for(300), 300);
+  s.append(row("a", 0.01, 2000), [&] { ++committed; });
+  EXPECT_EQ(wait_for(301), 301) << "the lone row was never committed";
+  for (int i = 0; i < 300; ++i) s.append(row("a", 0.01, 3000 + i), [&] { ++committed; });
+  ASSERT_EQ(wait_for(601), 601);
+  s.append(row("b", 0.5, 4000), [&] { ++committed; });
+  s.close();
+  EXPECT_EQ(committed.load(), 602);
+  auto b = s.spent("key:b", 0);
+  ASSERT_TRUE(b);
+  EXPECT_NEAR(*b, 0.5, 1e-9);
 }
 
 TEST(SqliteStore, LogsComeInPagesWithACursorAndFilters) {
