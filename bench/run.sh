@@ -41,6 +41,7 @@ BENCH_STRICT=${BENCH_STRICT:-0}      # 1: exit 3 when a target is missed
 KEEP_TMP=${KEEP_TMP:-0}              # 1: keep the temp dir (configs, logs, raw wrk output)
 SKIP_CPU=${SKIP_CPU:-0}              # 1: skip the CPU-per-request (one worker each) and instructions measures
 CPU_DURATION=${CPU_DURATION:-8s}     # each bench/cpu.sh wrk run
+GOV_PAIRS=${GOV_PAIRS:-3}            # extra alternating ungoverned/governed req/s runs for their ratio (0: none)
 
 # Targets (see README).
 TARGET_RPS_RATIO=1.10           # modelmux / nginx proxy req/s, as many workers as threads (issue 11; was 0.90)
@@ -383,6 +384,21 @@ for p in "${PEERS[@]}"; do
   bench_peer "$p"
 done
 
+# The governed ratio from alternating pairs: on a shared 2-core VM one run of each, minutes apart, moves the
+# ratio by +-0.1 (the other tenants' load changes between them); each pair runs back to back, and the
+# median of the pairs' ratios (the first pair being the main runs above) is what is reported.
+GOV_RATIOS=()
+if [[ ${STATUS[modelmux]:-} == ok* && ${STATUS[governed]:-} == ok* ]]; then
+  GOV_RATIOS+=("$(awk -v g="${RPS[governed]}" -v m="${RPS[modelmux]}" 'BEGIN {printf "%.2f", g / m}')")
+  for i in $(seq "$GOV_PAIRS"); do
+    wrk_run modelmux "pair$i" -t"$THREADS" -c"$CONNS" -d"$DURATION"
+    wrk_run governed "pair$i" -t"$THREADS" -c"$CONNS" -d"$DURATION"
+    GOV_RATIOS+=("$(awk '/^Requests\/sec:/ {r[FILENAME] = $2} END {if (r[ARGV[1]] > 0) printf "%.2f", r[ARGV[2]] / r[ARGV[1]]}' \
+      "$TMP/modelmux.pair$i.txt" "$TMP/governed.pair$i.txt")")
+  done
+  log "governed / ungoverned req/s in ${#GOV_RATIOS[@]} pairs: ${GOV_RATIOS[*]}"
+fi
+
 # --------------------------------------------------------------------------- modelmux memory
 PK_RSS_KB=""
 [[ -n $PK_PID ]] && PK_RSS_KB=$(rss_kb "$PK_PID")
@@ -478,7 +494,8 @@ R_TRANSLATED="n/a"; (( MM_OK )) && ok_peer translated && R_TRANSLATED=$(ratio "$
 R_CLAUDE="n/a"; ok_peer claude_pt && ok_peer claude_tr && R_CLAUDE=$(ratio "${RPS[claude_pt]}" "${RPS[claude_tr]}")
 V_TRANSLATED=$(verdict "$R_TRANSLATED" ">=" "$TARGET_TRANSLATED_RATIO")
 R_AUTO="n/a"; (( MM_OK )) && ok_peer auto && R_AUTO=$(ratio "${RPS[auto]}" "${RPS[modelmux]}")
-R_GOVERNED="n/a"; (( MM_OK )) && ok_peer governed && R_GOVERNED=$(ratio "${RPS[governed]}" "${RPS[modelmux]}")
+R_GOVERNED="n/a"; (( MM_OK )) && ok_peer governed && R_GOVERNED=$(median "${GOV_RATIOS[@]}")
+[[ -z $R_GOVERNED ]] && R_GOVERNED=$(ratio "${RPS[governed]}" "${RPS[modelmux]}")
 V_GOVERNED=$(verdict "$R_GOVERNED" ">=" "$TARGET_GOVERNED_RATIO")
 V_CPU=$(verdict "${CPU[modelmux_ratio]:-}" "<=" "$TARGET_CPU_RATIO")
 V_GOV_CPU=$(verdict "${CPU[governed_ratio]:-}" "<=" "$TARGET_GOV_CPU_RATIO")
@@ -566,7 +583,7 @@ git -C "$ROOT" diff --quiet HEAD 2>/dev/null || MM_REV="$MM_REV (dirty tree)"
   echo "| translated (Anthropic upstream) / pass-through req/s | $R_TRANSLATED | >= $TARGET_TRANSLATED_RATIO | $V_TRANSLATED |"
   echo "| Anthropic client: pass-through (Anthropic upstream) / translated (OpenAI upstream) req/s | $R_CLAUDE | | |"
   echo "| auto (learned router decides) / priority req/s | $R_AUTO | | |"
-  echo "| governed (keys, budgets, limits, ledger) / ungoverned req/s | $R_GOVERNED | >= $TARGET_GOVERNED_RATIO | $V_GOVERNED |"
+  echo "| governed (keys, budgets, limits, ledger) / ungoverned req/s, median of ${#GOV_RATIOS[@]} back-to-back pairs (${GOV_RATIOS[*]}) | $R_GOVERNED | >= $TARGET_GOVERNED_RATIO | $V_GOVERNED |"
   echo "| modelmux p99 - direct p99 (1 conn) | $ADD_P99 us | <= $TARGET_ADDED_P99_US us | $V_P99 |"
   echo "| modelmux / nginx CPU per pass-through request (one worker each, schedstat) | ${CPU[modelmux_ratio]:-n/a} | <= $TARGET_CPU_RATIO | $V_CPU |"
   echo "| governed modelmux / nginx CPU per request | ${CPU[governed_ratio]:-n/a} | <= $TARGET_GOV_CPU_RATIO | $V_GOV_CPU |"
