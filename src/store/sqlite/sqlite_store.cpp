@@ -41,6 +41,12 @@ constexpr const char* kMigrations[] = {
 };
 
 constexpr int kWalRestartFrames = 8192;  // 32 MiB of 4 KiB pages
+// How long after a commit the checkpointer copies the WAL into the database. Each checkpoint ends in two
+// fdatasyncs, and on ext4 the journal commit they force holds up the writer's next WAL write until it is
+// done (the write updates the file's times): a checkpoint with less to copy is a shorter stall. At one
+// governed connection, p99 was 1.0-1.3 ms every 100 ms, 0.58-0.61 ms every 20 ms (0.48-0.56 ms every 10 ms,
+// for a fifth more checkpointing CPU), and 2.0-2.6 ms every 500 ms.
+constexpr auto kCheckpointAfter = std::chrono::milliseconds(20);
 
 }  // namespace
 
@@ -92,6 +98,17 @@ SqliteStore::SqliteStore(const std::string& path) {
     sqlite3_close(db_);
     throw;
   }
+  // Every commit on the writing connection (ledger batches, administrators' changes) tells the checkpointer.
+  sqlite3_wal_hook(
+      db_,
+      [](void* self, sqlite3*, const char*, int) {
+        auto* store = static_cast<SqliteStore*>(self);
+        std::lock_guard lock(store->queue_mu_);
+        ++store->commits_;
+        if (store->checkpoint_idle_) store->checkpoint_cv_.notify_one();
+        return SQLITE_OK;
+      },
+      this);
   writer_ = std::thread([this] { write_loop(); });
   checkpointer_ = std::thread([this] { checkpoint_loop(); });
 }
@@ -120,8 +137,14 @@ void SqliteStore::close() {
 
 void SqliteStore::checkpoint_loop() {
   std::unique_lock lock(queue_mu_);
+  std::uint64_t copied = 0;
   while (!stopping_) {
-    checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stopping_; });
+    // Nothing to copy until something commits: an idle gateway's checkpointer sleeps.
+    checkpoint_idle_ = true;
+    checkpoint_cv_.wait(lock, [&] { return stopping_ || commits_ != copied; });
+    checkpoint_idle_ = false;
+    copied = commits_;
+    checkpoint_cv_.wait_for(lock, kCheckpointAfter, [&] { return stopping_; });
     lock.unlock();
     // PASSIVE copies what no reader still needs and never blocks the writer. Under steady load the writer
     // always has frames past the copied ones, so the WAL would only grow: past kWalRestartFrames, RESTART

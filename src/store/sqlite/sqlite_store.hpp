@@ -4,6 +4,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -89,6 +90,8 @@ class SqliteStore final : public Store {
   // own, so a commit, which a response's last byte waits on, never waits on one.
   sqlite3* ckpt_ = nullptr;
   std::condition_variable checkpoint_cv_;
+  std::uint64_t commits_ = 0;     // on the writing connection (under queue_mu_, as the next)
+  bool checkpoint_idle_ = false;  // the checkpointer waits for a commit
   std::thread checkpointer_;
 };
 

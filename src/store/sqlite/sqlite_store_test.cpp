@@ -131,6 +131,22 @@ TEST(SqliteStore, ALoneRowAfterABurstIsNotLeftWaitingForABatch) {
   EXPECT_NEAR(*b, 0.5, 1e-9);
 }
 
+// The checkpointer copies committed rows from the WAL into the database file soon after they commit (it
+// sleeps while nothing commits): the file grows while the store is open, not only when it closes.
+TEST(SqliteStore, CommittedRowsReachTheDatabaseFileWhileOpen) {
+  TempDb db;
+  SqliteStore s(db.path.string());
+  auto size = [&] { return std::filesystem::file_size(db.path); };
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const auto empty = size();
+  std::atomic<int> committed{0};
+  for (int i = 0; i < 2000; ++i) s.append(row("a", 0.01, 1000 + i), [&] { ++committed; });
+  for (int i = 0; i < 10'000 && size() <= empty; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(committed.load(), 2000);
+  EXPECT_GT(size(), empty + 100'000) << "the rows stayed in the WAL";
+}
+
 TEST(SqliteStore, LogsComeInPagesWithACursorAndFilters) {
   TempDb db;
   SqliteStore s(db.path.string());
