@@ -1,4 +1,4 @@
-// Request ids: 16 hex digits from a per-thread random base and a counter, mixed; unique enough for logs and
+// Request ids: 15 hex digits from a per-thread random base and a counter, mixed; unique enough for logs and
 // cheap enough for every request.
 #pragma once
 
