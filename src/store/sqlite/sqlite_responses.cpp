@@ -8,6 +8,7 @@
 
 #include "core/json_util.hpp"
 #include "store/sqlite/stmt.hpp"
+#include "store/sqlite/wal_vfs.hpp"
 
 namespace json = boost::json;
 
@@ -24,7 +25,7 @@ constexpr const char* kSchema =
 
 sqlite3* open_db(const std::string& path, int flags) {
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, wal_coalescing_vfs()) != SQLITE_OK) {
     std::string why = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
     throw std::runtime_error(fmt::format("cannot open the responses store {}: {}", path, why));

@@ -15,6 +15,7 @@
 
 #include "core/json_util.hpp"
 #include "store/sqlite/stmt.hpp"
+#include "store/sqlite/wal_vfs.hpp"
 
 namespace json = boost::json;
 
@@ -64,7 +65,7 @@ SqliteStore::SqliteStore(const std::string& path) {
   static const bool no_memstatus = [] { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK; }();
   (void)no_memstatus;
   auto open = [&](sqlite3*& db, int flags) {
-    if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, wal_coalescing_vfs()) != SQLITE_OK) {
       std::string why = db ? sqlite3_errmsg(db) : "out of memory";
       sqlite3_close(db);
       db = nullptr;
