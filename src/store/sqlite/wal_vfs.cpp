@@ -12,7 +12,7 @@
 namespace modelmux::store {
 namespace {
 
-constexpr int kFrameHeader = 24;                 // a WAL frame's header (https://sqlite.org/fileformat.html)
+constexpr int kFrameHeader = 24;  // a WAL frame's header (https://sqlite.org/fileformat.html)
 // A transaction larger than this is written in parts: the unix VFS writes at most 128 KiB - 1 in one call
 // (it masks the length with 0x1ffff), and this plus one more frame stays under it.
 constexpr std::size_t kMaxGathered = 64 * 1024;
@@ -37,7 +37,8 @@ sqlite3_file* base_of(sqlite3_file* f) {
 
 int flush(WalFile* w) {
   if (w->gathered->empty()) return SQLITE_OK;
-  int rc = w->base->pMethods->xWrite(w->base, w->gathered->data(), static_cast<int>(w->gathered->size()), w->at);
+  int rc =
+      w->base->pMethods->xWrite(w->base, w->gathered->data(), static_cast<int>(w->gathered->size()), w->at);
   w->gathered->clear();
   return rc;
 }
@@ -46,7 +47,8 @@ int wal_write(sqlite3_file* f, const void* data, int n, sqlite3_int64 offset) {
   auto* w = reinterpret_cast<WalFile*>(f);
   std::string& g = *w->gathered;
   if (offset == 0) w->end = 0;  // the WAL's header: the file is written from its beginning again
-  if (offset < w->end || offset == 0 || (!g.empty() && offset != w->at + static_cast<sqlite3_int64>(g.size()))) {
+  if (offset < w->end || offset == 0 ||
+      (!g.empty() && offset != w->at + static_cast<sqlite3_int64>(g.size()))) {
     // Not an append: the header, a frame of this transaction written again, or the checksums SQLite
     // rewrites after that (possibly its last writes before it publishes the frames). Written at once,
     // after what is gathered.
@@ -122,11 +124,25 @@ int wal_device(sqlite3_file* f) {
 
 // Version 1 methods: a WAL file is never memory-mapped and has no shared memory of its own (that is the
 // database file's).
-const sqlite3_io_methods kWalMethods = {
-    1,         wal_close,          wal_read,        wal_write,  wal_truncate, wal_sync,
-    wal_file_size, wal_lock,       wal_unlock,      wal_check_reserved,       wal_file_control,
-    wal_sector_size, wal_device,   nullptr,         nullptr,    nullptr,      nullptr,
-    nullptr,   nullptr};
+const sqlite3_io_methods kWalMethods = {1,
+                                        wal_close,
+                                        wal_read,
+                                        wal_write,
+                                        wal_truncate,
+                                        wal_sync,
+                                        wal_file_size,
+                                        wal_lock,
+                                        wal_unlock,
+                                        wal_check_reserved,
+                                        wal_file_control,
+                                        wal_sector_size,
+                                        wal_device,
+                                        nullptr,
+                                        nullptr,
+                                        nullptr,
+                                        nullptr,
+                                        nullptr,
+                                        nullptr};
 
 int open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
   if (!(flags & SQLITE_OPEN_WAL)) return g_base->xOpen(g_base, name, f, flags, out_flags);

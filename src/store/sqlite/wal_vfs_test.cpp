@@ -24,13 +24,15 @@ struct Db {
   ~Db() { sqlite3_close(db); }
   void exec(const std::string& sql) {
     char* err = nullptr;
-    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "") << " in " << sql;
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK)
+        << (err ? err : "") << " in " << sql;
     sqlite3_free(err);
   }
   std::string text(const std::string& sql) {
     sqlite3_stmt* s = nullptr;
     EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr), SQLITE_OK);
-    std::string t = sqlite3_step(s) == SQLITE_ROW ? reinterpret_cast<const char*>(sqlite3_column_text(s, 0)) : "";
+    std::string t =
+        sqlite3_step(s) == SQLITE_ROW ? reinterpret_cast<const char*>(sqlite3_column_text(s, 0)) : "";
     sqlite3_finalize(s);
     return t;
   }
@@ -44,8 +46,9 @@ struct Db {
 };
 
 struct Dir {
-  fs::path path = fs::temp_directory_path() / ("modelmux-walvfs-" + std::to_string(::getpid()) + "-" +
-                                               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  fs::path path =
+      fs::temp_directory_path() / ("modelmux-walvfs-" + std::to_string(::getpid()) + "-" +
+                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
   Dir() {
     fs::remove_all(path);
     fs::create_directories(path);
@@ -63,8 +66,9 @@ TEST(WalVfs, EveryCommittedRowIsInTheFilesWhenTheCommitReturns) {
   Dir dir;
   auto path = (dir.path / "a.db").string();
   Db w(path, wal_coalescing_vfs());
-  w.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;"
-         "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+  w.exec(
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;"
+      "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
   Db reader(path, wal_coalescing_vfs());
   const std::string big(3000, 'x');
   long long rows = 0;
@@ -93,13 +97,16 @@ TEST(WalVfs, AWalWrittenAgainFromItsBeginningStaysValid) {
   Dir dir;
   auto path = (dir.path / "b.db").string();
   Db w(path, wal_coalescing_vfs());
-  w.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;"
-         "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+  w.exec(
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;"
+      "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
   long long rows = 0;
   for (int round = 0; round < 5; ++round) {
-    for (int i = 0; i < 40; ++i, ++rows) w.exec("INSERT INTO t (v) VALUES ('" + std::string(500, 'a' + round) + "')");
+    for (int i = 0; i < 40; ++i, ++rows)
+      w.exec("INSERT INTO t (v) VALUES ('" + std::string(500, 'a' + round) + "')");
     // Everything copied into the database: the next commit restarts the WAL from its first frame.
-    ASSERT_EQ(sqlite3_wal_checkpoint_v2(w.db, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_wal_checkpoint_v2(w.db, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr),
+              SQLITE_OK);
   }
   w.exec("INSERT INTO t (v) VALUES ('after the restarts')");
   ++rows;
