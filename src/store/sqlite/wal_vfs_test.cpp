@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 
 namespace modelmux::store {
 namespace {
@@ -21,6 +22,7 @@ struct Db {
   Db(const std::string& path, const char* vfs) {
     EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs), SQLITE_OK);
   }
+  Db(Db&& o) noexcept : db(std::exchange(o.db, nullptr)) {}
   ~Db() { sqlite3_close(db); }
   void exec(const std::string& sql) {
     char* err = nullptr;
@@ -62,13 +64,19 @@ void copy_as_killed(const fs::path& from, const fs::path& to) {
   fs::copy_file(from.string() + "-wal", to.string() + "-wal");
 }
 
-TEST(WalVfs, EveryCommittedRowIsInTheFilesWhenTheCommitReturns) {
-  Dir dir;
-  auto path = (dir.path / "a.db").string();
+// A connection through the VFS as the store opens its writer: WAL, NORMAL, no automatic checkpoints.
+Db writer(const std::string& path) {
   Db w(path, wal_coalescing_vfs());
   w.exec(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;"
       "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+  return w;
+}
+
+TEST(WalVfs, EveryCommittedRowIsInTheFilesWhenTheCommitReturns) {
+  Dir dir;
+  auto path = (dir.path / "a.db").string();
+  Db w = writer(path);
   Db reader(path, wal_coalescing_vfs());
   const std::string big(3000, 'x');
   long long rows = 0;
@@ -96,10 +104,7 @@ TEST(WalVfs, EveryCommittedRowIsInTheFilesWhenTheCommitReturns) {
 TEST(WalVfs, AWalWrittenAgainFromItsBeginningStaysValid) {
   Dir dir;
   auto path = (dir.path / "b.db").string();
-  Db w(path, wal_coalescing_vfs());
-  w.exec(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;"
-      "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+  Db w = writer(path);
   long long rows = 0;
   for (int round = 0; round < 5; ++round) {
     for (int i = 0; i < 40; ++i, ++rows)
