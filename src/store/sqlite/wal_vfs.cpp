@@ -56,9 +56,15 @@ int wal_write(sqlite3_file* f, const void* data, int n, sqlite3_int64 offset) {
     w->end = std::max(w->end, offset + n);
     return w->base->pMethods->xWrite(w->base, data, n, offset);
   }
-  if (g.empty()) w->at = offset;
+  try {
+    g.append(static_cast<const char*>(data), static_cast<std::size_t>(n));
+  } catch (const std::bad_alloc&) {  // (no exception may cross into SQLite: this one is written at once)
+    if (int rc = flush(w); rc != SQLITE_OK) return rc;
+    w->end = offset + n;
+    return w->base->pMethods->xWrite(w->base, data, n, offset);
+  }
+  if (g.size() == static_cast<std::size_t>(n)) w->at = offset;
   w->end = offset + n;
-  g.append(static_cast<const char*>(data), static_cast<std::size_t>(n));
   bool done = false;
   if (n == kFrameHeader) {
     // Bytes 4-7 of a frame header: the database's size in pages after a commit, zero on other frames.
