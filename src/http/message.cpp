@@ -63,6 +63,25 @@ bool last_chunk(std::string_view line) {
   return zeros == std::string_view::npos || !std::isxdigit(static_cast<unsigned char>(line[zeros]));
 }
 
+// Past a whole last-chunk line, Beast waits for the trailer section's end, and it asserts (debug builds)
+// that it is given at least five bytes when it looks again: a body of only "0\r\n" and a fourth byte would
+// trip it. Both parsers therefore hand the last chunk over only with its whole trailer section (bounded by
+// their buffers: the request's limit_chunk_line, the reply's 64 KiB read buffer). `pending` starts at a chunk
+// boundary, `after_chunk` when a chunk came before it (then it opens with the CRLF that ends that chunk's
+// data).
+bool awaiting_trailers(std::string_view pending, bool after_chunk) {
+  std::size_t start = after_chunk ? 2 : 0;
+  if (pending.size() < start) return false;
+  if (pending.substr(0, start) != std::string_view("\r\n", start)) return false;  // Beast's to refuse
+  // The line ends at its first CR, as Beast reads it; a CR not followed by LF is Beast's to refuse, the
+  // same whether the bytes after it arrived in this read or a later one.
+  std::size_t line_end = pending.find('\r', start);
+  if (line_end == std::string_view::npos || line_end + 1 == pending.size()) return false;  // not whole yet
+  if (pending[line_end + 1] != '\n') return false;
+  return last_chunk(pending.substr(start, line_end - start)) &&
+         pending.find("\r\n\r\n", line_end) == std::string_view::npos;
+}
+
 // A body of a known length after a head read directly: at most `left` bytes of `in` appended to `body`.
 std::size_t take_body(std::string_view in, bool head_only, std::string& body, std::uint64_t& left,
                       boost::beast::error_code& ec) {
@@ -180,7 +199,7 @@ std::size_t RequestParser::feed(std::string_view in, bool head_only, boost::beas
     if (past_head && chunked() && chunk_left_ == 0) {
       limit_chunk_line(in.substr(used), ec);
       if (ec) break;
-      if (awaiting_trailers(in.substr(used))) {
+      if (awaiting_trailers(in.substr(used), chunks_ > 0)) {
         ec = bhttp::error::need_more;
         break;
       }
@@ -216,22 +235,6 @@ void RequestParser::limit_chunk_line(std::string_view pending, error_code& ec) c
     ec = ParseError::trailers_too_large;
 }
 
-// Past a whole last-chunk line, Beast waits for the trailer section's end, and it asserts (debug builds)
-// that it is given at least five bytes when it looks again: a body of only "0\r\n" and a fourth byte would
-// trip it. The last chunk is therefore handed over only with its whole trailer section.
-bool RequestParser::awaiting_trailers(std::string_view pending) const {
-  std::size_t start = chunks_ > 0 ? 2 : 0;  // (after the CRLF that ends the previous chunk's data)
-  if (pending.size() < start) return false;
-  if (pending.substr(0, start) != std::string_view("\r\n", start)) return false;  // Beast's to refuse
-  // The line ends at its first CR, as Beast reads it; a CR not followed by LF is Beast's to refuse, the
-  // same whether the bytes after it arrived in this read or a later one.
-  std::size_t line_end = pending.find('\r', start);
-  if (line_end == std::string_view::npos || line_end + 1 == pending.size()) return false;  // not whole yet
-  if (pending[line_end + 1] != '\n') return false;
-  return last_chunk(pending.substr(start, line_end - start)) &&
-         pending.find("\r\n\r\n", line_end) == std::string_view::npos;
-}
-
 void RequestParser::on_chunk_header_impl(std::uint64_t size, bsv, error_code&) {
   chunk_left_ = size;
   ++chunks_;
@@ -261,11 +264,8 @@ std::size_t ResponseParser::feed(std::string_view in, bool head_only, boost::bea
       ec = boost::beast::http::error::need_more;
       break;
     }
-    // Beast asserts (debug builds) that a last chunk it has seen whole is looked at again with at least
-    // five bytes: a body opening with "0\r\n" and one byte more would trip it. Such a start waits for a
-    // fifth byte, as the last chunk with its trailers does on the request side (awaiting_trailers).
     std::string_view rest = in.substr(used);
-    if (is_header_done() && chunked() && rest.size() < 5 && rest.starts_with("0\r\n")) {
+    if (is_header_done() && chunked() && chunk_left_ == 0 && awaiting_trailers(rest, chunks_ > 0)) {
       ec = boost::beast::http::error::need_more;
       break;
     }
@@ -285,7 +285,9 @@ void ResponseParser::end_of_stream(boost::beast::error_code& ec) {
     put_eof(ec);  // the end of a body read to the end of the stream; partial_message otherwise
 }
 
-void ResponseParser::on_chunk_header_impl(std::uint64_t, bsv extensions, error_code& ec) {
+void ResponseParser::on_chunk_header_impl(std::uint64_t size, bsv extensions, error_code& ec) {
+  chunk_left_ = size;
+  ++chunks_;
   // The read buffer bounds a line still arriving; this bounds one that arrived whole in a large read.
   if (extensions.size() > kChunkLineLimit) ec = ParseError::chunk_line_too_long;
 }

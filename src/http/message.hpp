@@ -166,7 +166,6 @@ class RequestParser final : private boost::beast::http::basic_parser<true> {
   void on_finish_impl(error_code&) override {}
   std::size_t read_simple(std::string_view in);  // the head's size; 0: not read
   void limit_chunk_line(std::string_view pending, error_code& ec) const;
-  bool awaiting_trailers(std::string_view pending) const;
 
   Request& out_;
   std::size_t body_limit_;
@@ -223,8 +222,9 @@ class ResponseParser final : private boost::beast::http::basic_parser<false> {
     return b.size();
   }
   void on_chunk_header_impl(std::uint64_t, bsv extensions, error_code& ec) override;
-  std::size_t on_chunk_body_impl(std::uint64_t, bsv b, error_code&) override {
+  std::size_t on_chunk_body_impl(std::uint64_t remain, bsv b, error_code&) override {
     body.append(b.data(), b.size());
+    chunk_left_ = remain - b.size();
     return b.size();
   }
   void on_finish_impl(error_code&) override {}
@@ -233,6 +233,8 @@ class ResponseParser final : private boost::beast::http::basic_parser<false> {
   bool simple_ = false;
   bool simple_keep_alive_ = false;
   std::uint64_t body_left_ = 0;
+  std::uint64_t chunk_left_ = 0;  // data bytes still due in the current chunk; 0 at a chunk boundary
+  std::size_t chunks_ = 0;
 };
 
 }  // namespace modelmux::http
