@@ -25,11 +25,14 @@ std::string_view to_string(Meter m) {
   return "usd";
 }
 
-// Admissions in the last 60 s, oldest first, with what each took (1 for requests; tokens, settled to the
-// actual count, for tokens). At most the limit is admitted in any 60 s: an entry leaves exactly 60 s after
-// it came, and nothing is admitted while the entries still inside hold the limit. Entries are numbered in
-// the order they came, so a settlement finds its own at once: a busy window holds a minute of requests
-// (over a million at 28k/s), which a search would walk through cold memory on every settlement.
+// Admissions in the last 60 s, oldest first, with what they took (1 for requests; tokens, settled to the
+// actual count, for tokens), one entry per millisecond that admitted anything. At most the limit is
+// admitted in any 60 s: an entry leaves exactly 60 s after it came, and nothing is admitted while the
+// entries still inside hold the limit. The clock counts milliseconds, so admissions of one millisecond
+// leave together and one entry for them is exact; it bounds the window's memory by the milliseconds of a
+// minute instead of by the requests (an entry per request held 60 s of them: ~16 MB a window at 17k
+// requests a second, growing a page at a time). Entries are numbered in the order they came, so a
+// settlement finds its own at once, without a search through a minute of them.
 struct LocalCounters::Window {
   struct Entry {
     Millis at;
@@ -46,9 +49,11 @@ struct LocalCounters::Window {
       ++first;
     }
   }
-  // Admits `amount` now; returns its number.
+  // Admits `amount` now; returns the number of the entry that holds it. (`now` never goes back: the
+  // caller keeps its clock monotonic.)
   std::uint64_t add(Millis now, std::int64_t amount) {
-    entries.push_back({now, amount});
+    if (entries.empty() || entries.back().at != now) entries.push_back({now, 0});
+    entries.back().amount += amount;
     total += amount;
     return first + entries.size() - 1;
   }
@@ -61,12 +66,11 @@ struct LocalCounters::Window {
     }
     return kWindow;
   }
-  // The actual amount of admission number `n`, if it is still inside.
-  void settle(std::uint64_t n, std::int64_t amount) {
+  // An admission in entry `n` took `took`, and has turned out to be `actual`, if the entry is still inside.
+  void settle(std::uint64_t n, std::int64_t took, std::int64_t actual) {
     if (n < first || n - first >= entries.size()) return;  // already out of the window
-    auto& e = entries[n - first];
-    total += amount - e.amount;
-    e.amount = amount;
+    entries[n - first].amount += actual - took;
+    total += actual - took;
   }
 };
 
@@ -246,7 +250,7 @@ std::vector<Alert> LocalCounters::settle(std::uint64_t grant, double usd, std::i
   if (it == held_.end()) return alerts;
   Held& h = *it->second;
   release(h, true, usd, &alerts);
-  for (auto [w, number] : h.token_windows) w->settle(number, tokens);
+  for (auto [w, number] : h.token_windows) w->settle(number, h.tokens, tokens);
   if (spare_.size() < kSpareHolds) {
     h = Held();  // (its small vectors keep no heap memory: they hold at most 6 inline)
     spare_.push_back(held_.extract(it));
@@ -284,6 +288,14 @@ std::size_t LocalCounters::outstanding() const {
   std::lock_guard lk(mu_);
   std::size_t n = 0;
   for (const auto& [id, h] : held_) n += !h->expired;
+  return n;
+}
+
+std::size_t LocalCounters::window_entries(std::string_view counter) const {
+  std::lock_guard lk(mu_);
+  std::size_t n = 0;
+  for (const auto* m : {&requests_, &tokens_})
+    if (auto it = m->find(counter); it != m->end() && it->second) n += it->second->entries.size();
   return n;
 }
 

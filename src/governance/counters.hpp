@@ -120,6 +120,8 @@ class LocalCounters final : public Counters {
   BudgetState budget(std::string_view counter, Period period, Millis at) override;
 
   std::size_t outstanding() const;  // reservations not yet settled (tests)
+  // Entries held by a counter's requests and tokens windows (tests: a window's memory is bounded by time).
+  std::size_t window_entries(std::string_view counter) const;
 
  private:
   struct Budget {

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <thread>
+#include <vector>
 
 namespace modelmux::governance {
 namespace {
@@ -124,6 +125,49 @@ TEST(Counters, TokensAreReservedThenSettledToTheActualCount) {
   auto never = c.reserve(ask({tpm("key:b", 1000)}, 0, 0, 1001), kNow, 60'000);
   ASSERT_FALSE(never);
   EXPECT_TRUE(never.error().never);
+}
+
+TEST(Counters, AdmissionsOfOneMillisecondShareAnEntryAndSettleExactly) {
+  constexpr std::int64_t kLimit = 1'000'000;
+  LocalCounters c;
+  auto tokens = [&](std::int64_t n, Millis at) {
+    return c.reserve(ask({tpm("key:a", kLimit)}, 0, 0, n), at, 60'000);
+  };
+  std::vector<std::uint64_t> ids;
+  for (int i = 0; i < 10'000; ++i) {
+    auto g = c.reserve(ask({rpm("key:a", 20'000), tpm("key:a", kLimit)}, 0, 0, 50), kNow, 60'000);
+    ASSERT_TRUE(g);
+    ids.push_back(g->id);
+  }
+  // A window's memory follows the milliseconds, not the requests: one entry each for rpm and tpm.
+  EXPECT_EQ(c.window_entries("key:a"), 2u);
+  auto g = tokens(100, kNow + 1);
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->tokens.remaining, kLimit - 500'000 - 100);
+  EXPECT_EQ(c.window_entries("key:a"), 3u);
+  // Each settlement corrects its own admission's share of the entry it shares: all but one of the first
+  // millisecond's admissions reserved 50 and used 10.
+  for (std::size_t i = 0; i + 1 < ids.size(); ++i) c.settle(ids[i], 0, 10, kNow + 2);
+  c.settle(g->id, 0, 7, kNow + 2);
+  constexpr std::int64_t kFirst = 9'999 * 10 + 50;
+  auto probe = tokens(1, kNow + 3);
+  ASSERT_TRUE(probe);
+  EXPECT_EQ(probe->tokens.remaining, kLimit - kFirst - 7 - 1);
+  // The first millisecond leaves whole, exactly 60 s after it came.
+  const std::int64_t rest = kLimit - kFirst - 7 - 1 + 1;  // one more than fits until then
+  auto refused = tokens(rest, kNow + 59'999);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().retry_after, 1);
+  auto later = tokens(rest, kNow + 60'000);
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->tokens.remaining, kLimit - 7 - 1 - rest);
+  // A settlement whose entry has left changes nothing; one whose entry is inside gives back what it did
+  // not use.
+  c.settle(ids.back(), 0, 0, kNow + 60'000);
+  c.settle(probe->id, 0, 0, kNow + 60'000);
+  auto last = tokens(1, kNow + 60'000);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->tokens.remaining, kLimit - 7 - rest - 1);
 }
 
 TEST(Counters, ParallelSlotsFreeWhenRequestsEnd) {
