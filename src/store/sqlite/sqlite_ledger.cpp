@@ -1,6 +1,6 @@
-// The spend ledger in SQLite (sqlite_store.hpp): rows queued by the request path, committed in groups by
-// one writer thread (each row's callback runs once it is durable), budget totals kept in the same
-// transaction, and the spend queries over the rows.
+// The spend ledger in SQLite (sqlite_store.hpp): rows queued by the request path, given ids that follow time
+// and committed in groups by one writer thread (each row's callback runs once it is durable), with the budget
+// totals kept in the same transaction. The queries over the rows are sqlite_spend.cpp's.
 #include <fmt/format.h>
 #include <sqlite3.h>
 #include <sys/prctl.h>
@@ -11,15 +11,20 @@
 #include <cstdlib>
 #include <cstring>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <thread>
 #include <type_traits>
 #include <vector>
 
+#include "store/sqlite/ledger_columns.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/sqlite/stmt.hpp"
 
 namespace modelmux::store {
+
+using namespace ledger;  // the ledger table's columns and ids (ledger_columns.hpp)
+
 namespace {
 
 constexpr std::size_t kMaxBatch = 512;     // rows in one transaction at most
@@ -33,50 +38,7 @@ constexpr std::size_t kSpareSlots = 1024;  // committed rows' slots kept for reu
 constexpr std::size_t kGatherFrom = 8;
 constexpr auto kGather = std::chrono::microseconds(100);
 
-constexpr const char* kLedgerColumns =
-    "ts_ms, request_id, key_id, user_id, team_id, end_user, model, target, provider, upstream_model, "
-    "input_tokens, "
-    "output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, cost_usd, status, error, "
-    "latency_ms, "
-    "attempts, stream, cache_hit, path, credential";
-
-LedgerRow row_of(const Stmt& s, int c) {
-  LedgerRow r;
-  r.ts_ms = s.integer(c++);
-  r.request_id = s.text(c++);
-  r.key_id = s.text(c++);
-  r.user_id = s.text(c++);
-  r.team_id = s.text(c++);
-  r.end_user = s.text(c++);
-  r.model = s.text(c++);
-  r.target = s.text(c++);
-  r.provider = s.text(c++);
-  r.upstream_model = s.text(c++);
-  r.input_tokens = s.integer(c++);
-  r.output_tokens = s.integer(c++);
-  r.cached_tokens = s.integer(c++);
-  r.cache_write_tokens = s.integer(c++);
-  r.reasoning_tokens = s.integer(c++);
-  r.cost_usd = s.real(c++);
-  r.status = static_cast<int>(s.integer(c++));
-  r.error = s.text(c++);
-  r.latency_ms = s.integer(c++);
-  r.attempts = static_cast<int>(s.integer(c++));
-  r.stream = s.integer(c++) != 0;
-  r.cache_hit = s.integer(c++) != 0;
-  r.path = s.text(c++);
-  r.credential = s.text(c++);
-  return r;
-}
-
 }  // namespace
-
-constexpr int kLedgerParameters = 24;  // the columns kLedgerColumns names
-static_assert([] {
-  int n = 1;
-  for (char ch : std::string_view(kLedgerColumns)) n += ch == ',';
-  return n;
-}() == kLedgerParameters);
 
 // One INSERT of `rows` ledger rows, prepared once. A step's own cost (its halt, reset and set-up, ~1.5k
 // instructions) is paid once for all its rows; SQLite 3.40 runs a multi-row VALUES as a co-routine that
@@ -89,21 +51,22 @@ struct LedgerInsert {
   // from these copies, which live as long as the statement.
   struct Bound {
     bool set = false;
+    bool null = false;
     std::string text;
     std::int64_t integer = 0;
     double real = 0;
   };
   int rows;
   Stmt stmt;
-  std::vector<Bound> bound;  // rows × kLedgerParameters
+  std::vector<Bound> bound;  // rows × kInsertParameters
 
   LedgerInsert(sqlite3* db, int n)
-      : rows(n), stmt(db, sql(n)), bound(static_cast<std::size_t>(n) * kLedgerParameters) {}
+      : rows(n), stmt(db, sql(n)), bound(static_cast<std::size_t>(n) * kInsertParameters) {}
   static std::string sql(int n) {
-    std::string s = fmt::format("INSERT INTO ledger ({}) VALUES ", kLedgerColumns);
+    std::string s = fmt::format("INSERT INTO ledger (id, {}) VALUES ", kColumns);
     for (int i = 0; i < n; ++i) {
       s += i ? ",(?" : "(?";
-      for (int c = 1; c < kLedgerParameters; ++c) s += ",?";
+      for (int c = 1; c < kInsertParameters; ++c) s += ",?";
       s += ')';
     }
     return s;
@@ -117,10 +80,17 @@ struct LedgerInsert {
   }
   void put(int i, std::int64_t v) {
     auto& b = bound[static_cast<std::size_t>(i - 1)];
-    if (b.set && b.integer == v) return;
+    if (b.set && !b.null && b.integer == v) return;
     b.set = true;
+    b.null = false;
     b.integer = v;
     stmt.bind(i, v);
+  }
+  void put_null(int i) {
+    auto& b = bound[static_cast<std::size_t>(i - 1)];
+    if (b.set && b.null) return;
+    b.set = b.null = true;
+    stmt.bind_null(i);
   }
   void put(int i, double v) {
     auto& b = bound[static_cast<std::size_t>(i - 1)];
@@ -129,15 +99,21 @@ struct LedgerInsert {
     b.real = v;
     stmt.bind(i, v);
   }
-  // Row `r` as the statement's `j`th row of values.
-  void put_row(int j, const LedgerRow& r) {
-    int c = 1 + j * kLedgerParameters;
+  // Row `r`, with its id, as the statement's `j`th row of values. An id one above the row inserted just
+  // before it is bound as NULL: SQLite gives the table's largest id plus one, which is the same id without a
+  // search for it (an explicit id costs a B-tree descent to check it is free: ~1.3k instructions a row).
+  void put_row(int j, std::int64_t id, bool follows, const LedgerRow& r) {
+    int c = 1 + j * kInsertParameters;
     auto put = [&](const auto& v) {
       if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>)
         this->put(c++, std::string_view(v));
       else
         this->put(c++, v);
     };
+    if (follows)
+      put_null(c++);
+    else
+      put(id);
     put(r.ts_ms), put(r.request_id), put(r.key_id), put(r.user_id), put(r.team_id), put(r.end_user);
     put(r.model), put(r.target), put(r.provider), put(r.upstream_model), put(r.input_tokens);
     put(r.output_tokens), put(r.cached_tokens), put(r.cache_write_tokens), put(r.reasoning_tokens);
@@ -149,7 +125,7 @@ struct LedgerInsert {
 
 // The writer thread's statements, prepared once: a batch costs binds and steps, not SQL parsing.
 struct SqliteStore::Writer {
-  Stmt begin, commit, rollback, total;
+  Stmt begin, commit, rollback, total, lag;
   // Inserts of 16, 4 and 1 rows, largest first: a batch of n rows takes at most n/16 + 3 + 3 steps.
   // (A batch under load holds tens of rows.)
   std::array<LedgerInsert, 3> inserts;
@@ -161,9 +137,12 @@ struct SqliteStore::Writer {
         total(db,
               "INSERT INTO spend_totals (counter, period_start, spent) VALUES (?, ?, ?) "
               "ON CONFLICT (counter, period_start) DO UPDATE SET spent = spent + excluded.spent"),
+        lag(db,
+            "INSERT INTO ledger_meta (name, value) VALUES ('max_lag_ms', ?) "
+            "ON CONFLICT (name) DO UPDATE SET value = excluded.value"),
         inserts{LedgerInsert(db, 16), LedgerInsert(db, 4), LedgerInsert(db, 1)} {}
   bool ok() const {
-    return begin.ok() && commit.ok() && rollback.ok() && total.ok() &&
+    return begin.ok() && commit.ok() && rollback.ok() && total.ok() && lag.ok() &&
            std::all_of(inserts.begin(), inserts.end(), [](const auto& i) { return i.stmt.ok(); });
   }
   static bool run(Stmt& s) {
@@ -260,13 +239,37 @@ Result<void> SqliteStore::commit(std::unique_ptr<Writer>& statements, Batch& bat
     return std::unexpected(e);
   };
   if (!Writer::run(w.begin)) return failed("begin");
+  // Ids in queue order, each the least above the one before and not below its row's time (kIdShift). A row
+  // that comes late (a long request: rows are queued as requests end, stamped with when they started) gets
+  // an id after its time: how far after, at most, is what readers add to a range's end.
+  std::int64_t id = last_id_, lag = max_lag_ms_.load(std::memory_order_relaxed);
+  const std::int64_t lag_before = lag;
+  for (auto& p : batch) {
+    std::int64_t ts = clamp_ms(p->row.ts_ms);
+    id = std::max(id + 1, ts << kIdShift);
+    p->id = id;
+    lag = std::max(lag, (id >> kIdShift) - ts);
+  }
+  if (lag > lag_before) {
+    w.lag.bind(1, lag);
+    if (!Writer::run(w.lag)) return failed("ledger lag");
+    // Raised before the rows can be read: a reader that sees them never takes the older, smaller margin.
+    // (Rolled back, it stays raised in memory: a wider range, still exact.)
+    max_lag_ms_.store(lag, std::memory_order_relaxed);
+  }
   // A batch's charges to one counter are added up first: one upsert per counter, not per row.
   std::map<std::pair<std::string_view, std::int64_t>, double> totals;
   std::size_t next = 0;
   for (auto& insert : w.inserts) {
     auto n = static_cast<std::size_t>(insert.rows);
     for (; batch.size() - next >= n; next += n) {
-      for (std::size_t j = 0; j < n; ++j) insert.put_row(static_cast<int>(j), batch[next + j]->row);
+      for (std::size_t j = 0; j < n; ++j) {
+        // (The batch's first id is explicit: retention may have deleted the largest ones committed. After
+        // it, the largest id in the table is the one just inserted: ids only grow.)
+        std::size_t i = next + j;
+        bool follows = i > 0 && batch[i]->id == batch[i - 1]->id + 1;
+        insert.put_row(static_cast<int>(j), batch[i]->id, follows, batch[i]->row);
+      }
       if (!Writer::run(insert.stmt)) return failed("ledger insert");
     }
   }
@@ -277,96 +280,18 @@ Result<void> SqliteStore::commit(std::unique_ptr<Writer>& statements, Batch& bat
     if (!Writer::run(w.total)) return failed("spend totals");
   }
   if (!Writer::run(w.commit)) return failed("commit");
+  last_id_ = id;
   return {};
 }
 
-Result<std::vector<SpendGroup>> SqliteStore::spend(const SpendQuery& q) {
-  std::string_view column;
-  if (q.group_by.empty())
-    column = "''";
-  else if (q.group_by == "key")
-    column = "key_id";
-  else if (q.group_by == "user")
-    column = "user_id";
-  else if (q.group_by == "team")
-    column = "team_id";
-  else if (q.group_by == "end_user")
-    column = "end_user";
-  else if (q.group_by == "model")
-    column = "model";
-  else if (q.group_by == "provider")
-    column = "provider";
-  else if (q.group_by == "target")
-    column = "target";
-  else if (q.group_by == "day")
-    column = "strftime('%Y-%m-%d', ts_ms / 1000, 'unixepoch')";
-  else
-    return fail(ErrorCode::invalid_request,
-                "group_by must be key, user, team, end_user, model, provider, target or day", "group_by");
-  std::lock_guard lock(rd_mu_);
-  Stmt s(rd_,
-         fmt::format("SELECT {0}, SUM(cost_usd), COUNT(*), SUM(input_tokens), SUM(output_tokens) FROM ledger "
-                     "WHERE ts_ms >= ? AND ts_ms < ? GROUP BY {0} ORDER BY SUM(cost_usd) DESC",
-                     column));
-  if (!s.ok()) return std::unexpected(db_error(rd_, "prepare"));
-  s.bind(1, q.from_ms).bind(2, q.to_ms > 0 ? q.to_ms : now_ms() + 1);
-  std::vector<SpendGroup> out;
-  while (s.step() == SQLITE_ROW)
-    out.push_back({s.text(0), s.real(1), s.integer(2), s.integer(3), s.integer(4)});
-  return out;
-}
-
-Result<LogPage> SqliteStore::spend_logs(const LogQuery& q) {
-  std::string where = "id > ? AND ts_ms >= ? AND ts_ms < ?";
-  std::vector<std::pair<const char*, const std::string*>> filters = {
-      {"key_id", &q.key_id},     {"user_id", &q.user_id}, {"team_id", &q.team_id},
-      {"end_user", &q.end_user}, {"model", &q.model},     {"credential", &q.credential}};
-  for (auto [col, v] : filters)
-    if (!v->empty()) where += fmt::format(" AND {} = ?", col);
-  if (q.status == "ok")
-    where += " AND error = ''";
-  else if (q.status == "error")
-    where += " AND error != ''";
-  int limit = std::clamp(q.limit, 1, 1000);
-  std::lock_guard lock(rd_mu_);
-  Stmt s(rd_, fmt::format("SELECT id, {} FROM ledger WHERE {} ORDER BY id LIMIT {}", kLedgerColumns, where,
-                          limit + 1));
-  if (!s.ok()) return std::unexpected(db_error(rd_, "prepare"));
-  int c = 1;
-  s.bind(c++, q.after);
-  s.bind(c++, q.from_ms);
-  s.bind(c++, q.to_ms > 0 ? q.to_ms : now_ms() + 1);
-  for (auto [col, v] : filters)
-    if (!v->empty()) s.bind(c++, *v);
-  LogPage page;
-  while (s.step() == SQLITE_ROW) {
-    if (static_cast<int>(page.rows.size()) == limit) {
-      page.next = page.rows.back().first;
-      break;
-    }
-    page.rows.emplace_back(s.integer(0), row_of(s, 1));
-  }
-  return page;
-}
-
-Result<double> SqliteStore::spent(const std::string& counter, std::int64_t period_start_ms) {
-  std::lock_guard lock(rd_mu_);
-  Stmt s(rd_, "SELECT spent FROM spend_totals WHERE counter = ? AND period_start = ?");
-  if (!s.ok()) return std::unexpected(db_error(rd_, "prepare"));
-  s.bind(1, counter).bind(2, period_start_ms);
-  int rc = s.step();
-  if (rc == SQLITE_ROW) return s.real(0);
-  if (rc == SQLITE_DONE) return 0.0;
-  return std::unexpected(db_error(rd_, "spend totals"));
-}
-
-Result<std::int64_t> SqliteStore::forget_before(std::int64_t before_ms) {
-  std::lock_guard lock(db_mu_);
-  Stmt s(db_, "DELETE FROM ledger WHERE ts_ms < ?");
-  if (!s.ok()) return std::unexpected(db_error(db_, "prepare"));
-  s.bind(1, before_ms);
-  if (s.step() != SQLITE_DONE) return std::unexpected(db_error(db_, "delete"));
-  return static_cast<std::int64_t>(sqlite3_changes(db_));
+Result<void> SqliteStore::load_ledger_ids() {
+  Stmt last(db_, "SELECT COALESCE(MAX(id), 0) FROM ledger");
+  Stmt lag(db_, "SELECT value FROM ledger_meta WHERE name = 'max_lag_ms'");
+  if (!last.ok() || !lag.ok() || last.step() != SQLITE_ROW)
+    return std::unexpected(db_error(db_, "ledger ids"));
+  last_id_ = last.integer(0);
+  max_lag_ms_ = lag.step() == SQLITE_ROW ? lag.integer(0) : 0;
+  return {};
 }
 
 }  // namespace modelmux::store

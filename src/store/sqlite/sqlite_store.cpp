@@ -39,6 +39,25 @@ constexpr const char* kMigrations[] = {
          subject TEXT, detail TEXT);
        CREATE TABLE credentials (name TEXT PRIMARY KEY, provider TEXT NOT NULL, ciphertext TEXT NOT NULL,
          created_at INTEGER, updated_at INTEGER);)",
+    // 2: ledger ids that follow time (sqlite_ledger.cpp), and no index on ts_ms: a time range is a range of
+    // ids. Old rows keep their order; each id becomes the least that is above the previous one and not
+    // below its own time's (ts_ms << 10): id + the running maximum of (base - id), which grows by at least
+    // one a row because the old ids did.
+    R"(CREATE TABLE ledger_v2 (id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, request_id TEXT, key_id TEXT,
+         user_id TEXT, team_id TEXT, end_user TEXT, model TEXT, target TEXT, provider TEXT, upstream_model TEXT,
+         input_tokens INTEGER, output_tokens INTEGER, cached_tokens INTEGER, cache_write_tokens INTEGER,
+         reasoning_tokens INTEGER, cost_usd REAL, status INTEGER, error TEXT, latency_ms INTEGER,
+         attempts INTEGER, stream INTEGER, cache_hit INTEGER, path TEXT, credential TEXT);
+       INSERT INTO ledger_v2
+         SELECT id + MAX((MAX(ts_ms, 0) << 10) - id) OVER (ORDER BY id ROWS UNBOUNDED PRECEDING), ts_ms,
+           request_id, key_id, user_id, team_id, end_user, model, target, provider, upstream_model,
+           input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, cost_usd, status,
+           error, latency_ms, attempts, stream, cache_hit, path, credential
+         FROM ledger;
+       CREATE TABLE ledger_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+       INSERT INTO ledger_meta SELECT 'max_lag_ms', COALESCE(MAX((id >> 10) - ts_ms), 0) FROM ledger_v2;
+       DROP TABLE ledger;
+       ALTER TABLE ledger_v2 RENAME TO ledger;)",
 };
 
 constexpr int kWalRestartFrames = 8192;  // 32 MiB of 4 KiB pages
@@ -50,6 +69,10 @@ constexpr int kWalRestartFrames = 8192;  // 32 MiB of 4 KiB pages
 constexpr auto kCheckpointAfter = std::chrono::milliseconds(20);
 
 }  // namespace
+
+std::span<const char* const> schema_migrations() {
+  return kMigrations;
+}
 
 SqliteStore::SqliteStore(const std::string& path) {
   // Created 0600 before SQLite opens it: the ledger names keys, users and spend. (SQLite gives its WAL and
@@ -89,6 +112,8 @@ SqliteStore::SqliteStore(const std::string& path) {
           fmt::format("store {}: migration to version {}: {}", path, v + 1, r.error().message));
     }
   }
+  if (auto r = load_ledger_ids(); !r)
+    throw std::runtime_error(fmt::format("store {}: {}", path, r.error().message));
   try {
     open(rd_, SQLITE_OPEN_READONLY);
     open(ckpt_, SQLITE_OPEN_READWRITE);

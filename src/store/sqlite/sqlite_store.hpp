@@ -3,12 +3,15 @@
 // running once its transaction is durable: a response whose row has been committed survives a SIGKILL.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "store/store.hpp"
@@ -16,6 +19,10 @@
 struct sqlite3;
 
 namespace modelmux::store {
+
+// The schema's migrations, oldest first: migration i brings user_version i to i + 1. (Tests build the
+// databases older versions left with them.)
+std::span<const char* const> schema_migrations();
 
 class SqliteStore final : public Store {
  public:
@@ -55,6 +62,7 @@ class SqliteStore final : public Store {
   struct Pending {
     LedgerRow row;
     std::move_only_function<void()> committed;
+    std::int64_t id = 0;  // given by the writer
   };
   struct Writer;
   void write_loop();
@@ -62,6 +70,8 @@ class SqliteStore final : public Store {
   using Batch = std::vector<std::unique_ptr<Pending>>;
   Result<void> commit(std::unique_ptr<Writer>& statements, Batch& batch);
   Result<void> exec(const char* sql);
+  Result<void> load_ledger_ids();
+  std::pair<std::int64_t, std::int64_t> id_range(std::int64_t from_ms, std::int64_t to_ms) const;
   Result<void> put_doc(const char* table, const std::string& id, const std::string& hash,
                        const std::string& doc);
   Result<void> delete_row(const char* table, const std::string& id);
@@ -86,6 +96,12 @@ class SqliteStore final : public Store {
   Batch spare_;
   bool stopping_ = false;
   std::thread writer_;
+  // Ledger ids follow time (sqlite_ledger.cpp): each is the least above the last one given (`last_id_`, the
+  // writer's) and not below its row's ts_ms << 10, so a row's id, read as milliseconds, is never before its
+  // time and at most `max_lag_ms_` after it (kept in ledger_meta; it only grows, and readers take it as a
+  // margin).
+  std::int64_t last_id_ = 0;
+  std::atomic<std::int64_t> max_lag_ms_{0};
   // Checkpoints (copying the WAL into the database, with its fsync) run on a connection and thread of their
   // own, so a commit, which a response's last byte waits on, never waits on one.
   sqlite3* ckpt_ = nullptr;

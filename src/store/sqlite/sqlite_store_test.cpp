@@ -3,6 +3,7 @@
 #include "store/sqlite/sqlite_store.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -48,7 +49,7 @@ TEST(SqliteStore, IsCreatedPrivateWithItsSchema) {
   struct stat st {};
   ASSERT_EQ(::stat(db.path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  EXPECT_EQ(s.schema_version(), 1);
+  EXPECT_EQ(s.schema_version(), 2);
 }
 
 TEST(SqliteStore, RecordsRoundTripWithoutTheirSecrets) {
@@ -214,6 +215,127 @@ TEST(SqliteStore, EveryColumnOfEveryRowSurvivesTheMultiRowInserts) {
     EXPECT_EQ(got.credential, want.credential);
     EXPECT_DOUBLE_EQ(got.cost_usd, want.cost_usd);
   }
+}
+
+// Counts the rows with ts_ms in [from, to) by each query that takes a time range.
+std::int64_t in_range(SqliteStore& s, std::int64_t from, std::int64_t to) {
+  auto spend = s.spend({.from_ms = from, .to_ms = to});
+  EXPECT_TRUE(spend);
+  LogQuery q;
+  q.from_ms = from, q.to_ms = to, q.limit = 1000;
+  std::int64_t logged = 0;
+  for (;;) {
+    auto page = s.spend_logs(q);
+    EXPECT_TRUE(page);
+    if (!page) break;
+    for (const auto& [id, r] : page->rows) logged += r.ts_ms >= from && r.ts_ms < to;
+    if (!page->next) break;
+    q.after = page->next;
+  }
+  std::int64_t by_spend = spend && !spend->empty() ? spend->front().requests : 0;
+  EXPECT_EQ(by_spend, logged) << from << ".." << to;
+  return by_spend;
+}
+
+TEST(SqliteStore, TimeRangesFindLateRowsAndBurstsExactly) {
+  // Ledger ids follow time, and a time range is read as a range of ids: rows queued long after they started
+  // (long requests), more rows in one millisecond than ids, and a reopened store must all still be found
+  // by their own time, and only by it.
+  TempDb db;
+  constexpr std::int64_t kT = 1'796'000'000'000;  // 2026-11-30
+  {
+    SqliteStore s(db.path.string());
+    s.append(row("a", 1, kT + 10), nullptr);
+    s.append(row("a", 1, kT + 11), nullptr);
+    s.append(row("a", 1, kT - 3'600'000), nullptr);                              // started an hour ago
+    for (int i = 0; i < 3000; ++i) s.append(row("b", 0.001, kT + 12), nullptr);  // a burst: ids run ahead
+    s.append(row("a", 1, kT + 13), nullptr);
+    s.append(row("a", 1, kT + 11), nullptr);  // late by 2 ms and behind the burst's ids
+    s.close();
+    EXPECT_EQ(in_range(s, kT - 3'600'000, kT - 3'600'000 + 1), 1);
+    EXPECT_EQ(in_range(s, kT + 11, kT + 12), 2);
+    EXPECT_EQ(in_range(s, kT + 12, kT + 13), 3000);
+    EXPECT_EQ(in_range(s, kT + 13, kT + 14), 1);
+    EXPECT_EQ(in_range(s, 0, kT + 100), 3005);
+    LogQuery all;
+    all.limit = 1000;
+    std::int64_t last = 0, pages = 0, rows = 0;
+    for (;;) {
+      auto page = s.spend_logs(all);
+      ASSERT_TRUE(page);
+      for (const auto& [id, r] : page->rows) {
+        EXPECT_GT(id, last) << "ids grow in the order rows were queued";
+        last = id;
+        ++rows;
+      }
+      ++pages;
+      if (!page->next) break;
+      all.after = page->next;
+    }
+    EXPECT_EQ(rows, 3005);
+    EXPECT_EQ(pages, 4);
+  }
+  {
+    // Reopened: how late a row can be is remembered, and new ids follow the old ones.
+    SqliteStore s(db.path.string());
+    EXPECT_EQ(in_range(s, kT - 3'600'000, kT - 3'600'000 + 1), 1);
+    s.append(row("c", 1, kT + 11), nullptr);
+    s.close();
+    EXPECT_EQ(in_range(s, kT + 11, kT + 12), 3);
+    auto removed = s.forget_before(kT + 12);
+    ASSERT_TRUE(removed);
+    EXPECT_EQ(*removed, 5);  // the hour-old row, kT + 10 and the three at kT + 11
+    EXPECT_EQ(in_range(s, 0, kT + 100), 3001);
+  }
+  {
+    // Retention that empties the ledger takes its largest ids with it: new ones still follow time.
+    SqliteStore s(db.path.string());
+    ASSERT_TRUE(s.forget_before(kT + 10'000));
+    for (int i = 0; i < 3; ++i) s.append(row("d", 1, kT + 20), nullptr);
+    s.close();
+    EXPECT_EQ(in_range(s, kT + 20, kT + 21), 3);
+    EXPECT_EQ(in_range(s, 0, kT + 20), 0);
+  }
+}
+
+TEST(SqliteStore, AVersionOneLedgerIsMigratedInOrderWithItsTimes) {
+  TempDb db;
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(db.path.c_str(), &raw), SQLITE_OK);
+    std::string v1 = std::string(schema_migrations()[0]) +
+                     "PRAGMA user_version = 1;"
+                     "INSERT INTO ledger (id, ts_ms, request_id, key_id, cost_usd) VALUES"
+                     " (1, 5000, 'r1', 'a', 1), (2, 4000, 'r2', 'a', 1), (7, 5000, 'r3', 'a', 1),"
+                     " (8, 9000, 'r4', 'b', 1), (9, 100, 'r5', 'b', 1);";
+    ASSERT_EQ(sqlite3_exec(raw, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(raw);
+    sqlite3_close(raw);
+  }
+  {
+    SqliteStore s(db.path.string());
+    EXPECT_EQ(s.schema_version(), 2);
+    LogQuery all;
+    auto page = s.spend_logs(all);
+    ASSERT_TRUE(page);
+    std::vector<std::string> order;
+    for (const auto& [id, r] : page->rows) order.push_back(r.request_id);
+    EXPECT_EQ(order, (std::vector<std::string>{"r1", "r2", "r3", "r4", "r5"}));
+    EXPECT_EQ(in_range(s, 5000, 5001), 2);
+    EXPECT_EQ(in_range(s, 4000, 4001), 1);
+    EXPECT_EQ(in_range(s, 100, 101), 1);
+    EXPECT_EQ(in_range(s, 0, 10'000), 5);
+    s.append(row("c", 1, 6000), nullptr);
+    s.close();
+    EXPECT_EQ(in_range(s, 6000, 6001), 1);
+  }
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db.path.c_str(), &raw), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(raw, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'ledger_ts'", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 0) << "the ts_ms index is gone";
+  sqlite3_finalize(st);
+  sqlite3_close(raw);
 }
 
 TEST(SqliteStore, AnUnknownGroupingIsAClientError) {

@@ -43,6 +43,10 @@ class Stmt {
     sqlite3_bind_double(s_, i, v);
     return *this;
   }
+  Stmt& bind_null(int i) {
+    sqlite3_bind_null(s_, i);
+    return *this;
+  }
   // Text that outlives the statement's next step: bound without a copy.
   Stmt& bind_static(int i, std::string_view v) {
     sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
