@@ -268,6 +268,8 @@ asio::awaitable<void> record_spend(Context& ctx, const governance::Charges& budg
   // which asio runs as this coroutine suspends, before anything else runs on this thread.
   thread_local store::LedgerRow row;
   fill_ledger_row(row, ctx, budgets);
+  // Durable at once (the store's journal): the response goes on. Otherwise it waits for the commit.
+  if (ctx.rt.governor->store().append_durable(row)) co_return;
   CommitMailbox::Waiter waiter;
   co_await async_commit(ctx.rt.governor->store(), row, waiter, asio::use_awaitable);
 }

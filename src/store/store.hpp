@@ -92,6 +92,12 @@ class Store {
   // Queues a copy of `row` (the caller may reuse it at once); `committed` runs (on the store's writer thread)
   // once it is durable. Rows are committed in groups, off the request path.
   virtual void append(const LedgerRow& row, std::move_only_function<void()> committed) = 0;
+  // Queues a copy of `row` made durable before returning (a journal the store replays at start), so
+  // nobody need wait for its commit: true. False when the store cannot (nothing was queued: use append).
+  virtual bool append_durable(const LedgerRow& row) {
+    (void)row;
+    return false;
+  }
   virtual Result<std::vector<SpendGroup>> spend(const SpendQuery& q) = 0;
   virtual Result<LogPage> spend_logs(const LogQuery& q) = 0;
   // What a budget counter ("key:<id>", ...) was charged in the period starting at `period_start_ms`: how

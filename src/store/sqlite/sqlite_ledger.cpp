@@ -7,7 +7,10 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <boost/container/small_vector.hpp>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iterator>
@@ -17,6 +20,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "store/sqlite/journal.hpp"
 #include "store/sqlite/ledger_columns.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/sqlite/stmt.hpp"
@@ -37,6 +41,11 @@ constexpr std::size_t kSpareSlots = 1024;  // committed rows' slots kept for reu
 // commit_delay with commit_siblings, MySQL's binlog_group_commit_sync_delay, decide the same way).
 constexpr std::size_t kGatherFrom = 8;
 constexpr auto kGather = std::chrono::microseconds(100);
+// Rows already in the journal (sqlite_journal.cpp) wait for nobody: the writer lets them gather for up to
+// kLazy, or until a batch is full, a row that waits comes, or a query wants them. Two workers at 64
+// connections: ~46 rows a commit instead of ~9, and the workers no longer idle while responses wait for
+// commits.
+constexpr auto kLazy = std::chrono::milliseconds(5);
 
 }  // namespace
 
@@ -125,7 +134,7 @@ struct LedgerInsert {
 
 // The writer thread's statements, prepared once: a batch costs binds and steps, not SQL parsing.
 struct SqliteStore::Writer {
-  Stmt begin, commit, rollback, total, lag;
+  Stmt begin, commit, rollback, total, meta;
   // Inserts of 16, 4 and 1 rows, largest first: a batch of n rows takes at most n/16 + 3 + 3 steps.
   // (A batch under load holds tens of rows.)
   std::array<LedgerInsert, 3> inserts;
@@ -137,12 +146,12 @@ struct SqliteStore::Writer {
         total(db,
               "INSERT INTO spend_totals (counter, period_start, spent) VALUES (?, ?, ?) "
               "ON CONFLICT (counter, period_start) DO UPDATE SET spent = spent + excluded.spent"),
-        lag(db,
-            "INSERT INTO ledger_meta (name, value) VALUES ('max_lag_ms', ?) "
-            "ON CONFLICT (name) DO UPDATE SET value = excluded.value"),
+        meta(db,
+             "INSERT INTO ledger_meta (name, value) VALUES (?, ?) "
+             "ON CONFLICT (name) DO UPDATE SET value = excluded.value"),
         inserts{LedgerInsert(db, 16), LedgerInsert(db, 4), LedgerInsert(db, 1)} {}
   bool ok() const {
-    return begin.ok() && commit.ok() && rollback.ok() && total.ok() && lag.ok() &&
+    return begin.ok() && commit.ok() && rollback.ok() && total.ok() && meta.ok() &&
            std::all_of(inserts.begin(), inserts.end(), [](const auto& i) { return i.stmt.ok(); });
   }
   static bool run(Stmt& s) {
@@ -152,7 +161,7 @@ struct SqliteStore::Writer {
   }
 };
 
-void SqliteStore::append(const LedgerRow& row, std::move_only_function<void()> committed) {
+std::unique_ptr<SqliteStore::Pending> SqliteStore::slot_for(const LedgerRow& row) {
   std::unique_ptr<Pending> slot;
   {
     std::lock_guard lock(queue_mu_);
@@ -163,8 +172,16 @@ void SqliteStore::append(const LedgerRow& row, std::move_only_function<void()> c
   }
   if (!slot) slot = std::make_unique<Pending>();
   slot->row = row;  // into the slot's own strings, whose capacity it reuses
+  slot->journal = {};
+  return slot;
+}
+
+void SqliteStore::append(const LedgerRow& row, std::move_only_function<void()> committed) {
+  auto slot = slot_for(row);
   slot->committed = std::move(committed);
+  bool waits = slot->committed != nullptr;
   std::size_t queued = 0, gather = 0;
+  bool lazy = false;
   {
     std::lock_guard lock(queue_mu_);
     if (!stopping_) {
@@ -172,6 +189,9 @@ void SqliteStore::append(const LedgerRow& row, std::move_only_function<void()> c
       slot = nullptr;
       queued = queue_.size();
       gather = gather_;
+      lazy = lazy_;
+      ++appended_;
+      waiting_ += waits;
     }
   }
   if (slot) {
@@ -179,8 +199,8 @@ void SqliteStore::append(const LedgerRow& row, std::move_only_function<void()> c
     if (slot->committed) slot->committed();
     return;
   }
-  // (While the writer gathers, only the row that completes its batch wakes it.)
-  if (queued == 1 || queued == gather) queue_cv_.notify_one();
+  // (While the writer gathers, only the row that completes its batch wakes it, or one that waits.)
+  if (queued == 1 || queued == gather || (lazy && waits)) queue_cv_.notify_one();
 }
 
 void SqliteStore::write_loop() {
@@ -197,12 +217,26 @@ void SqliteStore::write_loop() {
   for (;;) {
     {
       std::unique_lock lock(queue_mu_);
+      if (!batch.empty()) {
+        committed_rows_ += batch.size();
+        if (committed_rows_ >= appended_) sync_wanted_ = false;
+        synced_cv_.notify_all();
+      }
       for (auto& p : batch)
         if (spare_.size() < kSpareSlots) spare_.push_back(std::move(p));
       batch.clear();
       queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) break;
-      if (last_batch >= kGatherFrom && queue_.size() < last_batch) {
+      if (!stopping_ && !sync_wanted_ && waiting_ == 0 && queue_.size() < kMaxBatch) {
+        // Journaled rows only: large batches, which nobody waits for.
+        lazy_ = true;
+        gather_ = kMaxBatch;
+        queue_cv_.wait_for(lock, kLazy, [&] {
+          return stopping_ || sync_wanted_ || waiting_ > 0 || queue_.size() >= kMaxBatch;
+        });
+        lazy_ = false;
+        gather_ = 0;
+      } else if (last_batch >= kGatherFrom && queue_.size() < last_batch) {
         gather_ = std::min(last_batch, kMaxBatch);
         queue_cv_.wait_for(lock, kGather, [&] { return stopping_ || queue_.size() >= gather_; });
         gather_ = 0;
@@ -215,14 +249,27 @@ void SqliteStore::write_loop() {
         batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
         queue_.erase(queue_.begin(), end);
       }
+      for (const auto& p : batch) waiting_ -= p->committed != nullptr;
     }
     last_batch = batch.size();
     if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-    if (auto r = commit(statements, batch); !r)
+    if (auto r = commit(statements, batch); !r) {
       std::fprintf(stderr, "modelmux: %s\n", r.error().message.c_str());
+    } else {
+      // Journal files the commits have passed can go.
+      std::lock_guard lock(journals_mu_);
+      for (const auto& p : batch)
+        if (p->journal.generation && p->stream < journals_.size())
+          journals_[p->stream]->committed(p->journal);
+    }
     // (a failed commit still lets its requests finish: the client's answer does not wait forever)
     for (auto& p : batch)
       if (auto done = std::exchange(p->committed, nullptr)) done();
+  }
+  {
+    std::lock_guard lock(queue_mu_);
+    writer_done_ = true;
+    synced_cv_.notify_all();
   }
   std::lock_guard lock(db_mu_);  // (the connection is shared with administrators' writes)
   statements.reset();
@@ -251,8 +298,8 @@ Result<void> SqliteStore::commit(std::unique_ptr<Writer>& statements, Batch& bat
     lag = std::max(lag, (id >> kIdShift) - ts);
   }
   if (lag > lag_before) {
-    w.lag.bind(1, lag);
-    if (!Writer::run(w.lag)) return failed("ledger lag");
+    w.meta.bind_static(1, std::string_view("max_lag_ms")).bind(2, lag);
+    if (!Writer::run(w.meta)) return failed("ledger lag");
     // Raised before the rows can be read: a reader that sees them never takes the older, smaller margin.
     // (Rolled back, it stays raised in memory: a wider range, still exact.)
     max_lag_ms_.store(lag, std::memory_order_relaxed);
@@ -279,9 +326,34 @@ Result<void> SqliteStore::commit(std::unique_ptr<Writer>& statements, Batch& bat
     w.total.bind_static(1, key.first).bind_static(2, key.second).bind_static(3, usd);
     if (!Writer::run(w.total)) return failed("spend totals");
   }
+  // How far each journal stream is committed, in the rows' own transaction: a start replays only what lies
+  // past it. (A stream's rows are in the batch in the order written: its last one is its mark.)
+  boost::container::small_vector<std::pair<std::uint32_t, LedgerJournal::Mark>, 8> marks;
+  for (auto p = batch.rbegin(); p != batch.rend(); ++p) {
+    if (!(*p)->journal.generation) continue;
+    auto seen =
+        std::find_if(marks.begin(), marks.end(), [&](const auto& m) { return m.first == (*p)->stream; });
+    if (seen == marks.end()) marks.emplace_back((*p)->stream, (*p)->journal);
+  }
+  for (const auto& [stream, mark] : marks) {
+    std::string generation = fmt::format("journal_{}_generation", stream);
+    std::string offset = fmt::format("journal_{}_offset", stream);
+    w.meta.bind_static(1, generation).bind(2, static_cast<std::int64_t>(mark.generation));
+    if (!Writer::run(w.meta)) return failed("journal mark");
+    w.meta.bind_static(1, offset).bind(2, mark.offset);
+    if (!Writer::run(w.meta)) return failed("journal mark");
+  }
   if (!Writer::run(w.commit)) return failed("commit");
   last_id_ = id;
   return {};
+}
+
+Result<void> SqliteStore::commit_once(Batch& batch) {
+  std::unique_ptr<Writer> statements;
+  auto r = commit(statements, batch);
+  std::lock_guard lock(db_mu_);
+  statements.reset();
+  return r;
 }
 
 Result<void> SqliteStore::load_ledger_ids() {

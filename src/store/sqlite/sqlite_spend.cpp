@@ -56,6 +56,7 @@ std::pair<std::int64_t, std::int64_t> SqliteStore::id_range(std::int64_t from_ms
 }
 
 Result<std::vector<SpendGroup>> SqliteStore::spend(const SpendQuery& q) {
+  sync();  // (rows the journal holds are committed lazily: a query sees every row appended before it)
   std::string_view column;
   if (q.group_by.empty())
     column = "''";
@@ -95,6 +96,7 @@ Result<std::vector<SpendGroup>> SqliteStore::spend(const SpendQuery& q) {
 }
 
 Result<LogPage> SqliteStore::spend_logs(const LogQuery& q) {
+  sync();  // (rows the journal holds are committed lazily: a query sees every row appended before it)
   std::string where = "id > ? AND id >= ? AND id < ? AND ts_ms >= ? AND ts_ms < ?";
   std::vector<std::pair<const char*, const std::string*>> filters = {
       {"key_id", &q.key_id},     {"user_id", &q.user_id}, {"team_id", &q.team_id},
@@ -143,6 +145,7 @@ Result<double> SqliteStore::spent(const std::string& counter, std::int64_t perio
 }
 
 Result<std::int64_t> SqliteStore::forget_before(std::int64_t before_ms) {
+  sync();  // (rows the journal holds are committed lazily: a query sees every row appended before it)
   std::lock_guard lock(db_mu_);
   Stmt s(db_, "DELETE FROM ledger WHERE id < ? AND ts_ms < ?");
   if (!s.ok()) return std::unexpected(db_error(db_, "prepare"));

@@ -114,6 +114,8 @@ SqliteStore::SqliteStore(const std::string& path) {
   }
   if (auto r = load_ledger_ids(); !r)
     throw std::runtime_error(fmt::format("store {}: {}", path, r.error().message));
+  if (auto r = replay_journal(path); !r)
+    throw std::runtime_error(fmt::format("store {}: {}", path, r.error().message));
   try {
     open(rd_, SQLITE_OPEN_READONLY);
     open(ckpt_, SQLITE_OPEN_READWRITE);

@@ -8,12 +8,14 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "store/sqlite/journal.hpp"
 #include "store/store.hpp"
 
 struct sqlite3;
@@ -42,6 +44,7 @@ class SqliteStore final : public Store {
   Result<std::vector<governance::TeamRecord>> teams() override;
 
   void append(const LedgerRow& row, std::move_only_function<void()> committed) override;
+  bool append_durable(const LedgerRow& row) override;
   Result<std::vector<SpendGroup>> spend(const SpendQuery& q) override;
   Result<LogPage> spend_logs(const LogQuery& q) override;
   Result<double> spent(const std::string& counter, std::int64_t period_start_ms) override;
@@ -62,15 +65,23 @@ class SqliteStore final : public Store {
   struct Pending {
     LedgerRow row;
     std::move_only_function<void()> committed;
-    std::int64_t id = 0;  // given by the writer
+    std::int64_t id = 0;          // given by the writer
+    LedgerJournal::Mark journal;  // where the journal holds it (generation 0: it is not there)
+    std::uint32_t stream = 0;     // in which stream
   };
   struct Writer;
   void write_loop();
   void checkpoint_loop();
   using Batch = std::vector<std::unique_ptr<Pending>>;
   Result<void> commit(std::unique_ptr<Writer>& statements, Batch& batch);
+  Result<void> commit_once(Batch& batch);  // with statements prepared for it
   Result<void> exec(const char* sql);
   Result<void> load_ledger_ids();
+  Result<void> replay_journal(const std::string& path);
+  std::unique_ptr<Pending> slot_for(const LedgerRow& row);
+  LedgerJournal* my_journal();  // the calling thread's stream (opened on its first row), or null
+  // Until the rows appended so far are committed: what a query reads includes them.
+  void sync();
   std::pair<std::int64_t, std::int64_t> id_range(std::int64_t from_ms, std::int64_t to_ms) const;
   Result<void> put_doc(const char* table, const std::string& id, const std::string& hash,
                        const std::string& doc);
@@ -95,6 +106,20 @@ class SqliteStore final : public Store {
   // would starve that thread's allocator cache and contend for its arena's lock on every row).
   Batch spare_;
   bool stopping_ = false;
+  // The journal's streams, one per thread that appends (sqlite_ledger.cpp); their files are in generations
+  // from journal_base_ on, above every mark the database held at start.
+  std::string path_;
+  std::uint64_t instance_ = 0;  // this store among all (a thread's cached stream names its store by it)
+  std::uint64_t journal_base_ = 0;
+  std::mutex journals_mu_;
+  std::vector<std::unique_ptr<LedgerJournal>> journals_;  // by stream
+  bool journals_failed_ = false;                          // one could not be opened: rows wait for commits
+  std::uint64_t appended_ = 0, committed_rows_ = 0;
+  std::size_t waiting_ = 0;   // queued rows whose callbacks wait for the commit
+  bool lazy_ = false;         // the writer lets journaled rows gather
+  bool sync_wanted_ = false;  // a query waits for what is queued
+  bool writer_done_ = false;
+  std::condition_variable synced_cv_;
   std::thread writer_;
   // Ledger ids follow time (sqlite_ledger.cpp): each is the least above the last one given (`last_id_`, the
   // writer's) and not below its row's ts_ms << 10, so a row's id, read as milliseconds, is never before its

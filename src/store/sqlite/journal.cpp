@@ -1,0 +1,296 @@
+#include "store/sqlite/journal.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+namespace modelmux::store {
+namespace {
+
+// A file opens with kMagic, the format's version and its generation (16 bytes); then records, each its
+// payload's length (4 bytes), a checksum of the payload (8) and the payload. The checksum finds a record a
+// kill cut short (or a disk that lost its end), not tampering.
+constexpr char kMagic[4] = {'M', 'M', 'L', 'J'};
+constexpr std::uint32_t kVersion = 1;
+constexpr std::int64_t kHeader = 16;
+constexpr std::size_t kRecordHead = 12;
+constexpr std::uint32_t kMaxPayload = 1 << 24;
+
+std::uint64_t checksum(std::string_view s) {
+  std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ s.size();
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * 0x100000001b3ULL;
+    h ^= h >> 29;
+  }
+  std::uint64_t w = 0;
+  std::memcpy(&w, s.data() + i, s.size() - i);
+  h = (h ^ w) * 0x100000001b3ULL;
+  return h ^ (h >> 32);
+}
+
+template <class T>
+void put(std::string& out, T v) {
+  char b[sizeof v];
+  std::memcpy(b, &v, sizeof v);
+  out.append(b, sizeof v);
+}
+void put_text(std::string& out, std::string_view s) {
+  put(out, static_cast<std::uint32_t>(s.size()));
+  out.append(s);
+}
+
+struct Reader {
+  std::string_view in;
+  bool ok = true;
+  template <class T>
+  T get() {
+    T v{};
+    if (in.size() < sizeof v) {
+      ok = false;
+      return v;
+    }
+    std::memcpy(&v, in.data(), sizeof v);
+    in.remove_prefix(sizeof v);
+    return v;
+  }
+  void text(std::string& s) {
+    auto n = get<std::uint32_t>();
+    if (!ok || in.size() < n) {
+      ok = false;
+      return;
+    }
+    s.assign(in.substr(0, n));
+    in.remove_prefix(n);
+  }
+};
+
+bool write_all(int fd, std::string_view data, std::int64_t at) {
+  while (!data.empty()) {
+    ssize_t n = ::pwrite(fd, data.data(), data.size(), at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<std::size_t>(n));
+    at += n;
+  }
+  return true;
+}
+
+// A journal file beside the database: its stream, generation and path.
+struct File {
+  std::uint32_t stream;
+  std::uint64_t generation;
+  std::string path;
+  auto operator<=>(const File&) const = default;
+};
+
+std::optional<std::uint64_t> number(std::string_view digits) {
+  if (digits.empty() || digits.size() > 19) return std::nullopt;
+  std::uint64_t n = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + static_cast<unsigned>(c - '0');
+  }
+  return n;
+}
+
+// The journal files of `db_path` (`<db>-journal-<stream>-<generation>`), by stream and generation.
+std::vector<File> journal_files(const std::string& db_path) {
+  namespace fs = std::filesystem;
+  fs::path db(db_path);
+  fs::path dir = db.has_parent_path() ? db.parent_path() : fs::path(".");
+  std::string prefix = db.filename().string() + "-journal-";
+  std::vector<File> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (!name.starts_with(prefix)) continue;
+    std::string_view rest = std::string_view(name).substr(prefix.size());
+    auto dash = rest.find('-');
+    if (dash == std::string_view::npos) continue;
+    auto stream = number(rest.substr(0, dash));
+    auto generation = number(rest.substr(dash + 1));
+    if (!stream || !generation || *stream > UINT32_MAX) continue;
+    out.push_back({static_cast<std::uint32_t>(*stream), *generation, e.path().string()});
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+void encode_row(const LedgerRow& r, std::string& out) {
+  put(out, r.ts_ms);
+  for (const std::string* s : {&r.request_id, &r.key_id, &r.user_id, &r.team_id, &r.end_user, &r.model,
+                               &r.target, &r.provider, &r.upstream_model, &r.error, &r.path, &r.credential})
+    put_text(out, *s);
+  for (std::int64_t n : {r.input_tokens, r.output_tokens, r.cached_tokens, r.cache_write_tokens,
+                         r.reasoning_tokens, r.latency_ms})
+    put(out, n);
+  put(out, r.cost_usd);
+  put(out, static_cast<std::int32_t>(r.status));
+  put(out, static_cast<std::int32_t>(r.attempts));
+  put(out, static_cast<std::uint8_t>((r.stream ? 1 : 0) | (r.cache_hit ? 2 : 0)));
+  put(out, static_cast<std::uint32_t>(r.budgets.size()));
+  for (const auto& [counter, period] : r.budgets) {
+    put_text(out, counter);
+    put(out, period);
+  }
+}
+
+bool decode_row(std::string_view payload, LedgerRow& r) {
+  Reader in{payload};
+  r.ts_ms = in.get<std::int64_t>();
+  for (std::string* s : {&r.request_id, &r.key_id, &r.user_id, &r.team_id, &r.end_user, &r.model, &r.target,
+                         &r.provider, &r.upstream_model, &r.error, &r.path, &r.credential})
+    in.text(*s);
+  for (std::int64_t* n : {&r.input_tokens, &r.output_tokens, &r.cached_tokens, &r.cache_write_tokens,
+                          &r.reasoning_tokens, &r.latency_ms})
+    *n = in.get<std::int64_t>();
+  r.cost_usd = in.get<double>();
+  r.status = in.get<std::int32_t>();
+  r.attempts = in.get<std::int32_t>();
+  auto flags = in.get<std::uint8_t>();
+  r.stream = flags & 1;
+  r.cache_hit = flags & 2;
+  auto budgets = in.get<std::uint32_t>();
+  if (!in.ok || budgets > in.in.size()) return false;
+  r.budgets.resize(budgets);
+  for (auto& [counter, period] : r.budgets) {
+    in.text(counter);
+    period = in.get<std::int64_t>();
+  }
+  return in.ok && in.in.empty();
+}
+
+Result<LedgerJournal::Found> LedgerJournal::read_after(const std::string& db_path,
+                                                       const std::map<std::uint32_t, Mark>& committed) {
+  Found out;
+  for (const auto& [stream, generation, name] : journal_files(db_path)) {
+    out.generation = std::max(out.generation, generation);
+    auto m = committed.find(stream);
+    Mark mark = m != committed.end() ? m->second : Mark{};
+    if (generation < mark.generation) continue;  // wholly committed: the commits have passed it
+    std::ifstream f(name, std::ios::binary);
+    std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    if (!f.good() && !f.eof())
+      return fail(ErrorCode::internal, fmt::format("cannot read the journal {}", name));
+    if (data.size() < kHeader || std::memcmp(data.data(), kMagic, 4) != 0)
+      continue;  // created, never written
+    std::uint32_t version;
+    std::uint64_t header_generation;
+    std::memcpy(&version, data.data() + 4, 4);
+    std::memcpy(&header_generation, data.data() + 8, 8);
+    if (version != kVersion || header_generation != generation)
+      return fail(ErrorCode::internal, fmt::format("the journal {} is not one this modelmux wrote", name));
+    auto at =
+        static_cast<std::size_t>(generation == mark.generation ? std::max(mark.offset, kHeader) : kHeader);
+    while (at + kRecordHead <= data.size()) {
+      std::uint32_t length;
+      std::uint64_t sum;
+      std::memcpy(&length, data.data() + at, 4);
+      std::memcpy(&sum, data.data() + at + 4, 8);
+      if (length > kMaxPayload || at + kRecordHead + length > data.size()) break;
+      std::string_view payload(data.data() + at + kRecordHead, length);
+      Replayed r;
+      if (checksum(payload) != sum || !decode_row(payload, r.row)) break;  // a write cut short: the end
+      at += kRecordHead + length;
+      r.stream = stream;
+      r.end = {generation, static_cast<std::int64_t>(at)};
+      out.rows.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
+void LedgerJournal::remove_all(const std::string& db_path) {
+  for (const auto& f : journal_files(db_path)) {
+    std::error_code ec;
+    std::filesystem::remove(f.path, ec);
+  }
+}
+
+std::string LedgerJournal::file_name(const std::string& db_path, std::uint32_t stream,
+                                     std::uint64_t generation) {
+  return fmt::format("{}-journal-{}-{}", db_path, stream, generation);
+}
+
+Result<int> LedgerJournal::create(const std::string& name, std::uint64_t generation) {
+  int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return fail(ErrorCode::internal,
+                fmt::format("cannot create the journal {}: {}", name, std::strerror(errno)));
+  std::string header(kMagic, 4);
+  put(header, kVersion);
+  put(header, generation);
+  if (!write_all(fd, header, 0)) {
+    ::close(fd);
+    return fail(ErrorCode::internal,
+                fmt::format("cannot write the journal {}: {}", name, std::strerror(errno)));
+  }
+  return fd;
+}
+
+Result<std::unique_ptr<LedgerJournal>> LedgerJournal::open(const std::string& db_path, std::uint32_t stream,
+                                                           std::uint64_t generation) {
+  auto fd = create(file_name(db_path, stream, generation), generation);
+  if (!fd) return std::unexpected(fd.error());
+  return std::unique_ptr<LedgerJournal>(new LedgerJournal(db_path, stream, generation, *fd));
+}
+
+LedgerJournal::LedgerJournal(std::string db_path, std::uint32_t stream, std::uint64_t generation, int fd)
+    : db_path_(std::move(db_path)), stream_(stream), generation_(generation), fd_(fd), size_(kHeader) {}
+
+LedgerJournal::~LedgerJournal() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::optional<LedgerJournal::Mark> LedgerJournal::append(const LedgerRow& r, std::int64_t rotate_at) {
+  if (fd_ < 0) return std::nullopt;
+  rotate(rotate_at);
+  buffer_.assign(kRecordHead, '\0');
+  encode_row(r, buffer_);
+  std::string_view payload(buffer_.data() + kRecordHead, buffer_.size() - kRecordHead);
+  if (payload.size() > kMaxPayload) return std::nullopt;
+  auto length = static_cast<std::uint32_t>(payload.size());
+  std::uint64_t sum = checksum(payload);
+  std::memcpy(buffer_.data(), &length, 4);
+  std::memcpy(buffer_.data() + 4, &sum, 8);
+  if (!write_all(fd_, buffer_, size_)) {
+    // Whatever part of it went in is cut off, so the next record follows the last whole one.
+    if (::ftruncate(fd_, size_) != 0) {
+      // Not even that: the file cannot be trusted to take more. The rows wait for their commits instead.
+      ::close(fd_);
+      fd_ = -1;
+    }
+    return std::nullopt;
+  }
+  size_ += static_cast<std::int64_t>(buffer_.size());
+  return Mark{generation_, size_};
+}
+
+void LedgerJournal::rotate(std::int64_t limit) {
+  if (retired_ && committed_generation_.load(std::memory_order_relaxed) > *retired_) {
+    std::error_code ec;
+    std::filesystem::remove(file_name(db_path_, stream_, *retired_), ec);
+    retired_.reset();
+  }
+  if (size_ <= limit || retired_) return;
+  auto fd = create(file_name(db_path_, stream_, generation_ + 1), generation_ + 1);
+  if (!fd) return;  // the active file goes on growing; tried again at the next append
+  ::close(fd_);
+  fd_ = *fd;
+  retired_ = generation_++;
+  size_ = kHeader;
+}
+
+}  // namespace modelmux::store

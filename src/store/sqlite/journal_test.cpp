@@ -1,0 +1,207 @@
+// The ledger journal: rows round-trip through a record, a record a kill cut short ends the replay there,
+// files rotate and go once committed, and a store killed before its commits replays what only the journal
+// held.
+#include "store/sqlite/journal.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace modelmux::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TempDir {
+  fs::path dir;
+  TempDir() {
+    dir = fs::temp_directory_path() / ("modelmux-journal-test-" + std::to_string(::getpid()) + "-" +
+                                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  ~TempDir() { fs::remove_all(dir); }
+  std::string db() const { return (dir / "ledger.db").string(); }
+};
+
+LedgerRow sample(int i) {
+  LedgerRow r;
+  r.ts_ms = 1'796'000'000'000 + i;
+  r.request_id = "req-" + std::to_string(i);
+  r.key_id = "key_1";
+  r.user_id = i % 2 ? "u" : "";
+  r.team_id = "team";
+  r.end_user = "alice";
+  r.model = "gpt-4o";
+  r.target = "openai/gpt-4o";
+  r.provider = "openai";
+  r.upstream_model = "gpt-4o-2024-08-06";
+  r.input_tokens = 10 + i, r.output_tokens = 5, r.cached_tokens = 2, r.cache_write_tokens = 1;
+  r.reasoning_tokens = 3;
+  r.cost_usd = 0.25 * i;
+  r.status = i % 3 ? 200 : 429;
+  r.error = i % 3 ? "" : "rate_limit_exceeded";
+  r.latency_ms = 40 + i;
+  r.attempts = 2;
+  r.stream = i % 2;
+  r.cache_hit = i % 4 == 0;
+  r.path = "/v1/chat/completions";
+  r.credential = "cred";
+  r.budgets = {{"key:key_1", 1'793'491'200'000}, {"team:team", 1'795'996'800'000}};
+  return r;
+}
+
+// (`budgets` only when the row comes from a record: the ledger table keeps the totals, not the list.)
+void expect_same(const LedgerRow& a, const LedgerRow& b, bool budgets = true) {
+  EXPECT_EQ(a.ts_ms, b.ts_ms);
+  EXPECT_EQ(a.request_id, b.request_id);
+  EXPECT_EQ(a.user_id, b.user_id);
+  EXPECT_EQ(a.upstream_model, b.upstream_model);
+  EXPECT_EQ(a.input_tokens, b.input_tokens);
+  EXPECT_EQ(a.reasoning_tokens, b.reasoning_tokens);
+  EXPECT_DOUBLE_EQ(a.cost_usd, b.cost_usd);
+  EXPECT_EQ(a.status, b.status);
+  EXPECT_EQ(a.error, b.error);
+  EXPECT_EQ(a.latency_ms, b.latency_ms);
+  EXPECT_EQ(a.stream, b.stream);
+  EXPECT_EQ(a.cache_hit, b.cache_hit);
+  EXPECT_EQ(a.credential, b.credential);
+  if (budgets) {
+    EXPECT_EQ(a.budgets, b.budgets);
+  }
+}
+
+TEST(LedgerJournal, ARowRoundTripsThroughARecord) {
+  for (int i = 0; i < 4; ++i) {
+    std::string payload;
+    encode_row(sample(i), payload);
+    LedgerRow back;
+    ASSERT_TRUE(decode_row(payload, back));
+    expect_same(back, sample(i));
+    LedgerRow cut;
+    EXPECT_FALSE(decode_row(std::string_view(payload).substr(0, payload.size() - 1), cut));
+    EXPECT_FALSE(decode_row(payload + "x", cut));
+  }
+}
+
+constexpr std::int64_t kNoRotation = 1 << 30;
+
+TEST(LedgerJournal, ARecordCutShortEndsTheReplayThere) {
+  TempDir t;
+  auto j = LedgerJournal::open(t.db(), 3, 1);
+  ASSERT_TRUE(j);
+  std::vector<LedgerJournal::Mark> marks;
+  for (int i = 0; i < 3; ++i) {
+    auto m = (*j)->append(sample(i), kNoRotation);
+    ASSERT_TRUE(m);
+    marks.push_back(*m);
+  }
+  std::string file = t.db() + "-journal-3-1";
+  ASSERT_TRUE(fs::exists(file));
+  auto all = LedgerJournal::read_after(t.db(), {});
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->rows.size(), 3u);
+  expect_same(all->rows[2].row, sample(2));
+  EXPECT_EQ(all->rows[2].stream, 3u);
+  EXPECT_EQ(all->rows[2].end.offset, marks[2].offset);
+  EXPECT_EQ(all->generation, 1u);
+  // After the commit of the first: the two others; another stream's mark changes nothing.
+  auto rest = LedgerJournal::read_after(t.db(), {{3, marks[0]}, {4, marks[2]}});
+  ASSERT_TRUE(rest);
+  EXPECT_EQ(rest->rows.size(), 2u);
+  // The last write cut short by a kill: two whole records.
+  fs::resize_file(file, static_cast<std::uintmax_t>(marks[2].offset - 5));
+  auto torn = LedgerJournal::read_after(t.db(), {});
+  ASSERT_TRUE(torn);
+  EXPECT_EQ(torn->rows.size(), 2u);
+  // A byte of the second's payload lost: only the first.
+  {
+    FILE* f = std::fopen(file.c_str(), "r+b");
+    ASSERT_TRUE(f);
+    std::fseek(f, static_cast<long>(marks[1].offset - 3), SEEK_SET);
+    std::fputc('!', f);
+    std::fclose(f);
+  }
+  auto bad = LedgerJournal::read_after(t.db(), {});
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->rows.size(), 1u);
+  LedgerJournal::remove_all(t.db());
+  EXPECT_FALSE(fs::exists(file));
+}
+
+TEST(LedgerJournal, AFullFileIsRetiredAndGoesOnceTheCommitsPassIt) {
+  TempDir t;
+  auto opened = LedgerJournal::open(t.db(), 0, 5);
+  ASSERT_TRUE(opened);
+  auto& j = **opened;
+  auto first = j.append(sample(1), kNoRotation);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->generation, 5u);
+  auto second = j.append(sample(2), 10);  // past 10 bytes: a new file from this row on
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->generation, 6u);
+  auto both = LedgerJournal::read_after(t.db(), {});
+  ASSERT_TRUE(both);
+  ASSERT_EQ(both->rows.size(), 2u);
+  EXPECT_EQ(both->generation, 6u);
+  j.committed(*first);  // the commits have not passed the retired file: it stays
+  ASSERT_TRUE(j.append(sample(3), kNoRotation));
+  EXPECT_TRUE(fs::exists(t.db() + "-journal-0-5"));
+  j.committed(*second);
+  ASSERT_TRUE(j.append(sample(4), kNoRotation));
+  EXPECT_FALSE(fs::exists(t.db() + "-journal-0-5"));
+  auto after = LedgerJournal::read_after(t.db(), {{0, *second}});
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->rows.size(), 2u);
+}
+
+TEST(LedgerJournal, RowsOnlyTheJournalHeldAreReplayedAtStart) {
+  // Commits held back: a copy of the files taken now is what a SIGKILL would leave, with the rows in the
+  // journal and not in the database.
+  TempDir t;
+  ::setenv("MODELMUX_FAULT_COMMIT_DELAY_MS", "400", 1);
+  fs::path copy = t.dir / "copy";
+  fs::create_directories(copy);
+  double usd = 0;
+  {
+    SqliteStore s(t.db());
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_TRUE(s.append_durable(sample(i)));
+      usd += sample(i).cost_usd;
+    }
+    // And from a second thread, its own stream.
+    std::thread other([&] {
+      for (int i = 20; i < 30; ++i) ASSERT_TRUE(s.append_durable(sample(i)));
+    });
+    other.join();
+    for (int i = 20; i < 30; ++i) usd += sample(i).cost_usd;
+    for (const auto& e : fs::directory_iterator(t.dir))
+      if (e.is_regular_file()) fs::copy_file(e.path(), copy / e.path().filename());
+    ::unsetenv("MODELMUX_FAULT_COMMIT_DELAY_MS");
+  }
+  SqliteStore s((copy / "ledger.db").string());
+  LogQuery q;
+  auto page = s.spend_logs(q);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->rows.size(), 30u);
+  for (int i = 0; i < 30; ++i) expect_same(page->rows[static_cast<std::size_t>(i)].second, sample(i), false);
+  auto spent = s.spent("key:key_1", 1'793'491'200'000);
+  ASSERT_TRUE(spent);
+  EXPECT_NEAR(*spent, usd, 1e-9) << "the budget totals follow the replayed rows";
+  s.close();
+  // Replayed once: reopened, the same rows, no more.
+  SqliteStore again((copy / "ledger.db").string());
+  auto page2 = again.spend_logs(q);
+  ASSERT_TRUE(page2);
+  EXPECT_EQ(page2->rows.size(), 30u);
+  EXPECT_NEAR(*again.spent("key:key_1", 1'793'491'200'000), usd, 1e-9);
+}
+
+}  // namespace
+}  // namespace modelmux::store

@@ -1,0 +1,129 @@
+// The ledger journal's side of the store (journal.hpp): each appending thread's stream, rows made durable
+// there before their responses end, the wait a query makes for what is queued, and the replay at start of
+// what the commits had not covered.
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+
+#include "store/sqlite/journal.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+#include "store/sqlite/stmt.hpp"
+
+namespace modelmux::store {
+namespace {
+
+constexpr std::size_t kReplayBatch = 512;        // replayed rows in one transaction
+constexpr std::int64_t kJournalFile = 16 << 20;  // bytes a journal file takes before the next one
+
+}  // namespace
+
+LedgerJournal* SqliteStore::my_journal() {
+  // Cached per thread, naming its store by a number no other store has (an address could be reused).
+  thread_local std::uint64_t cached_for = 0;
+  thread_local LedgerJournal* cached = nullptr;
+  if (cached_for == instance_) return cached;
+  std::lock_guard lock(journals_mu_);
+  if (journals_failed_ || journals_.size() >= UINT32_MAX) return nullptr;
+  auto j = LedgerJournal::open(path_, static_cast<std::uint32_t>(journals_.size()), journal_base_);
+  if (!j) {
+    std::fprintf(stderr, "modelmux: %s (ledger rows wait for their commits instead)\n",
+                 j.error().message.c_str());
+    journals_failed_ = true;
+    return nullptr;
+  }
+  journals_.push_back(std::move(*j));
+  cached_for = instance_;
+  cached = journals_.back().get();
+  return cached;
+}
+
+bool SqliteStore::append_durable(const LedgerRow& row) {
+  LedgerJournal* journal = my_journal();
+  if (!journal) return false;
+  auto slot = slot_for(row);
+  slot->committed = nullptr;
+  // This thread's stream, no lock: its rows reach the queue in the order it writes them, so one mark per
+  // stream says how far it is committed.
+  auto mark = journal->append(row, kJournalFile);
+  if (!mark) return false;  // (the slot goes: a rare path)
+  slot->journal = *mark;
+  slot->stream = journal->stream();
+  std::size_t queued = 0, gather = 0;
+  {
+    std::lock_guard lock(queue_mu_);
+    // Closing: the writer may be gone, but the row is in the journal, and the next start commits it.
+    if (stopping_) return true;
+    queue_.push_back(std::move(slot));
+    queued = queue_.size();
+    gather = gather_;
+    ++appended_;
+  }
+  if (queued == 1 || queued == gather) queue_cv_.notify_one();
+  return true;
+}
+
+void SqliteStore::sync() {
+  std::unique_lock lock(queue_mu_);
+  std::uint64_t want = appended_;
+  if (committed_rows_ >= want || writer_done_) return;
+  sync_wanted_ = true;
+  queue_cv_.notify_one();
+  synced_cv_.wait(lock, [&] { return committed_rows_ >= want || writer_done_; });
+}
+
+Result<void> SqliteStore::replay_journal(const std::string& path) {
+  static std::atomic<std::uint64_t> instances{0};
+  instance_ = ++instances;  // (at open: the streams of this store, not of one before it at this address)
+  path_ = path;
+  std::map<std::uint32_t, LedgerJournal::Mark> marks;
+  std::uint64_t highest = 0;
+  {
+    Stmt s(db_, "SELECT name, value FROM ledger_meta WHERE name LIKE 'journal%'");
+    if (!s.ok()) return std::unexpected(db_error(db_, "journal marks"));
+    while (s.step() == SQLITE_ROW) {
+      std::string name = s.text(0);
+      unsigned stream = 0;
+      char what[16] = {};
+      if (std::sscanf(name.c_str(), "journal_%u_%15s", &stream, what) != 2) continue;
+      if (std::string_view(what) == "generation") {
+        marks[stream].generation = static_cast<std::uint64_t>(s.integer(1));
+        highest = std::max(highest, marks[stream].generation);
+      } else if (std::string_view(what) == "offset") {
+        marks[stream].offset = s.integer(1);
+      }
+    }
+  }
+  // What the journal holds past the commits: rows of responses that completed before a kill.
+  auto found = LedgerJournal::read_after(path, marks);
+  if (!found) return std::unexpected(found.error());
+  Batch batch;
+  auto flush = [&]() -> Result<void> {
+    auto r = batch.empty() ? Result<void>{} : commit_once(batch);
+    batch.clear();
+    return r;
+  };
+  for (auto& r : found->rows) {
+    auto p = std::make_unique<Pending>();
+    p->row = std::move(r.row);
+    p->journal = r.end;
+    p->stream = r.stream;
+    batch.push_back(std::move(p));
+    if (batch.size() == kReplayBatch)
+      if (auto f = flush(); !f) return f;
+  }
+  if (auto f = flush(); !f) return f;
+  if (!found->rows.empty())
+    std::fprintf(stderr, "modelmux: store %s: %zu ledger rows replayed from the journal\n", path.c_str(),
+                 found->rows.size());
+  // All of it committed: the files go, and this run's streams write generations above any mark or file.
+  LedgerJournal::remove_all(path);
+  journal_base_ = std::max(highest, found->generation) + 1;
+  return {};
+}
+
+}  // namespace modelmux::store
