@@ -104,14 +104,16 @@ std::optional<std::uint64_t> number(std::string_view digits) {
 }
 
 // The journal files of `db_path` (`<db>-journal-<stream>-<generation>`), by stream and generation.
-std::vector<File> journal_files(const std::string& db_path) {
+Result<std::vector<File>> journal_files(const std::string& db_path) {
   namespace fs = std::filesystem;
   fs::path db(db_path);
   fs::path dir = db.has_parent_path() ? db.parent_path() : fs::path(".");
   std::string prefix = db.filename().string() + "-journal-";
   std::vector<File> out;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
+  fs::directory_iterator it(dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    const auto& e = *it;
     std::string name = e.path().filename().string();
     if (!name.starts_with(prefix)) continue;
     std::string_view rest = std::string_view(name).substr(prefix.size());
@@ -122,6 +124,7 @@ std::vector<File> journal_files(const std::string& db_path) {
     if (!stream || !generation || *stream > UINT32_MAX) continue;
     out.push_back({static_cast<std::uint32_t>(*stream), *generation, e.path().string()});
   }
+  if (ec) return fail(ErrorCode::internal, fmt::format("cannot list {}: {}", dir.string(), ec.message()));
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -163,7 +166,7 @@ bool decode_row(std::string_view payload, LedgerRow& r) {
   r.stream = flags & 1;
   r.cache_hit = flags & 2;
   auto budgets = in.get<std::uint32_t>();
-  if (!in.ok || budgets > in.in.size()) return false;
+  if (!in.ok || budgets > in.in.size() / 12) return false;  // (each takes at least 12 bytes)
   r.budgets.resize(budgets);
   for (auto& [counter, period] : r.budgets) {
     in.text(counter);
@@ -175,7 +178,9 @@ bool decode_row(std::string_view payload, LedgerRow& r) {
 Result<LedgerJournal::Found> LedgerJournal::read_after(const std::string& db_path,
                                                        const std::map<std::uint32_t, Mark>& committed) {
   Found out;
-  for (const auto& [stream, generation, name] : journal_files(db_path)) {
+  auto files = journal_files(db_path);
+  if (!files) return std::unexpected(files.error());
+  for (const auto& [stream, generation, name] : *files) {
     out.generation = std::max(out.generation, generation);
     auto m = committed.find(stream);
     Mark mark = m != committed.end() ? m->second : Mark{};
@@ -202,7 +207,12 @@ Result<LedgerJournal::Found> LedgerJournal::read_after(const std::string& db_pat
       if (length > kMaxPayload || at + kRecordHead + length > data.size()) break;
       std::string_view payload(data.data() + at + kRecordHead, length);
       Replayed r;
-      if (checksum(payload) != sum || !decode_row(payload, r.row)) break;  // a write cut short: the end
+      if (checksum(payload) != sum) break;  // a write cut short: the end
+      // Whole, yet not a row this build reads: another version's format. Kept, not dropped.
+      if (!decode_row(payload, r.row))
+        return fail(
+            ErrorCode::internal,
+            fmt::format("the journal {} holds a record this modelmux cannot read (offset {})", name, at));
       at += kRecordHead + length;
       r.stream = stream;
       r.end = {generation, static_cast<std::int64_t>(at)};
@@ -213,7 +223,9 @@ Result<LedgerJournal::Found> LedgerJournal::read_after(const std::string& db_pat
 }
 
 void LedgerJournal::remove_all(const std::string& db_path) {
-  for (const auto& f : journal_files(db_path)) {
+  auto files = journal_files(db_path);
+  if (!files) return;
+  for (const auto& f : *files) {
     std::error_code ec;
     std::filesystem::remove(f.path, ec);
   }
@@ -225,7 +237,7 @@ std::string LedgerJournal::file_name(const std::string& db_path, std::uint32_t s
 }
 
 Result<int> LedgerJournal::create(const std::string& name, std::uint64_t generation) {
-  int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0)
     return fail(ErrorCode::internal,
                 fmt::format("cannot create the journal {}: {}", name, std::strerror(errno)));

@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -201,6 +203,31 @@ TEST(LedgerJournal, RowsOnlyTheJournalHeldAreReplayedAtStart) {
   ASSERT_TRUE(page2);
   EXPECT_EQ(page2->rows.size(), 30u);
   EXPECT_NEAR(*again.spent("key:key_1", 1'793'491'200'000), usd, 1e-9);
+}
+
+TEST(LedgerJournal, ASecondStoreOnTheDatabaseKeepsOutOfTheJournalAndItsIds) {
+  // Two processes on one database (--reuse-port): the first owns the journal, the second's rows wait for
+  // their commits; and ids given by either never collide.
+  TempDir t;
+  SqliteStore a(t.db());
+  SqliteStore b(t.db());
+  ASSERT_TRUE(a.append_durable(sample(1)));
+  EXPECT_FALSE(b.append_durable(sample(1)));
+  for (int i = 0; i < 6; ++i) {
+    std::atomic<bool> done{false};
+    (i % 2 ? a : b).append(sample(100 + i / 2), [&] { done = true; });  // the same milliseconds in both
+    while (!done) std::this_thread::yield();
+  }
+  a.close();
+  b.close();
+  EXPECT_TRUE(fs::exists(t.db() + "-journal-0-1")) << "the second store left the owner's journal alone";
+  LogQuery q;
+  auto page = a.spend_logs(q);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->rows.size(), 7u);
+  std::set<std::int64_t> ids;
+  for (const auto& [id, r] : page->rows) ids.insert(id);
+  EXPECT_EQ(ids.size(), 7u);
 }
 
 }  // namespace

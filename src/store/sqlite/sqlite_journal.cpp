@@ -1,8 +1,11 @@
 // The ledger journal's side of the store (journal.hpp): each appending thread's stream, rows made durable
 // there before their responses end, the wait a query makes for what is queued, and the replay at start of
 // what the commits had not covered.
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -71,7 +74,7 @@ void SqliteStore::sync() {
   std::unique_lock lock(queue_mu_);
   std::uint64_t want = appended_;
   if (committed_rows_ >= want || writer_done_) return;
-  sync_wanted_ = true;
+  sync_target_ = std::max(sync_target_, want);
   queue_cv_.notify_one();
   synced_cv_.wait(lock, [&] { return committed_rows_ >= want || writer_done_; });
 }
@@ -80,6 +83,16 @@ Result<void> SqliteStore::replay_journal(const std::string& path) {
   static std::atomic<std::uint64_t> instances{0};
   instance_ = ++instances;  // (at open: the streams of this store, not of one before it at this address)
   path_ = path;
+  // One process owns a database's journal. Others on the same database (--reuse-port) keep out of it: no
+  // replay, no streams, their rows wait for their commits.
+  std::string lock_path = path + "-journal.lock";
+  journal_lock_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (journal_lock_ < 0 || ::flock(journal_lock_, LOCK_EX | LOCK_NB) != 0) {
+    if (journal_lock_ >= 0) ::close(journal_lock_);
+    journal_lock_ = -1;
+    journals_failed_ = true;
+    return {};
+  }
   std::map<std::uint32_t, LedgerJournal::Mark> marks;
   std::uint64_t highest = 0;
   {

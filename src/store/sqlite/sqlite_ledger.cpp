@@ -134,13 +134,14 @@ struct LedgerInsert {
 
 // The writer thread's statements, prepared once: a batch costs binds and steps, not SQL parsing.
 struct SqliteStore::Writer {
-  Stmt begin, commit, rollback, total, meta;
+  Stmt begin, last, commit, rollback, total, meta;
   // Inserts of 16, 4 and 1 rows, largest first: a batch of n rows takes at most n/16 + 3 + 3 steps.
   // (A batch under load holds tens of rows.)
   std::array<LedgerInsert, 3> inserts;
 
   explicit Writer(sqlite3* db)
-      : begin(db, "BEGIN"),
+      : begin(db, "BEGIN IMMEDIATE"),
+        last(db, "SELECT COALESCE(MAX(id), 0) FROM ledger"),
         commit(db, "COMMIT"),
         rollback(db, "ROLLBACK"),
         total(db,
@@ -151,7 +152,7 @@ struct SqliteStore::Writer {
              "ON CONFLICT (name) DO UPDATE SET value = excluded.value"),
         inserts{LedgerInsert(db, 16), LedgerInsert(db, 4), LedgerInsert(db, 1)} {}
   bool ok() const {
-    return begin.ok() && commit.ok() && rollback.ok() && total.ok() && meta.ok() &&
+    return begin.ok() && last.ok() && commit.ok() && rollback.ok() && total.ok() && meta.ok() &&
            std::all_of(inserts.begin(), inserts.end(), [](const auto& i) { return i.stmt.ok(); });
   }
   static bool run(Stmt& s) {
@@ -214,12 +215,12 @@ void SqliteStore::write_loop() {
   Batch batch;
   std::size_t last_batch = 0;
   std::unique_ptr<Writer> statements;  // prepared on the first batch, finalized when the loop ends
+  std::chrono::milliseconds retry_after{0};
   for (;;) {
     {
       std::unique_lock lock(queue_mu_);
       if (!batch.empty()) {
         committed_rows_ += batch.size();
-        if (committed_rows_ >= appended_) sync_wanted_ = false;
         synced_cv_.notify_all();
       }
       for (auto& p : batch)
@@ -227,13 +228,13 @@ void SqliteStore::write_loop() {
       batch.clear();
       queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) break;
-      if (!stopping_ && !sync_wanted_ && waiting_ == 0 && queue_.size() < kMaxBatch) {
+      auto wanted = [&] { return committed_rows_ < sync_target_; };  // a query waits for queued rows
+      if (!stopping_ && !wanted() && waiting_ == 0 && queue_.size() < kMaxBatch) {
         // Journaled rows only: large batches, which nobody waits for.
         lazy_ = true;
         gather_ = kMaxBatch;
-        queue_cv_.wait_for(lock, kLazy, [&] {
-          return stopping_ || sync_wanted_ || waiting_ > 0 || queue_.size() >= kMaxBatch;
-        });
+        queue_cv_.wait_for(
+            lock, kLazy, [&] { return stopping_ || wanted() || waiting_ > 0 || queue_.size() >= kMaxBatch; });
         lazy_ = false;
         gather_ = 0;
       } else if (last_batch >= kGatherFrom && queue_.size() < last_batch) {
@@ -253,18 +254,35 @@ void SqliteStore::write_loop() {
     }
     last_batch = batch.size();
     if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-    if (auto r = commit(statements, batch); !r) {
-      std::fprintf(stderr, "modelmux: %s\n", r.error().message.c_str());
-    } else {
+    auto r = commit(statements, batch);
+    if (!r) std::fprintf(stderr, "modelmux: %s\n", r.error().message.c_str());
+    // (a failed commit still lets its requests finish: the client's answer does not wait forever)
+    for (auto& p : batch)
+      if (auto done = std::exchange(p->committed, nullptr)) done();
+    if (r) {
+      retry_after = std::chrono::milliseconds(0);
       // Journal files the commits have passed can go.
       std::lock_guard lock(journals_mu_);
       for (const auto& p : batch)
         if (p->journal.generation && p->stream < journals_.size())
           journals_[p->stream]->committed(p->journal);
+    } else if (std::any_of(batch.begin(), batch.end(), [](const auto& p) { return p->journal.generation; })) {
+      // Journaled rows are nowhere else, and a later commit of their streams would carry the marks past
+      // them: the batch goes back to the head of the queue, so nothing after it commits without it, and is
+      // tried again after a wait that doubles up to a second. If the store closes first, nothing more is
+      // committed, and the next start replays it all from the journal.
+      retry_after =
+          std::clamp(retry_after * 2, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+      std::unique_lock lock(queue_mu_);
+      queue_.insert(queue_.begin(), std::make_move_iterator(batch.begin()),
+                    std::make_move_iterator(batch.end()));
+      batch.clear();
+      if (queue_cv_.wait_for(lock, retry_after, [&] { return stopping_; })) {
+        lock.unlock();
+        abandon_queue();
+        break;
+      }
     }
-    // (a failed commit still lets its requests finish: the client's answer does not wait forever)
-    for (auto& p : batch)
-      if (auto done = std::exchange(p->committed, nullptr)) done();
   }
   {
     std::lock_guard lock(queue_mu_);
@@ -289,7 +307,12 @@ Result<void> SqliteStore::commit(std::unique_ptr<Writer>& statements, Batch& bat
   // Ids in queue order, each the least above the one before and not below its row's time (kIdShift). A row
   // that comes late (a long request: rows are queued as requests end, stamped with when they started) gets
   // an id after its time: how far after, at most, is what readers add to a range's end.
-  std::int64_t id = last_id_, lag = max_lag_ms_.load(std::memory_order_relaxed);
+  // (Another process on the same database, --reuse-port, may have added ids past ours: the write lock is
+  // held from BEGIN IMMEDIATE, so the largest one read now stays the largest.)
+  std::int64_t id = last_id_;
+  if (w.last.step() == SQLITE_ROW) id = std::max(id, w.last.integer(0));
+  w.last.reset();
+  std::int64_t lag = max_lag_ms_.load(std::memory_order_relaxed);
   const std::int64_t lag_before = lag;
   for (auto& p : batch) {
     std::int64_t ts = clamp_ms(p->row.ts_ms);
@@ -346,6 +369,21 @@ Result<void> SqliteStore::commit(std::unique_ptr<Writer>& statements, Batch& bat
   if (!Writer::run(w.commit)) return failed("commit");
   last_id_ = id;
   return {};
+}
+
+void SqliteStore::abandon_queue() {
+  Batch left;
+  {
+    std::lock_guard lock(queue_mu_);
+    left.swap(queue_);
+    waiting_ = 0;
+  }
+  std::fprintf(stderr,
+               "modelmux: the store closes with %zu ledger rows uncommitted; the journal keeps those "
+               "of completed responses for the next start\n",
+               left.size());
+  for (auto& p : left)
+    if (auto done = std::exchange(p->committed, nullptr)) done();
 }
 
 Result<void> SqliteStore::commit_once(Batch& batch) {

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
@@ -57,28 +58,24 @@ std::pair<std::int64_t, std::int64_t> SqliteStore::id_range(std::int64_t from_ms
 
 Result<std::vector<SpendGroup>> SqliteStore::spend(const SpendQuery& q) {
   sync();  // (rows the journal holds are committed lazily: a query sees every row appended before it)
-  std::string_view column;
-  if (q.group_by.empty())
-    column = "''";
-  else if (q.group_by == "key")
-    column = "key_id";
-  else if (q.group_by == "user")
-    column = "user_id";
-  else if (q.group_by == "team")
-    column = "team_id";
-  else if (q.group_by == "end_user")
-    column = "end_user";
-  else if (q.group_by == "model")
-    column = "model";
-  else if (q.group_by == "provider")
-    column = "provider";
-  else if (q.group_by == "target")
-    column = "target";
-  else if (q.group_by == "day")
-    column = "strftime('%Y-%m-%d', ts_ms / 1000, 'unixepoch')";
-  else
+  // What each grouping reads (the SQL is built from these only, never from the query's text).
+  static constexpr std::pair<std::string_view, std::string_view> kGroupings[] = {
+      {"", "''"},
+      {"key", "key_id"},
+      {"user", "user_id"},
+      {"team", "team_id"},
+      {"end_user", "end_user"},
+      {"model", "model"},
+      {"provider", "provider"},
+      {"target", "target"},
+      {"day", "strftime('%Y-%m-%d', ts_ms / 1000, 'unixepoch')"},
+  };
+  auto grouping = std::find_if(std::begin(kGroupings), std::end(kGroupings),
+                               [&](const auto& g) { return g.first == q.group_by; });
+  if (grouping == std::end(kGroupings))
     return fail(ErrorCode::invalid_request,
                 "group_by must be key, user, team, end_user, model, provider, target or day", "group_by");
+  std::string_view column = grouping->second;
   std::lock_guard lock(rd_mu_);
   Stmt s(rd_,
          fmt::format("SELECT {0}, SUM(cost_usd), COUNT(*), SUM(input_tokens), SUM(output_tokens) FROM ledger "

@@ -143,6 +143,7 @@ SqliteStore::SqliteStore(const std::string& path) {
 
 SqliteStore::~SqliteStore() {
   close();
+  if (journal_lock_ >= 0) ::close(journal_lock_);  // (only now: a late row may still be going into it)
   sqlite3_close(ckpt_);
   sqlite3_close(rd_);
   sqlite3_close(db_);

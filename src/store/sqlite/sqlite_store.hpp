@@ -75,6 +75,7 @@ class SqliteStore final : public Store {
   using Batch = std::vector<std::unique_ptr<Pending>>;
   Result<void> commit(std::unique_ptr<Writer>& statements, Batch& batch);
   Result<void> commit_once(Batch& batch);  // with statements prepared for it
+  void abandon_queue();                    // closing with commits failing: the waiting ones go on
   Result<void> exec(const char* sql);
   Result<void> load_ledger_ids();
   Result<void> replay_journal(const std::string& path);
@@ -113,11 +114,13 @@ class SqliteStore final : public Store {
   std::uint64_t journal_base_ = 0;
   std::mutex journals_mu_;
   std::vector<std::unique_ptr<LedgerJournal>> journals_;  // by stream
-  bool journals_failed_ = false;                          // one could not be opened: rows wait for commits
+  bool journals_failed_ = false;  // not ours (another process has it), or a file could not be opened: rows
+                                  // wait for their commits
+  int journal_lock_ = -1;         // held while this store owns the journal
   std::uint64_t appended_ = 0, committed_rows_ = 0;
-  std::size_t waiting_ = 0;   // queued rows whose callbacks wait for the commit
-  bool lazy_ = false;         // the writer lets journaled rows gather
-  bool sync_wanted_ = false;  // a query waits for what is queued
+  std::size_t waiting_ = 0;        // queued rows whose callbacks wait for the commit
+  bool lazy_ = false;              // the writer lets journaled rows gather
+  std::uint64_t sync_target_ = 0;  // a query waits until this many rows are committed
   bool writer_done_ = false;
   std::condition_variable synced_cv_;
   std::thread writer_;

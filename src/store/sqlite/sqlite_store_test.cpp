@@ -26,7 +26,7 @@ struct TempDb {
   ~TempDb() { clean(); }
   void clean() {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
-    std::string journal = path.filename().string() + "-journal-";
+    std::string journal = path.filename().string() + "-journal";  // (its files and its lock)
     for (const auto& e : std::filesystem::directory_iterator(path.parent_path()))
       if (e.path().filename().string().starts_with(journal)) std::filesystem::remove(e.path());
   }
