@@ -151,6 +151,8 @@ class Reader {
     }
     if (int_digits + frac_digits > 15 || !delimited()) return false;
     auto [end, ec] = std::from_chars(s_.data() + start, s_.data() + i_, out);
+    // -0 is an integer, which the full path reads as 0: not the double -0.0 (found by fuzz_scanners).
+    if (frac_digits == 0 && out == 0) out = 0;
     return ec == std::errc() && end == s_.data() + i_;
   }
 

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <cmath>
+#include <utility>
 
 #include "wire/openai/chat_json.hpp"
 #include "wire/scan_test_support.hpp"
@@ -45,6 +47,20 @@ TEST(OpenAiChatScan, DecodesCommonRequestsAsTheFullPathDoes) {
   expect_same(
       R"({"messages":[{"content":"hi","role":"user"}],"model":"m","stream":null,"max_completion_tokens":5,
                   "temperature":-0.25,"top_p":null,"seed":null,"user":null})");
+}
+
+TEST(OpenAiChatScan, MinusZeroIsTheNumberTheFullPathReads) {
+  // (found by fuzz_scanners: the full path reads -0 as the integer 0, and -0.0 as the double -0.0)
+  for (auto [body, negative] :
+       {std::pair{R"({"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":-0})", false},
+        std::pair{R"({"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":-0.0})", true}}) {
+    ChatRequest fast;
+    ASSERT_TRUE(openai::scan_chat_request(body, fast)) << body;
+    auto slow = openai::decode_chat_request(boost::json::parse(body).as_object());
+    ASSERT_TRUE(slow && slow->temperature && fast.temperature) << body;
+    EXPECT_EQ(std::signbit(*slow->temperature), negative) << body;
+    EXPECT_EQ(std::signbit(*fast.temperature), negative) << body;
+  }
 }
 
 TEST(OpenAiChatScan, LeavesEverythingElseToTheFullPath) {
