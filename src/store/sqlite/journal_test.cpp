@@ -4,9 +4,11 @@
 #include "store/sqlite/journal.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -228,6 +230,43 @@ TEST(LedgerJournal, ASecondStoreOnTheDatabaseKeepsOutOfTheJournalAndItsIds) {
   std::set<std::int64_t> ids;
   for (const auto& [id, r] : page->rows) ids.insert(id);
   EXPECT_EQ(ids.size(), 7u);
+}
+
+TEST(LedgerJournal, AFailedCommitOfJournaledRowsIsTriedAgainAndNothingIsLostOrDoubled) {
+  // Another connection holds the write lock past the busy timeout (5 s): the writer's commit fails. Its rows
+  // are only in the journal, so it must be tried again, and no later commit may go in without them.
+  TempDir t;
+  double usd = 0;
+  {
+    SqliteStore s(t.db());
+    sqlite3* other = nullptr;
+    ASSERT_EQ(sqlite3_open(t.db().c_str(), &other), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    for (int i = 0; i < 10; ++i) {
+      ASSERT_TRUE(s.append_durable(sample(i)));
+      usd += sample(i).cost_usd;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5600));  // the first commit has failed by now
+    for (int i = 10; i < 20; ++i) {
+      ASSERT_TRUE(s.append_durable(sample(i)));
+      usd += sample(i).cost_usd;
+    }
+    ASSERT_EQ(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(other);
+    LogQuery q;
+    auto page = s.spend_logs(q);  // (waits for the retry to commit everything queued)
+    ASSERT_TRUE(page);
+    ASSERT_EQ(page->rows.size(), 20u);
+    for (int i = 0; i < 20; ++i)
+      EXPECT_EQ(page->rows[static_cast<std::size_t>(i)].second.request_id, sample(i).request_id);
+  }
+  // Reopened: the journal's marks cover all twenty, so nothing is replayed twice.
+  SqliteStore again(t.db());
+  LogQuery q;
+  auto page = again.spend_logs(q);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->rows.size(), 20u);
+  EXPECT_NEAR(*again.spent("key:key_1", 1'793'491'200'000), usd, 1e-9);
 }
 
 }  // namespace
