@@ -16,7 +16,8 @@ namespace {
 
 // A file opens with kMagic, the format's version and its generation (16 bytes); then records, each its
 // payload's length (4 bytes), a checksum of the payload (8) and the payload. The checksum finds a record a
-// kill cut short (or a disk that lost its end), not tampering.
+// kill cut short (or a disk that lost its end), not tampering: a word-at-a-time mix, a few instructions per
+// 8 bytes, where the project's SipHash (digest.hpp) would cost ~700 a row.
 constexpr char kMagic[4] = {'M', 'M', 'L', 'J'};
 constexpr std::uint32_t kVersion = 1;
 constexpr std::int64_t kHeader = 16;

@@ -2,7 +2,6 @@
 // there before their responses end, the wait a query makes for what is queued, and the replay at start of
 // what the commits had not covered.
 #include <fcntl.h>
-#include <fmt/format.h>
 #include <sqlite3.h>
 #include <sys/file.h>
 #include <unistd.h>
