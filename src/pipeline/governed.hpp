@@ -1,10 +1,9 @@
 // The pipeline's side of governance (governance/governor.hpp): what the auth, admit and settle stages and
 // each attempt read from a request and do with it. The key a client presents, the worst case a request
 // may cost, reservations per attempt (which may lower max_tokens to what a budget can still pay), refusals
-// in words, and the spend ledger's row, committed before the answer's last byte.
+// in words. (The spend ledger's row is spend_record.hpp's.)
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
 #include <optional>
 
 #include "pipeline/context.hpp"
@@ -32,9 +31,5 @@ Result<governance::Hold> reserve_attempt(const Context& ctx, const providers::Ta
 // A refused reservation as the client's error; `ticket` keeps its exact wait for the retry-after-ms header.
 Error refusal_error(const governance::Ask& ask, const governance::Refusal& no,
                     const governance::Ticket& ticket);
-
-// The request's ledger row, committed before the answer's last byte goes out.
-// `budgets` are the answering attempt's (Hold::budgets), or none.
-boost::asio::awaitable<void> record_spend(Context& ctx, const governance::Charges& budgets);
 
 }  // namespace modelmux::pipeline

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -92,11 +93,18 @@ class Store {
   // Queues a copy of `row` (the caller may reuse it at once); `committed` runs (on the store's writer thread)
   // once it is durable. Rows are committed in groups, off the request path.
   virtual void append(const LedgerRow& row, std::move_only_function<void()> committed) = 0;
-  // Queues a copy of `row` made durable before returning (a journal the store replays at start), so
-  // nobody need wait for its commit: true. False when the store cannot (nothing was queued: use append).
-  virtual bool append_durable(const LedgerRow& row) {
-    (void)row;
+  // Queues `rows`, made durable together before returning (one write to a journal the store replays at
+  // start), so nobody need wait for their commits: true. The store takes the rows by swapping each with a
+  // row it is done with, which the caller may fill again (every field: it holds an older row). False when
+  // the store cannot: nothing was queued and `rows` are as they were (append them instead).
+  virtual bool append_durable(std::span<LedgerRow> rows) {
+    (void)rows;
     return false;
+  }
+  // The same for one row, copied (tests).
+  bool append_durable(const LedgerRow& row) {
+    LedgerRow copy = row;
+    return append_durable(std::span<LedgerRow>(&copy, 1));
   }
   virtual Result<std::vector<SpendGroup>> spend(const SpendQuery& q) = 0;
   virtual Result<LogPage> spend_logs(const LogQuery& q) = 0;

@@ -1,6 +1,8 @@
 // The spend ledger survives SIGKILL: killed under load and restarted on the same store, the ledger has a
 // row for every response a client saw complete, budgets read what the ledger says, and a gateway killed
-// at rest reads exactly the same budgets after its restart.
+// at rest reads exactly the same budgets after its restart. A second gateway on the same store, which
+// cannot own its journal, makes its responses wait for their commits instead: killed under load, it too has
+// a row for every response it completed.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -88,5 +90,37 @@ describe('the ledger under SIGKILL', () => {
     gw = await startGateway({ config: config() });
     const afterKill = [(await admin(gw, 'GET', `keys/${k.id}`)).body.spend, (await admin(gw, 'GET', 'users/ursula')).body.spend];
     assert.deepEqual(afterKill, before);
+  }));
+
+  it('a second gateway on the store, without the journal: its responses wait for commits, and none is lost to a kill', logged(async (t) => {
+    const k = await createKey(gw, { budget: { usd: 1000, period: 'month' } });
+    // The first gateway owns the journal: the second's rows go the commit way (held back 30 ms each).
+    const second = await startGateway({ config: config(), env: { MODELMUX_FAULT_COMMIT_DELAY_MS: '30' } });
+    const completed = new Set();
+    let stop = false;
+    const client = async (c) => {
+      for (let i = 0; !stop; i++) {
+        const id = `second-${c}-${i}`;
+        const stream = i % 2 === 0;
+        try {
+          const r = await chatAs(second, k.key, { model: 'house', max_tokens: 20, stream, messages: [{ role: 'user', content: 'hi' }] },
+            { headers: { 'x-request-id': id }, timeoutMs: 5_000 });
+          const whole = stream ? r.status === 200 && parseChatSSE(r.body).done : r.status === 200 && JSON.parse(r.body).choices;
+          if (whole) completed.add(id);
+        } catch { /* the kill cut it */ }
+      }
+    };
+    const clients = Array.from({ length: 8 }, (_, c) => client(c));
+    await sleep(1000);
+    await second.stop('SIGKILL');
+    stop = true;
+    await Promise.all(clients);
+    assert.ok(completed.size > 20, `only ${completed.size} completed before the kill`);
+    const rows = await ledgerRows(k.id);
+    const logged200 = new Set(rows.filter((r) => r.status === 200).map((r) => r.request_id));
+    t.diagnostic(`${completed.size} complete, ${rows.length} rows`);
+    assert.deepEqual([...completed].filter((id) => !logged200.has(id)), [], 'completed responses without a ledger row');
+    assert.equal(fs.readdirSync(dir).filter((f) => f.includes('-journal-')).length, 0,
+      'the second gateway wrote no journal (the first owns it; at rest it holds no file)');
   }));
 });

@@ -4,7 +4,7 @@
 // sends the answer's last byte, so a response the client saw complete is never missing from the ledger.
 #include <boost/json/object.hpp>
 
-#include "pipeline/governed.hpp"
+#include "pipeline/spend_record.hpp"
 #include "pipeline/stages/stages.hpp"
 
 namespace modelmux::pipeline::stages {

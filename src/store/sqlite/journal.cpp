@@ -267,28 +267,33 @@ LedgerJournal::~LedgerJournal() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::optional<LedgerJournal::Mark> LedgerJournal::append(const LedgerRow& r, std::int64_t rotate_at) {
-  if (fd_ < 0) return std::nullopt;
+bool LedgerJournal::append(std::span<const LedgerRow> rows, std::span<Mark> marks, std::int64_t rotate_at) {
+  if (fd_ < 0) return false;
   rotate(rotate_at);
-  buffer_.assign(kRecordHead, '\0');
-  encode_row(r, buffer_);
-  std::string_view payload(buffer_.data() + kRecordHead, buffer_.size() - kRecordHead);
-  if (payload.size() > kMaxPayload) return std::nullopt;
-  auto length = static_cast<std::uint32_t>(payload.size());
-  std::uint64_t sum = checksum(payload);
-  std::memcpy(buffer_.data(), &length, 4);
-  std::memcpy(buffer_.data() + 4, &sum, 8);
+  buffer_.clear();
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    std::size_t head = buffer_.size();
+    buffer_.append(kRecordHead, '\0');
+    encode_row(rows[i], buffer_);
+    std::string_view payload(buffer_.data() + head + kRecordHead, buffer_.size() - head - kRecordHead);
+    if (payload.size() > kMaxPayload) return false;
+    auto length = static_cast<std::uint32_t>(payload.size());
+    std::uint64_t sum = checksum(payload);
+    std::memcpy(buffer_.data() + head, &length, 4);
+    std::memcpy(buffer_.data() + head + 4, &sum, 8);
+    marks[i] = Mark{generation_, size_ + static_cast<std::int64_t>(buffer_.size())};
+  }
   if (!write_all(fd_, buffer_, size_)) {
-    // Whatever part of it went in is cut off, so the next record follows the last whole one.
+    // Whatever part of them went in is cut off, so the next record follows the last whole one.
     if (::ftruncate(fd_, size_) != 0) {
       // Not even that: the file cannot be trusted to take more. The rows wait for their commits instead.
       ::close(fd_);
       fd_ = -1;
     }
-    return std::nullopt;
+    return false;
   }
   size_ += static_cast<std::int64_t>(buffer_.size());
-  return Mark{generation_, size_};
+  return true;
 }
 
 void LedgerJournal::rotate(std::int64_t limit) {

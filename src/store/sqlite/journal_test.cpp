@@ -12,8 +12,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <set>
+#include <span>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -139,6 +141,53 @@ TEST(LedgerJournal, ARecordCutShortEndsTheReplayThere) {
   EXPECT_FALSE(fs::exists(file));
 }
 
+TEST(LedgerJournal, RowsWrittenTogetherHaveAMarkEach) {
+  // An event-loop turn's rows go in one write; a commit may still end between them (its batch is full), so
+  // each row has the mark at its own record's end.
+  TempDir t;
+  auto j = LedgerJournal::open(t.db(), 0, 1);
+  ASSERT_TRUE(j);
+  std::vector<LedgerRow> rows{sample(1), sample(2), sample(3)};
+  std::vector<LedgerJournal::Mark> marks(3);
+  ASSERT_TRUE((*j)->append(rows, marks, kNoRotation));
+  EXPECT_LT(marks[0].offset, marks[1].offset);
+  EXPECT_LT(marks[1].offset, marks[2].offset);
+  EXPECT_EQ(static_cast<std::int64_t>(fs::file_size(t.db() + "-journal-0-1")), marks[2].offset);
+  auto all = LedgerJournal::read_after(t.db(), {});
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->rows.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    expect_same(all->rows[i].row, rows[i]);
+    EXPECT_EQ(all->rows[i].end.offset, marks[i].offset);
+  }
+  auto rest = LedgerJournal::read_after(t.db(), {{0, marks[0]}});
+  ASSERT_TRUE(rest);
+  ASSERT_EQ(rest->rows.size(), 2u);
+  expect_same(rest->rows[0].row, rows[1]);
+}
+
+TEST(LedgerJournal, AStoreTakesDurableRowsBySwappingAndHandsBackRowsItIsDoneWith) {
+  TempDir t;
+  SqliteStore s(t.db());
+  std::vector<LedgerRow> rows{sample(1), sample(2), sample(3)};
+  ASSERT_TRUE(s.append_durable(std::span<LedgerRow>(rows)));
+  for (const auto& r : rows) EXPECT_TRUE(r.request_id.empty()) << "new slots' rows came back";
+  LogQuery q;
+  auto page = s.spend_logs(q);  // (waits for the commit: the slots go back to the spares)
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->rows.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) expect_same(page->rows[i].second, sample(static_cast<int>(i) + 1), false);
+  std::vector<LedgerRow> more{sample(4), sample(5)};
+  ASSERT_TRUE(s.append_durable(std::span<LedgerRow>(more)));
+  for (const auto& r : more)
+    EXPECT_TRUE(r.request_id == "req-1" || r.request_id == "req-2" || r.request_id == "req-3")
+        << "a committed row's slot came back: " << r.request_id;
+  page = s.spend_logs(q);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->rows.size(), 5u);
+  expect_same(page->rows[4].second, sample(5), false);
+}
+
 TEST(LedgerJournal, AFullFileIsRetiredAndGoesOnceTheCommitsPassIt) {
   TempDir t;
   auto opened = LedgerJournal::open(t.db(), 0, 5);
@@ -179,9 +228,11 @@ TEST(LedgerJournal, RowsOnlyTheJournalHeldAreReplayedAtStart) {
       ASSERT_TRUE(s.append_durable(sample(i)));
       usd += sample(i).cost_usd;
     }
-    // And from a second thread, its own stream.
+    // And from a second thread, its own stream, the ten rows in one write (as one event-loop turn's).
     std::thread other([&] {
-      for (int i = 20; i < 30; ++i) ASSERT_TRUE(s.append_durable(sample(i)));
+      std::vector<LedgerRow> rows;
+      for (int i = 20; i < 30; ++i) rows.push_back(sample(i));
+      ASSERT_TRUE(s.append_durable(std::span<LedgerRow>(rows)));
     });
     other.join();
     for (int i = 20; i < 30; ++i) usd += sample(i).cost_usd;

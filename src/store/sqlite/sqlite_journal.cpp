@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <map>
+#include <vector>
 
 #include "store/sqlite/journal.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -44,28 +45,46 @@ LedgerJournal* SqliteStore::my_journal() {
   return cached;
 }
 
-bool SqliteStore::append_durable(const LedgerRow& row) {
+bool SqliteStore::append_durable(std::span<LedgerRow> rows) {
   LedgerJournal* journal = my_journal();
-  if (!journal) return false;
-  auto slot = slot_for(row);
-  slot->committed = nullptr;
+  if (!journal || rows.empty()) return false;
   // This thread's stream, no lock: its rows reach the queue in the order it writes them, so one mark per
   // stream says how far it is committed.
-  auto mark = journal->append(row, kJournalFile);
-  if (!mark) return false;  // (the slot goes: a rare path)
-  slot->journal = *mark;
-  slot->stream = journal->stream();
-  std::size_t queued = 0, gather = 0;
+  thread_local std::vector<LedgerJournal::Mark> marks;
+  marks.resize(rows.size());
+  if (!journal->append(rows, marks, kJournalFile)) return false;
+  // Slots for them, spare ones taken under one lock; the rows swap into them, the slots' old rows out.
+  thread_local Batch slots;
   {
     std::lock_guard lock(queue_mu_);
-    // Closing: the writer may be gone, but the row is in the journal, and the next start commits it.
-    if (stopping_) return true;
-    queue_.push_back(std::move(slot));
-    queued = queue_.size();
-    gather = gather_;
-    ++appended_;
+    while (slots.size() < rows.size() && !spare_.empty()) {
+      slots.push_back(std::move(spare_.back()));
+      spare_.pop_back();
+    }
   }
-  if (queued == 1 || queued == gather) queue_cv_.notify_one();
+  while (slots.size() < rows.size()) slots.push_back(std::make_unique<Pending>());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    auto& slot = *slots[i];
+    std::swap(slot.row, rows[i]);
+    slot.committed = nullptr;
+    slot.journal = marks[i];
+    slot.stream = journal->stream();
+  }
+  std::size_t before = 0, gather = 0;
+  {
+    std::lock_guard lock(queue_mu_);
+    // Closing: the writer may be gone, but the rows are in the journal, and the next start commits them.
+    if (!stopping_) {
+      before = queue_.size();
+      for (auto& slot : slots) queue_.push_back(std::move(slot));
+      gather = gather_;
+      appended_ += rows.size();
+    }
+  }
+  slots.clear();
+  // (The writer wakes for the first rows queued, or for those that complete the batch it gathers.)
+  std::size_t after = before + rows.size();
+  if (before == 0 || (before < gather && after >= gather)) queue_cv_.notify_one();
   return true;
 }
 

@@ -44,7 +44,8 @@ class SqliteStore final : public Store {
   Result<std::vector<governance::TeamRecord>> teams() override;
 
   void append(const LedgerRow& row, std::move_only_function<void()> committed) override;
-  bool append_durable(const LedgerRow& row) override;
+  using Store::append_durable;
+  bool append_durable(std::span<LedgerRow> rows) override;
   Result<std::vector<SpendGroup>> spend(const SpendQuery& q) override;
   Result<LogPage> spend_logs(const LogQuery& q) override;
   Result<double> spent(const std::string& counter, std::int64_t period_start_ms) override;
