@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <cstring>
 #include <stdexcept>
 
 namespace modelmux::digest {
@@ -56,6 +57,16 @@ std::string random_bytes(std::size_t n) {
   if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)
     throw std::runtime_error("OpenSSL's random generator failed");
   return out;
+}
+
+std::uint64_t table_seed() {
+  static const std::uint64_t seed = [] {
+    std::uint64_t s;
+    std::string bytes = random_bytes(sizeof s);
+    std::memcpy(&s, bytes.data(), sizeof s);
+    return s;
+  }();
+  return seed;
 }
 
 std::string base64(std::string_view bytes) {

@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/digest.hpp"
 #include "governance/records.hpp"
 
 namespace modelmux::governance {
@@ -146,7 +147,7 @@ class LocalCounters final : public Counters {
   // never erased, so holds may point at them.
   struct Hash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(std::string_view s) const { return digest::table_hash(s); }
   };
   template <class V>
   using Map = std::unordered_map<std::string, V, Hash, std::equal_to<>>;

@@ -159,16 +159,16 @@ class DurableTurn final : public asio::execution_context::service {
     for (auto& each : groups_)
       if (each.store == &st) g = &each;
     if (!g) g = &groups_.emplace_back(Group{.store = &st});
-    if (g->used == g->rows.size()) g->rows.emplace_back();
+    if (g->used == g->rows.size()) g->rows.push_back(std::make_unique<store::LedgerRow>());
     g->waiters.push_back(&w);
     if (!std::exchange(posted_, true)) asio::post(ex, [this, ex] { flush(ex); });
-    return g->rows[g->used++];
+    return *g->rows[g->used++];
   }
 
  private:
   struct Group {
     store::Store* store = nullptr;
-    std::vector<store::LedgerRow> rows;  // [0, used) staged; the rest kept for their strings' capacity
+    std::vector<std::unique_ptr<store::LedgerRow>> rows;  // [0, used) staged; the rest kept for reuse
     std::size_t used = 0;
     std::vector<CommitMailbox::Waiter*> waiters;  // one per staged row, in order
   };
@@ -179,7 +179,7 @@ class DurableTurn final : public asio::execution_context::service {
       if (g.used == 0) continue;
       // (Resumed requests may stage rows again, for the next flush: this one works on its own copies.)
       resuming_.swap(g.waiters);
-      std::span<store::LedgerRow> rows(g.rows.data(), std::exchange(g.used, 0));
+      std::span rows(g.rows.data(), std::exchange(g.used, 0));
       if (!g.store->append_durable(rows)) {
         // No journal, or a write that failed: each row waits for its commit, as without a journal.
         auto& box = asio::use_service<CommitMailbox>(asio::query(ex, asio::execution::context));
@@ -187,7 +187,7 @@ class DurableTurn final : public asio::execution_context::service {
           CommitMailbox::Waiter* w = resuming_[i];
           box.expect(ex);
           w->box = &box;
-          g.store->append(rows[i], [w] { w->box->ready(w); });
+          g.store->append(*rows[i], [w] { w->box->ready(w); });
         }
         resuming_.clear();
         continue;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -94,17 +95,18 @@ class Store {
   // once it is durable. Rows are committed in groups, off the request path.
   virtual void append(const LedgerRow& row, std::move_only_function<void()> committed) = 0;
   // Queues `rows`, made durable together before returning (one write to a journal the store replays at
-  // start), so nobody need wait for their commits: true. The store takes the rows by swapping each with a
-  // row it is done with, which the caller may fill again (every field: it holds an older row). False when
-  // the store cannot: nothing was queued and `rows` are as they were (append them instead).
-  virtual bool append_durable(std::span<LedgerRow> rows) {
+  // start), so nobody need wait for their commits: true. The store takes each row by exchanging the pointer
+  // for one to a row it is done with (never null), which the caller may fill again: every field, as it
+  // holds an older row, but its strings keep their capacity. False when the store cannot: nothing was
+  // queued and `rows` are as they were (append them instead).
+  virtual bool append_durable(std::span<std::unique_ptr<LedgerRow>> rows) {
     (void)rows;
     return false;
   }
   // The same for one row, copied (tests).
   bool append_durable(const LedgerRow& row) {
-    LedgerRow copy = row;
-    return append_durable(std::span<LedgerRow>(&copy, 1));
+    auto copy = std::make_unique<LedgerRow>(row);
+    return append_durable(std::span(&copy, 1));
   }
   virtual Result<std::vector<SpendGroup>> spend(const SpendQuery& q) = 0;
   virtual Result<LogPage> spend_logs(const LogQuery& q) = 0;

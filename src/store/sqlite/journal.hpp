@@ -63,11 +63,12 @@ class LedgerJournal {
   // record's end in `marks` (as many as rows), or false when they could not be written whole (what was
   // written of them is cut off again; the caller then waits for their commits instead). Past `rotate_at`
   // bytes the active file is retired for the next generation, if the one retired before is gone.
-  bool append(std::span<const LedgerRow> rows, std::span<Mark> marks, std::int64_t rotate_at);
+  bool append(std::span<const LedgerRow* const> rows, std::span<Mark> marks, std::int64_t rotate_at);
   // One row: the mark at its end, or nothing.
   std::optional<Mark> append(const LedgerRow& r, std::int64_t rotate_at) {
     Mark m;
-    return append(std::span(&r, 1), std::span(&m, 1), rotate_at) ? std::optional(m) : std::nullopt;
+    const LedgerRow* p = &r;
+    return append(std::span(&p, 1), std::span(&m, 1), rotate_at) ? std::optional(m) : std::nullopt;
   }
   // Any thread: the commits have covered `m` (a retired file they have passed is removed at the next append).
   void committed(Mark m) { committed_generation_.store(m.generation, std::memory_order_relaxed); }

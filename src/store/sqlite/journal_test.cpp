@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <span>
 #include <string>
@@ -148,8 +149,9 @@ TEST(LedgerJournal, RowsWrittenTogetherHaveAMarkEach) {
   auto j = LedgerJournal::open(t.db(), 0, 1);
   ASSERT_TRUE(j);
   std::vector<LedgerRow> rows{sample(1), sample(2), sample(3)};
+  std::vector<const LedgerRow*> written{&rows[0], &rows[1], &rows[2]};
   std::vector<LedgerJournal::Mark> marks(3);
-  ASSERT_TRUE((*j)->append(rows, marks, kNoRotation));
+  ASSERT_TRUE((*j)->append(written, marks, kNoRotation));
   EXPECT_LT(marks[0].offset, marks[1].offset);
   EXPECT_LT(marks[1].offset, marks[2].offset);
   EXPECT_EQ(static_cast<std::int64_t>(fs::file_size(t.db() + "-journal-0-1")), marks[2].offset);
@@ -166,22 +168,31 @@ TEST(LedgerJournal, RowsWrittenTogetherHaveAMarkEach) {
   expect_same(rest->rows[0].row, rows[1]);
 }
 
-TEST(LedgerJournal, AStoreTakesDurableRowsBySwappingAndHandsBackRowsItIsDoneWith) {
+TEST(LedgerJournal, AStoreTakesDurableRowsAndHandsBackRowsItIsDoneWith) {
   TempDir t;
   SqliteStore s(t.db());
-  std::vector<LedgerRow> rows{sample(1), sample(2), sample(3)};
-  ASSERT_TRUE(s.append_durable(std::span<LedgerRow>(rows)));
-  for (const auto& r : rows) EXPECT_TRUE(r.request_id.empty()) << "new slots' rows came back";
+  auto rows_of = [](std::initializer_list<int> ids) {
+    std::vector<std::unique_ptr<LedgerRow>> rows;
+    for (int i : ids) rows.push_back(std::make_unique<LedgerRow>(sample(i)));
+    return rows;
+  };
+  auto rows = rows_of({1, 2, 3});
+  ASSERT_TRUE(s.append_durable(std::span(rows)));
+  for (const auto& r : rows) {
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r->request_id.empty()) << "new slots' rows came back";
+  }
   LogQuery q;
   auto page = s.spend_logs(q);  // (waits for the commit: the slots go back to the spares)
   ASSERT_TRUE(page);
   ASSERT_EQ(page->rows.size(), 3u);
-  for (std::size_t i = 0; i < 3; ++i) expect_same(page->rows[i].second, sample(static_cast<int>(i) + 1), false);
-  std::vector<LedgerRow> more{sample(4), sample(5)};
-  ASSERT_TRUE(s.append_durable(std::span<LedgerRow>(more)));
+  for (std::size_t i = 0; i < 3; ++i)
+    expect_same(page->rows[i].second, sample(static_cast<int>(i) + 1), false);
+  auto more = rows_of({4, 5});
+  ASSERT_TRUE(s.append_durable(std::span(more)));
   for (const auto& r : more)
-    EXPECT_TRUE(r.request_id == "req-1" || r.request_id == "req-2" || r.request_id == "req-3")
-        << "a committed row's slot came back: " << r.request_id;
+    EXPECT_TRUE(r->request_id == "req-1" || r->request_id == "req-2" || r->request_id == "req-3")
+        << "a committed row came back: " << r->request_id;
   page = s.spend_logs(q);
   ASSERT_TRUE(page);
   ASSERT_EQ(page->rows.size(), 5u);
@@ -230,9 +241,9 @@ TEST(LedgerJournal, RowsOnlyTheJournalHeldAreReplayedAtStart) {
     }
     // And from a second thread, its own stream, the ten rows in one write (as one event-loop turn's).
     std::thread other([&] {
-      std::vector<LedgerRow> rows;
-      for (int i = 20; i < 30; ++i) rows.push_back(sample(i));
-      ASSERT_TRUE(s.append_durable(std::span<LedgerRow>(rows)));
+      std::vector<std::unique_ptr<LedgerRow>> rows;
+      for (int i = 20; i < 30; ++i) rows.push_back(std::make_unique<LedgerRow>(sample(i)));
+      ASSERT_TRUE(s.append_durable(std::span(rows)));
     });
     other.join();
     for (int i = 20; i < 30; ++i) usd += sample(i).cost_usd;

@@ -45,15 +45,18 @@ LedgerJournal* SqliteStore::my_journal() {
   return cached;
 }
 
-bool SqliteStore::append_durable(std::span<LedgerRow> rows) {
+bool SqliteStore::append_durable(std::span<std::unique_ptr<LedgerRow>> rows) {
   LedgerJournal* journal = my_journal();
   if (!journal || rows.empty()) return false;
   // This thread's stream, no lock: its rows reach the queue in the order it writes them, so one mark per
   // stream says how far it is committed.
   thread_local std::vector<LedgerJournal::Mark> marks;
   marks.resize(rows.size());
-  if (!journal->append(rows, marks, kJournalFile)) return false;
-  // Slots for them, spare ones taken under one lock; the rows swap into them, the slots' old rows out.
+  thread_local std::vector<const LedgerRow*> written;
+  written.clear();
+  for (const auto& r : rows) written.push_back(r.get());
+  if (!journal->append(written, marks, kJournalFile)) return false;
+  // Slots for them, spare ones taken under one lock; the rows go into them, the slots' old rows out.
   thread_local Batch slots;
   {
     std::lock_guard lock(queue_mu_);
@@ -140,7 +143,7 @@ Result<void> SqliteStore::replay_journal(const std::string& path) {
   };
   for (auto& r : found->rows) {
     auto p = std::make_unique<Pending>();
-    p->row = std::move(r.row);
+    *p->row = std::move(r.row);
     p->journal = r.end;
     p->stream = r.stream;
     batch.push_back(std::move(p));

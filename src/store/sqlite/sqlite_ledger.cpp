@@ -170,7 +170,7 @@ std::unique_ptr<SqliteStore::Pending> SqliteStore::slot_for(const LedgerRow& row
     }
   }
   if (!slot) slot = std::make_unique<Pending>();
-  slot->row = row;  // into the slot's own strings, whose capacity it reuses
+  *slot->row = row;  // into the slot's own strings, whose capacity it reuses
   slot->journal = {};
   return slot;
 }
@@ -313,7 +313,7 @@ Result<void> SqliteStore::commit(std::unique_ptr<Writer>& statements, Batch& bat
   std::int64_t lag = max_lag_ms_.load(std::memory_order_relaxed);
   const std::int64_t lag_before = lag;
   for (auto& p : batch) {
-    std::int64_t ts = clamp_ms(p->row.ts_ms);
+    std::int64_t ts = clamp_ms(p->row->ts_ms);
     id = std::max(id + 1, ts << kIdShift);
     p->id = id;
     lag = std::max(lag, (id >> kIdShift) - ts);
@@ -336,13 +336,13 @@ Result<void> SqliteStore::commit(std::unique_ptr<Writer>& statements, Batch& bat
         // it, the largest id in the table is the one just inserted: ids only grow.)
         std::size_t i = next + j;
         bool follows = i > 0 && batch[i]->id == batch[i - 1]->id + 1;
-        insert.put_row(static_cast<int>(j), batch[i]->id, follows, batch[i]->row);
+        insert.put_row(static_cast<int>(j), batch[i]->id, follows, *batch[i]->row);
       }
       if (!Writer::run(insert.stmt)) return failed("ledger insert");
     }
   }
   for (const auto& p : batch)
-    for (const auto& [counter, period] : p->row.budgets) totals[{counter, period}] += p->row.cost_usd;
+    for (const auto& [counter, period] : p->row->budgets) totals[{counter, period}] += p->row->cost_usd;
   for (const auto& [key, usd] : totals) {
     w.total.bind_static(1, key.first).bind_static(2, key.second).bind_static(3, usd);
     if (!Writer::run(w.total)) return failed("spend totals");

@@ -45,7 +45,7 @@ class SqliteStore final : public Store {
 
   void append(const LedgerRow& row, std::move_only_function<void()> committed) override;
   using Store::append_durable;
-  bool append_durable(std::span<LedgerRow> rows) override;
+  bool append_durable(std::span<std::unique_ptr<LedgerRow>> rows) override;
   Result<std::vector<SpendGroup>> spend(const SpendQuery& q) override;
   Result<LogPage> spend_logs(const LogQuery& q) override;
   Result<double> spent(const std::string& counter, std::int64_t period_start_ms) override;
@@ -64,7 +64,7 @@ class SqliteStore final : public Store {
 
  private:
   struct Pending {
-    LedgerRow row;
+    std::unique_ptr<LedgerRow> row = std::make_unique<LedgerRow>();  // (exchanged with appenders' rows)
     std::move_only_function<void()> committed;
     std::int64_t id = 0;          // given by the writer
     LedgerJournal::Mark journal;  // where the journal holds it (generation 0: it is not there)
