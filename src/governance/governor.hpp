@@ -59,10 +59,13 @@ class Hold {
   const Grant& grant() const { return grant_; }
   // The budgets the grant charged (for the request's ledger row, which keeps totals by them).
   const Charges& budgets() const { return grant_.budgets; }
-  // Charges `usd` and `tokens`; returns the soft limits that crossed. Only the first call counts.
-  std::vector<Alert> settle(double usd, std::int64_t tokens) {
+  // Charges `usd` and `tokens` at `now`; returns the soft limits that crossed. Only the first call counts.
+  std::vector<Alert> settle(double usd, std::int64_t tokens, Millis now) {
     if (!counters_) return {};
-    return std::exchange(counters_, nullptr)->settle(grant_.id, usd, tokens, now_ms());
+    return std::exchange(counters_, nullptr)->settle(grant_.id, usd, tokens, now);
+  }
+  std::vector<Alert> settle(double usd, std::int64_t tokens) {
+    return counters_ ? settle(usd, tokens, now_ms()) : std::vector<Alert>{};
   }
 
  private:

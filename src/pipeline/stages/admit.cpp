@@ -67,7 +67,8 @@ void admit(Context& ctx) {
     if (c.eligible) output = std::max(output, worst_output(ctx, c.info().price));
   ask.tokens = ctx.plan->input_tokens + output;
   ask.at = t.at;
-  auto grant = gov.counters().reserve(ask, governance::now_ms(), ctx.rt.config.auth.lease.count());
+  // (Now is when the auth stage read the clock: the stages from there to here run without a wait.)
+  auto grant = gov.counters().reserve(ask, t.at, ctx.rt.config.auth.lease.count());
   if (!grant) return ctx.fail(refusal_error(ask, grant.error(), t));
   t.requests = grant->requests;
   t.tokens = grant->tokens;

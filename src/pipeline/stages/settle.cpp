@@ -16,11 +16,12 @@ boost::asio::awaitable<void> settle(Context& ctx) {
   static const governance::Charges kNone;
   const governance::Charges* budgets = &kNone;
   std::vector<governance::Alert> alerts;
+  const governance::Millis now = governance::now_ms();
   if (ctx.answer && ctx.answer->hold) {
     budgets = &ctx.answer->hold.budgets();
-    alerts = ctx.answer->hold.settle(usd, tokens);
+    alerts = ctx.answer->hold.settle(usd, tokens, now);
   }
-  ctx.gov.admission.settle(0, tokens);
+  ctx.gov.admission.settle(0, tokens, now);
   for (const auto& a : alerts)
     observability::write_event("budget_alert", {{"request_id", ctx.request_id},
                                                 {"counter", a.counter},
