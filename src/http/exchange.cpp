@@ -14,12 +14,14 @@ constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 // Response heads are written directly rather than through Beast's serializer (http/head.hpp): one string,
 // one gathered write with the body, no per-field allocations on the hot path.
-std::string Exchange::make_head(unsigned status, std::string_view content_type, HeaderViews extra) const {
+std::string Exchange::make_head(unsigned status, std::string_view content_type, HeaderViews extra,
+                                std::string_view lines) const {
   return render_head({.status = status,
                       .content_type = content_type,
                       .request_id = request_id_,
                       .extra = extra,
                       .added = HeaderViews(added_.data(), added_count_),
+                      .lines = lines,
                       .keep_alive = keep_alive_,
                       .version = request_.version});
 }
@@ -33,10 +35,10 @@ asio::awaitable<bool> Exchange::send(auto const& buffers) {
 }
 
 asio::awaitable<bool> Exchange::respond(unsigned status, std::string_view content_type, std::string body,
-                                        HeaderViews extra) {
+                                        HeaderViews extra, std::string_view lines) {
   responded_ = true;
   status_ = status;
-  std::string text = make_head(status, content_type, extra);
+  std::string text = make_head(status, content_type, extra, lines);
   if (status == 204) {  // RFC 9110 8.6: no content-length on a 204
     text.append("\r\n");
     co_return co_await send(asio::buffer(text));
@@ -51,11 +53,11 @@ asio::awaitable<bool> Exchange::respond(unsigned status, std::string_view conten
 }
 
 asio::awaitable<bool> Exchange::begin_stream(unsigned status, std::string_view content_type,
-                                             HeaderViews extra) {
+                                             HeaderViews extra, std::string_view lines) {
   responded_ = true;
   streaming_ = true;
   status_ = status;
-  std::string text = make_head(status, content_type, extra);
+  std::string text = make_head(status, content_type, extra, lines);
   text.append("cache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n");
   co_return co_await send(asio::buffer(text));
 }

@@ -63,11 +63,13 @@ class Exchange {
   std::string_view request_id() const { return request_id_; }
   std::chrono::steady_clock::time_point started() const { return started_; }
 
-  // A whole response. Returns false when the client is gone.
+  // A whole response. Returns false when the client is gone. `lines`: header lines rendered by the caller
+  // (http/head.hpp's HeadParts::lines).
   asio::awaitable<bool> respond(unsigned status, std::string_view content_type, std::string body,
-                                HeaderViews extra = {});
+                                HeaderViews extra = {}, std::string_view lines = {});
   // A chunked response: begin, write pieces as they come, end.
-  asio::awaitable<bool> begin_stream(unsigned status, std::string_view content_type, HeaderViews extra = {});
+  asio::awaitable<bool> begin_stream(unsigned status, std::string_view content_type, HeaderViews extra = {},
+                                     std::string_view lines = {});
   asio::awaitable<bool> write(std::string_view data);
   asio::awaitable<bool> end_stream();
   // Drops the connection with a TCP reset, as a failing upstream would (used by the mock-server).
@@ -92,7 +94,8 @@ class Exchange {
  private:
   asio::awaitable<bool> send(auto const& buffers);
   static void arm_watch_now(void* self);
-  std::string make_head(unsigned status, std::string_view content_type, HeaderViews extra) const;
+  std::string make_head(unsigned status, std::string_view content_type, HeaderViews extra,
+                        std::string_view lines) const;
 
   asio::ip::tcp::socket& socket_;
   Deadline& deadline_;

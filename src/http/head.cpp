@@ -58,6 +58,7 @@ std::string render_head(const HeadParts& h) {
   std::size_t size = kFixed + h.content_type.size() + h.request_id.size();
   for (const auto& [k, v] : h.extra) size += k.size() + v.size() + 4;
   for (const auto& [k, v] : h.added) size += k.size() + v.size() + 4;
+  size += h.lines.size();
   // Sized once (one fill) and written in place; trimmed to what was written at the end, which keeps the
   // capacity for the caller's framing line.
   std::string head(size, '\0');
@@ -76,6 +77,7 @@ std::string render_head(const HeadParts& h) {
   p = put_header(p, "x-request-id", h.request_id);
   for (const auto& [k, v] : h.extra) p = put_header(p, k, v);
   for (const auto& [k, v] : h.added) p = put_header(p, k, v);
+  p = put(p, h.lines);
   if (!h.keep_alive)
     p = put(p, "connection: close\r\n");
   else if (h.version < 11)

@@ -19,6 +19,10 @@ struct HeadParts {
   std::string_view content_type;  // left out when empty
   std::string_view request_id;
   HeaderViews extra, added;  // the caller's headers, then the exchange's own
+  // Header lines the caller rendered itself ("name: value\r\n" each), written as they are: it vouches that
+  // they break no line elsewhere (numbers it formatted), so they are neither copied pair by pair nor
+  // scrubbed.
+  std::string_view lines;
   bool keep_alive = true;
   unsigned version = 11;  // the request's: an HTTP/1.0 client that keeps the connection is told so
 };

@@ -23,6 +23,13 @@ TEST(Head, StatusLineHeadersInOrderAndTheConnectionLine) {
             "HTTP/1.1 429 Too Many Requests\r\nx-request-id: r\r\nretry-after: 3\r\nconnection: close\r\n");
   EXPECT_EQ(render_head({.request_id = "r", .version = 10}),
             "HTTP/1.1 200 OK\r\nx-request-id: r\r\nconnection: keep-alive\r\n");
+  // Lines the caller rendered go after the headers, as they are, before the connection line.
+  EXPECT_EQ(render_head({.request_id = "r",
+                         .added = added,
+                         .lines = "x-ratelimit-limit-requests: 50\r\nx-ratelimit-reset-requests: 1m0s\r\n",
+                         .keep_alive = false}),
+            "HTTP/1.1 200 OK\r\nx-request-id: r\r\nretry-after: 3\r\nx-ratelimit-limit-requests: 50\r\n"
+            "x-ratelimit-reset-requests: 1m0s\r\nconnection: close\r\n");
   // Room is left for the caller's framing line: appending it does not move the string.
   const char* before = ok.data();
   ok.append("content-length: 1234567\r\n\r\n");

@@ -207,6 +207,7 @@ describe('rate limits', () => {
     const remaining = ok.map((r) => Number(r.headers['x-ratelimit-remaining-requests'])).sort((a, b) => a - b);
     assert.deepEqual(remaining, Array.from({ length: 50 }, (_, i) => i));
     assert.ok(ok.every((r) => r.headers['x-ratelimit-limit-requests'] === '50'));
+    assert.ok(ok.every((r) => r.headers['x-ratelimit-reset-requests'] === '1m0s'), 'a full window frees in a minute');
   }));
 
   it('TPM: racing requests are admitted on their worst case, then settled to what they used', logged(async () => {
@@ -221,6 +222,14 @@ describe('rate limits', () => {
     const next = await chatAs(gw, k.key, body);
     assert.equal(next.status, 200);
     assert.equal(Number(next.headers['x-ratelimit-remaining-tokens']), 1000 - 60 - 100);
+    assert.equal(next.headers['x-ratelimit-limit-tokens'], '1000');
+    assert.equal(next.headers['x-ratelimit-reset-tokens'], '1m0s');
+    assert.equal(next.headers['x-ratelimit-limit-requests'], undefined, 'no requests limit applies');
+    // A stream's head carries them too.
+    const streamed = await chatAs(gw, k.key, { ...body, stream: true });
+    assert.equal(streamed.status, 200);
+    assert.equal(Number(streamed.headers['x-ratelimit-remaining-tokens']), 1000 - 60 - 100 - 6);
+    assert.equal(streamed.headers['x-ratelimit-reset-tokens'], '1m0s');
     // A request larger than the whole limit can never fit: refused without a Retry-After.
     const huge = await chatAs(gw, k.key, ask('slow', { max_tokens: 5000 }));
     assert.equal(huge.status, 429);
