@@ -85,6 +85,40 @@ Directory::Directory(std::vector<KeyRecord> keys, std::vector<UserRecord> users,
   for (const auto& t : teams_) teams_by_id_.emplace(t.id, &t);
 }
 
+namespace {
+std::uint64_t next_version() {
+  static std::atomic<std::uint64_t> versions{0};
+  return versions.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+}  // namespace
+
+DirectoryHolder::DirectoryHolder()
+    : current_(std::make_shared<const Directory>(std::vector<KeyRecord>{}, std::vector<UserRecord>{},
+                                                 std::vector<TeamRecord>{})),
+      version_(next_version()) {}
+
+void DirectoryHolder::set(std::shared_ptr<const Directory> d) {
+  // The snapshot first, then the version: a thread that sees the new version reads this snapshot or a later.
+  current_.store(std::move(d), std::memory_order_release);
+  version_.store(next_version(), std::memory_order_release);
+}
+
+std::shared_ptr<const Directory> DirectoryHolder::get() const {
+  struct Local {
+    std::uint64_t version = 0;
+    std::shared_ptr<const Directory> dir;
+  };
+  thread_local Local local;
+  const std::uint64_t v = version_.load(std::memory_order_acquire);
+  if (local.version != v) {
+    auto shared =
+        std::make_shared<const std::shared_ptr<const Directory>>(current_.load(std::memory_order_acquire));
+    local.dir = std::shared_ptr<const Directory>(shared, shared->get());
+    local.version = v;
+  }
+  return local.dir;
+}
+
 const KeyRecord* Directory::find_secret(std::string_view secret, bool* previous) const {
   if (by_hash_.empty()) return nullptr;
   thread_local Memo memo;

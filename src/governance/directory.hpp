@@ -52,14 +52,20 @@ class Directory {
 // The current snapshot, swapped whole.
 class DirectoryHolder {
  public:
-  DirectoryHolder()
-      : current_(std::make_shared<const Directory>(std::vector<KeyRecord>{}, std::vector<UserRecord>{},
-                                                   std::vector<TeamRecord>{})) {}
-  std::shared_ptr<const Directory> get() const { return current_.load(std::memory_order_acquire); }
-  void set(std::shared_ptr<const Directory> d) { current_.store(std::move(d), std::memory_order_release); }
+  DirectoryHolder();
+  // The current snapshot. Each thread holds it through a shared_ptr of its own (its own control block,
+  // which owns one reference to the shared one), renewed when the snapshot changes: a request copies and
+  // drops its thread's pointer, never a count the other threads write. (std::atomic<shared_ptr>::load
+  // takes a lock bit and a reference on words all threads share: two workers wrote them on every request,
+  // and each write moved the cache line between the cores.) A thread keeps the snapshot it read last
+  // alive until it reads again or exits.
+  std::shared_ptr<const Directory> get() const;
+  void set(std::shared_ptr<const Directory> d);
 
  private:
   std::atomic<std::shared_ptr<const Directory>> current_;
+  // Changes with every set(), unique among all holders: what a thread's pointer was taken at.
+  std::atomic<std::uint64_t> version_;
 };
 
 }  // namespace modelmux::governance

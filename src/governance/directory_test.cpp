@@ -5,6 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
 namespace modelmux::governance {
 namespace {
 
@@ -47,6 +52,52 @@ TEST(Directory, ANewSnapshotDoesNotAnswerFromTheOldOnesMemo) {
   EXPECT_EQ(first->find_secret("mm-rotated"), nullptr);
   ASSERT_NE(first->find_secret("mm-a"), nullptr);
   EXPECT_EQ(first->find_secret("mm-a")->id, "key_a");
+}
+
+std::shared_ptr<const Directory> snapshot_with(std::size_t keys) {
+  std::vector<KeyRecord> ks;
+  for (std::size_t i = 0; i < keys; ++i)
+    ks.push_back(key("key_" + std::to_string(i), "mm-" + std::to_string(i)));
+  return std::make_shared<const Directory>(std::move(ks), std::vector<UserRecord>{},
+                                           std::vector<TeamRecord>{});
+}
+
+TEST(DirectoryHolder, EveryThreadSeesASetAtItsNextReadAndNeverGoesBack) {
+  DirectoryHolder h;
+  EXPECT_TRUE(h.get()->keys().empty());
+  h.set(snapshot_with(1));
+  auto held = h.get();
+  EXPECT_EQ(held->keys().size(), 1u);
+  EXPECT_EQ(h.get().get(), held.get()) << "the thread's pointer, until the next set";
+  h.set(snapshot_with(2));
+  EXPECT_EQ(h.get()->keys().size(), 2u);
+  EXPECT_EQ(held->keys().size(), 1u) << "a pointer taken before keeps its snapshot alive";
+  // Two holders read from one thread: each gives its own.
+  DirectoryHolder other;
+  other.set(snapshot_with(5));
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(h.get()->keys().size(), 2u);
+    EXPECT_EQ(other.get()->keys().size(), 5u);
+  }
+  // Readers on other threads while snapshots of 3..40 keys are set: each sees sizes that only grow, and
+  // the last one once the sets are over.
+  std::atomic<bool> done{false};
+  std::vector<std::thread> readers;
+  std::atomic<int> went_back{0};
+  for (int r = 0; r < 3; ++r)
+    readers.emplace_back([&] {
+      std::size_t last = 0;
+      while (!done.load()) {
+        std::size_t n = h.get()->keys().size();
+        if (n < last) ++went_back;
+        last = n;
+      }
+      if (h.get()->keys().size() != 40) ++went_back;
+    });
+  for (std::size_t n = 3; n <= 40; ++n) h.set(snapshot_with(n));
+  done = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(went_back.load(), 0);
 }
 
 }  // namespace
