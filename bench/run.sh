@@ -41,7 +41,7 @@ BENCH_STRICT=${BENCH_STRICT:-0}      # 1: exit 3 when a target is missed
 KEEP_TMP=${KEEP_TMP:-0}              # 1: keep the temp dir (configs, logs, raw wrk output)
 SKIP_CPU=${SKIP_CPU:-0}              # 1: skip the CPU-per-request (one worker each) and instructions measures
 CPU_DURATION=${CPU_DURATION:-8s}     # each bench/cpu.sh wrk run
-GOV_PAIRS=${GOV_PAIRS:-3}            # extra alternating ungoverned/governed req/s runs for their ratio (0: none)
+GOV_PAIRS=${GOV_PAIRS:-7}            # extra alternating ungoverned/governed req/s runs for their ratio (0: none)
 
 # Targets (see README).
 TARGET_RPS_RATIO=1.10           # modelmux / nginx proxy req/s, as many workers as threads (issue 11; was 0.90)
