@@ -75,24 +75,22 @@ class Headers {
       p += s.size();
     };
     auto number = [&p](std::int64_t v) { p = std::to_chars(p, p + 20, v).ptr; };
-    if (t.requests.set) {
-      put("x-ratelimit-limit-requests: ");
-      number(t.requests.limit);
-      put("\r\nx-ratelimit-remaining-requests: ");
-      number(t.requests.remaining);
-      put("\r\nx-ratelimit-reset-requests: ");
-      p = go_duration(p, t.requests.reset_in);
+    auto trio = [&](std::string_view limit, std::string_view remaining, std::string_view reset,
+                    const governance::RateState& r) {
+      put(limit);
+      number(r.limit);
+      put(remaining);
+      number(r.remaining);
+      put(reset);
+      p = go_duration(p, r.reset_in);
       put("\r\n");
-    }
-    if (t.tokens.set) {
-      put("x-ratelimit-limit-tokens: ");
-      number(t.tokens.limit);
-      put("\r\nx-ratelimit-remaining-tokens: ");
-      number(t.tokens.remaining);
-      put("\r\nx-ratelimit-reset-tokens: ");
-      p = go_duration(p, t.tokens.reset_in);
-      put("\r\n");
-    }
+    };
+    if (t.requests.set)
+      trio("x-ratelimit-limit-requests: ", "\r\nx-ratelimit-remaining-requests: ",
+           "\r\nx-ratelimit-reset-requests: ", t.requests);
+    if (t.tokens.set)
+      trio("x-ratelimit-limit-tokens: ", "\r\nx-ratelimit-remaining-tokens: ",
+           "\r\nx-ratelimit-reset-tokens: ", t.tokens);
     lines_size_ = static_cast<std::size_t>(p - lines_.data());
   }
   std::string_view lines() const { return {lines_.data(), lines_size_}; }

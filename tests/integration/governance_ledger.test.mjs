@@ -34,6 +34,33 @@ async function ledgerRows(keyId) {
   }
 }
 
+// `n` clients chat through `gateway` with `key` (half of the requests streamed) until it is SIGKILLed after
+// `ms`, each request named by x-request-id `${prefix}-<client>-<i>`. Resolves with the ids whose whole answer
+// came back (`completed`) and how many were sent.
+async function killUnderLoad(gateway, key, prefix, n, ms) {
+  const completed = new Set();
+  let sent = 0, stopped = false;
+  const client = async (c) => {
+    for (let i = 0; !stopped; i++) {
+      const id = `${prefix}-${c}-${i}`;
+      const stream = i % 2 === 1;
+      sent++;
+      try {
+        const r = await chatAs(gateway, key, { model: 'house', max_tokens: 20, stream, messages: [{ role: 'user', content: 'hi' }] },
+          { headers: { 'x-request-id': id }, timeoutMs: 5_000 });
+        const whole = stream ? r.status === 200 && parseChatSSE(r.body).done : r.status === 200 && JSON.parse(r.body).choices;
+        if (whole) completed.add(id);
+      } catch { /* the kill cut it: not complete */ }
+    }
+  };
+  const clients = Array.from({ length: n }, (_, c) => client(c));
+  await sleep(ms);
+  await gateway.stop('SIGKILL');
+  stopped = true;
+  await Promise.all(clients);
+  return { completed, sent };
+}
+
 describe('the ledger under SIGKILL', () => {
   it('killed under load: every response a client saw complete has its row, and budgets follow the ledger', logged(async (t) => {
     mock = await startMock(['--response-tokens', '12', '--chunk-interval-ms', '2', '--latency-ms', '5']);
@@ -41,26 +68,7 @@ describe('the ledger under SIGKILL', () => {
     // Commits held back 30 ms: a response that completed before its row was durable would show.
     gw = await startGateway({ config: config(), env: { MODELMUX_FAULT_COMMIT_DELAY_MS: '30' } });
     const k = await createKey(gw, { budget: { usd: 1000, period: 'month' } });
-    const completed = new Set();
-    let sent = 0, stop = false;
-    const client = async (c) => {
-      for (let i = 0; !stop; i++) {
-        const id = `c${c}-${i}`;
-        const stream = i % 2 === 1;
-        sent++;
-        try {
-          const r = await chatAs(gw, k.key, { model: 'house', max_tokens: 20, stream, messages: [{ role: 'user', content: 'hi' }] },
-            { headers: { 'x-request-id': id }, timeoutMs: 5_000 });
-          const whole = stream ? r.status === 200 && parseChatSSE(r.body).done : r.status === 200 && JSON.parse(r.body).choices;
-          if (whole) completed.add(id);
-        } catch { /* the kill cut it: not complete */ }
-      }
-    };
-    const clients = Array.from({ length: 24 }, (_, c) => client(c));
-    await sleep(1500);
-    await gw.stop('SIGKILL');
-    stop = true;
-    await Promise.all(clients);
+    const { completed, sent } = await killUnderLoad(gw, k.key, 'c', 24, 1500);
     assert.ok(completed.size > 200, `only ${completed.size} completed before the kill`);
 
     gw = await startGateway({ config: config() });
@@ -96,25 +104,7 @@ describe('the ledger under SIGKILL', () => {
     const k = await createKey(gw, { budget: { usd: 1000, period: 'month' } });
     // The first gateway owns the journal: the second's rows go the commit way (held back 30 ms each).
     const second = await startGateway({ config: config(), env: { MODELMUX_FAULT_COMMIT_DELAY_MS: '30' } });
-    const completed = new Set();
-    let stop = false;
-    const client = async (c) => {
-      for (let i = 0; !stop; i++) {
-        const id = `second-${c}-${i}`;
-        const stream = i % 2 === 0;
-        try {
-          const r = await chatAs(second, k.key, { model: 'house', max_tokens: 20, stream, messages: [{ role: 'user', content: 'hi' }] },
-            { headers: { 'x-request-id': id }, timeoutMs: 5_000 });
-          const whole = stream ? r.status === 200 && parseChatSSE(r.body).done : r.status === 200 && JSON.parse(r.body).choices;
-          if (whole) completed.add(id);
-        } catch { /* the kill cut it */ }
-      }
-    };
-    const clients = Array.from({ length: 8 }, (_, c) => client(c));
-    await sleep(1000);
-    await second.stop('SIGKILL');
-    stop = true;
-    await Promise.all(clients);
+    const { completed } = await killUnderLoad(second, k.key, 'second', 8, 1000);
     assert.ok(completed.size > 20, `only ${completed.size} completed before the kill`);
     const rows = await ledgerRows(k.id);
     const logged200 = new Set(rows.filter((r) => r.status === 200).map((r) => r.request_id));
