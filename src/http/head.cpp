@@ -77,7 +77,8 @@ std::string render_head(const HeadParts& h) {
   p = put_header(p, "x-request-id", h.request_id);
   for (const auto& [k, v] : h.extra) p = put_header(p, k, v);
   for (const auto& [k, v] : h.added) p = put_header(p, k, v);
-  p = put(p, h.lines);
+  if (!h.lines.empty())
+    p = put(p, h.lines);  // (an empty view's data may be null: memcpy's is not allowed to)
   if (!h.keep_alive)
     p = put(p, "connection: close\r\n");
   else if (h.version < 11)

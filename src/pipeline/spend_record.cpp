@@ -175,9 +175,11 @@ class DurableTurn final : public asio::execution_context::service {
 
   void flush(const asio::any_io_executor& ex) {
     posted_ = false;
-    for (auto& g : groups_) {
+    // By index, and nothing of a group used once its requests resume: they may stage rows again, for the
+    // next flush, even for another store (a new group: the vector may move).
+    for (std::size_t k = 0; k < groups_.size(); ++k) {
+      Group& g = groups_[k];
       if (g.used == 0) continue;
-      // (Resumed requests may stage rows again, for the next flush: this one works on its own copies.)
       resuming_.swap(g.waiters);
       std::span rows(g.rows.data(), std::exchange(g.used, 0));
       if (!g.store->append_durable(rows)) {
