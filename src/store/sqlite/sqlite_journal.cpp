@@ -58,14 +58,7 @@ bool SqliteStore::append_durable(std::span<std::unique_ptr<LedgerRow>> rows) {
   if (!journal->append(written, marks, kJournalFile)) return false;
   // Slots for them, spare ones taken under one lock; the rows go into them, the slots' old rows out.
   thread_local Batch slots;
-  {
-    std::lock_guard lock(queue_mu_);
-    while (slots.size() < rows.size() && !spare_.empty()) {
-      slots.push_back(std::move(spare_.back()));
-      spare_.pop_back();
-    }
-  }
-  while (slots.size() < rows.size()) slots.push_back(std::make_unique<Pending>());
+  take_slots(slots, rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) {
     auto& slot = *slots[i];
     std::swap(slot.row, rows[i]);

@@ -160,16 +160,22 @@ struct SqliteStore::Writer {
   }
 };
 
-std::unique_ptr<SqliteStore::Pending> SqliteStore::slot_for(const LedgerRow& row) {
-  std::unique_ptr<Pending> slot;
+void SqliteStore::take_slots(Batch& out, std::size_t n) {
   {
     std::lock_guard lock(queue_mu_);
-    if (!stopping_ && !spare_.empty()) {
-      slot = std::move(spare_.back());
+    while (out.size() < n && !stopping_ && !spare_.empty()) {
+      out.push_back(std::move(spare_.back()));
       spare_.pop_back();
     }
   }
-  if (!slot) slot = std::make_unique<Pending>();
+  while (out.size() < n) out.push_back(std::make_unique<Pending>());
+}
+
+std::unique_ptr<SqliteStore::Pending> SqliteStore::slot_for(const LedgerRow& row) {
+  thread_local Batch one;
+  take_slots(one, 1);
+  auto slot = std::move(one.back());
+  one.clear();
   *slot->row = row;  // into the slot's own strings, whose capacity it reuses
   slot->journal = {};
   return slot;

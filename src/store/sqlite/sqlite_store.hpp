@@ -80,7 +80,9 @@ class SqliteStore final : public Store {
   Result<void> exec(const char* sql);
   Result<void> load_ledger_ids();
   Result<void> replay_journal(const std::string& path);
-  std::unique_ptr<Pending> slot_for(const LedgerRow& row);
+  // `n` slots in `out`: committed rows' spare ones first (their strings keep their capacity), then new ones.
+  void take_slots(Batch& out, std::size_t n);
+  std::unique_ptr<Pending> slot_for(const LedgerRow& row);  // a slot holding a copy of `row`
   LedgerJournal* my_journal();  // the calling thread's stream (opened on its first row), or null
   // Until the rows appended so far are committed: what a query reads includes them.
   void sync();
