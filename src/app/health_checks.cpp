@@ -9,6 +9,8 @@
 #include <set>
 #include <thread>
 
+#include "core/thread_name.hpp"
+
 namespace modelmux::app {
 
 namespace asio = boost::asio;
@@ -81,7 +83,10 @@ HealthChecks::HealthChecks(const pipeline::Runtime& rt) : impl_(std::make_unique
         asio::co_spawn(impl_->ioc, check_loop(rt, g.targets[i], g.info[i]), asio::detached);
         any = true;
       }
-  if (any) impl_->thread = std::thread([this] { impl_->ioc.run(); });
+  if (any) {
+    impl_->thread = std::thread([this] { impl_->ioc.run(); });
+    name_thread(impl_->thread, "mm-health");
+  }
 }
 
 HealthChecks::~HealthChecks() {

@@ -95,20 +95,33 @@ struct LocalCounters::Held {
 LocalCounters::LocalCounters(Load load) : load_(std::move(load)) {}
 LocalCounters::~LocalCounters() = default;
 
-std::pair<const std::string, LocalCounters::Budget>& LocalCounters::budget_locked(std::string_view counter,
-                                                                                  Period period, Millis at) {
-  Millis start = period_start(period, at / 1000) * 1000;
-  auto it = budgets_.find(counter);
-  if (it == budgets_.end()) it = budgets_.try_emplace(std::string(counter)).first;
-  Budget& b = it->second;
-  if (b.period_start < start) {
-    // First sight, or a new period: what the store has for it (reservations of the old period charge the
-    // old period when they settle).
-    b.spent = load_ ? load_(it->first, start) : 0;
-    b.reserved = 0;
-    b.period_start = start;
-  }
+std::pair<const std::string, LocalCounters::Cells>& LocalCounters::cells_locked(std::string_view counter) {
+  Recent& r = recent_[(reinterpret_cast<std::uintptr_t>(counter.data()) >> 3) % recent_.size()];
+  if (r.data == counter.data() && r.entry->first == counter) return *r.entry;
+  auto it = counters_.find(counter);
+  if (it == counters_.end()) it = counters_.try_emplace(std::string(counter)).first;
+  r = {counter.data(), &*it};
   return *it;
+}
+
+LocalCounters::Budget& LocalCounters::budget_locked(std::pair<const std::string, Cells>& cells, Period period,
+                                                    Millis at) {
+  Budget& b = cells.second.budget;
+  bool other_kind = b.period != period;  // an administrator changed the budget's period (month to total)
+  if (other_kind || at < b.from_ms || at >= b.until_ms) {
+    b.period = period;
+    b.from_ms = period_start(period, at / 1000) * 1000;
+    b.until_ms =
+        period == Period::total ? std::numeric_limits<Millis>::max() : period_end(period, at / 1000) * 1000;
+  }
+  if (b.period_start < b.from_ms || (other_kind && b.period_start != b.from_ms)) {
+    // First sight, a new period, or a period of another kind: what the store has for it (reservations of
+    // the old period charge the old period when they settle).
+    b.spent = load_ ? load_(cells.first, b.from_ms) : 0;
+    b.reserved = 0;
+    b.period_start = b.from_ms;
+  }
+  return b;
 }
 
 std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now, Millis lease) {
@@ -126,18 +139,20 @@ std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now,
     if (r.set && r.remaining <= remaining) return;
     r = {true, limit, remaining, reset_in};
   };
+  // Claims on one counter come together (a key's rpm, tpm and parallel): one look-up for them.
+  std::pair<const std::string, Cells>* cells = nullptr;
   for (std::size_t i = 0; i < n; ++i) {
     const Claim& c = ask.claims[i];
     Refusal no{.claim = i, .meter = c.meter, .limit = c.limit};
+    if (!cells || cells->first != c.counter) cells = &cells_locked(c.counter);
+    keys[i] = cells->first;
     switch (c.meter) {
       case Meter::usd: {
-        auto& [name, b] = budget_locked(c.counter, c.period, ask.at);
-        keys[i] = name;
+        Budget& b = budget_locked(*cells, c.period, ask.at);
         double avail = c.limit - b.spent - b.reserved;
         if (avail <= kEpsilon || avail + kEpsilon < ask.usd_min) {
           no.remaining = std::max(0.0, avail);
-          Millis end = period_end(c.period, ask.at / 1000);
-          no.resets_at = end * 1000;
+          no.resets_at = c.period == Period::total ? 0 : b.until_ms;
           return std::unexpected(no);
         }
         ++usd_claims;
@@ -148,7 +163,7 @@ std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now,
       case Meter::requests:
       case Meter::tokens: {
         bool req = c.meter == Meter::requests;
-        auto& owner = slot(req ? requests_ : tokens_, c.counter);
+        auto& owner = req ? cells->second.requests : cells->second.tokens;
         if (!owner) owner = std::make_unique<Window>();
         Window& w = *owner;
         w.evict(now);
@@ -169,7 +184,7 @@ std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now,
         break;
       }
       case Meter::parallel: {
-        Gauge& g = slot(gauges_, c.counter);
+        Gauge& g = cells->second.gauge;
         if (g.in_flight + 1 > static_cast<std::int64_t>(c.limit)) {
           // When a request in flight ends is not known: a second is a fair wait.
           no.retry_after = 1000;
@@ -252,7 +267,12 @@ std::vector<Alert> LocalCounters::settle(std::uint64_t grant, double usd, std::i
   release(h, true, usd, &alerts);
   for (auto [w, number] : h.token_windows) w->settle(number, h.tokens, tokens);
   if (spare_.size() < kSpareHolds) {
-    h = Held();  // (its small vectors keep no heap memory: they hold at most 6 inline)
+    // Cleared for the next reservation (its small vectors keep no heap memory: they hold at most 6
+    // inline). Field by field: assigning a fresh Held copies the vectors' whole inline storage.
+    h.budgets.clear();
+    h.token_windows.clear();
+    h.gauges.clear();
+    h.expired = false;
     spare_.push_back(held_.extract(it));
   } else {
     held_.erase(it);
@@ -280,8 +300,8 @@ void LocalCounters::sweep(Millis now) {
 
 BudgetState LocalCounters::budget(std::string_view counter, Period period, Millis at) {
   std::lock_guard lk(mu_);
-  Budget& b = budget_locked(counter, period, at).second;
-  return {b.spent, b.reserved, b.period_start, period_end(period, at / 1000) * 1000};
+  Budget& b = budget_locked(cells_locked(counter), period, at);
+  return {b.spent, b.reserved, b.period_start, period == Period::total ? 0 : b.until_ms};
 }
 
 std::size_t LocalCounters::outstanding() const {
@@ -294,8 +314,9 @@ std::size_t LocalCounters::outstanding() const {
 std::size_t LocalCounters::window_entries(std::string_view counter) const {
   std::lock_guard lk(mu_);
   std::size_t n = 0;
-  for (const auto* m : {&requests_, &tokens_})
-    if (auto it = m->find(counter); it != m->end() && it->second) n += it->second->entries.size();
+  if (auto it = counters_.find(counter); it != counters_.end())
+    for (const auto* w : {it->second.requests.get(), it->second.tokens.get()})
+      if (w) n += w->entries.size();
   return n;
 }
 

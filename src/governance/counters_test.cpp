@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -50,6 +51,36 @@ TEST(Counters, AllOrNothing_ARefusedClaimTakesNothingFromTheOthers) {
   EXPECT_EQ(no.error().claim, 2u);
   EXPECT_EQ(c.budget("key:a", Period::month, kNow).reserved, 0);
   EXPECT_TRUE(c.reserve(ask({rpm("key:a", 1)}), kNow, 60'000)) << "the refused request took the only slot";
+}
+
+TEST(Counters, ANameIsFoundByItsTextNotByWhereItLives) {
+  // Counters remember where the names they were last asked for live (a key's name is the same string on
+  // every request); a freed directory's memory may hold another name at the same address, or the same
+  // name may come from elsewhere.
+  LocalCounters c;
+  std::string name = "key:a";
+  ASSERT_TRUE(c.reserve(ask({rpm(name, 1)}), kNow, 60'000));
+  name[4] = 'b';  // the same address and length, another counter
+  ASSERT_TRUE(c.reserve(ask({rpm(name, 1)}), kNow, 60'000)) << "key:b was charged as key:a";
+  EXPECT_FALSE(c.reserve(ask({rpm(name, 1)}), kNow, 60'000));
+  std::string again = "key:a";
+  EXPECT_FALSE(c.reserve(ask({rpm(again, 1)}), kNow, 60'000)) << "key:a at another address is a new counter";
+  EXPECT_EQ(c.window_entries("key:a"), 1u);
+  EXPECT_EQ(c.window_entries("key:b"), 1u);
+}
+
+TEST(Counters, ABudgetFollowsItsPeriodWhenTheRecordChangesIt) {
+  // A budget's period is remembered with the counter, and an administrator may change it (month to day,
+  // day to total): the counter must charge the new period at once, not the one it last saw.
+  LocalCounters c([](const std::string&, Millis start) { return start == 1'795'996'800'000 ? 0.0 : 5.0; });
+  EXPECT_EQ(c.budget("key:a", Period::month, kNow).spent, 5.0);
+  auto day = c.budget("key:a", Period::day, kNow);
+  EXPECT_EQ(day.period_start, 1'795'996'800'000);  // 2026-11-30T00:00:00Z
+  EXPECT_EQ(day.resets_at, 1'796'083'200'000);
+  EXPECT_EQ(day.spent, 0.0);
+  auto total = c.budget("key:a", Period::total, kNow);
+  EXPECT_EQ(total.spent, 5.0) << "all that was ever spent, not the day's";
+  EXPECT_EQ(total.resets_at, 0);
 }
 
 TEST(Counters, AWorstCaseThatDoesNotFitGetsWhatIsLeftAboveItsMinimum) {

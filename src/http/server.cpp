@@ -24,6 +24,7 @@
 #include <unordered_set>
 
 #include "core/ids.hpp"
+#include "core/thread_name.hpp"
 #include "http/listener.hpp"
 
 namespace modelmux::http {
@@ -377,6 +378,7 @@ void Server::run() {
       ++finished;
       cv.notify_all();
     });
+    name_thread(threads.back(), "mm-worker");
   }
 
   if (!signals_) signals_ = std::make_unique<Signals>();

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/json_util.hpp"
+#include "core/thread_name.hpp"
 #include "store/sqlite/stmt.hpp"
 #include "store/sqlite/wal_vfs.hpp"
 
@@ -99,6 +100,7 @@ SqliteResponseStore::SqliteResponseStore(const std::string& path, std::int64_t f
     throw;
   }
   writer_ = std::thread([this] { write_loop(); });
+  name_thread(writer_, "mm-responses");
 }
 
 SqliteResponseStore::~SqliteResponseStore() {

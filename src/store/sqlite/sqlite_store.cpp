@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "core/json_util.hpp"
+#include "core/thread_name.hpp"
 #include "store/sqlite/stmt.hpp"
 #include "store/sqlite/wal_vfs.hpp"
 
@@ -139,6 +140,8 @@ SqliteStore::SqliteStore(const std::string& path) {
       this);
   writer_ = std::thread([this] { write_loop(); });
   checkpointer_ = std::thread([this] { checkpoint_loop(); });
+  name_thread(writer_, "mm-ledger");
+  name_thread(checkpointer_, "mm-checkpoint");
 }
 
 SqliteStore::~SqliteStore() {

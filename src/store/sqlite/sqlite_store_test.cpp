@@ -6,9 +6,12 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -44,6 +47,26 @@ LedgerRow row(std::string key, double cost, std::int64_t ts) {
   r.output_tokens = 5;
   r.budgets = {{"key:" + r.key_id, 0}};
   return r;
+}
+
+// The names `top -H` and /proc show for the store's threads, so an operator can tell which is busy.
+std::vector<std::string> thread_names() {
+  std::vector<std::string> names;
+  for (const auto& t : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(t.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    names.push_back(name);
+  }
+  return names;
+}
+
+TEST(SqliteStore, ItsThreadsAreNamed) {
+  TempDb db;
+  SqliteStore store(db.path.string());
+  auto names = thread_names();
+  EXPECT_EQ(std::count(names.begin(), names.end(), "mm-ledger"), 1);
+  EXPECT_EQ(std::count(names.begin(), names.end(), "mm-checkpoint"), 1);
 }
 
 TEST(SqliteStore, IsCreatedPrivateWithItsSchema) {
