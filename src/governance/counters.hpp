@@ -72,7 +72,7 @@ struct RateState {
 // The usd claims' counters and the period each charged: the spend ledger keeps totals by them. The names
 // are the counters' own copies, which live as long as the Counters do: a grant copies no string.
 // (A vector, not an inline array: a Grant lives in a Hold inside attempt_one's coroutine frame, which must
-// stay under the 1,020 bytes Asio recycles.)
+// stay within the 1 KiB blocks operator new keeps per thread, app/allocator.cpp.)
 using Charges = std::vector<std::pair<std::string_view, Millis>>;
 
 struct Grant {

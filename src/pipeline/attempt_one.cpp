@@ -1,6 +1,6 @@
 // One attempt: see attempt_one.hpp. Its coroutines keep little in their frames and leave the work between
-// awaits to plain functions: a GCC coroutine frame keeps every local, and one past the 1,020 bytes Asio
-// recycles costs a glibc malloc and free per request, and a cached block besides.
+// awaits to plain functions: a GCC coroutine frame keeps every local, and one past the 1 KiB that operator
+// new's per-thread cache keeps (app/allocator.cpp) costs a glibc malloc and free per request.
 #include "pipeline/attempt_one.hpp"
 
 #include <fmt/format.h>
@@ -152,7 +152,7 @@ struct ProbeSlot {
 
 // What one attempt holds while its request is out. attempt_one keeps only this and the results of its
 // awaits in its frame; what is computed between them lives in the plain functions below: a GCC coroutine
-// frame keeps every local, and one past the 1,020 bytes Asio recycles costs a glibc malloc and free.
+// frame keeps every local, and one past the 1 KiB operator new's cache keeps costs a glibc malloc and free.
 struct Outgoing {
   const providers::Target* target;
   const routing::TargetInfo* info;
@@ -272,7 +272,7 @@ Error failed(const Context& ctx, Outgoing& out, Error err, bool hedge_lost,
 
 // The request sent and the start of its reply checked: the answer, or the failure fed to the target's
 // statistics. (A coroutine apart from attempt_one, which holds the request, so that neither frame passes the
-// 1,020 bytes Asio recycles.)
+// 1 KiB operator new's cache keeps.)
 asio::awaitable<Result<Answer>> exchange(const Context& ctx, Outgoing& out, http::ClientRequest& request,
                                          observability::AttemptRecord& rec) {
   const auto& provider = *out.target->provider;

@@ -85,7 +85,7 @@ std::chrono::nanoseconds hedge_delay(const routing::ModelGroup& g, const routing
 }
 
 // One attempt, or the first one hedged when its group says so. (Its record lives in this frame, not in
-// attempt_targets', which must stay under the 1,020 bytes Asio recycles.)
+// attempt_targets', which must stay within the 1 KiB operator new's cache keeps.)
 asio::awaitable<Result<Answer>> attempt_or_hedge(Context& ctx, const Candidate& c, bool hedge,
                                                  BuildRequest build) {
   if (hedge) co_return co_await hedged(ctx, attempt_of(c), hedge_delay(*c.group, c.info()), build);

@@ -1,8 +1,8 @@
 // Request Contexts recycled per thread. A Context is about 6 KiB (its JSON arena, the canonical request and
-// reply); held in the serving coroutine's frame, it made that frame too large for Asio's frame recycling
-// (blocks up to 1,020 bytes), so every request paid glibc's large-chunk malloc and free for it. Kept apart
-// and reused, it costs a pointer in the frame and no allocation once a thread has served as many requests
-// at once as it will.
+// reply); held in the serving coroutine's frame, it made that frame too large for the frame recycling
+// (blocks up to 1 KiB, app/allocator.cpp), so every request paid glibc's large-chunk malloc and free for it.
+// Kept apart and reused, it costs a pointer in the frame and no allocation once a thread has served as many
+// requests at once as it will.
 #pragma once
 
 #include <memory>

@@ -152,7 +152,7 @@ asio::awaitable<void> respond_error(http::Exchange& ex, const ClientSurface& sur
 namespace {
 
 // A routed answer, whole. (Its own coroutine, apart from the error's: a frame holding both paths' headers
-// was past the 1,020 bytes Asio recycles, and cost a glibc malloc and free per request.)
+// was past the 1 KiB operator new's cache keeps, and cost a glibc malloc and free per request.)
 asio::awaitable<void> respond_answer(http::Exchange& ex, const ClientSurface& surface,
                                      pipeline::Context& ctx) {
   std::string body;

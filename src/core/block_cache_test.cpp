@@ -1,0 +1,75 @@
+// BlockCache: a block is only ever handed out for a request it has room for, each class keeps a bounded
+// number, and everything kept is given back when the cache drains.
+#include "core/block_cache.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <set>
+#include <vector>
+
+namespace modelmux::memory {
+namespace {
+
+TEST(BlockCache, ClassesServeOnlyRequestsTheirBlocksHaveRoomFor) {
+  for (std::size_t n = 1; n <= BlockCache::kLargest; ++n) {
+    std::size_t c = BlockCache::class_for_request(n);
+    ASSERT_GE(c * BlockCache::kGranule, n) << n;
+    ASSERT_LT((c - 1) * BlockCache::kGranule, n) << n;  // the least such class: no room wasted
+  }
+  // A block with room for r bytes goes where every request served has at most r.
+  for (std::size_t room = 0; room <= 2 * BlockCache::kLargest; ++room)
+    ASSERT_LE(BlockCache::class_for_room(room) * BlockCache::kGranule, room) << room;
+  EXPECT_EQ(BlockCache::class_for_room(8), 0u);  // too small for any class
+  EXPECT_GT(BlockCache::class_for_room(BlockCache::kLargest + BlockCache::kGranule), BlockCache::kClasses);
+}
+
+TEST(BlockCache, KeepsBlocksPerClassLastInFirstOutUpToItsBound) {
+  BlockCache cache{};
+  std::vector<void*> blocks;
+  for (std::uint32_t i = 0; i < BlockCache::kKeep + 3; ++i) blocks.push_back(std::malloc(48));
+  std::size_t kept = 0;
+  for (void* p : blocks) {
+    if (cache.keep(p, 3))
+      ++kept;
+    else
+      std::free(p);
+  }
+  EXPECT_EQ(kept, BlockCache::kKeep);
+  EXPECT_EQ(cache.kept(3), BlockCache::kKeep);
+  EXPECT_EQ(cache.take(2), nullptr) << "another class's blocks are not its own";
+  EXPECT_EQ(cache.take(3), blocks[BlockCache::kKeep - 1]);  // the last kept, still warm in the cache
+  EXPECT_EQ(cache.kept(3), BlockCache::kKeep - 1);
+  cache.drain([](void* p) { std::free(p); });
+  EXPECT_EQ(cache.kept(3), 0u);
+  EXPECT_EQ(cache.take(3), nullptr);
+  std::free(blocks[BlockCache::kKeep - 1]);
+}
+
+TEST(BlockCache, RefusesWhatIsNoClass) {
+  BlockCache cache{};
+  void* p = std::malloc(16);
+  EXPECT_FALSE(cache.keep(p, 0));
+  EXPECT_FALSE(cache.keep(p, BlockCache::kClasses + 1));
+  std::free(p);
+}
+
+TEST(BlockCache, DrainGivesBackEveryBlockOnce) {
+  BlockCache cache{};
+  std::set<void*> given;
+  for (std::size_t c = 1; c <= BlockCache::kClasses; c += 7)
+    for (int i = 0; i < 3; ++i) {
+      void* p = std::malloc(c * BlockCache::kGranule);
+      given.insert(p);
+      ASSERT_TRUE(cache.keep(p, c));
+    }
+  std::set<void*> back;
+  cache.drain([&](void* p) {
+    EXPECT_TRUE(back.insert(p).second) << "given back twice";
+    std::free(p);
+  });
+  EXPECT_EQ(back, given);
+}
+
+}  // namespace
+}  // namespace modelmux::memory
