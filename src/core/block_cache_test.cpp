@@ -26,8 +26,11 @@ TEST(BlockCache, ClassesServeOnlyRequestsTheirBlocksHaveRoomFor) {
 
 TEST(BlockCache, KeepsBlocksPerClassLastInFirstOutUpToItsBound) {
   BlockCache cache{};
+  const std::uint32_t limit = BlockCache::keep_limit(3);
+  EXPECT_EQ(limit, 256u);
+  EXPECT_EQ(BlockCache::keep_limit(BlockCache::kClasses), 128u);  // 128 KiB of 1 KiB blocks
   std::vector<void*> blocks;
-  for (std::uint32_t i = 0; i < BlockCache::kKeep + 3; ++i) blocks.push_back(std::malloc(48));
+  for (std::uint32_t i = 0; i < limit + 3; ++i) blocks.push_back(std::malloc(48));
   std::size_t kept = 0;
   for (void* p : blocks) {
     if (cache.keep(p, 3))
@@ -35,15 +38,15 @@ TEST(BlockCache, KeepsBlocksPerClassLastInFirstOutUpToItsBound) {
     else
       std::free(p);
   }
-  EXPECT_EQ(kept, BlockCache::kKeep);
-  EXPECT_EQ(cache.kept(3), BlockCache::kKeep);
+  EXPECT_EQ(kept, limit);
+  EXPECT_EQ(cache.kept(3), limit);
   EXPECT_EQ(cache.take(2), nullptr) << "another class's blocks are not its own";
-  EXPECT_EQ(cache.take(3), blocks[BlockCache::kKeep - 1]);  // the last kept, still warm in the cache
-  EXPECT_EQ(cache.kept(3), BlockCache::kKeep - 1);
+  EXPECT_EQ(cache.take(3), blocks[limit - 1]);  // the last kept, still warm in the cache
+  EXPECT_EQ(cache.kept(3), limit - 1);
   cache.drain([](void* p) { std::free(p); });
   EXPECT_EQ(cache.kept(3), 0u);
   EXPECT_EQ(cache.take(3), nullptr);
-  std::free(blocks[BlockCache::kKeep - 1]);
+  std::free(blocks[limit - 1]);
 }
 
 TEST(BlockCache, RefusesWhatIsNoClass) {
