@@ -69,6 +69,18 @@ unsigned name_stops16(const char* p) {
   __m128i ok = _mm_or_si128(_mm_or_si128(letter, digit), dash);
   return ~static_cast<unsigned>(_mm_movemask_epi8(ok)) & 0xffffu;
 }
+#else
+// Elsewhere, eight bytes a word: whether none of the 8 bytes at p is below `low` or DEL.
+template <unsigned char low>
+bool plain8(const char* p) {
+  constexpr std::uint64_t ones = 0x0101010101010101, highs = 0x8080808080808080;
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  std::uint64_t below = (w - ones * low) & ~w & highs;  // (bytes of 0x80 and above are never flagged)
+  std::uint64_t x = w ^ (ones * 0x7f);
+  std::uint64_t del = (x - ones) & ~x & highs;
+  return (below | del) == 0;
+}
 #endif
 
 // The end of the run of class `k` characters from p (below `last`).
@@ -87,6 +99,9 @@ const char* skip(const char* p, const char* last) {
     if (k != kValue || *p != '\t') break;
     ++p;
   }
+#else
+  if constexpr (k != kToken)
+    while (last - p >= 8 && plain8 < k == kTarget ? 0x21 : 0x20 > (p)) p += 8;
 #endif
   while (p < last && is(*p, k)) ++p;
   return p;
