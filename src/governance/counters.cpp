@@ -97,7 +97,7 @@ LocalCounters::~LocalCounters() = default;
 
 std::pair<const std::string, LocalCounters::Cells>& LocalCounters::cells_locked(std::string_view counter) {
   Recent& r = recent_[(reinterpret_cast<std::uintptr_t>(counter.data()) >> 3) % recent_.size()];
-  if (r.data == counter.data() && r.entry->first == counter) return *r.entry;
+  if (r.entry && r.data == counter.data() && r.entry->first == counter) return *r.entry;  // (empty: no entry)
   auto it = counters_.find(counter);
   if (it == counters_.end()) it = counters_.try_emplace(std::string(counter)).first;
   r = {counter.data(), &*it};
@@ -152,7 +152,7 @@ std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now,
         double avail = c.limit - b.spent - b.reserved;
         if (avail <= kEpsilon || avail + kEpsilon < ask.usd_min) {
           no.remaining = std::max(0.0, avail);
-          no.resets_at = c.period == Period::total ? 0 : b.until_ms;
+          no.resets_at = b.resets_at();
           return std::unexpected(no);
         }
         ++usd_claims;
@@ -301,7 +301,7 @@ void LocalCounters::sweep(Millis now) {
 BudgetState LocalCounters::budget(std::string_view counter, Period period, Millis at) {
   std::lock_guard lk(mu_);
   Budget& b = budget_locked(cells_locked(counter), period, at);
-  return {b.spent, b.reserved, b.period_start, period == Period::total ? 0 : b.until_ms};
+  return {b.spent, b.reserved, b.period_start, b.resets_at()};
 }
 
 std::size_t LocalCounters::outstanding() const {

@@ -132,6 +132,7 @@ class LocalCounters final : public Counters {
     // The period last looked up, in ms: a request inside it needs no calendar arithmetic.
     Period period = Period::total;
     Millis from_ms = 0, until_ms = -1;
+    Millis resets_at() const { return period == Period::total ? 0 : until_ms; }  // (0: a total never does)
   };
   struct Window;  // requests or tokens in the last 60 s
   struct Gauge {

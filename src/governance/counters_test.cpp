@@ -67,6 +67,8 @@ TEST(Counters, ANameIsFoundByItsTextNotByWhereItLives) {
   EXPECT_FALSE(c.reserve(ask({rpm(again, 1)}), kNow, 60'000)) << "key:a at another address is a new counter";
   EXPECT_EQ(c.window_entries("key:a"), 1u);
   EXPECT_EQ(c.window_entries("key:b"), 1u);
+  // A name with no text at all (a default view: no address) finds no remembered entry.
+  EXPECT_EQ(LocalCounters().budget(std::string_view(), Period::day, kNow).spent, 0.0);
 }
 
 TEST(Counters, ABudgetFollowsItsPeriodWhenTheRecordChangesIt) {
