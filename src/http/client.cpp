@@ -21,6 +21,7 @@
 #include "http/deadline.hpp"
 #include "http/head.hpp"
 #include "http/message.hpp"
+#include "http/write_now.hpp"
 
 namespace modelmux::http {
 namespace beast = boost::beast;
@@ -240,10 +241,30 @@ class NetworkReply final : public Reply {
   asio::awaitable<Result<std::string>> read_all(std::size_t limit) override {
     while (!parser_.done()) {
       if (auto r = co_await read_more(); !r) co_return std::unexpected(r.error());
-      if (parser_.body.size() > limit)
-        co_return fail(ErrorCode::upstream_error, fmt::format("upstream reply larger than {} bytes", limit));
+      if (parser_.body.size() > limit) co_return too_large(limit);
     }
     co_return std::move(parser_.body);
+  }
+
+  bool whole_if_here(Result<std::string>& out, std::size_t limit) override {
+    // (An abort stops the reply here as it does the next read: read_all says so.)
+    if (!conn_ || (conn_->owner && conn_->owner->aborted())) return false;
+    if (!parser_.done()) {
+      auto& buf = conn_->buffer;
+      if (buf.size() == 0) return false;
+      beast::error_code ec;
+      buf.consume(parser_.feed({static_cast<const char*>(buf.data().data()), buf.size()}, false, ec));
+      if (ec && ec != bhttp::error::need_more) {
+        out = std::unexpected(broken(ec, /*timed_out=*/false));
+        return true;
+      }
+      if (!parser_.done()) return false;
+    }
+    if (parser_.body.size() > limit)
+      out = too_large(limit);
+    else
+      out = std::move(parser_.body);
+    return true;
   }
 
  private:
@@ -282,18 +303,24 @@ class NetworkReply final : public Reply {
     conn_->deadline.expires_after(timeouts_.idle);
     auto ec = co_await pump(/*head_only=*/false);
     conn_->deadline.disarm();
-    if (ec) {
-      bool timed_out = conn_->deadline.expired();
-      conn_.reset();  // never pool a connection in an unknown state
-      if (ec == bhttp::error::buffer_overflow || ec.category() == parse_error_category())
-        co_return fail(ErrorCode::upstream_error,
-                       fmt::format("the upstream sent a malformed reply: {}",
-                                   ec == bhttp::error::buffer_overflow
-                                       ? "a chunk line or trailer section longer than 64 KiB"
-                                       : ec.message()));
-      co_return std::unexpected(network_error(ec, "reading the reply", timed_out));
-    }
+    if (ec) co_return std::unexpected(broken(ec, conn_->deadline.expired()));
     co_return Result<void>{};
+  }
+
+  // The reply cannot be read on: what went wrong, and the connection dropped (never pooled in an unknown
+  // state).
+  Error broken(const beast::error_code& ec, bool timed_out) {
+    conn_.reset();
+    if (ec == bhttp::error::buffer_overflow || ec.category() == parse_error_category())
+      return Error::make(ErrorCode::upstream_error,
+                         fmt::format("the upstream sent a malformed reply: {}",
+                                     ec == bhttp::error::buffer_overflow
+                                         ? "a chunk line or trailer section longer than 64 KiB"
+                                         : ec.message()));
+    return network_error(ec, "reading the reply", timed_out);
+  }
+  static std::unexpected<Error> too_large(std::size_t limit) {
+    return fail(ErrorCode::upstream_error, fmt::format("upstream reply larger than {} bytes", limit));
   }
 
   std::unique_ptr<Connection> conn_;
@@ -345,8 +372,16 @@ asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRe
     write_head(conn->request_head, origin, request);
     std::array<asio::const_buffer, 2> wire{asio::buffer(conn->request_head), asio::buffer(request.body)};
     conn->deadline.expires_after(timeouts.first_byte);
-    auto [wec, wn] =
-        co_await conn->with_stream([&](auto& s) { return asio::async_write(s, wire, tuple_awaitable); });
+    // Over plain TCP the request nearly always goes out in one call, now; TLS, or what the socket did not
+    // take, is written as it drains.
+    beast::error_code wec;
+    if (conn->tls || !write_now(conn->lowest().native_handle(), wire, wec)) {
+      if (!wec) {
+        auto [ec, n] =
+            co_await conn->with_stream([&](auto& s) { return asio::async_write(s, wire, tuple_awaitable); });
+        wec = ec;
+      }
+    }
     if (wec) {
       if (conn->reused) continue;
       co_return std::unexpected(network_error(wec, "sending the request", conn->deadline.expired()));

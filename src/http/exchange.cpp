@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <charconv>
 
+#include "http/write_now.hpp"
+
 namespace modelmux::http {
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
@@ -26,6 +28,13 @@ std::string Exchange::make_head(unsigned status, std::string_view content_type, 
                       .version = request_.version});
 }
 
+bool Exchange::sent_now(std::span<asio::const_buffer> buffers) {
+  boost::system::error_code ec;
+  if (write_now(socket_.native_handle(), buffers, ec)) return true;
+  if (ec) broken_ = true;
+  return static_cast<bool>(ec);
+}
+
 asio::awaitable<bool> Exchange::send(auto const& buffers) {
   deadline_.expires_after(write_timeout_);
   auto [ec, n] = co_await asio::async_write(socket_, buffers, tuple_awaitable);
@@ -41,7 +50,9 @@ asio::awaitable<bool> Exchange::respond(unsigned status, std::string_view conten
   std::string text = make_head(status, content_type, extra, lines);
   if (status == 204) {  // RFC 9110 8.6: no content-length on a 204
     text.append("\r\n");
-    co_return co_await send(asio::buffer(text));
+    std::array<asio::const_buffer, 1> head{asio::buffer(text)};
+    if (sent_now(head)) co_return !broken_;
+    co_return co_await send(head);
   }
   // (std::to_chars, not snprintf: a formatted print cost more than the rest of the head together)
   char length[24];
@@ -49,6 +60,7 @@ asio::awaitable<bool> Exchange::respond(unsigned status, std::string_view conten
   text.append("content-length: ", 16).append(length, end).append("\r\n\r\n", 4);
   std::size_t body_size = request_.head ? 0 : body.size();
   std::array<asio::const_buffer, 2> buffers{asio::buffer(text), asio::buffer(body.data(), body_size)};
+  if (sent_now(buffers)) co_return !broken_;
   co_return co_await send(buffers);
 }
 
@@ -59,7 +71,9 @@ asio::awaitable<bool> Exchange::begin_stream(unsigned status, std::string_view c
   status_ = status;
   std::string text = make_head(status, content_type, extra, lines);
   text.append("cache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n");
-  co_return co_await send(asio::buffer(text));
+  std::array<asio::const_buffer, 1> head{asio::buffer(text)};
+  if (sent_now(head)) co_return !broken_;
+  co_return co_await send(head);
 }
 
 asio::awaitable<bool> Exchange::write(std::string_view data) {
@@ -73,13 +87,16 @@ asio::awaitable<bool> Exchange::write(std::string_view data) {
   std::array<asio::const_buffer, 3> buffers{
       asio::buffer(size_line, static_cast<std::size_t>(end - size_line)),
       asio::buffer(data.data(), data.size()), asio::buffer("\r\n", 2)};
+  if (sent_now(buffers)) co_return !broken_;
   co_return co_await send(buffers);
 }
 
 asio::awaitable<bool> Exchange::end_stream() {
   if (broken_) co_return false;
   if (request_.head) co_return true;
-  co_return co_await send(asio::buffer("0\r\n\r\n", 5));
+  std::array<asio::const_buffer, 1> last{asio::buffer("0\r\n\r\n", 5)};
+  if (sent_now(last)) co_return !broken_;
+  co_return co_await send(last);
 }
 
 void Exchange::abort() {

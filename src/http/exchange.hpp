@@ -92,6 +92,10 @@ class Exchange {
   unsigned status() const { return status_; }
 
  private:
+  // Writes what the socket takes of `buffers` now, dropping it from their front: true when there is
+  // nothing left to wait for (all written, or the connection broken: broken_). What is left goes by send(),
+  // which waits for the socket. (Checked by the caller, not inside send: a coroutine call costs a frame.)
+  bool sent_now(std::span<asio::const_buffer> buffers);
   asio::awaitable<bool> send(auto const& buffers);
   static void arm_watch_now(void* self);
   std::string make_head(unsigned status, std::string_view content_type, HeaderViews extra,

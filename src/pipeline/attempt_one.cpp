@@ -27,14 +27,19 @@ class ReplayReply final : public http::Reply {
   int status() const override { return inner_->status(); }
   std::string_view header(std::string_view name) const override { return inner_->header(name); }
   asio::awaitable<Result<std::string>> read_all(std::size_t limit) override {
-    // A whole body read during the check is handed over, not copied.
-    if (inner_done_ && !head_sent_) {
-      head_sent_ = true;
-      if (head_.size() > limit)
-        co_return fail(ErrorCode::upstream_error, "the upstream's reply is too large");
-      co_return std::move(head_);
-    }
+    Result<std::string> whole;
+    if (whole_if_here(whole, limit)) co_return whole;
     co_return co_await http::Reply::read_all(limit);
+  }
+  bool whole_if_here(Result<std::string>& out, std::size_t limit) override {
+    // A whole body read during the check is handed over, not copied.
+    if (!inner_done_ || head_sent_) return false;
+    head_sent_ = true;
+    if (head_.size() > limit)
+      out = fail(ErrorCode::upstream_error, "the upstream's reply is too large");
+    else
+      out = std::move(head_);
+    return true;
   }
   asio::awaitable<Result<std::string_view>> read_some() override {
     if (!head_sent_) {
@@ -81,6 +86,16 @@ std::unique_ptr<providers::StreamDecoder> stream_decoder(const Context& ctx,
   return target.provider->stream_decoder(ctx.chat);
 }
 
+// A whole 2xx body, read: kept as the attempt's answer, or replaced by its failure.
+void check_whole(Result<std::string>& body, bool& ended) {
+  if (!body) return;
+  ended = true;
+  // A cut or garbled body rarely ends where a JSON document does; checking its two ends costs nothing,
+  // where a full syntax check would be a tenth of the pass-through path's CPU.
+  if (!json_util::looks_whole(*body))
+    body = fail(ErrorCode::upstream_error, "the upstream's reply is not a whole JSON document");
+}
+
 // Reads the start of a 2xx reply: a stream up to its first content (`decoder` reads its events), a whole
 // body otherwise. A failure here (an error event in the stream, a cut, a malformed body) is the attempt's
 // failure.
@@ -89,13 +104,8 @@ asio::awaitable<Result<std::string>> check_reply(http::Reply& reply,
                                                  const ChatRequest& req, bool& ended) {
   if (!req.stream) {
     auto body = co_await reply.read_all();
-    if (!body) co_return std::unexpected(body.error());
-    ended = true;
-    // A cut or garbled body rarely ends where a JSON document does; checking its two ends costs nothing,
-    // where a full syntax check would be a tenth of the pass-through path's CPU.
-    if (!json_util::looks_whole(*body))
-      co_return fail(ErrorCode::upstream_error, "the upstream's reply is not a whole JSON document");
-    co_return std::move(*body);
+    check_whole(body, ended);
+    co_return body;
   }
   std::vector<StreamEvent> events;
   std::string head;
@@ -277,20 +287,24 @@ asio::awaitable<Result<Answer>> exchange(const Context& ctx, Outgoing& out, http
                                          observability::AttemptRecord& rec) {
   const auto& provider = *out.target->provider;
   auto reply = co_await provider.send(*out.sent_to, std::move(request));
-  Error err;
+  // The checked start of a 2xx reply, or why the attempt failed. (One Error-sized local for both, and no
+  // other: the frame stays within the 1 KiB operator new's cache keeps.)
+  Result<std::string> head = std::unexpected(Error{});
+  bool ended = false;
   if (!reply) {
-    err = std::move(reply.error());
+    head = std::unexpected(std::move(reply.error()));
   } else if (rec.status = (*reply)->status(); rec.status < 200 || rec.status >= 300) {
-    co_await error_reply(**reply, provider, err);
+    co_await error_reply(**reply, provider, head.error());
+  } else if (!ctx.chat.stream && (*reply)->whole_if_here(head)) {
+    // (A whole body already here is checked without a coroutine: most replies come in one read.)
+    check_whole(head, ended);
   } else {
-    bool ended = false;
-    auto head = co_await check_reply(**reply, stream_decoder(ctx, *out.target), ctx.chat, ended);
-    if (head) co_return answered(ctx, out, std::move(*reply), std::move(*head), ended, rec);
-    err = std::move(head.error());
+    head = co_await check_reply(**reply, stream_decoder(ctx, *out.target), ctx.chat, ended);
   }
+  if (head) co_return answered(ctx, out, std::move(*reply), std::move(*head), ended, rec);
   bool hedge_lost =
       (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
-  co_return std::unexpected(failed(ctx, out, std::move(err), hedge_lost, rec));
+  co_return std::unexpected(failed(ctx, out, std::move(head.error()), hedge_lost, rec));
 }
 
 }  // namespace

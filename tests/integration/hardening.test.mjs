@@ -6,6 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import {
   MODELMUX_BIN, startGateway, startMock, gatewayConfig, httpRequest, postJSON, parseJSON, runModelmux,
@@ -194,6 +195,46 @@ describe('a response larger than the socket takes at once', () => {
     const next = await new Promise((resolve) => { let t = ''; s.setEncoding('latin1'); s.on('data', (d) => { t += d; }); s.on('end', () => resolve(t)); });
     assert.match(next, /^HTTP\/1\.1 200 /);
     s.destroy();
+  }));
+});
+
+describe('a request larger than the upstream\'s socket takes at once', () => {
+  const digest = (text) => { let h = 0; for (let i = 0; i < text.length; i++) h = (h * 31 + text.charCodeAt(i)) >>> 0; return h; };
+
+  it('reaches an upstream that pauses reading, whole, and its answer reaches the client', logged(async () => {
+    // A 6 MB message: the gateway's first write to the upstream takes what the socket holds unread, and the
+    // rest goes as the upstream reads, which it starts doing only after 300 ms.
+    const srv = http.createServer((req, res) => {
+      req.pause();
+      setTimeout(() => {
+        const chunks = [];
+        req.on('data', (d) => chunks.push(d));
+        req.on('end', () => {
+          const got = JSON.parse(Buffer.concat(chunks).toString('utf8')).messages[0].content;
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({
+            id: 'x', object: 'chat.completion', created: 1, model: 'm',
+            choices: [{ index: 0, message: { role: 'assistant', content: `${got.length} ${digest(got)}` }, finish_reason: 'stop' }],
+            usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+          }));
+        });
+        req.resume();
+      }, 300);
+    });
+    await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+    try {
+      const config = gatewayConfig({
+        models: [{ name: 'slow', provider: 'openai_compatible', api_base: `http://127.0.0.1:${srv.address().port}/v1` }],
+      });
+      const gw = await gateway({ config });
+      const content = Array.from({ length: 600_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('').repeat(10);
+      const r = await postJSON(`${gw.url}/v1/chat/completions`,
+        { model: 'slow', messages: [{ role: 'user', content }] }, { timeoutMs: 10_000 });
+      assert.equal(r.status, 200, r.body.slice(0, 400));
+      assert.equal(parseJSON(r.body).choices[0].message.content, `${content.length} ${digest(content)}`);
+    } finally {
+      srv.close();
+    }
   }));
 });
 
