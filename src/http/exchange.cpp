@@ -45,23 +45,34 @@ asio::awaitable<bool> Exchange::send(auto const& buffers) {
 
 asio::awaitable<bool> Exchange::respond(unsigned status, std::string_view content_type, std::string body,
                                         HeaderViews extra, std::string_view lines) {
+  if (respond_now(status, content_type, std::move(body), extra, lines)) co_return !broken_;
+  co_return co_await respond_rest();
+}
+
+bool Exchange::respond_now(unsigned status, std::string_view content_type, std::string body,
+                           HeaderViews extra, std::string_view lines) {
   responded_ = true;
   status_ = status;
-  std::string text = make_head(status, content_type, extra, lines);
+  out_head_ = make_head(status, content_type, extra, lines);
+  std::size_t body_size = 0;
   if (status == 204) {  // RFC 9110 8.6: no content-length on a 204
-    text.append("\r\n");
-    std::array<asio::const_buffer, 1> head{asio::buffer(text)};
-    if (sent_now(head)) co_return !broken_;
-    co_return co_await send(head);
+    out_head_.append("\r\n");
+  } else {
+    // (std::to_chars, not snprintf: a formatted print cost more than the rest of the head together)
+    char length[24];
+    auto end = std::to_chars(length, length + sizeof length, body.size()).ptr;
+    out_head_.append("content-length: ", 16).append(length, end).append("\r\n\r\n", 4);
+    body_size = request_.head ? 0 : body.size();
   }
-  // (std::to_chars, not snprintf: a formatted print cost more than the rest of the head together)
-  char length[24];
-  auto end = std::to_chars(length, length + sizeof length, body.size()).ptr;
-  text.append("content-length: ", 16).append(length, end).append("\r\n\r\n", 4);
-  std::size_t body_size = request_.head ? 0 : body.size();
-  std::array<asio::const_buffer, 2> buffers{asio::buffer(text), asio::buffer(body.data(), body_size)};
-  if (sent_now(buffers)) co_return !broken_;
-  co_return co_await send(buffers);
+  out_body_ = std::move(body);
+  out_ = {asio::buffer(out_head_), asio::buffer(out_body_.data(), body_size)};
+  pending_ = !sent_now(out_);
+  return !pending_;
+}
+
+asio::awaitable<bool> Exchange::respond_rest() {
+  pending_ = false;
+  co_return co_await send(out_);
 }
 
 asio::awaitable<bool> Exchange::begin_stream(unsigned status, std::string_view content_type,

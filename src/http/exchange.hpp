@@ -67,6 +67,13 @@ class Exchange {
   // (http/head.hpp's HeadParts::lines).
   asio::awaitable<bool> respond(unsigned status, std::string_view content_type, std::string body,
                                 HeaderViews extra = {}, std::string_view lines = {});
+  // The same in two steps, for a caller that would rather not wait when it need not: respond_now writes
+  // what the socket takes now and is true when nothing is left (all sent, or the client gone); else the
+  // rest is kept (pending()), and respond_rest() sends it.
+  bool respond_now(unsigned status, std::string_view content_type, std::string body, HeaderViews extra = {},
+                   std::string_view lines = {});
+  bool pending() const { return pending_; }
+  asio::awaitable<bool> respond_rest();
   // A chunked response: begin, write pieces as they come, end.
   asio::awaitable<bool> begin_stream(unsigned status, std::string_view content_type, HeaderViews extra = {},
                                      std::string_view lines = {});
@@ -112,6 +119,10 @@ class Exchange {
   bool streaming_ = false;
   bool broken_ = false;
   unsigned status_ = 0;
+  // A whole response's head and body, and what of them is still to be written (respond_now).
+  std::string out_head_, out_body_;
+  std::array<asio::const_buffer, 2> out_;
+  bool pending_ = false;
   std::array<HeaderView, 4> added_{};
   std::uint8_t added_count_ = 0;
   std::shared_ptr<Interrupt> interrupt_;

@@ -10,7 +10,11 @@ struct Stage {
   std::string_view name;
   void (*now)(Context&) = nullptr;                            // a stage that never waits
   boost::asio::awaitable<void> (*later)(Context&) = nullptr;  // one that waits on an upstream or the client
-  bool always = false;                                        // runs after a failure too
+  // Tried before `later`: true when the stage is done without waiting, as it usually is (a whole reply that
+  // came with its head; an answer the socket takes at once). A plain call: the coroutine `later` would be is
+  // a frame allocated, pushed and resumed.
+  bool (*at_once)(Context&) = nullptr;
+  bool always = false;    // runs after a failure too
   bool governed = false;  // runs only when governance is on (Runtime::governor)
 };
 
@@ -28,13 +32,13 @@ constexpr Stage kStages[] = {
     // first content.
     {.name = "attempts", .later = stages::attempts},
     // Whole replies read and decoded (usage read from pass-through bodies); streams relayed as they come.
-    {.name = "receive", .later = stages::receive},
+    {.name = "receive", .later = stages::receive, .at_once = stages::receive_at_once},
     // Usage times the price table: the request's cost in USD.
     {.name = "cost", .now = stages::cost, .always = true},
     // Reservations settled to the cost; the ledger row, committed before the answer's last byte.
     {.name = "settle", .later = stages::settle, .always = true, .governed = true},
     // The reply or the error in the client's format, or a stream's last bytes.
-    {.name = "respond", .later = stages::respond, .always = true},
+    {.name = "respond", .later = stages::respond, .at_once = stages::respond_at_once, .always = true},
     // The access record.
     {.name = "log", .now = stages::log, .always = true},
 };
@@ -54,7 +58,7 @@ boost::asio::awaitable<void> run(Context& ctx) {
     if ((ctx.failed() && !stage.always) || (stage.governed && !governed)) continue;
     if (stage.now)
       stage.now(ctx);
-    else
+    else if (!stage.at_once || !stage.at_once(ctx))
       co_await stage.later(ctx);
   }
 }

@@ -17,6 +17,9 @@ class Responder {
   virtual ~Responder() = default;
   // A whole answer: the reply in ctx (a pass-through body, or the canonical reply of ctx.op), or ctx.error.
   virtual boost::asio::awaitable<void> respond(Context& ctx) = 0;
+  // The same without waiting, when it need not: true when the answer is out (or its client gone). False
+  // when respond() must run: to send it, or what of it the client's socket did not take yet.
+  virtual bool respond_at_once(Context&) { return false; }
   // A stream: begun once, then its pieces (the upstream's own bytes on the pass-through path, canonical
   // events otherwise), then its end, which carries ctx.error when the stream failed under way. Each returns
   // false when the client has gone.

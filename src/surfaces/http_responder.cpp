@@ -151,10 +151,9 @@ asio::awaitable<void> respond_error(http::Exchange& ex, const ClientSurface& sur
 
 namespace {
 
-// A routed answer, whole. (Its own coroutine, apart from the error's: a frame holding both paths' headers
-// was past the 1 KiB operator new's cache keeps, and cost a glibc malloc and free per request.)
-asio::awaitable<void> respond_answer(http::Exchange& ex, const ClientSurface& surface,
-                                     pipeline::Context& ctx) {
+// A routed answer, whole, written as far as the client's socket takes it now: true when all of it went (or
+// the client is gone); else the rest is pending on the exchange.
+bool send_answer(http::Exchange& ex, const ClientSurface& surface, pipeline::Context& ctx) {
   std::string body;
   if (ctx.passthrough) {
     body = std::move(ctx.reply_body);
@@ -174,15 +173,24 @@ asio::awaitable<void> respond_answer(http::Exchange& ex, const ClientSurface& su
   Headers headers;
   headers.route(ctx, /*with_cost=*/true);
   headers.rate_limits(ctx.gov);
-  co_await ex.respond(200, "application/json", std::move(body), headers.list(), headers.lines());
+  return ex.respond_now(200, "application/json", std::move(body), headers.list(), headers.lines());
+}
+
+asio::awaitable<void> send_rest(http::Exchange& ex) {
+  if (ex.pending()) co_await ex.respond_rest();
 }
 
 }  // namespace
 
-// (a plain function returning the coroutine it picks: no frame of its own)
+// (plain functions: the coroutine, when there is one, is the error's or the rest's)
+bool HttpResponder::respond_at_once(pipeline::Context& ctx) {
+  return !ctx.error && send_answer(ex_, surface_, ctx);
+}
+
 asio::awaitable<void> HttpResponder::respond(pipeline::Context& ctx) {
   if (ctx.error) return respond_error(ex_, surface_, *ctx.error, ctx.gov.retry_after_ms);
-  return respond_answer(ex_, surface_, ctx);
+  if (!ex_.pending()) send_answer(ex_, surface_, ctx);  // (after respond_at_once, only the rest is left)
+  return send_rest(ex_);
 }
 
 asio::awaitable<bool> HttpResponder::begin_stream(pipeline::Context& ctx) {

@@ -16,6 +16,7 @@ class HttpResponder final : public pipeline::Responder {
   HttpResponder(http::Exchange& ex, const ClientSurface& surface) : ex_(ex), surface_(surface) {}
 
   boost::asio::awaitable<void> respond(pipeline::Context& ctx) override;
+  bool respond_at_once(pipeline::Context& ctx) override;
   boost::asio::awaitable<bool> begin_stream(pipeline::Context& ctx) override;
   boost::asio::awaitable<bool> stream_bytes(pipeline::Context& ctx, std::string_view bytes) override;
   boost::asio::awaitable<bool> stream_events(pipeline::Context& ctx,

@@ -61,15 +61,12 @@ Result<void> decode_whole(Context& ctx, std::string_view body) {
   return fail(ErrorCode::internal, "unknown operation");
 }
 
-asio::awaitable<void> receive_whole(Context& ctx) {
-  auto& answer = *ctx.answer;
-  // (Most whole replies were read entirely while their attempt was checked: no coroutine to hand them over.)
-  Result<std::string> body;
-  if (!answer.reply->whole_if_here(body)) body = co_await answer.reply->read_all();
-  ctx.record.upstream = since(answer.sent);
+// A whole reply, read: its usage, and the body to relay or the canonical reply.
+void take_whole(Context& ctx, Result<std::string>& body) {
+  ctx.record.upstream = since(ctx.answer->sent);
   if (!body) {
     ctx.fail(read_failure(ctx, std::move(body.error())));
-    co_return;
+    return;
   }
   if (ctx.passthrough) {
     if (auto observer = reply_observer(ctx, false)) {
@@ -78,11 +75,16 @@ asio::awaitable<void> receive_whole(Context& ctx) {
     }
     if (ctx.surface.relays_as_is(ctx, *body)) {
       ctx.reply_body = std::move(*body);
-      co_return;
+      return;
     }
     ctx.passthrough = false;
   }
   if (auto ok = decode_whole(ctx, *body); !ok) ctx.fail(std::move(ok.error()));
+}
+
+asio::awaitable<void> receive_whole(Context& ctx) {
+  auto body = co_await ctx.answer->reply->read_all();
+  take_whole(ctx, body);
 }
 
 // Same wire on both sides: the upstream's bytes go to the client as they arrive, read for usage on the way.
@@ -169,6 +171,16 @@ asio::awaitable<void> receive_stream(Context& ctx) {
 }
 
 }  // namespace
+
+// Most whole replies were read entirely while their attempt was checked: taken without a coroutine.
+bool receive_at_once(Context& ctx) {
+  if (ctx.chat.stream) return false;
+  Result<std::string> body;
+  if (!ctx.answer->reply->whole_if_here(body)) return false;
+  ctx.passthrough = passes_through(ctx, *ctx.answer->target);
+  take_whole(ctx, body);
+  return true;
+}
 
 // (a plain function returning the coroutine it picks: no frame of its own)
 asio::awaitable<void> receive(Context& ctx) {

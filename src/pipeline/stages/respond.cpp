@@ -11,6 +11,12 @@ boost::asio::awaitable<void> nothing() {
 }
 }  // namespace
 
+// A whole answer is usually taken by the client's socket at once: sent without a coroutine.
+bool respond_at_once(Context& ctx) {
+  if (ctx.client_gone) return true;
+  return !ctx.out.streaming() && ctx.out.respond_at_once(ctx);
+}
+
 // (a plain function returning the responder's coroutine: no frame of its own)
 boost::asio::awaitable<void> respond(Context& ctx) {
   if (ctx.client_gone) return nothing();

@@ -13,9 +13,11 @@ void decode(Context& ctx);
 void route(Context& ctx);
 void admit(Context& ctx);
 boost::asio::awaitable<void> attempts(Context& ctx);
+bool receive_at_once(Context& ctx);
 boost::asio::awaitable<void> receive(Context& ctx);
 void cost(Context& ctx);
 boost::asio::awaitable<void> settle(Context& ctx);
+bool respond_at_once(Context& ctx);
 boost::asio::awaitable<void> respond(Context& ctx);
 void log(Context& ctx);
 
