@@ -84,15 +84,13 @@ std::chrono::nanoseconds hedge_delay(const routing::ModelGroup& g, const routing
   return std::chrono::microseconds(static_cast<std::int64_t>(h.quantile(0.95)));
 }
 
-// One attempt, or the first one hedged when its group says so. (Its record lives in this frame, not in
-// attempt_targets', which must stay within the 1 KiB operator new's cache keeps.)
+// One attempt, or the first one hedged when its group says so. (A plain function returning the coroutine it
+// picks: no frame of its own. An unhedged attempt's record is in the request's list from its start, where
+// attempt_one fills it in; nothing else adds to the list meanwhile.)
 asio::awaitable<Result<Answer>> attempt_or_hedge(Context& ctx, const Candidate& c, bool hedge,
                                                  BuildRequest build) {
-  if (hedge) co_return co_await hedged(ctx, attempt_of(c), hedge_delay(*c.group, c.info()), build);
-  observability::AttemptRecord rec;
-  auto got = co_await attempt_one(ctx, attempt_of(c), build, rec);
-  ctx.record.attempts.push_back(std::move(rec));
-  co_return got;
+  if (hedge) return hedged(ctx, attempt_of(c), hedge_delay(*c.group, c.info()), build);
+  return attempt_one(ctx, attempt_of(c), build, ctx.record.attempts.emplace_back());
 }
 
 }  // namespace
