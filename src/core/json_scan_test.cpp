@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
 using namespace modelmux::json_scan;
 
 TEST(JsonScan, FindsOnlyTopLevelKeys) {
@@ -44,4 +50,42 @@ TEST(JsonScan, FindLastKeyFromTheEnd) {
   EXPECT_EQ(t.substr(s->begin, s->end - s->begin), R"({"prompt_tokens":3})");
   EXPECT_FALSE(find_last_key(R"({"a":"usage"})", "usage"));
   EXPECT_FALSE(find_last_key("", "usage"));
+}
+
+// The last `"key"` followed by a colon, found the slow way: every quote from the end, checked as a key's
+// closing quote. The value's start is where find_last_key's span begins.
+namespace {
+std::optional<std::size_t> last_key_slowly(std::string_view t, std::string_view key) {
+  for (std::size_t close = t.size(); close-- > 0;) {
+    if (t[close] != '"' || close < key.size() + 1) continue;
+    std::size_t open = close - key.size() - 1;
+    if (t[open] != '"' || t.substr(open + 1, key.size()) != key) continue;
+    if (open > 0 && t[open - 1] == '\\') continue;
+    std::size_t i = close + 1;
+    while (i < t.size() && (t[i] == ' ' || t[i] == '\n' || t[i] == '\t' || t[i] == '\r')) ++i;
+    if (i >= t.size() || t[i] != ':') continue;
+    for (++i; i < t.size() && (t[i] == ' ' || t[i] == '\n' || t[i] == '\t' || t[i] == '\r');) ++i;
+    return i;
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+TEST(JsonScan, FindLastKeyAgreesWithAQuoteByQuoteSearchOnRandomText) {
+  // Pieces that make keys, near-keys, escaped quotes and values, in random order and lengths that cross
+  // the 16-byte blocks the search reads at once in every way.
+  const std::vector<std::string> pieces{"\"usage\"", "\"usage\":",  ":", " ",          "{",        "}",
+                                        "\"x\"",     "\\\"usage\"", "1", "\"usages\"", "\"sage\"", ",",
+                                        "\"\"",      "[",           "]", "\"u\""};
+  std::minstd_rand rng(7);
+  for (int round = 0; round < 20000; ++round) {
+    std::string t;
+    for (int n = static_cast<int>(rng() % 24); n > 0; --n) t += pieces[rng() % pieces.size()];
+    auto fast = find_last_key(t, "usage");
+    auto slow = last_key_slowly(t, "usage");
+    ASSERT_EQ(fast.has_value(), slow.has_value()) << t;
+    if (fast) {
+      ASSERT_EQ(fast->begin, *slow) << t;
+    }
+  }
 }
