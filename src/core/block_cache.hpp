@@ -10,9 +10,8 @@
 // The hardening glibc gives its own per-thread lists is kept, since a gateway faces the network: a kept
 // block's link is stored mangled with its own address (glibc's safe-linking), so an address written over
 // it by a use after free reads back misaligned (15 times in 16) and stops the process instead of being
-// handed out; and a kept
-// block carries a mark in its second word, so freeing it again is found (a scan of its class, only when
-// the mark is there) and stops the process rather than handing the block out twice.
+// handed out; and a kept block carries a mark in its second word, so freeing it again is found (a scan of
+// the classes, only when the mark is there) and stops the process rather than handing the block out twice.
 #pragma once
 
 #include <array>

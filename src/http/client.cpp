@@ -179,6 +179,22 @@ Error network_error(const beast::error_code& ec, std::string_view phase, bool ti
                      fmt::format("the upstream connection failed ({}): {}", phase, ec.message()));
 }
 
+// A reply that could not be read: malformed (the upstream's fault: upstream_error, saying what was wrong),
+// or cut, reset or timed out (the network's: network_error). Beast's own parse errors count as malformed,
+// except a connection closed before the reply was whole.
+Error reply_error(const beast::error_code& ec, std::string_view phase, bool timed_out) {
+  static const auto& beast_http = make_error_code(bhttp::error::bad_chunk).category();
+  bool malformed = ec == bhttp::error::buffer_overflow || ec.category() == parse_error_category() ||
+                   (ec.category() == beast_http && ec != bhttp::error::end_of_stream &&
+                    ec != bhttp::error::partial_message);
+  if (!malformed) return network_error(ec, phase, timed_out);
+  return Error::make(
+      ErrorCode::upstream_error,
+      fmt::format("the upstream sent a malformed reply: {}",
+                  ec == bhttp::error::buffer_overflow ? "a chunk line or trailer section longer than 64 KiB"
+                                                      : ec.message()));
+}
+
 asio::awaitable<Result<std::unique_ptr<Connection>>> connect(const Url& origin, const ClientTimeouts& t,
                                                              Abortable* abortable) {
   auto ex = co_await asio::this_coro::executor;
@@ -311,13 +327,7 @@ class NetworkReply final : public Reply {
   // state).
   Error broken(const beast::error_code& ec, bool timed_out) {
     conn_.reset();
-    if (ec == bhttp::error::buffer_overflow || ec.category() == parse_error_category())
-      return Error::make(ErrorCode::upstream_error,
-                         fmt::format("the upstream sent a malformed reply: {}",
-                                     ec == bhttp::error::buffer_overflow
-                                         ? "a chunk line or trailer section longer than 64 KiB"
-                                         : ec.message()));
-    return network_error(ec, "reading the reply", timed_out);
+    return reply_error(ec, "reading the reply", timed_out);
   }
   static std::unexpected<Error> too_large(std::size_t limit) {
     return fail(ErrorCode::upstream_error, fmt::format("upstream reply larger than {} bytes", limit));
@@ -375,12 +385,11 @@ asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRe
     // Over plain TCP the request nearly always goes out in one call, now; TLS, or what the socket did not
     // take, is written as it drains.
     beast::error_code wec;
-    if (conn->tls || !write_now(conn->lowest().native_handle(), wire, wec)) {
-      if (!wec) {
-        auto [ec, n] =
-            co_await conn->with_stream([&](auto& s) { return asio::async_write(s, wire, tuple_awaitable); });
-        wec = ec;
-      }
+    bool sent = !conn->tls && write_now(conn->lowest().native_handle(), wire, wec);
+    if (!sent && !wec) {
+      auto [ec, n] =
+          co_await conn->with_stream([&](auto& s) { return asio::async_write(s, wire, tuple_awaitable); });
+      wec = ec;
     }
     if (wec) {
       if (conn->reused) continue;
@@ -394,7 +403,7 @@ asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRe
                               rec == asio::error::eof);
       if (stale) continue;
       co_return std::unexpected(
-          network_error(rec, "waiting for the reply", reply->connection().deadline.expired()));
+          reply_error(rec, "waiting for the reply", reply->connection().deadline.expired()));
     }
     reply->connection().deadline.disarm();
     co_return reply;

@@ -86,8 +86,8 @@ bool plain8(const char* p) {
 // The end of the run of class `k` characters from p (below `last`).
 template <Class k>
 const char* skip(const char* p, const char* last) {
-#if defined(__SSE2__)
   constexpr unsigned char low = k == kTarget ? 0x21 : 0x20;
+#if defined(__SSE2__)
   while (last - p >= 16) {
     unsigned stops = k == kToken ? name_stops16(p) : stops16<low>(p);
     if (stops == 0) {
@@ -101,7 +101,7 @@ const char* skip(const char* p, const char* last) {
   }
 #else
   if constexpr (k != kToken)
-    while (last - p >= 8 && plain8 < k == kTarget ? 0x21 : 0x20 > (p)) p += 8;
+    while (last - p >= 8 && plain8<low>(p)) p += 8;
 #endif
   while (p < last && is(*p, k)) ++p;
   return p;

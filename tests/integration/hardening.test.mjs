@@ -132,15 +132,32 @@ describe('upstream replies: chunk extensions and trailers are bounded (1)', () =
     const chunked = 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n';
     const ext = await endlessUpstream(chunked + '5;a=', 'b');
     const trailers = await endlessUpstream(chunked + '2\r\n{}\r\n0\r\nx-a: b\r\n', 'b');
+    // A chunk size that is not hex, in the same write as the head (found by the parse of what came with the
+    // head, without another read), and a head with a field that has no colon.
+    const badchunk = await endlessUpstream(chunked + 'zz\r\n{}\r\n0\r\n\r\n', 'b');
+    const badhead = await endlessUpstream('HTTP/1.1 200 OK\r\ncontent-type application/json\r\n\r\n', 'b');
     const config = gatewayConfig({
       models: [
         { name: 'ext', provider: 'openai_compatible', api_base: ext },
         { name: 'trailers', provider: 'openai_compatible', api_base: trailers },
+        { name: 'badchunk', provider: 'openai_compatible', api_base: badchunk },
+        { name: 'badhead', provider: 'openai_compatible', api_base: badhead },
       ],
     }) + 'routing:\n  retries: {max_attempts: 1, max_retries: 0}\n';
     gw = await gateway({ config });
   });
   after(() => { for (const s of upstreams) s.close(); });
+
+  // A malformed reply is the upstream's fault (upstream_error), not the network's (connection_failed).
+  for (const [model, what] of [['badchunk', 'body, right after its head'], ['badhead', 'head (a field with no colon)']]) {
+    it(`an upstream reply malformed in its ${what} fails with upstream_error`, logged(async () => {
+      const r = await postJSON(`${gw.url}/v1/chat/completions`, { ...hi, model }, { timeoutMs: 5_000 });
+      assert.equal(r.status, 502, r.body);
+      const err = parseJSON(r.body).error;
+      assert.equal(err.code, 'upstream_error', r.body);
+      assert.match(err.message, /malformed reply/, r.body);
+    }));
+  }
 
   for (const model of ['ext', 'trailers']) {
     it(`an upstream sending an endless ${model === 'ext' ? 'chunk extension' : 'trailer section'} fails the reply with upstream_error`,
