@@ -1,14 +1,13 @@
 #include "app/health_checks.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <set>
 #include <thread>
 
+#include "core/awaited.hpp"
 #include "core/thread_name.hpp"
 
 namespace modelmux::app {
@@ -67,7 +66,7 @@ asio::awaitable<void> check_loop(const pipeline::Runtime& rt, const providers::T
       stats.health_checked_at.store(clock.now(), std::memory_order_relaxed);
     }
     timer.expires_after(hc.interval);
-    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto [ec] = co_await timer.async_wait(awaited);
     if (ec) co_return;
   }
 }

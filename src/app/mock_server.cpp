@@ -3,15 +3,14 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <iostream>
 #include <mutex>
 #include <random>
 
+#include "core/awaited.hpp"
 #include "core/json_util.hpp"
 #include "http/server.hpp"
 
@@ -81,7 +80,7 @@ double uniform() {
 asio::awaitable<void> sleep_ms(int ms) {
   if (ms <= 0) co_return;
   asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(ms));
-  co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+  co_await t.async_wait(awaited);
 }
 
 std::string_view error_type_for(int status) {

@@ -5,12 +5,10 @@
 
 #include <array>
 #include <atomic>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -18,6 +16,7 @@
 #include <charconv>
 #include <unordered_map>
 
+#include "core/awaited.hpp"
 #include "http/deadline.hpp"
 #include "http/head.hpp"
 #include "http/message.hpp"
@@ -28,7 +27,6 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
-constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 std::string_view MemoryReply::header(std::string_view name) const {
   for (const auto& [k, v] : headers_)
@@ -100,10 +98,6 @@ struct Connection {
     owner = nullptr;
   }
   tcp::socket& lowest() { return tls ? tls->next_layer() : *plain; }
-  template <class F>
-  auto with_stream(F&& f) {
-    return tls ? f(*tls) : f(*plain);
-  }
 };
 
 // Idle connections by origin, one pool per io_context (that is, per worker thread): a coroutine resumes on
@@ -199,8 +193,7 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> connect(const Url& origin, 
                                                              Abortable* abortable) {
   auto ex = co_await asio::this_coro::executor;
   tcp::resolver resolver(ex);
-  auto [rec, endpoints] =
-      co_await resolver.async_resolve(origin.host, std::to_string(origin.port), tuple_awaitable);
+  auto [rec, endpoints] = co_await resolver.async_resolve(origin.host, std::to_string(origin.port), awaited);
   if (rec)
     co_return fail(ErrorCode::connection_failed,
                    fmt::format("cannot resolve the upstream's host name: {}", rec.message()));
@@ -210,7 +203,7 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> connect(const Url& origin, 
   if (abortable && abortable->aborted()) co_return fail(ErrorCode::unavailable, "the request was aborted");
   auto& low = c->lowest();
   c->deadline.expires_after(t.connect);
-  auto [cec, ep] = co_await asio::async_connect(low, endpoints, tuple_awaitable);
+  auto [cec, ep] = co_await asio::async_connect(low, endpoints, awaited);
   if (cec) co_return std::unexpected(network_error(cec, "connect", c->deadline.expired()));
   boost::system::error_code ignored;
   low.set_option(tcp::no_delay(true), ignored);
@@ -218,7 +211,7 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> connect(const Url& origin, 
     if (!SSL_set_tlsext_host_name(c->tls->native_handle(), origin.host.c_str()))
       co_return fail(ErrorCode::connection_failed, "cannot set TLS server name");
     c->tls->set_verify_callback(asio::ssl::host_name_verification(origin.host));
-    auto [hec] = co_await c->tls->async_handshake(asio::ssl::stream_base::client, tuple_awaitable);
+    auto [hec] = co_await c->tls->async_handshake(asio::ssl::stream_base::client, awaited);
     if (hec) co_return std::unexpected(network_error(hec, "TLS handshake", c->deadline.expired()));
   }
   c->deadline.disarm();
@@ -299,8 +292,13 @@ class NetworkReply final : public Reply {
       }
       std::size_t room = beast::read_size(buf, 65536);
       if (room == 0) co_return bhttp::error::buffer_overflow;
-      auto [rec, n] = co_await conn_->with_stream(
-          [&](auto& s) { return s.async_read_some(buf.prepare(room), tuple_awaitable); });
+      // (The two streams' operations are of different types, and GCC 12 mishandles a co_await inside ?:.)
+      std::tuple<beast::error_code, std::size_t> got;
+      if (conn_->tls)
+        got = co_await conn_->tls->async_read_some(buf.prepare(room), awaited);
+      else
+        got = co_await conn_->plain->async_read_some(buf.prepare(room), awaited);
+      auto [rec, n] = got;
       if (rec == asio::error::eof) {
         parser_.end_of_stream(ec);
         co_return ec;
@@ -387,9 +385,12 @@ asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRe
     beast::error_code wec;
     bool sent = !conn->tls && write_now(conn->lowest().native_handle(), wire, wec);
     if (!sent && !wec) {
-      auto [ec, n] =
-          co_await conn->with_stream([&](auto& s) { return asio::async_write(s, wire, tuple_awaitable); });
-      wec = ec;
+      std::tuple<beast::error_code, std::size_t> wrote;
+      if (conn->tls)
+        wrote = co_await asio::async_write(*conn->tls, wire, awaited);
+      else
+        wrote = co_await asio::async_write(*conn->plain, wire, awaited);
+      wec = std::get<0>(wrote);
     }
     if (wec) {
       if (conn->reused) continue;

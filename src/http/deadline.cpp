@@ -1,10 +1,10 @@
 #include "http/deadline.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
+
+#include "core/awaited.hpp"
 
 namespace modelmux::http {
 namespace asio = boost::asio;
@@ -72,7 +72,7 @@ class Sweeper : public asio::execution_context::service {
     asio::steady_timer timer(ex);
     while (head_ || tick_head_) {
       timer.expires_after(Deadline::kSweepInterval);
-      auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      auto [ec] = co_await timer.async_wait(awaited);
       if (ec) break;
       auto now = Deadline::Clock::now();
       for (Deadline* d = head_; d;) {

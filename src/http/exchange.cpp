@@ -3,16 +3,14 @@
 #include <sys/socket.h>
 
 #include <array>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <cerrno>
 #include <charconv>
 
+#include "core/awaited.hpp"
 #include "http/write_now.hpp"
 
 namespace modelmux::http {
-constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 // Response heads are written directly rather than through Beast's serializer (http/head.hpp): one string,
 // one gathered write with the body, no per-field allocations on the hot path.
@@ -37,7 +35,7 @@ bool Exchange::sent_now(std::span<asio::const_buffer> buffers) {
 
 asio::awaitable<bool> Exchange::send(auto const& buffers) {
   deadline_.expires_after(write_timeout_);
-  auto [ec, n] = co_await asio::async_write(socket_, buffers, tuple_awaitable);
+  auto [ec, n] = co_await asio::async_write(socket_, buffers, awaited);
   deadline_.disarm();
   if (ec) broken_ = true;
   co_return !ec;

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -11,7 +10,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -23,6 +21,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "core/awaited.hpp"
 #include "core/ids.hpp"
 #include "core/thread_name.hpp"
 #include "http/listener.hpp"
@@ -34,7 +33,6 @@ namespace beast = boost::beast;
 constexpr std::chrono::milliseconds kCutGrace{1000};
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
-constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
@@ -65,12 +63,12 @@ struct Server::Worker {
 
   asio::awaitable<void> accept_loop() {
     for (;;) {
-      auto [ec, sock] = co_await acceptor.async_accept(tuple_awaitable);
+      auto [ec, sock] = co_await acceptor.async_accept(awaited);
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
         // Out of descriptors or a transient failure: back off briefly instead of spinning.
         asio::steady_timer t(ioc, std::chrono::milliseconds(20));
-        co_await t.async_wait(tuple_awaitable);
+        co_await t.async_wait(awaited);
         continue;
       }
       boost::system::error_code ignored;
@@ -139,7 +137,7 @@ struct Server::Worker {
     std::size_t total = 0;
     while (total < budget) {
       deadline.expires_after(std::chrono::seconds(5));
-      auto [ec, n] = co_await socket.async_read_some(asio::buffer(sink), tuple_awaitable);
+      auto [ec, n] = co_await socket.async_read_some(asio::buffer(sink), awaited);
       if (ec) break;
       total += n;
     }
@@ -197,7 +195,7 @@ struct Server::Worker {
     while (ec == bhttp::error::need_more) {
       std::size_t room = beast::read_size(buf, 65536);
       if (room == 0) co_return bhttp::error::buffer_overflow;  // feed() leaves room; never spin if not
-      auto [rec, n] = co_await socket.async_read_some(buf.prepare(room), tuple_awaitable);
+      auto [rec, n] = co_await socket.async_read_some(buf.prepare(room), awaited);
       if (rec == asio::error::eof)
         co_return parser.got_some() ? bhttp::error::partial_message : bhttp::error::end_of_stream;
       if (rec) co_return rec;
@@ -256,7 +254,7 @@ struct Server::Worker {
       if (draining) break;
       if (buf.size() == 0) {
         if (!first) deadline.expires_after(cfg.idle_timeout);
-        auto [ec, n] = co_await socket.async_read_some(buf.prepare(4096), tuple_awaitable);
+        auto [ec, n] = co_await socket.async_read_some(buf.prepare(4096), awaited);
         if (ec) break;
         buf.commit(n);
       }
@@ -281,7 +279,7 @@ struct Server::Worker {
       }
       if (beast::iequals(req.headers.get("expect"), "100-continue")) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        auto [wec, wn] = co_await asio::async_write(socket, asio::buffer(kContinue), tuple_awaitable);
+        auto [wec, wn] = co_await asio::async_write(socket, asio::buffer(kContinue), awaited);
         if (wec) break;
       }
       deadline.expires_after(cfg.body_timeout);

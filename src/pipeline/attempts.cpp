@@ -4,13 +4,12 @@
 
 #include <fmt/format.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <random>
 
+#include "core/awaited.hpp"
 #include "pipeline/attempt_one.hpp"
 #include "pipeline/responder.hpp"
 
@@ -20,7 +19,6 @@ namespace {
 
 namespace asio = boost::asio;
 using routing::Candidate;
-constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 // The request was interrupted while its attempts ran: nothing more is tried.
 void stop(Context& ctx) {
@@ -52,7 +50,7 @@ asio::awaitable<Result<Answer>> hedged(Context& ctx, Attempt first, std::chrono:
   bool b_ran = false;
   auto settle = [&](Result<Answer> r) -> asio::awaitable<Result<Answer>> {
     // A failed branch waits for the other; the race ends with the first success or the second failure.
-    if (!r && ++finished < started) co_await hold.async_wait(tuple_awaitable);
+    if (!r && ++finished < started) co_await hold.async_wait(awaited);
     co_return r;
   };
   auto branch_a = [&]() -> asio::awaitable<Result<Answer>> {
@@ -61,7 +59,7 @@ asio::awaitable<Result<Answer>> hedged(Context& ctx, Attempt first, std::chrono:
     co_return co_await settle(std::move(r));
   };
   auto branch_b = [&]() -> asio::awaitable<Result<Answer>> {
-    co_await start_second.async_wait(tuple_awaitable);
+    co_await start_second.async_wait(awaited);
     Candidate* c = plan.next();
     if (!c) co_return co_await settle(fail(ErrorCode::unavailable, "no second target to hedge with"));
     ++started;

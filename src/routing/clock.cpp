@@ -1,10 +1,11 @@
 #include "routing/clock.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include "core/awaited.hpp"
 
 namespace modelmux::routing {
 
@@ -15,7 +16,7 @@ const Clock& steady_clock() {
 
 boost::asio::awaitable<void> SteadyClock::sleep(std::chrono::nanoseconds d) const {
   boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, d);
-  co_await t.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+  co_await t.async_wait(awaited);
 }
 
 boost::asio::awaitable<void> FakeClock::sleep(std::chrono::nanoseconds d) const {
