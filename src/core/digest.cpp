@@ -5,6 +5,8 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <bit>
 #include <cstring>
 #include <stdexcept>
 
@@ -96,9 +98,11 @@ namespace {
 std::uint64_t rotl(std::uint64_t x, int b) {
   return (x << b) | (x >> (64 - b));
 }
+// Little-endian, whatever the host: one load where the host is (a byte-by-byte loop is not merged into one).
 std::uint64_t load64(const unsigned char* p) {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];  // little-endian, whatever the host
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
   return v;
 }
 }  // namespace
@@ -108,7 +112,7 @@ std::uint64_t load64(const unsigned char* p) {
 // hashing itself for a 50-byte key.
 Hash128 siphash128(std::string_view key, std::string_view data) {
   unsigned char k[16] = {};
-  for (std::size_t i = 0; i < 16 && i < key.size(); ++i) k[i] = static_cast<unsigned char>(key[i]);
+  if (!key.empty()) std::memcpy(k, key.data(), std::min<std::size_t>(key.size(), 16));
   std::uint64_t k0 = load64(k), k1 = load64(k + 8);
   std::uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1 ^ 0xee,
                 v2 = 0x6c7967656e657261ULL ^ k0, v3 = 0x7465646279746573ULL ^ k1;
@@ -124,8 +128,9 @@ Hash128 siphash128(std::string_view key, std::string_view data) {
     std::uint64_t m = load64(p + i);
     v3 ^= m, round(), round(), v0 ^= m;
   }
-  std::uint64_t last = static_cast<std::uint64_t>(n & 0xff) << 56;
-  for (std::size_t i = whole; i < n; ++i) last |= static_cast<std::uint64_t>(p[i]) << (8 * (i - whole));
+  unsigned char tail[8] = {};
+  if (n > whole) std::memcpy(tail, p + whole, n - whole);
+  std::uint64_t last = load64(tail) | static_cast<std::uint64_t>(n & 0xff) << 56;
   v3 ^= last, round(), round(), v0 ^= last;
   v2 ^= 0xee, round(), round(), round(), round();
   Hash128 out;
