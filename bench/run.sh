@@ -41,7 +41,11 @@ BENCH_STRICT=${BENCH_STRICT:-0}      # 1: exit 3 when a target is missed
 KEEP_TMP=${KEEP_TMP:-0}              # 1: keep the temp dir (configs, logs, raw wrk output)
 SKIP_CPU=${SKIP_CPU:-0}              # 1: skip the CPU-per-request (one worker each) and instructions measures
 CPU_DURATION=${CPU_DURATION:-8s}     # each bench/cpu.sh wrk run
+CPU_ROUNDS=${CPU_ROUNDS:-3}          # bench/cpu.sh's rounds (the median round is reported)
 GOV_PAIRS=${GOV_PAIRS:-7}            # extra alternating ungoverned/governed req/s runs for their ratio (0: none)
+NGINX_PAIRS=${NGINX_PAIRS:-4}        # the same for modelmux / nginx req/s (0: none)
+LAT_ROUNDS=${LAT_ROUNDS:-4}          # extra 1-connection latency runs of direct, nginx and modelmux, in turn
+LAT_DURATION=${LAT_DURATION:-5s}     # each of them
 
 # Targets (see README).
 TARGET_RPS_RATIO=1.10           # modelmux / nginx proxy req/s, as many workers as threads (issue 11; was 0.90)
@@ -61,7 +65,7 @@ declare -A LABEL=([direct]="direct (upstream)" [nginx]="nginx proxy" [modelmux]=
                   [governed]="modelmux governed"
                   [translated]="modelmux->anthropic"
                   [claude_pt]="anthropic->anthropic" [claude_tr]="anthropic->openai" [portkey]="Portkey $PORTKEY_VERSION")
-declare -A URL BODY HDRS STATUS RPS P50 P99 NON2XX SOCKERR OTHER
+declare -A URL BODY HDRS STATUS RPS P50 P99 P99S NON2XX SOCKERR OTHER
 # ONLY="modelmux governed": load only these peers (the others are reported as skipped), for a quicker
 # measure of one ratio.
 if [[ -n ${ONLY:-} ]]; then
@@ -359,6 +363,7 @@ bench_peer() {
   RPS[$p]=$(awk '/^Requests\/sec:/{printf "%.0f", $2}' "$TMP/$p.rps.txt")
   P50[$p]=$(median "${p50s[@]}")
   P99[$p]=$(median "${p99s[@]}")
+  P99S[$p]="${p99s[*]}"
   (( LAT_RUNS > 1 )) && log "  ${LABEL[$p]}: p99 of the $LAT_RUNS latency runs: ${p99s[*]} us"
   OTHER[$p]=$(other_pct "$c0" "$(cpu_ticks)")
   NON2XX[$p]=$(non2xx "$TMP/$p".rps.txt "$TMP/$p".lat*.txt)
@@ -397,6 +402,35 @@ if [[ ${STATUS[modelmux]:-} == ok* && ${STATUS[governed]:-} == ok* ]]; then
       "$TMP/modelmux.pair$i.txt" "$TMP/governed.pair$i.txt")")
   done
   log "governed / ungoverned req/s in ${#GOV_RATIOS[@]} pairs: ${GOV_RATIOS[*]}"
+fi
+# modelmux / nginx the same way: the main runs are minutes apart.
+NGINX_RATIOS=()
+if [[ ${STATUS[modelmux]:-} == ok* && ${STATUS[nginx]:-} == ok* ]]; then
+  NGINX_RATIOS+=("$(awk -v m="${RPS[modelmux]}" -v n="${RPS[nginx]}" 'BEGIN {printf "%.2f", m / n}')")
+  for i in $(seq "$NGINX_PAIRS"); do
+    wrk_run nginx "pair$i" -t"$THREADS" -c"$CONNS" -d"$DURATION"
+    wrk_run modelmux "pair$i" -t"$THREADS" -c"$CONNS" -d"$DURATION"
+    NGINX_RATIOS+=("$(awk '/^Requests\/sec:/ {r[FILENAME] = $2} END {if (r[ARGV[1]] > 0) printf "%.2f", r[ARGV[2]] / r[ARGV[1]]}' \
+      "$TMP/nginx.pair$i.txt" "$TMP/modelmux.pair$i.txt")")
+  done
+  log "modelmux / nginx req/s in ${#NGINX_RATIOS[@]} pairs: ${NGINX_RATIOS[*]}"
+fi
+# And the 1-connection latencies that are compared (modelmux's p99 against the upstream's and nginx's):
+# more runs of the three in turn, so that each p99 is the median of runs spread over the same minutes.
+LAT_PEERS=()
+for p in direct nginx modelmux; do [[ ${STATUS[$p]:-} == ok* ]] && LAT_PEERS+=("$p"); done
+if (( LAT_ROUNDS > 0 && ${#LAT_PEERS[@]} > 1 )); then
+  for i in $(seq "$LAT_ROUNDS"); do
+    for p in "${LAT_PEERS[@]}"; do
+      wrk_run "$p" "latround$i" -t1 -c1 -d"$LAT_DURATION" --latency
+      P99S[$p]+=" $(lat_us "$TMP/$p.latround$i.txt" 99%)"
+    done
+  done
+  for p in "${LAT_PEERS[@]}"; do
+    # shellcheck disable=SC2086  # (a list of numbers)
+    P99[$p]=$(median ${P99S[$p]})
+    log "  ${LABEL[$p]}: p99 at 1 connection in $((LAT_ROUNDS + LAT_RUNS)) runs: ${P99S[$p]} us; median ${P99[$p]} us"
+  done
 fi
 
 # --------------------------------------------------------------------------- modelmux memory
@@ -451,7 +485,7 @@ INSTR_PT="" INSTR_GOV=""
 if [[ $SKIP_MODELMUX != 1 && $SKIP_CPU != 1 ]]; then
   CPU_GOVERNED=1; [[ ${STATUS[governed]:-} == skipped ]] && CPU_GOVERNED=0
   log "CPU per request, one worker each: bench/cpu.sh (DURATION=$CPU_DURATION)"
-  if DURATION=$CPU_DURATION GOVERNED=$CPU_GOVERNED CPU_OUT="$TMP/cpu.kv" MODELMUX_BIN=$MODELMUX_BIN \
+  if DURATION=$CPU_DURATION ROUNDS=$CPU_ROUNDS GOVERNED=$CPU_GOVERNED CPU_OUT="$TMP/cpu.kv" MODELMUX_BIN=$MODELMUX_BIN \
        "$BENCH_DIR/cpu.sh" >"$TMP/cpu.txt" 2>&1; then
     sed 's/^/    /' "$TMP/cpu.txt" >&2
     while IFS='=' read -r k v; do [[ -n $k ]] && CPU[$k]=$v; done < "$TMP/cpu.kv"
@@ -482,7 +516,8 @@ fmt_us() { [[ -n ${1:-} ]] && echo "$1 us" || echo "-"; }
 
 MM_OK=0; ok_peer modelmux && MM_OK=1
 R_NGINX="n/a"; R_PK="n/a"; ADD_P99="n/a"; ADD_P50="n/a"; NGX_ADD_P99="n/a"
-(( MM_OK )) && ok_peer nginx && R_NGINX=$(ratio "${RPS[modelmux]}" "${RPS[nginx]}")
+(( MM_OK )) && ok_peer nginx && R_NGINX=$(median "${NGINX_RATIOS[@]}")
+[[ -z $R_NGINX ]] && R_NGINX=$(ratio "${RPS[modelmux]}" "${RPS[nginx]}")
 (( MM_OK )) && ok_peer portkey && R_PK=$(ratio "${RPS[modelmux]}" "${RPS[portkey]}")
 if (( MM_OK )) && ok_peer direct; then
   ADD_P99=$(( P99[modelmux] - P99[direct] )); ADD_P50=$(( P50[modelmux] - P50[direct] ))
@@ -565,6 +600,7 @@ git -C "$ROOT" diff --quiet HEAD 2>/dev/null || MM_REV="$MM_REV (dirty tree)"
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- machine: $(nproc) cores${CPU:+ ($CPU)}, $(uname -sr); wrk, gateway and upstream share these cores"
   echo "- load: \`wrk -t$THREADS -c$CONNS -d$DURATION\` for req/s; \`wrk -t1 -c1 -d$DURATION --latency\` for p50/p99 (median of $LAT_RUNS run(s)); warm-up $WARMUP per peer"
+  echo "- p99 of direct, nginx and modelmux: the median of those and $LAT_ROUNDS more \`-d$LAT_DURATION\` runs of the three in turn (${P99S[direct]:-} / ${P99S[nginx]:-} / ${P99S[modelmux]:-} us)"
   echo "- nginx $(nginx -v 2>&1 | sed 's#.*/##'), worker_processes $NGINX_WORKERS; node $(node --version); Portkey gateway $PORTKEY_VERSION ($( [[ $SKIP_PORTKEY == 1 ]] && echo skipped || echo "node, 1 process" ))"
   [[ -n $BUSY_NOTE ]] && echo "- **WARNING: $BUSY_NOTE**"
   [[ -n $NOISY_NOTE ]] && echo "- **WARNING: $NOISY_NOTE**"
@@ -578,15 +614,15 @@ git -C "$ROOT" diff --quiet HEAD 2>/dev/null || MM_REV="$MM_REV (dirty tree)"
   echo
   echo "| metric | value | target | result |"
   echo "|---|---:|---|---|"
-  echo "| modelmux / nginx req/s | $R_NGINX | >= $TARGET_RPS_RATIO | $V_RPS |"
+  echo "| modelmux / nginx req/s, median of ${#NGINX_RATIOS[@]} back-to-back pairs (${NGINX_RATIOS[*]}) | $R_NGINX | >= $TARGET_RPS_RATIO | $V_RPS |"
   echo "| modelmux / Portkey req/s | $R_PK | | |"
   echo "| translated (Anthropic upstream) / pass-through req/s | $R_TRANSLATED | >= $TARGET_TRANSLATED_RATIO | $V_TRANSLATED |"
   echo "| Anthropic client: pass-through (Anthropic upstream) / translated (OpenAI upstream) req/s | $R_CLAUDE | | |"
   echo "| auto (learned router decides) / priority req/s | $R_AUTO | | |"
   echo "| governed (keys, budgets, limits, ledger) / ungoverned req/s, median of ${#GOV_RATIOS[@]} back-to-back pairs (${GOV_RATIOS[*]}) | $R_GOVERNED | >= $TARGET_GOVERNED_RATIO | $V_GOVERNED |"
   echo "| modelmux p99 - direct p99 (1 conn) | $ADD_P99 us | <= $TARGET_ADDED_P99_US us | $V_P99 |"
-  echo "| modelmux / nginx CPU per pass-through request (one worker each, schedstat) | ${CPU[modelmux_ratio]:-n/a} | <= $TARGET_CPU_RATIO | $V_CPU |"
-  echo "| governed modelmux / nginx CPU per request | ${CPU[governed_ratio]:-n/a} | <= $TARGET_GOV_CPU_RATIO | $V_GOV_CPU |"
+  echo "| modelmux / nginx CPU per pass-through request (one worker each, schedstat), the median of rounds (${CPU[modelmux_ratios]:-}) | ${CPU[modelmux_ratio]:-n/a} | <= $TARGET_CPU_RATIO | $V_CPU |"
+  echo "| governed modelmux / nginx CPU per request, in that round (all rounds: ${CPU[governed_ratios]:-}) | ${CPU[governed_ratio]:-n/a} | <= $TARGET_GOV_CPU_RATIO | $V_GOV_CPU |"
   echo "| CPU per request: nginx proxy | $(cpu_cell nginx) | | |"
   echo "| CPU per request: modelmux | $(cpu_cell modelmux) | | |"
   echo "| CPU per request: modelmux governed | $(cpu_cell governed) | | |"
