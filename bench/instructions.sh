@@ -10,6 +10,8 @@
 #   SURFACE=anthropic bench/instructions.sh        # Anthropic client, OpenAI-format upstream: translated
 #   GOVERNED=1 bench/instructions.sh               # pass-through with a virtual key, budgets, limits and the
 #                                                  # ledger on (the ledger's writer thread is counted too)
+#   PEER=nginx bench/instructions.sh               # the nginx reverse proxy instead (bench/nginx-proxy.conf.in,
+#                                                  # one process): the reference for modelmux's pass-through
 # Needs build/modelmux, nginx, wrk, valgrind.
 #
 # One modelmux worker thread under callgrind, a static nginx upstream, wrk with 4 connections (CONNS=). Counting is
@@ -32,8 +34,17 @@ render_config "$MM"
 # `modelmux serve` re-executes itself to set this glibc tunable (src/app/malloc_tuning.cpp); set here, the
 # process stays under callgrind and is measured as it runs.
 export GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.tcache_count=256}
-valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/callgrind.out.%p" \
-  "$BIN" serve --config "$TMP/modelmux.yaml" --threads 1 >"$TMP/modelmux.log" 2>&1 &
+if [[ ${PEER:-modelmux} == nginx ]]; then
+  # nginx's one worker as the only process (master_process off), so that callgrind follows it.
+  mkdir -p "$TMP/proxy"
+  sed -e "s#@TMP@#$TMP/proxy#g" -e "s#@NGINX_WORKERS@#1#" -e "s#@UPSTREAM_PORT@#$UP#g" -e "s#@PROXY_PORT@#$MM#g" \
+      -e 's#^daemon off;#daemon off;\nmaster_process off;#' "$BENCH_DIR/nginx-proxy.conf.in" > "$TMP/proxy/nginx.conf"
+  valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/callgrind.out.%p" \
+    nginx -p "$TMP/proxy" -c "$TMP/proxy/nginx.conf" -e "$TMP/proxy/error.log" >"$TMP/modelmux.log" 2>&1 &
+else
+  valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/callgrind.out.%p" \
+    "$BIN" serve --config "$TMP/modelmux.yaml" --threads 1 >"$TMP/modelmux.log" 2>&1 &
+fi
 VG=$!; PIDS+=("$VG")
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$MM/health" >/dev/null && break; sleep 0.2; done
 # Several models (MODEL="bench bench-auto") are measured one after the other by the same process, each in
@@ -65,6 +76,7 @@ for model in ${MODEL:-bench}; do
   [ -z "$non2xx" ] || { echo "$model: non-2xx responses: $non2xx" >&2; exit 1; }
   dump=$(ls "$TMP"/callgrind.out.*."$n" | head -1)
   total=$(callgrind_annotate "$dump" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",","",$1); print $1}')
-  awk -v m="$model" -v t="$total" -v r="$requests" 'BEGIN { printf "%s: %d requests, %.0f instructions/request\n", m, r, t / r }'
+  label=$model; [[ ${PEER:-modelmux} == nginx ]] && label="nginx proxy"
+  awk -v m="$label" -v t="$total" -v r="$requests" 'BEGIN { printf "%s: %d requests, %.0f instructions/request\n", m, r, t / r }'
   if [ -n "${KEEP_PROFILE:-}" ]; then cp "$dump" "$KEEP_PROFILE.$model"; echo "profile: $KEEP_PROFILE.$model"; fi
 done

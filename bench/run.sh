@@ -481,7 +481,7 @@ fi
 # user/kernel split from /proc/<pid>/stat, per request; bench/instructions.sh: callgrind's user-space
 # instructions per request (noise-free). Both start their own processes, after the req/s runs above.
 declare -A CPU=()
-INSTR_PT="" INSTR_GOV=""
+INSTR_PT="" INSTR_GOV="" INSTR_NGINX=""
 if [[ $SKIP_MODELMUX != 1 && $SKIP_CPU != 1 ]]; then
   CPU_GOVERNED=1; [[ ${STATUS[governed]:-} == skipped ]] && CPU_GOVERNED=0
   log "CPU per request, one worker each: bench/cpu.sh (DURATION=$CPU_DURATION)"
@@ -497,8 +497,9 @@ if [[ $SKIP_MODELMUX != 1 && $SKIP_CPU != 1 ]]; then
     instr() { DURATION=4s MODELMUX_BIN=$MODELMUX_BIN "$BENCH_DIR/instructions.sh" 2>&1 |
               awk '/instructions\/request/ {print $(NF-1)}' | tail -n 1; }
     INSTR_PT=$(instr)
+    INSTR_NGINX=$(PEER=nginx instr)
     [[ $CPU_GOVERNED == 1 ]] && INSTR_GOV=$(GOVERNED=1 CONNS=64 instr)
-    log "  pass-through ${INSTR_PT:-?}, governed ${INSTR_GOV:-skipped}"
+    log "  pass-through ${INSTR_PT:-?}, nginx proxy ${INSTR_NGINX:-?}, governed ${INSTR_GOV:-skipped}"
   else
     warn "valgrind not found: no instructions count (apt-get install -y valgrind)"
   fi
@@ -576,6 +577,7 @@ for p in nginx modelmux governed; do
   printf '%-40s %s\n' "  CPU per request, $p (1 worker)" "$(cpu_cell "$p")"
 done
 printf '%-40s %10s\n' "instructions/request, pass-through" "${INSTR_PT:-n/a}"
+printf '%-40s %10s\n' "instructions/request, nginx proxy" "${INSTR_NGINX:-n/a}"
 printf '%-40s %10s\n' "instructions/request, governed" "${INSTR_GOV:-n/a}"
 printf '%-40s %10s   target %-10s %s\n' "modelmux p99 - nginx p99 (us, 1 conn)" "$P99_VS_NGINX" "<= 0" "$V_P99_NGINX"
 printf '%-40s %10s\n' "modelmux p50 - direct p50 (us, 1 conn)" "$ADD_P50"
@@ -627,6 +629,7 @@ git -C "$ROOT" diff --quiet HEAD 2>/dev/null || MM_REV="$MM_REV (dirty tree)"
   echo "| CPU per request: modelmux | $(cpu_cell modelmux) | | |"
   echo "| CPU per request: modelmux governed | $(cpu_cell governed) | | |"
   echo "| user-space instructions per pass-through request (callgrind, bench/instructions.sh) | ${INSTR_PT:-n/a} | | |"
+  echo "| the same, the nginx proxy (\`PEER=nginx bench/instructions.sh\`) | ${INSTR_NGINX:-n/a} | | |"
   echo "| the same, governed (\`GOVERNED=1 CONNS=64 bench/instructions.sh\`) | ${INSTR_GOV:-n/a} | | |"
   echo "| modelmux p99 - nginx p99 (1 conn) | $P99_VS_NGINX us | <= 0 us | $V_P99_NGINX |"
   echo "| modelmux p50 - direct p50 (1 conn) | $ADD_P50 us | | |"
