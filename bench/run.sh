@@ -132,8 +132,10 @@ fi
 # has its own limit, inherited from this shell).
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 NOFILE=$(ulimit -n)
-if [[ $NOFILE != unlimited ]] && (( NOFILE < HOLD_CONNS + 512 )); then
-  warn "open-files limit is $NOFILE (< HOLD_CONNS+512); the $HOLD_CONNS-connection test will fall short"
+# (modelmux takes as many connections as its limit has room for two descriptors each: a client's, and an
+# upstream's it may need; past that it refuses them, src/http/listener.cpp.)
+if [[ $NOFILE != unlimited ]] && (( NOFILE < 2 * HOLD_CONNS + 512 )); then
+  warn "open-files limit is $NOFILE (< 2*HOLD_CONNS+512); modelmux will refuse part of the $HOLD_CONNS connections"
 fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/modelmux-bench.XXXXXX")
@@ -389,30 +391,27 @@ for p in "${PEERS[@]}"; do
   bench_peer "$p"
 done
 
-# The governed ratio from alternating pairs: on a shared 2-core VM one run of each, minutes apart, moves the
-# ratio by +-0.1 (the other tenants' load changes between them); each pair runs back to back, and the
-# median of the pairs' ratios (the first pair being the main runs above) is what is reported.
+# Ratios from alternating pairs: on a shared 2-core VM one run of each peer, minutes apart, moves a ratio by
+# +-0.1 (the other tenants' load changes between them). pair_ratios A B N prints B/A for the main runs
+# above, then for N more runs of A and B back to back; the median of them is what is reported.
+pair_ratios() {
+  local a=$1 b=$2 n=$3 i
+  awk -v x="${RPS[$b]}" -v y="${RPS[$a]}" 'BEGIN {printf "%.2f\n", x / y}'
+  for i in $(seq "$n"); do
+    wrk_run "$a" "pair-$b-$i" -t"$THREADS" -c"$CONNS" -d"$DURATION"
+    wrk_run "$b" "pair-$a-$i" -t"$THREADS" -c"$CONNS" -d"$DURATION"
+    awk '/^Requests\/sec:/ {r[FILENAME] = $2} END {if (r[ARGV[1]] > 0) printf "%.2f\n", r[ARGV[2]] / r[ARGV[1]]}' \
+      "$TMP/$a.pair-$b-$i.txt" "$TMP/$b.pair-$a-$i.txt"
+  done
+}
 GOV_RATIOS=()
 if [[ ${STATUS[modelmux]:-} == ok* && ${STATUS[governed]:-} == ok* ]]; then
-  GOV_RATIOS+=("$(awk -v g="${RPS[governed]}" -v m="${RPS[modelmux]}" 'BEGIN {printf "%.2f", g / m}')")
-  for i in $(seq "$GOV_PAIRS"); do
-    wrk_run modelmux "pair$i" -t"$THREADS" -c"$CONNS" -d"$DURATION"
-    wrk_run governed "pair$i" -t"$THREADS" -c"$CONNS" -d"$DURATION"
-    GOV_RATIOS+=("$(awk '/^Requests\/sec:/ {r[FILENAME] = $2} END {if (r[ARGV[1]] > 0) printf "%.2f", r[ARGV[2]] / r[ARGV[1]]}' \
-      "$TMP/modelmux.pair$i.txt" "$TMP/governed.pair$i.txt")")
-  done
+  mapfile -t GOV_RATIOS < <(pair_ratios modelmux governed "$GOV_PAIRS")
   log "governed / ungoverned req/s in ${#GOV_RATIOS[@]} pairs: ${GOV_RATIOS[*]}"
 fi
-# modelmux / nginx the same way: the main runs are minutes apart.
 NGINX_RATIOS=()
 if [[ ${STATUS[modelmux]:-} == ok* && ${STATUS[nginx]:-} == ok* ]]; then
-  NGINX_RATIOS+=("$(awk -v m="${RPS[modelmux]}" -v n="${RPS[nginx]}" 'BEGIN {printf "%.2f", m / n}')")
-  for i in $(seq "$NGINX_PAIRS"); do
-    wrk_run nginx "pair$i" -t"$THREADS" -c"$CONNS" -d"$DURATION"
-    wrk_run modelmux "pair$i" -t"$THREADS" -c"$CONNS" -d"$DURATION"
-    NGINX_RATIOS+=("$(awk '/^Requests\/sec:/ {r[FILENAME] = $2} END {if (r[ARGV[1]] > 0) printf "%.2f", r[ARGV[2]] / r[ARGV[1]]}' \
-      "$TMP/nginx.pair$i.txt" "$TMP/modelmux.pair$i.txt")")
-  done
+  mapfile -t NGINX_RATIOS < <(pair_ratios nginx modelmux "$NGINX_PAIRS")
   log "modelmux / nginx req/s in ${#NGINX_RATIOS[@]} pairs: ${NGINX_RATIOS[*]}"
 fi
 # And the 1-connection latencies that are compared (modelmux's p99 against the upstream's and nginx's):
