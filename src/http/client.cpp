@@ -20,6 +20,7 @@
 #include "http/deadline.hpp"
 #include "http/head.hpp"
 #include "http/message.hpp"
+#include "http/read_hint.hpp"
 #include "http/write_now.hpp"
 
 namespace modelmux::http {
@@ -85,6 +86,7 @@ struct Connection {
   std::string request_head;  // the request head being sent, its capacity reused across requests
   Clock::time_point idle_since;
   bool reused = false;
+  bool idle_briefly = false;  // reused after less than kBriefIdle in the pool
 
   Abortable* owner = nullptr;  // the request using this connection, which may abort it
 
@@ -107,6 +109,10 @@ struct Pool : asio::execution_context::service {
   static asio::execution_context::id id;
   static constexpr std::size_t kMaxIdlePerOrigin = 512;
   static constexpr auto kMaxIdleAge = std::chrono::seconds(30);
+  // A connection back in use this soon has its request's reply read without a recv tried first
+  // (read_hint.hpp). After longer, the upstream may have closed it and then gone away with no reset to
+  // send: a read tried first finds the close at once, and the request goes to a fresh connection.
+  static constexpr auto kBriefIdle = std::chrono::milliseconds(250);
   std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
 
   // Bumped whenever any pool goes away, so per-thread look-up caches never outlive their pool.
@@ -128,6 +134,7 @@ struct Pool : asio::execution_context::service {
       list.pop_back();
       if (now - c->idle_since < kMaxIdleAge && c->lowest().is_open()) {
         c->reused = true;
+        c->idle_briefly = now - c->idle_since < kBriefIdle;
         return c;
       }
     }
@@ -384,6 +391,9 @@ asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRe
     // take, is written as it drains.
     beast::error_code wec;
     bool sent = !conn->tls && write_now(conn->lowest().native_handle(), wire, wec);
+    // The reply cannot be there yet: its read waits for epoll rather than failing a recv first. (A new
+    // connection has seen nothing; a pooled one idle for long may hold a close whose event is spent.)
+    if (sent && (!conn->reused || conn->idle_briefly)) wait_before_next_read(*conn->plain);
     if (!sent && !wec) {
       std::tuple<beast::error_code, std::size_t> wrote;
       if (conn->tls)

@@ -137,3 +137,57 @@ describe('client-side timeouts', () => {
     assert.ok(ms >= 350, `closed ${ms} ms after the answer`);
   }));
 });
+
+// An upstream that closes each connection 30 ms after answering on it, as servers close keep-alive
+// connections: the gateway's pooled connection is closed under it. The next request must go to a fresh
+// connection at once, both when the pooled one was idle briefly (its reply's read then waits for epoll
+// without trying a recv first, http/read_hint.hpp: the reset that answers the request wakes it) and when
+// it was idle for longer (the read tried first finds the close).
+describe('a pooled upstream connection the upstream has closed', () => {
+  let srv, closing, connections = 0;
+  const reply = JSON.stringify({
+    id: 'c', object: 'chat.completion', created: 1, model: 'm',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+  });
+  before(async () => {
+    srv = net.createServer((s) => {
+      connections++;
+      s.on('error', () => {});
+      let got = '';
+      s.on('data', (d) => {
+        got += d;
+        const end = got.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const length = Number(/content-length:\s*(\d+)/i.exec(got.slice(0, end))?.[1] ?? 0);
+        if (got.length < end + 4 + length) return;
+        got = '';
+        s.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(reply)}\r\n\r\n${reply}`);
+        setTimeout(() => s.destroy(), 30);
+      });
+    });
+    await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${srv.address().port}/v1`;
+    closing = await startGateway({
+      config: `server:\n  listen: 127.0.0.1:0\nmodels:\n  - name: closing\n    targets:\n${target('openai_compatible', 'm', base)}`,
+    });
+  });
+  after(async () => { await closing?.stop(); srv?.close(); });
+
+  const ask = () => postJSON(`${closing.url}/v1/chat/completions`,
+    { model: 'closing', messages: [{ role: 'user', content: 'hi' }] }, { timeoutMs: 10_000 });
+  for (const idleMs of [100, 600]) {
+    it(`after ${idleMs} ms in the pool it is left for a fresh one at once`, logged(async () => {
+      const first = await ask();
+      assert.equal(first.status, 200, first.body);
+      const before = connections;
+      await new Promise((r) => setTimeout(r, idleMs));
+      const t0 = Date.now();
+      const r = await ask();
+      const ms = Date.now() - t0;
+      assert.equal(r.status, 200, r.body);
+      assert.equal(connections, before + 1, 'the request went over a new connection');
+      assert.ok(ms < 1000, `took ${ms} ms`);
+    }));
+  }
+});
