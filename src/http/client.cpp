@@ -86,7 +86,6 @@ struct Connection {
   std::string request_head;  // the request head being sent, its capacity reused across requests
   Clock::time_point idle_since;
   bool reused = false;
-  bool idle_briefly = false;  // reused after less than kBriefIdle in the pool
 
   Abortable* owner = nullptr;  // the request using this connection, which may abort it
 
@@ -109,10 +108,6 @@ struct Pool : asio::execution_context::service {
   static asio::execution_context::id id;
   static constexpr std::size_t kMaxIdlePerOrigin = 512;
   static constexpr auto kMaxIdleAge = std::chrono::seconds(30);
-  // A connection back in use this soon has its request's reply read without a recv tried first
-  // (read_hint.hpp). After longer, the upstream may have closed it and then gone away with no reset to
-  // send: a read tried first finds the close at once, and the request goes to a fresh connection.
-  static constexpr auto kBriefIdle = std::chrono::milliseconds(250);
   std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
 
   // Bumped whenever any pool goes away, so per-thread look-up caches never outlive their pool.
@@ -134,7 +129,6 @@ struct Pool : asio::execution_context::service {
       list.pop_back();
       if (now - c->idle_since < kMaxIdleAge && c->lowest().is_open()) {
         c->reused = true;
-        c->idle_briefly = now - c->idle_since < kBriefIdle;
         return c;
       }
     }
@@ -148,6 +142,13 @@ struct Pool : asio::execution_context::service {
     auto& list = idle[c->origin];
     if (list.size() >= kMaxIdlePerOrigin) return;
     c->idle_since = Clock::now();
+    // Its reply read whole and nothing read while it waits here: the next request's reply will be read
+    // without a recv tried first, which would fail (read_hint.hpp). Whatever the upstream sends meanwhile,
+    // a close most often, is an epoll event that turns trying first back on, and the close is then found at
+    // once. (Not covered: a close that came with the reply's last bytes, in the event that read them. The
+    // next request on it then waits for the upstream's reset, or for its first-byte timeout if the upstream
+    // neither answers nor resets.)
+    if (!c->tls) wait_before_next_read(*c->plain);
     list.push_back(std::move(c));
   }
 };
@@ -391,9 +392,6 @@ asio::awaitable<Result<std::unique_ptr<Reply>>> send(const Url& origin, ClientRe
     // take, is written as it drains.
     beast::error_code wec;
     bool sent = !conn->tls && write_now(conn->lowest().native_handle(), wire, wec);
-    // The reply cannot be there yet: its read waits for epoll rather than failing a recv first. (A new
-    // connection has seen nothing; a pooled one idle for long may hold a close whose event is spent.)
-    if (sent && (!conn->reused || conn->idle_briefly)) wait_before_next_read(*conn->plain);
     if (!sent && !wec) {
       std::tuple<beast::error_code, std::size_t> wrote;
       if (conn->tls)

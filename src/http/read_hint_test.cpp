@@ -87,6 +87,26 @@ TEST(ReadHint, AReadAfterTheHintWaitsForEpollAndNewBytesWakeIt) {
   EXPECT_EQ(got, "bc");
 }
 
+TEST(ReadHint, ACloseThatComesAfterTheHintIsFoundAtOnce) {
+  // The pool's case (http/client.cpp): the hint given when a connection goes idle, the upstream's close
+  // while it waits (a half-close, which draws no reset later), then a request and its reply's read.
+  Pair p;
+  char buf[64];
+  std::optional<std::string> got;
+  p.send("reply");
+  start_read(p, buf, got);
+  p.run_for(20ms);
+  ASSERT_EQ(got, "reply");
+  got.reset();
+  wait_before_next_read(p.client);
+  p.server.shutdown(tcp::socket::shutdown_send);
+  p.run_for(50ms);  // (the close's event, taken while no read waits)
+  asio::write(p.client, asio::buffer(std::string_view("request")));
+  start_read(p, buf, got);
+  p.run_for(20ms);
+  EXPECT_EQ(got, "error: End of file");
+}
+
 TEST(ReadHint, WithoutTheHintTheSameReadIsTriedAtOnce) {
   // The contrast to the test above: Asio's own behaviour, which the hint changes.
   Pair p;
