@@ -4,10 +4,10 @@
 #include "pipeline/spend_record.hpp"
 
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <functional>
 #include <mutex>
 #include <span>
@@ -235,7 +235,7 @@ asio::awaitable<void> record_spend(Context& ctx, const governance::Charges& budg
   CommitMailbox::Waiter waiter;
   co_await async_durable(
       ctx.rt.governor->store(), waiter, [&](store::LedgerRow& row) { fill_ledger_row(row, ctx, budgets); },
-      asio::use_awaitable);
+      asio::deferred);
 }
 
 }  // namespace modelmux::pipeline
