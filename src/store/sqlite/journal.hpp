@@ -3,9 +3,9 @@
 // run in large batches that no response waits on, and a start replays what the commits did not cover.
 // Each thread that appends has a stream of its own (no lock between threads; its rows reach the writer's
 // queue in the order it wrote them), as files `<db>-journal-<stream>-<generation>`: the active one takes the
-// appends, and past a size it is retired for the next generation and removed once the commits have passed
-// it. A commit records in ledger_meta, in the rows' own transaction, the mark (generation, offset) each
-// stream is committed up to.
+// appends, and past a size it is retired for the next generation; once the commits have passed it, it is
+// kept to be written again, renamed, as the generation after that. A commit records in ledger_meta, in the
+// rows' own transaction, the mark (generation, offset) each stream is committed up to.
 #pragma once
 
 #include <atomic>
@@ -77,6 +77,9 @@ class LedgerJournal {
   LedgerJournal(std::string db_path, std::uint32_t stream, std::uint64_t generation, int fd);
   static std::string file_name(const std::string& db_path, std::uint32_t stream, std::uint64_t generation);
   static Result<int> create(const std::string& name, std::uint64_t generation);
+  static Result<int> with_header(int fd, const std::string& name, std::uint64_t generation);
+  // The file of generation `from` (committed), renamed to `generation`'s and started again.
+  Result<int> reuse(std::uint64_t from, std::uint64_t generation);
   void rotate(std::int64_t limit);
 
   std::string db_path_;
@@ -85,6 +88,7 @@ class LedgerJournal {
   int fd_ = -1;
   std::int64_t size_ = 0;
   std::optional<std::uint64_t> retired_;  // a file that may hold rows not yet committed
+  std::optional<std::uint64_t> spare_;    // a retired file wholly committed: the next generation's file
   std::atomic<std::uint64_t> committed_generation_{0};
   std::string buffer_;
 };

@@ -1,10 +1,11 @@
 // The ledger journal: rows round-trip through a record, a record a kill cut short ends the replay there,
-// files rotate and go once committed, and a store killed before its commits replays what only the journal
-// held.
+// files rotate and are written again once committed (what their last generation left is not read), and a
+// store killed before its commits replays what only the journal held.
 #include "store/sqlite/journal.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -199,7 +200,7 @@ TEST(LedgerJournal, AStoreTakesDurableRowsAndHandsBackRowsItIsDoneWith) {
   expect_same(page->rows[4].second, sample(5), false);
 }
 
-TEST(LedgerJournal, AFullFileIsRetiredAndGoesOnceTheCommitsPassIt) {
+TEST(LedgerJournal, AFullFileIsRetiredAndWrittenAgainOnceTheCommitsPassIt) {
   TempDir t;
   auto opened = LedgerJournal::open(t.db(), 0, 5);
   ASSERT_TRUE(opened);
@@ -207,22 +208,82 @@ TEST(LedgerJournal, AFullFileIsRetiredAndGoesOnceTheCommitsPassIt) {
   auto first = j.append(sample(1), kNoRotation);
   ASSERT_TRUE(first);
   EXPECT_EQ(first->generation, 5u);
-  auto second = j.append(sample(2), 10);  // past 10 bytes: a new file from this row on
+  ASSERT_TRUE(j.append(sample(7), kNoRotation));  // generation 5 holds two records
+  auto second = j.append(sample(2), 10);          // past 10 bytes: a new file from this row on
   ASSERT_TRUE(second);
   EXPECT_EQ(second->generation, 6u);
-  auto both = LedgerJournal::read_after(t.db(), {});
-  ASSERT_TRUE(both);
-  ASSERT_EQ(both->rows.size(), 2u);
-  EXPECT_EQ(both->generation, 6u);
-  j.committed(*first);  // the commits have not passed the retired file: it stays
-  ASSERT_TRUE(j.append(sample(3), kNoRotation));
-  EXPECT_TRUE(fs::exists(t.db() + "-journal-0-5"));
-  j.committed(*second);
-  ASSERT_TRUE(j.append(sample(4), kNoRotation));
-  EXPECT_FALSE(fs::exists(t.db() + "-journal-0-5"));
-  auto after = LedgerJournal::read_after(t.db(), {{0, *second}});
-  ASSERT_TRUE(after);
-  EXPECT_EQ(after->rows.size(), 2u);
+  auto all = LedgerJournal::read_after(t.db(), {});
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->rows.size(), 3u);
+  EXPECT_EQ(all->generation, 6u);
+  const std::string five = t.db() + "-journal-0-5", seven = t.db() + "-journal-0-7";
+  j.committed(*first);  // the commits have not passed the retired file: it stays, and 6 takes the rows
+  auto third = j.append(sample(3), 10);
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->generation, 6u);
+  ASSERT_TRUE(fs::exists(five));
+  struct stat before {};
+  ASSERT_EQ(::stat(five.c_str(), &before), 0);
+  j.committed(*second);  // now they have: 5 is written again as 7, not removed
+  auto fourth = j.append(sample(4), 10);
+  ASSERT_TRUE(fourth);
+  EXPECT_EQ(fourth->generation, 7u);
+  EXPECT_FALSE(fs::exists(five));
+  struct stat after {};
+  ASSERT_EQ(::stat(seven.c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino);
+  // Generation 5's second record lies past generation 7's first, whole, in the same file: it is not read.
+  EXPECT_GT(static_cast<std::int64_t>(fs::file_size(seven)), fourth->offset);
+  auto rest = LedgerJournal::read_after(t.db(), {{0, *second}});
+  ASSERT_TRUE(rest);
+  ASSERT_EQ(rest->rows.size(), 2u);
+  expect_same(rest->rows[0].row, sample(3));
+  expect_same(rest->rows[1].row, sample(4));
+  EXPECT_EQ(rest->rows[1].end.generation, 7u);
+  EXPECT_EQ(rest->rows[1].end.offset, fourth->offset);
+}
+
+TEST(LedgerJournal, AFileTakenForTheNextGenerationBeforeItsHeaderSaysSoIsPassedOver) {
+  // Killed between the rename and the new header: the file's name says 4, its header 3. What it holds was
+  // committed before it was taken, and nothing of generation 4 is in it yet.
+  TempDir t;
+  {
+    auto j = LedgerJournal::open(t.db(), 0, 3);
+    ASSERT_TRUE(j);
+    ASSERT_TRUE((*j)->append(sample(1), kNoRotation));
+  }
+  fs::rename(t.db() + "-journal-0-3", t.db() + "-journal-0-4");
+  auto found = LedgerJournal::read_after(t.db(), {});
+  ASSERT_TRUE(found) << found.error().message;
+  EXPECT_TRUE(found->rows.empty());
+  EXPECT_EQ(found->generation, 4u);
+  // A header that names a generation above its file's is no file this modelmux wrote.
+  fs::rename(t.db() + "-journal-0-4", t.db() + "-journal-0-2");
+  EXPECT_FALSE(LedgerJournal::read_after(t.db(), {}));
+}
+
+TEST(LedgerJournal, AVersionOneFileIsStillRead) {
+  // Version 1 checksums had no seed; a version 2 file of generation 0 has the same ones.
+  TempDir t;
+  {
+    auto j = LedgerJournal::open(t.db(), 0, 0);
+    ASSERT_TRUE(j);
+    ASSERT_TRUE((*j)->append(sample(1), kNoRotation));
+    ASSERT_TRUE((*j)->append(sample(2), kNoRotation));
+  }
+  const std::string file = t.db() + "-journal-0-0";
+  {
+    FILE* f = std::fopen(file.c_str(), "r+b");
+    ASSERT_TRUE(f);
+    std::fseek(f, 4, SEEK_SET);
+    const std::uint32_t one = 1;
+    std::fwrite(&one, sizeof one, 1, f);
+    std::fclose(f);
+  }
+  auto found = LedgerJournal::read_after(t.db(), {});
+  ASSERT_TRUE(found) << found.error().message;
+  ASSERT_EQ(found->rows.size(), 2u);
+  expect_same(found->rows[1].row, sample(2));
 }
 
 TEST(LedgerJournal, RowsOnlyTheJournalHeldAreReplayedAtStart) {
