@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,21 +16,24 @@
 namespace modelmux::store {
 namespace {
 
-// A file opens with kMagic, the format's version and its generation (16 bytes); then records, each its
-// payload's length (4 bytes), a checksum of the payload (8) and the payload. The checksum finds a record a
-// kill cut short (or a disk that lost its end), not tampering: a word-at-a-time mix, a few instructions per
-// 8 bytes, where the project's SipHash (digest.hpp) would cost ~700 a row. From version 2 the checksum is
-// seeded with the file's generation: a file is written again under a new generation once its rows are
-// committed (rotate()), and the records of its last generation that lie past the new ones must not read as
-// whole. Version 1 files (seed 0) are still read.
+// A file opens with kMagic, the format's version, its generation and (from version 2) a random seed: 24
+// bytes; then records, each its payload's length (4 bytes), a checksum of the payload (8) and the payload.
+// The checksum finds a record a kill cut short (or a disk that lost its end): a word-at-a-time mix, a few
+// instructions per 8 bytes, where the project's SipHash (digest.hpp) would cost ~700 a row. It starts from
+// the file's seed, new each time the file is started: a file is written again under a new generation once
+// its rows are committed (rotate()), and what its last use left past the new records must not read as
+// records. Not their checksums under the old seed, nor records forged inside a row's text by a client (a
+// user id, a path) that a replay could land on there: without the seed, a forged checksum matches one time
+// in 2^64. Version 1 files (16-byte header, seed 0) are still read.
 constexpr char kMagic[4] = {'M', 'M', 'L', 'J'};
 constexpr std::uint32_t kVersion = 2;
-constexpr std::int64_t kHeader = 16;
+constexpr std::int64_t kHeaderV1 = 16;
+constexpr std::int64_t kHeader = 24;
 constexpr std::size_t kRecordHead = 12;
 constexpr std::uint32_t kMaxPayload = 1 << 24;
 
 std::uint64_t checksum(std::string_view s, std::uint64_t seed) {
-  std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ s.size() ^ (seed * 0xff51afd7ed558ccdULL);
+  std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ s.size() ^ seed;
   std::size_t i = 0;
   for (; i + 8 <= s.size(); i += 8) {
     std::uint64_t w;
@@ -212,20 +216,23 @@ Result<LedgerJournal::Found> LedgerJournal::read_after(const std::string& db_pat
     std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     if (!f.good() && !f.eof())
       return fail(ErrorCode::internal, fmt::format("cannot read the journal {}", name));
-    if (data.size() < kHeader || std::memcmp(data.data(), kMagic, 4) != 0)
+    if (data.size() < static_cast<std::size_t>(kHeaderV1) || std::memcmp(data.data(), kMagic, 4) != 0)
       continue;  // created, never written
     std::uint32_t version;
     std::uint64_t header_generation;
     std::memcpy(&version, data.data() + 4, 4);
     std::memcpy(&header_generation, data.data() + 8, 8);
+    const bool known = version == 1 || version == kVersion;
     // A file taken for a new generation and killed before its header said so: nothing of the new
     // generation is in it yet, and what it held was committed before it was taken.
-    if ((version == 1 || version == kVersion) && header_generation < generation) continue;
-    if ((version != 1 && version != kVersion) || header_generation != generation)
+    if (known && header_generation < generation) continue;
+    const std::int64_t header = version == 1 ? kHeaderV1 : kHeader;
+    if (!known || header_generation != generation || data.size() < static_cast<std::size_t>(header))
       return fail(ErrorCode::internal, fmt::format("the journal {} is not one this modelmux wrote", name));
-    const std::uint64_t seed = version == 1 ? 0 : generation;
+    std::uint64_t seed = 0;
+    if (version != 1) std::memcpy(&seed, data.data() + 16, 8);
     auto at =
-        static_cast<std::size_t>(generation == mark.generation ? std::max(mark.offset, kHeader) : kHeader);
+        static_cast<std::size_t>(generation == mark.generation ? std::max(mark.offset, header) : header);
     while (at + kRecordHead <= data.size()) {
       std::uint32_t length;
       std::uint64_t sum;
@@ -234,7 +241,7 @@ Result<LedgerJournal::Found> LedgerJournal::read_after(const std::string& db_pat
       if (length > kMaxPayload || at + kRecordHead + length > data.size()) break;
       std::string_view payload(data.data() + at + kRecordHead, length);
       Replayed r;
-      if (checksum(payload, seed) != sum) break;  // a write cut short, or the file's last generation: the end
+      if (checksum(payload, seed) != sum) break;  // a write cut short, or the file's last use: the end
       // Whole, yet not a row this build reads: another version's format. Kept, not dropped.
       if (!decode_row(payload, r.row))
         return fail(
@@ -263,57 +270,82 @@ std::string LedgerJournal::file_name(const std::string& db_path, std::uint32_t s
   return fmt::format("{}-journal-{}-{}", db_path, stream, generation);
 }
 
-Result<int> LedgerJournal::create(const std::string& name, std::uint64_t generation) {
+Result<LedgerJournal::Started> LedgerJournal::create(const std::string& name, std::uint64_t generation) {
   int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0)
     return fail(ErrorCode::internal,
                 fmt::format("cannot create the journal {}: {}", name, std::strerror(errno)));
-  return with_header(fd, name, generation);
+  return start(fd, name, generation);
 }
 
-Result<int> LedgerJournal::with_header(int fd, const std::string& name, std::uint64_t generation) {
+Result<LedgerJournal::Started> LedgerJournal::start(int fd, const std::string& name,
+                                                    std::uint64_t generation) {
+  Started started{.fd = fd};
+  if (::getrandom(&started.seed, sizeof started.seed, 0) != static_cast<ssize_t>(sizeof started.seed)) {
+    int err = errno;
+    ::close(fd);
+    return fail(ErrorCode::internal,
+                fmt::format("no random seed for the journal {}: {}", name, std::strerror(err)));
+  }
   std::string header(kMagic, 4);
   put(header, kVersion);
   put(header, generation);
+  put(header, started.seed);
   if (!write_all(fd, header, 0)) {
+    int err = errno;
     ::close(fd);
     return fail(ErrorCode::internal,
-                fmt::format("cannot write the journal {}: {}", name, std::strerror(errno)));
+                fmt::format("cannot write the journal {}: {}", name, std::strerror(err)));
   }
-  return fd;
+  return started;
 }
 
-Result<int> LedgerJournal::reuse(std::uint64_t from, std::uint64_t generation) {
+Result<LedgerJournal::Started> LedgerJournal::reuse(std::uint64_t from, std::uint64_t generation) {
   // Renamed first, then its header rewritten: killed in between, it is a file whose header names a
-  // generation below its name's, which read_after() passes over.
+  // generation below its name's, which read_after() passes over. If it cannot be started, it goes, so
+  // that create() can make the generation's file instead.
   std::string name = file_name(db_path_, stream_, generation);
-  if (::rename(file_name(db_path_, stream_, from).c_str(), name.c_str()) != 0)
+  if (::rename(file_name(db_path_, stream_, from).c_str(), name.c_str()) != 0) {
+    int err = errno;
+    std::error_code ec;
+    std::filesystem::remove(file_name(db_path_, stream_, from), ec);
     return fail(ErrorCode::internal,
-                fmt::format("cannot rename a journal to {}: {}", name, std::strerror(errno)));
+                fmt::format("cannot rename a journal to {}: {}", name, std::strerror(err)));
+  }
   int fd = ::open(name.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) {
+    int err = errno;
     std::error_code ec;
     std::filesystem::remove(name, ec);
-    return fail(ErrorCode::internal,
-                fmt::format("cannot open the journal {}: {}", name, std::strerror(errno)));
+    return fail(ErrorCode::internal, fmt::format("cannot open the journal {}: {}", name, std::strerror(err)));
   }
-  auto written = with_header(fd, name, generation);
-  if (!written) {
+  auto started = start(fd, name, generation);
+  if (!started) {
     std::error_code ec;
     std::filesystem::remove(name, ec);
   }
-  return written;
+  return started;
+}
+
+std::uint64_t record_checksum(std::string_view payload, std::uint64_t seed) {
+  return checksum(payload, seed);
 }
 
 Result<std::unique_ptr<LedgerJournal>> LedgerJournal::open(const std::string& db_path, std::uint32_t stream,
                                                            std::uint64_t generation) {
-  auto fd = create(file_name(db_path, stream, generation), generation);
-  if (!fd) return std::unexpected(fd.error());
-  return std::unique_ptr<LedgerJournal>(new LedgerJournal(db_path, stream, generation, *fd));
+  auto started = create(file_name(db_path, stream, generation), generation);
+  if (!started) return std::unexpected(started.error());
+  return std::unique_ptr<LedgerJournal>(new LedgerJournal(db_path, stream, generation, *started));
 }
 
-LedgerJournal::LedgerJournal(std::string db_path, std::uint32_t stream, std::uint64_t generation, int fd)
-    : db_path_(std::move(db_path)), stream_(stream), generation_(generation), fd_(fd), size_(kHeader) {}
+LedgerJournal::LedgerJournal(std::string db_path, std::uint32_t stream, std::uint64_t generation,
+                             Started started)
+    : db_path_(std::move(db_path)),
+      stream_(stream),
+      generation_(generation),
+      fd_(started.fd),
+      seed_(started.seed),
+      size_(kHeader) {}
 
 LedgerJournal::~LedgerJournal() {
   if (fd_ >= 0) ::close(fd_);
@@ -331,7 +363,7 @@ bool LedgerJournal::append(std::span<const LedgerRow* const> rows, std::span<Mar
     std::string_view payload(buffer_.data() + head + kRecordHead, buffer_.size() - head - kRecordHead);
     if (payload.size() > kMaxPayload) return false;
     auto length = static_cast<std::uint32_t>(payload.size());
-    std::uint64_t sum = checksum(payload, generation_);
+    std::uint64_t sum = checksum(payload, seed_);
     std::memcpy(buffer_.data() + head, &length, 4);
     std::memcpy(buffer_.data() + head + 4, &sum, 8);
     marks[i] = Mark{generation_, size_ + static_cast<std::int64_t>(buffer_.size())};
@@ -359,14 +391,16 @@ void LedgerJournal::rotate(std::int64_t limit) {
     retired_.reset();
   }
   if (size_ <= limit || retired_) return;
-  std::optional<int> fd;
+  std::optional<Started> next;
   if (spare_)
-    if (auto reused = reuse(*std::exchange(spare_, std::nullopt), generation_ + 1)) fd = *reused;
-  if (!fd)
-    if (auto created = create(file_name(db_path_, stream_, generation_ + 1), generation_ + 1)) fd = *created;
-  if (!fd) return;  // the active file goes on growing; tried again at the next append
+    if (auto reused = reuse(*std::exchange(spare_, std::nullopt), generation_ + 1)) next = *reused;
+  if (!next)
+    if (auto created = create(file_name(db_path_, stream_, generation_ + 1), generation_ + 1))
+      next = *created;
+  if (!next) return;  // the active file goes on growing; tried again at the next append
   ::close(fd_);
-  fd_ = *fd;
+  fd_ = next->fd;
+  seed_ = next->seed;
   retired_ = generation_++;
   size_ = kHeader;
 }

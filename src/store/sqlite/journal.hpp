@@ -27,6 +27,8 @@ namespace modelmux::store {
 // A row as a record's payload, and back (false: not a whole, well-formed row).
 void encode_row(const LedgerRow& r, std::string& out);
 bool decode_row(std::string_view payload, LedgerRow& r);
+// A record's checksum from `seed` (the file's; 0 in version 1 files): for tests that write a file by hand.
+std::uint64_t record_checksum(std::string_view payload, std::uint64_t seed);
 
 class LedgerJournal {
  public:
@@ -62,7 +64,8 @@ class LedgerJournal {
   // The stream's own thread. Appends a record per row, all with one write: true with the mark at each
   // record's end in `marks` (as many as rows), or false when they could not be written whole (what was
   // written of them is cut off again; the caller then waits for their commits instead). Past `rotate_at`
-  // bytes the active file is retired for the next generation, if the one retired before is gone.
+  // bytes the active file is retired for the next generation once the file retired before it is committed;
+  // that file, started again, is the next generation's (a new file when there is none).
   bool append(std::span<const LedgerRow* const> rows, std::span<Mark> marks, std::int64_t rotate_at);
   // One row: the mark at its end, or nothing.
   std::optional<Mark> append(const LedgerRow& r, std::int64_t rotate_at) {
@@ -70,22 +73,29 @@ class LedgerJournal {
     const LedgerRow* p = &r;
     return append(std::span(&p, 1), std::span(&m, 1), rotate_at) ? std::optional(m) : std::nullopt;
   }
-  // Any thread: the commits have covered `m` (a retired file they have passed is removed at the next append).
+  // Any thread: the commits have covered `m` (a retired file they have passed is kept for the next rotation).
   void committed(Mark m) { committed_generation_.store(m.generation, std::memory_order_relaxed); }
 
  private:
-  LedgerJournal(std::string db_path, std::uint32_t stream, std::uint64_t generation, int fd);
   static std::string file_name(const std::string& db_path, std::uint32_t stream, std::uint64_t generation);
-  static Result<int> create(const std::string& name, std::uint64_t generation);
-  static Result<int> with_header(int fd, const std::string& name, std::uint64_t generation);
+  // A file ready for records: its descriptor, and the seed its header holds.
+  struct Started {
+    int fd = -1;
+    std::uint64_t seed = 0;
+  };
+  LedgerJournal(std::string db_path, std::uint32_t stream, std::uint64_t generation, Started started);
+  static Result<Started> create(const std::string& name, std::uint64_t generation);
+  // Writes the header of `generation` with a new seed into `fd` (closed if it cannot).
+  static Result<Started> start(int fd, const std::string& name, std::uint64_t generation);
   // The file of generation `from` (committed), renamed to `generation`'s and started again.
-  Result<int> reuse(std::uint64_t from, std::uint64_t generation);
+  Result<Started> reuse(std::uint64_t from, std::uint64_t generation);
   void rotate(std::int64_t limit);
 
   std::string db_path_;
   std::uint32_t stream_ = 0;
   std::uint64_t generation_ = 0;  // the active file's
   int fd_ = -1;
+  std::uint64_t seed_ = 0;  // the active file's
   std::int64_t size_ = 0;
   std::optional<std::uint64_t> retired_;  // a file that may hold rows not yet committed
   std::optional<std::uint64_t> spare_;    // a retired file wholly committed: the next generation's file

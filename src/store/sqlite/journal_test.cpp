@@ -11,7 +11,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <set>
 #include <span>
@@ -225,22 +227,77 @@ TEST(LedgerJournal, AFullFileIsRetiredAndWrittenAgainOnceTheCommitsPassIt) {
   struct stat before {};
   ASSERT_EQ(::stat(five.c_str(), &before), 0);
   j.committed(*second);  // now they have: 5 is written again as 7, not removed
-  auto fourth = j.append(sample(4), 10);
+  // sample(5) encodes to as many bytes as sample(1), the first record of 5: generation 7's record ends
+  // exactly where 5's second begins, which is whole and framed; only its checksum's seed tells it apart.
+  auto fourth = j.append(sample(5), 10);
   ASSERT_TRUE(fourth);
   EXPECT_EQ(fourth->generation, 7u);
+  EXPECT_EQ(fourth->offset, first->offset);
   EXPECT_FALSE(fs::exists(five));
   struct stat after {};
   ASSERT_EQ(::stat(seven.c_str(), &after), 0);
   EXPECT_EQ(after.st_ino, before.st_ino);
-  // Generation 5's second record lies past generation 7's first, whole, in the same file: it is not read.
   EXPECT_GT(static_cast<std::int64_t>(fs::file_size(seven)), fourth->offset);
   auto rest = LedgerJournal::read_after(t.db(), {{0, *second}});
   ASSERT_TRUE(rest);
   ASSERT_EQ(rest->rows.size(), 2u);
   expect_same(rest->rows[0].row, sample(3));
-  expect_same(rest->rows[1].row, sample(4));
+  expect_same(rest->rows[1].row, sample(5));
   EXPECT_EQ(rest->rows[1].end.generation, 7u);
   EXPECT_EQ(rest->rows[1].end.offset, fourth->offset);
+}
+
+// The bytes of a record as a client could write them into a row's text (a user id, a path): framed, with a
+// checksum under a seed the client guessed.
+std::string forged_record(const LedgerRow& r, std::uint64_t guessed_seed) {
+  std::string payload;
+  encode_row(r, payload);
+  std::string out(12, '\0');
+  auto length = static_cast<std::uint32_t>(payload.size());
+  std::uint64_t sum = record_checksum(payload, guessed_seed);
+  std::memcpy(out.data(), &length, 4);
+  std::memcpy(out.data() + 4, &sum, 8);
+  return out + payload;
+}
+
+TEST(LedgerJournal, ARecordForgedInsideARowIsNotReadWhereAReplayLandsOnIt) {
+  // A file's last use left a row whose end user (a client's bytes) begins with a forged record; the file,
+  // started again, holds one record that ends exactly where the forgery begins, and the replay reads on
+  // from there. The forgery's checksum is under a seed a client could guess: none (version 1's), or the
+  // generation the file is started again as. Neither is the file's.
+  TempDir t;
+  for (std::uint64_t guess : {0ULL, 3ULL}) {
+    const std::string db = (t.dir / ("ledger-" + std::to_string(guess) + ".db")).string();
+    auto opened = LedgerJournal::open(db, 0, 1);
+    ASSERT_TRUE(opened);
+    auto& j = **opened;
+    auto first = j.append(sample(1), kNoRotation);
+    ASSERT_TRUE(first);
+    LedgerRow fake = sample(6);
+    fake.cost_usd = 1e6;
+    LedgerRow carrier = sample(9);
+    carrier.end_user = forged_record(fake, guess);
+    ASSERT_TRUE(j.append(carrier, kNoRotation));
+    // Where the forgery sits in the carrier's payload: after the time, four texts and the end user's length.
+    const std::int64_t at = 8 + 4 * 4 +
+                            static_cast<std::int64_t>(carrier.request_id.size() + carrier.key_id.size() +
+                                                      carrier.user_id.size() + carrier.team_id.size()) +
+                            4;
+    auto second = j.append(sample(2), 10);  // generation 2
+    ASSERT_TRUE(second);
+    j.committed(*second);
+    LedgerRow landing =
+        sample(1);  // as long as sample(1), plus the carrier's head and text up to the forgery
+    landing.request_id += std::string(static_cast<std::size_t>(12 + at), 'x');
+    auto third = j.append(landing, 10);  // 1, started again as 3
+    ASSERT_TRUE(third);
+    EXPECT_EQ(third->generation, 3u);
+    EXPECT_EQ(third->offset, first->offset + 12 + at) << "the new record ends where the forgery begins";
+    auto rest = LedgerJournal::read_after(db, {{0, *second}});
+    ASSERT_TRUE(rest) << rest.error().message;
+    ASSERT_EQ(rest->rows.size(), 1u) << "seed guessed: " << guess;
+    EXPECT_EQ(rest->rows[0].row.request_id, landing.request_id);
+  }
 }
 
 TEST(LedgerJournal, AFileTakenForTheNextGenerationBeforeItsHeaderSaysSoIsPassedOver) {
@@ -263,27 +320,34 @@ TEST(LedgerJournal, AFileTakenForTheNextGenerationBeforeItsHeaderSaysSoIsPassedO
 }
 
 TEST(LedgerJournal, AVersionOneFileIsStillRead) {
-  // Version 1 checksums had no seed; a version 2 file of generation 0 has the same ones.
+  // As the last build wrote it: a 16-byte header (magic, version 1, generation) and checksums with no seed.
   TempDir t;
-  {
-    auto j = LedgerJournal::open(t.db(), 0, 0);
-    ASSERT_TRUE(j);
-    ASSERT_TRUE((*j)->append(sample(1), kNoRotation));
-    ASSERT_TRUE((*j)->append(sample(2), kNoRotation));
+  std::string data("MMLJ", 4);
+  auto put = [&data](auto v) { data.append(reinterpret_cast<const char*>(&v), sizeof v); };
+  put(std::uint32_t{1});
+  put(std::uint64_t{3});
+  std::vector<std::int64_t> ends;
+  for (int i : {1, 2}) {
+    std::string payload;
+    encode_row(sample(i), payload);
+    put(static_cast<std::uint32_t>(payload.size()));
+    put(record_checksum(payload, 0));
+    data += payload;
+    ends.push_back(static_cast<std::int64_t>(data.size()));
   }
-  const std::string file = t.db() + "-journal-0-0";
   {
-    FILE* f = std::fopen(file.c_str(), "r+b");
-    ASSERT_TRUE(f);
-    std::fseek(f, 4, SEEK_SET);
-    const std::uint32_t one = 1;
-    std::fwrite(&one, sizeof one, 1, f);
-    std::fclose(f);
+    std::ofstream f(t.db() + "-journal-0-3", std::ios::binary);
+    f << data;
   }
   auto found = LedgerJournal::read_after(t.db(), {});
   ASSERT_TRUE(found) << found.error().message;
   ASSERT_EQ(found->rows.size(), 2u);
   expect_same(found->rows[1].row, sample(2));
+  EXPECT_EQ(found->rows[1].end.offset, ends[1]);
+  auto rest = LedgerJournal::read_after(t.db(), {{0, {3, ends[0]}}});
+  ASSERT_TRUE(rest);
+  ASSERT_EQ(rest->rows.size(), 1u);
+  expect_same(rest->rows[0].row, sample(2));
 }
 
 TEST(LedgerJournal, RowsOnlyTheJournalHeldAreReplayedAtStart) {
