@@ -139,12 +139,18 @@ std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now,
     if (r.set && r.remaining <= remaining) return;
     r = {true, limit, remaining, reset_in};
   };
-  // Claims on one counter come together (a key's rpm, tpm and parallel): one look-up for them.
+  // Claims on one counter come together (a key's rpm, tpm and parallel): one look-up for them, and no
+  // comparison of the name when the claim names it with the same string as the claim before (the names
+  // live as long as this call, so the same characters are the same name).
   std::pair<const std::string, Cells>* cells = nullptr;
+  std::string_view found_by;
   for (std::size_t i = 0; i < n; ++i) {
     const Claim& c = ask.claims[i];
     Refusal no{.claim = i, .meter = c.meter, .limit = c.limit};
-    if (!cells || cells->first != c.counter) cells = &cells_locked(c.counter);
+    if (!cells || c.counter.data() != found_by.data() || c.counter.size() != found_by.size()) {
+      if (!cells || cells->first != c.counter) cells = &cells_locked(c.counter);
+      found_by = c.counter;
+    }
     keys[i] = cells->first;
     switch (c.meter) {
       case Meter::usd: {
