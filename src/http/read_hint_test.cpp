@@ -56,6 +56,14 @@ void read_some_bytes(Pair& p) {
   ASSERT_EQ(p.got, "a");
 }
 
+// Bytes whose event epoll hands over while no read waits: a read tried first finds them, one that waits for
+// epoll does not until the peer sends again.
+void bytes_seen_while_no_read_waits(Pair& p) {
+  read_some_bytes(p);
+  p.send("b");
+  p.run_for(50ms);
+}
+
 TEST(ReadHint, BytesThatCameBeforeTheReadAreReadWhenEpollHasNotSeenThemYet) {
   // The common case: a request written, its reply arriving before the read starts, epoll not yet asked.
   Pair p;
@@ -70,12 +78,9 @@ TEST(ReadHint, BytesThatCameBeforeTheReadAreReadWhenEpollHasNotSeenThemYet) {
 TEST(ReadHint, AReadAfterTheHintWaitsForEpollAndNewBytesWakeIt) {
   if (!read_hint_available()) GTEST_SKIP() << "the hint does nothing with this build's Asio";
   Pair p;
-  read_some_bytes(p);
-  // Bytes whose event epoll hands over while no read waits: spent. A read tried first would find them at
-  // once; after the hint the read waits for epoll, which is why the hint is only for a socket whose peer
-  // will send again (the contract in read_hint.hpp).
-  p.send("b");
-  p.run_for(50ms);
+  // After the hint the read waits for epoll, which is why the hint is only for a socket whose peer will
+  // send again (the contract in read_hint.hpp).
+  bytes_seen_while_no_read_waits(p);
   wait_before_next_read(p.client);
   start_read(p);
   p.run_for(100ms);
@@ -104,9 +109,7 @@ TEST(ReadHint, WithoutTheHintTheSameReadIsTriedAtOnce) {
   // The contrast to AReadAfterTheHintWaitsForEpollAndNewBytesWakeIt: Asio's own behaviour, which the hint
   // changes.
   Pair p;
-  read_some_bytes(p);
-  p.send("b");
-  p.run_for(50ms);
+  bytes_seen_while_no_read_waits(p);
   start_read(p);
   p.run_for(20ms);
   EXPECT_EQ(p.got, "b");

@@ -71,9 +71,9 @@ class Headers {
   void rate_limits(const governance::Ticket& t) {
     char* p = lines_.data();
     // String literals, whose sizes are known where they are copied: the copies are inlined, not calls.
-    auto put = [&p](const auto& literal) {
-      std::memcpy(p, literal, sizeof literal - 1);
-      p += sizeof literal - 1;
+    auto put = [&p]<std::size_t N>(const char(&literal)[N]) {
+      std::memcpy(p, literal, N - 1);
+      p += N - 1;
     };
     auto number = [&p](std::int64_t v) { p = std::to_chars(p, p + 20, v).ptr; };
     auto trio = [&](const auto& limit, const auto& remaining, const auto& reset,

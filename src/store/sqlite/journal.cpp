@@ -226,9 +226,10 @@ Result<LedgerJournal::Found> LedgerJournal::read_after(const std::string& db_pat
     // A file taken for a new generation and killed before its header said so: nothing of the new
     // generation is in it yet, and what it held was committed before it was taken.
     if (known && header_generation < generation) continue;
-    const std::int64_t header = version == 1 ? kHeaderV1 : kHeader;
-    if (!known || header_generation != generation || data.size() < static_cast<std::size_t>(header))
+    if (!known || header_generation != generation)
       return fail(ErrorCode::internal, fmt::format("the journal {} is not one this modelmux wrote", name));
+    const std::int64_t header = version == 1 ? kHeaderV1 : kHeader;
+    if (data.size() < static_cast<std::size_t>(header)) continue;  // its header cut short: no record yet
     std::uint64_t seed = 0;
     if (version != 1) std::memcpy(&seed, data.data() + 16, 8);
     auto at =
@@ -302,28 +303,25 @@ Result<LedgerJournal::Started> LedgerJournal::start(int fd, const std::string& n
 
 Result<LedgerJournal::Started> LedgerJournal::reuse(std::uint64_t from, std::uint64_t generation) {
   // Renamed first, then its header rewritten: killed in between, it is a file whose header names a
-  // generation below its name's, which read_after() passes over. If it cannot be started, it goes, so
-  // that create() can make the generation's file instead.
-  std::string name = file_name(db_path_, stream_, generation);
-  if (::rename(file_name(db_path_, stream_, from).c_str(), name.c_str()) != 0) {
-    int err = errno;
+  // generation below its name's, which read_after() passes over. If it cannot be started, it goes (under
+  // whichever name it has), so that create() can make the generation's file instead.
+  const std::string old_name = file_name(db_path_, stream_, from),
+                    name = file_name(db_path_, stream_, generation);
+  // (The failure is made, errno read into it, before the removal, which may set errno again.)
+  auto dropped = [](const std::string& path, std::unexpected<Error> failure) {
     std::error_code ec;
-    std::filesystem::remove(file_name(db_path_, stream_, from), ec);
-    return fail(ErrorCode::internal,
-                fmt::format("cannot rename a journal to {}: {}", name, std::strerror(err)));
-  }
+    std::filesystem::remove(path, ec);
+    return failure;
+  };
+  if (::rename(old_name.c_str(), name.c_str()) != 0)
+    return dropped(old_name, fail(ErrorCode::internal, fmt::format("cannot rename a journal to {}: {}", name,
+                                                                   std::strerror(errno))));
   int fd = ::open(name.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) {
-    int err = errno;
-    std::error_code ec;
-    std::filesystem::remove(name, ec);
-    return fail(ErrorCode::internal, fmt::format("cannot open the journal {}: {}", name, std::strerror(err)));
-  }
+  if (fd < 0)
+    return dropped(name, fail(ErrorCode::internal,
+                              fmt::format("cannot open the journal {}: {}", name, std::strerror(errno))));
   auto started = start(fd, name, generation);
-  if (!started) {
-    std::error_code ec;
-    std::filesystem::remove(name, ec);
-  }
+  if (!started) return dropped(name, std::unexpected(started.error()));
   return started;
 }
 
