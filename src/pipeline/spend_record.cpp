@@ -22,8 +22,8 @@ namespace {
 namespace asio = boost::asio;
 
 // The ledger's row for a request, whatever became of it, written over `r`: every field, since `r` is a
-// row used before (the store hands committed rows back; their strings keep their capacity, so filling one
-// allocates nothing).
+// row used before (this thread's: the store copies rows, and their strings keep their capacity, so filling
+// one allocates nothing).
 void fill_ledger_row(store::LedgerRow& r, const Context& ctx, const governance::Charges& budgets) {
   const auto& t = ctx.gov;
   r.ts_ms = t.at;

@@ -95,11 +95,9 @@ class Store {
   // once it is durable. Rows are committed in groups, off the request path.
   virtual void append(const LedgerRow& row, std::move_only_function<void()> committed) = 0;
   // Queues `rows`, made durable together before returning (one write to a journal the store replays at
-  // start), so nobody need wait for their commits: true. The store takes each row by exchanging the pointer
-  // for one to a row it is done with (never null), which the caller may fill again: every field, as it
-  // holds an older row, but its strings keep their capacity. False when the store cannot: nothing was
-  // queued and `rows` are as they were (append them instead).
-  virtual bool append_durable(std::span<std::unique_ptr<LedgerRow>> rows) {
+  // start), so nobody need wait for their commits: true. The rows are copied: the caller keeps them, to
+  // fill again. False when the store cannot: nothing was queued (append them instead).
+  virtual bool append_durable(std::span<const std::unique_ptr<LedgerRow>> rows) {
     (void)rows;
     return false;
   }

@@ -20,13 +20,11 @@
 #include <vector>
 
 #include "modelmux/error.hpp"
+#include "store/sqlite/ledger_record.hpp"
 #include "store/store.hpp"
 
 namespace modelmux::store {
 
-// A row as a record's payload, and back (false: not a whole, well-formed row).
-void encode_row(const LedgerRow& r, std::string& out);
-bool decode_row(std::string_view payload, LedgerRow& r);
 // A record's checksum from `seed` (the file's; 0 in version 1 files): for tests that write a file by hand.
 std::uint64_t record_checksum(std::string_view payload, std::uint64_t seed);
 
@@ -65,8 +63,10 @@ class LedgerJournal {
   // record's end in `marks` (as many as rows), or false when they could not be written whole (what was
   // written of them is cut off again; the caller then waits for their commits instead). Past `rotate_at`
   // bytes the active file is retired for the next generation once the file retired before it is committed;
-  // that file, started again, is the next generation's (a new file when there is none).
-  bool append(std::span<const LedgerRow* const> rows, std::span<Mark> marks, std::int64_t rotate_at);
+  // that file, started again, is the next generation's (a new file when there is none). `payloads`, when
+  // given (as many as rows), gets each row's encoding (encode_row), valid until the next append.
+  bool append(std::span<const LedgerRow* const> rows, std::span<Mark> marks, std::int64_t rotate_at,
+              std::span<std::string_view> payloads = {});
   // One row: the mark at its end, or nothing.
   std::optional<Mark> append(const LedgerRow& r, std::int64_t rotate_at) {
     Mark m;

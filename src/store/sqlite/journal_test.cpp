@@ -89,7 +89,13 @@ TEST(LedgerJournal, RowsWrittenTogetherHaveAMarkEach) {
   std::vector<LedgerRow> rows{sample(1), sample(2), sample(3)};
   std::vector<const LedgerRow*> written{&rows[0], &rows[1], &rows[2]};
   std::vector<LedgerJournal::Mark> marks(3);
-  ASSERT_TRUE((*j)->append(written, marks, kNoRotation));
+  std::vector<std::string_view> payloads(3);  // (what the store hands its writer)
+  ASSERT_TRUE((*j)->append(written, marks, kNoRotation, payloads));
+  for (std::size_t i = 0; i < 3; ++i) {
+    LedgerRow back;
+    ASSERT_TRUE(decode_row(payloads[i], back));
+    expect_same(back, rows[i]);
+  }
   EXPECT_LT(marks[0].offset, marks[1].offset);
   EXPECT_LT(marks[1].offset, marks[2].offset);
   EXPECT_EQ(static_cast<std::int64_t>(fs::file_size(t.db() + "-journal-0-1")), marks[2].offset);

@@ -45,23 +45,25 @@ LedgerJournal* SqliteStore::my_journal() {
   return cached;
 }
 
-bool SqliteStore::append_durable(std::span<std::unique_ptr<LedgerRow>> rows) {
+bool SqliteStore::append_durable(std::span<const std::unique_ptr<LedgerRow>> rows) {
   LedgerJournal* journal = my_journal();
   if (!journal || rows.empty()) return false;
   // This thread's stream, no lock: its rows reach the queue in the order it writes them, so one mark per
   // stream says how far it is committed.
   thread_local std::vector<LedgerJournal::Mark> marks;
   marks.resize(rows.size());
+  thread_local std::vector<std::string_view> payloads;
+  payloads.resize(rows.size());
   thread_local std::vector<const LedgerRow*> written;
   written.clear();
   for (const auto& r : rows) written.push_back(r.get());
-  if (!journal->append(written, marks, kJournalFile)) return false;
-  // Slots for them, spare ones taken under one lock; the rows go into them, the slots' old rows out.
+  if (!journal->append(written, marks, kJournalFile, payloads)) return false;
+  // Slots for them, spare ones taken under one lock; each gets its row's record as the journal has it.
   thread_local Batch slots;
   take_slots(slots, rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) {
     auto& slot = *slots[i];
-    std::swap(slot.row, rows[i]);
+    slot.record.assign(payloads[i]);
     slot.committed = nullptr;
     slot.journal = marks[i];
     slot.stream = journal->stream();
@@ -136,7 +138,7 @@ Result<void> SqliteStore::replay_journal(const std::string& path) {
   };
   for (auto& r : found->rows) {
     auto p = std::make_unique<Pending>();
-    *p->row = std::move(r.row);
+    encode_row(r.row, p->record);
     p->journal = r.end;
     p->stream = r.stream;
     batch.push_back(std::move(p));

@@ -15,7 +15,6 @@
 #include <iterator>
 #include <map>
 #include <thread>
-#include <type_traits>
 #include <vector>
 
 #include "store/sqlite/journal.hpp"
@@ -112,14 +111,9 @@ struct LedgerInsert {
   // Row `r`, with its id, as the statement's `j`th row of values. An id one above the row inserted just
   // before it is bound as NULL: SQLite gives the table's largest id plus one, which is the same id without a
   // search for it (an explicit id costs a B-tree descent to check it is free: ~1.3k instructions a row).
-  void put_row(int j, std::int64_t id, bool follows, const LedgerRow& r) {
+  void put_row(int j, std::int64_t id, bool follows, const LedgerRowView& r) {
     int c = 1 + j * kInsertParameters;
-    auto put = [&](const auto& v) {
-      if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>)
-        this->put(c++, std::string_view(v));
-      else
-        this->put(c++, v);
-    };
+    auto put = [&](const auto& v) { this->put(c++, v); };
     if (follows)
       put_null(c++);
     else
@@ -139,6 +133,7 @@ struct SqliteStore::Writer {
   // Inserts of 16, 4 and 1 rows, largest first: a batch of n rows takes at most n/16 + 3 + 3 steps.
   // (A batch under load holds tens of rows.)
   std::array<LedgerInsert, 3> inserts;
+  std::vector<LedgerRowView> rows;  // a batch's rows, viewing their records
 
   explicit Writer(sqlite3* db)
       : begin(db, "BEGIN IMMEDIATE"),
@@ -179,7 +174,8 @@ std::unique_ptr<SqliteStore::Pending> SqliteStore::slot_for(const LedgerRow& row
   take_slots(one, 1);
   auto slot = std::move(one.back());
   one.clear();
-  *slot->row = row;  // into the slot's own strings, whose capacity it reuses
+  slot->record.clear();  // (its capacity is kept)
+  encode_row(row, slot->record);
   slot->journal = {};
   return slot;
 }
@@ -305,6 +301,11 @@ Result<void> SqliteStore::commit(std::unique_ptr<Writer>& statements, Batch& bat
   if (!statements) statements = std::make_unique<Writer>(db_);
   auto& w = *statements;
   if (!w.ok()) return std::unexpected(db_error(db_, "prepare"));
+  if (w.rows.size() < batch.size()) w.rows.resize(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    if (!decode_row(batch[i]->record, w.rows[i]))
+      return fail(ErrorCode::internal, "a queued ledger row could not be decoded");  // (encode_row wrote it)
+  const std::span rows(w.rows.data(), batch.size());
   auto failed = [&](std::string_view what) {
     auto e = db_error(db_, what);
     Writer::run(w.rollback);
@@ -321,10 +322,10 @@ Result<void> SqliteStore::commit(std::unique_ptr<Writer>& statements, Batch& bat
   w.last.reset();
   std::int64_t lag = max_lag_ms_.load(std::memory_order_relaxed);
   const std::int64_t lag_before = lag;
-  for (auto& p : batch) {
-    std::int64_t ts = clamp_ms(p->row->ts_ms);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    std::int64_t ts = clamp_ms(rows[i].ts_ms);
     id = std::max(id + 1, ts << kIdShift);
-    p->id = id;
+    batch[i]->id = id;
     lag = std::max(lag, (id >> kIdShift) - ts);
   }
   if (lag > lag_before) {
@@ -345,13 +346,13 @@ Result<void> SqliteStore::commit(std::unique_ptr<Writer>& statements, Batch& bat
         // it, the largest id in the table is the one just inserted: ids only grow.)
         std::size_t i = next + j;
         bool follows = i > 0 && batch[i]->id == batch[i - 1]->id + 1;
-        insert.put_row(static_cast<int>(j), batch[i]->id, follows, *batch[i]->row);
+        insert.put_row(static_cast<int>(j), batch[i]->id, follows, rows[i]);
       }
       if (!Writer::run(insert.stmt)) return failed("ledger insert");
     }
   }
-  for (const auto& p : batch)
-    for (const auto& [counter, period] : p->row->budgets) totals[{counter, period}] += p->row->cost_usd;
+  for (const auto& r : rows)
+    for (const auto& [counter, period] : r.budgets) totals[{counter, period}] += r.cost_usd;
   for (const auto& [key, usd] : totals) {
     w.total.bind_static(1, key.first).bind_static(2, key.second).bind_static(3, usd);
     if (!Writer::run(w.total)) return failed("spend totals");
