@@ -83,6 +83,7 @@ struct LocalCounters::Held {
     double limit;
     std::optional<double> soft;
   };
+  bool live = false;  // its slot holds a reservation not yet settled (nor swept)
   Millis expires = 0;
   bool expired = false;  // its lease ran out: nothing is reserved any more, but a settlement still charges
   double usd = 0;
@@ -202,18 +203,20 @@ std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now,
     }
   }
   // Everything fits: take it.
-  std::uint64_t id = next_id_++;
-  Holds::iterator at;
-  if (!spare_.empty()) {
-    // A settled one's node and Held, cleared when it was settled.
-    auto node = std::move(spare_.back());
-    spare_.pop_back();
-    node.key() = id;
-    at = held_.insert(std::move(node)).position;
+  std::uint32_t slot;
+  if (!free_.empty()) {
+    slot = free_.back();
+    free_.pop_back();
   } else {
-    at = held_.emplace(id, std::make_unique<Held>()).first;
+    slot = static_cast<std::uint32_t>(holds_.size());
+    holds_.emplace_back();
+    uses_.push_back(0);
   }
-  Held* held = at->second.get();
+  if (!holds_[slot]) holds_[slot] = std::make_unique<Held>();
+  if (++uses_[slot] == 0) uses_[slot] = 1;  // (an id is never 0)
+  const std::uint64_t id = std::uint64_t{uses_[slot]} << 32 | slot;
+  Held* held = holds_[slot].get();
+  held->live = true;
   held->expires = now + lease;
   held->usd = usd_claims ? std::min(ask.usd_max, room) : ask.usd_max;
   held->tokens = ask.tokens;
@@ -264,43 +267,53 @@ void LocalCounters::release(Held& h, bool charge, double usd, std::vector<Alert>
 }
 
 std::vector<Alert> LocalCounters::settle(std::uint64_t grant, double usd, std::int64_t tokens, Millis now) {
+  const Settlement one{grant, usd, tokens};
+  return settle(std::span(&one, 1), now);
+}
+
+std::vector<Alert> LocalCounters::settle(std::span<const Settlement> all, Millis now) {
   std::vector<Alert> alerts;
   std::lock_guard lk(mu_);
   sweep(now);
-  auto it = held_.find(grant);
-  if (it == held_.end()) return alerts;
-  Held& h = *it->second;
-  release(h, true, usd, &alerts);
-  for (auto [w, number] : h.token_windows) w->settle(number, h.tokens, tokens);
-  if (spare_.size() < kSpareHolds) {
-    // Cleared for the next reservation (its small vectors keep no heap memory: they hold at most 6
-    // inline). Field by field: assigning a fresh Held copies the vectors' whole inline storage.
-    h.budgets.clear();
-    h.token_windows.clear();
-    h.gauges.clear();
-    h.expired = false;
-    spare_.push_back(held_.extract(it));
-  } else {
-    held_.erase(it);
-  }
+  for (const auto& s : all) settle_locked(s, alerts);
   return alerts;
+}
+
+void LocalCounters::settle_locked(const Settlement& s, std::vector<Alert>& alerts) {
+  const auto slot = static_cast<std::uint32_t>(s.grant);
+  if (slot >= holds_.size() || uses_[slot] != s.grant >> 32 || !holds_[slot] || !holds_[slot]->live) return;
+  Held& h = *holds_[slot];
+  release(h, true, s.usd, &alerts);
+  for (auto [w, number] : h.token_windows) w->settle(number, h.tokens, s.tokens);
+  free_hold(slot);
+}
+
+void LocalCounters::free_hold(std::uint32_t slot) {
+  Held& h = *holds_[slot];
+  // Cleared for the next reservation (its small vectors keep no heap memory: they hold at most 6 inline).
+  // Field by field: assigning a fresh Held copies the vectors' whole inline storage.
+  h.live = false;
+  h.budgets.clear();
+  h.token_windows.clear();
+  h.gauges.clear();
+  h.expired = false;
+  if (free_.size() >= kSpareHolds) holds_[slot].reset();
+  free_.push_back(slot);
 }
 
 void LocalCounters::sweep(Millis now) {
   if (now < next_sweep_) return;
   next_sweep_ = now + 1000;
-  for (auto it = held_.begin(); it != held_.end();) {
-    Held& h = *it->second;
+  for (std::uint32_t slot = 0; slot < holds_.size(); ++slot) {
+    if (!holds_[slot] || !holds_[slot]->live) continue;
+    Held& h = *holds_[slot];
     if (!h.expired && h.expires <= now) {
       // The lease ran out: what it reserved goes back; a late settlement still charges what was spent.
       release(h, false, 0, nullptr);
       h.expired = true;
     }
     // Long after its lease, nobody will settle it.
-    if (h.expired && h.expires + 10 * kWindow <= now)
-      it = held_.erase(it);
-    else
-      ++it;
+    if (h.expired && h.expires + 10 * kWindow <= now) free_hold(slot);
   }
 }
 
@@ -313,7 +326,7 @@ BudgetState LocalCounters::budget(std::string_view counter, Period period, Milli
 std::size_t LocalCounters::outstanding() const {
   std::lock_guard lk(mu_);
   std::size_t n = 0;
-  for (const auto& [id, h] : held_) n += !h->expired;
+  for (const auto& h : holds_) n += h && h->live && !h->expired;
   return n;
 }
 

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -104,6 +105,19 @@ class Counters {
   // The request ended having cost `usd` and used `tokens`: reservations become charges, windows hold the
   // actual tokens, parallel slots free up. Returns soft limits the charge crossed. (Redis: one script.)
   virtual std::vector<Alert> settle(std::uint64_t grant, double usd, std::int64_t tokens, Millis now) = 0;
+  // Several settlements at once (a request's admission and its answering attempt end together): one lock
+  // here, one script and one round trip on Redis.
+  struct Settlement {
+    std::uint64_t grant = 0;
+    double usd = 0;
+    std::int64_t tokens = 0;
+  };
+  virtual std::vector<Alert> settle(std::span<const Settlement> all, Millis now) {
+    std::vector<Alert> alerts;
+    for (const auto& s : all)
+      for (auto& a : settle(s.grant, s.usd, s.tokens, now)) alerts.push_back(std::move(a));
+    return alerts;
+  }
   // A budget counter now (loaded from the store's totals when first asked).
   virtual BudgetState budget(std::string_view counter, Period period, Millis at) = 0;
 };
@@ -119,6 +133,7 @@ class LocalCounters final : public Counters {
 
   std::expected<Grant, Refusal> reserve(const Ask& ask, Millis now, Millis lease) override;
   std::vector<Alert> settle(std::uint64_t grant, double usd, std::int64_t tokens, Millis now) override;
+  std::vector<Alert> settle(std::span<const Settlement> all, Millis now) override;
   BudgetState budget(std::string_view counter, Period period, Millis at) override;
 
   std::size_t outstanding() const;  // reservations not yet settled (tests)
@@ -146,7 +161,6 @@ class LocalCounters final : public Counters {
     Gauge gauge;
   };
   struct Held;
-  using Holds = std::unordered_map<std::uint64_t, std::unique_ptr<Held>>;
 
   // The counter's cells (the map's own copy of the name, and the cells), made on first sight.
   std::pair<const std::string, Cells>& cells_locked(std::string_view counter);
@@ -154,6 +168,8 @@ class LocalCounters final : public Counters {
   Budget& budget_locked(std::pair<const std::string, Cells>& cells, Period period, Millis at);
   void sweep(Millis now);
   void release(Held& h, bool charge, double usd, std::vector<Alert>* alerts);
+  void settle_locked(const Settlement& s, std::vector<Alert>& alerts);
+  void free_hold(std::uint32_t slot);  // its reservation is over: the slot is taken again
 
   Load load_;
   mutable std::mutex mu_;
@@ -173,11 +189,13 @@ class LocalCounters final : public Counters {
     std::pair<const std::string, Cells>* entry = nullptr;
   };
   std::array<Recent, 64> recent_{};
-  Holds held_;
-  // Settled reservations' map nodes with their Held inside, taken again by the next reservations: a
-  // reservation allocates nothing once the pool has warmed up.
-  std::vector<Holds::node_type> spare_;
-  std::uint64_t next_id_ = 1;
+  // Reservations by slot. A grant's id is its slot and that slot's use count (uses_, high 32 bits): a
+  // settlement finds its reservation by index, without hashing, and one whose slot has been taken again
+  // since (swept, long after its lease) finds nothing. A free slot keeps its Held for the next reservation
+  // (no allocation), up to kSpareHolds of them.
+  std::vector<std::unique_ptr<Held>> holds_;  // null: a free slot whose Held was let go
+  std::vector<std::uint32_t> uses_;
+  std::vector<std::uint32_t> free_;
   Millis next_sweep_ = 0;
   Millis last_now_ = 0;
 };

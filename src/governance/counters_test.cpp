@@ -225,6 +225,46 @@ TEST(Counters, AnExpiredLeaseGivesItsReservationBackButALateSettlementStillCharg
   EXPECT_NEAR(c.budget("key:a", Period::month, kNow).reserved, 0.5, 1e-12);
 }
 
+TEST(Counters, ASettlementOfAReservationSweptLongAgoDoesNotTouchTheOneNowInItsSlot) {
+  LocalCounters c;
+  auto old = c.reserve(ask({usd("key:a", 1.0)}, 0.4, 0.4), kNow, 1'000);
+  ASSERT_TRUE(old);
+  // Ten windows past its lease it is forgotten, and its slot goes to the next reservation.
+  const Millis later = kNow + 1'000 + 10 * kWindow;
+  auto now = c.reserve(ask({usd("key:a", 1.0), parallel("key:a", 1)}, 0.3, 0.3), later, 60'000);
+  ASSERT_TRUE(now);
+  EXPECT_EQ(static_cast<std::uint32_t>(now->id), static_cast<std::uint32_t>(old->id)) << "the same slot";
+  EXPECT_NE(now->id, old->id);
+  EXPECT_TRUE(c.settle(old->id, 0.25, 0, later).empty());
+  EXPECT_NEAR(c.budget("key:a", Period::month, kNow).spent, 0.0, 1e-12) << "the old grant finds nothing";
+  EXPECT_EQ(c.outstanding(), 1u);
+  c.settle(now->id, 0.1, 0, later);
+  EXPECT_NEAR(c.budget("key:a", Period::month, kNow).spent, 0.1, 1e-12);
+  EXPECT_EQ(c.outstanding(), 0u);
+  EXPECT_TRUE(c.reserve(ask({parallel("key:a", 1)}), later, 60'000)) << "its parallel slot was freed";
+}
+
+TEST(Counters, GrantsSettledInOneCallAreEachChargedOnce) {
+  LocalCounters c;
+  auto admission =
+      c.reserve(ask({rpm("key:a", 10), tpm("key:a", 1'000), parallel("key:a", 1)}, 0, 0, 500), kNow, 60'000);
+  auto attempt = c.reserve(ask({usd("target:t", 1.0), tpm("target:t", 1'000)}, 0.5, 0.5, 500), kNow, 60'000);
+  ASSERT_TRUE(admission && attempt);
+  const Counters::Settlement both[] = {{admission->id, 0, 20}, {attempt->id, 0.05, 20}};
+  EXPECT_TRUE(c.settle(both, kNow + 1).empty());
+  EXPECT_EQ(c.outstanding(), 0u);
+  EXPECT_NEAR(c.budget("target:t", Period::month, kNow).spent, 0.05, 1e-12);
+  EXPECT_NEAR(c.budget("target:t", Period::month, kNow).reserved, 0.0, 1e-12);
+  // Both token windows now hold the 20 used, not the 500 reserved.
+  auto next = c.reserve(ask({tpm("key:a", 1'000), tpm("target:t", 1'000), parallel("key:a", 1)}, 0, 0, 980),
+                        kNow + 2, 60'000);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->tokens.remaining, 0);
+  // Settling them again changes nothing.
+  EXPECT_TRUE(c.settle(both, kNow + 3).empty());
+  EXPECT_NEAR(c.budget("target:t", Period::month, kNow).spent, 0.05, 1e-12);
+}
+
 TEST(Counters, SpentIsLoadedOncePerPeriodAndANewPeriodStartsFromTheStore) {
   std::vector<std::pair<std::string, Millis>> loads;
   LocalCounters c([&](const std::string& counter, Millis start) {

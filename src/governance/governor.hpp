@@ -67,6 +67,19 @@ class Hold {
   std::vector<Alert> settle(double usd, std::int64_t tokens) {
     return counters_ ? settle(usd, tokens, now_ms()) : std::vector<Alert>{};
   }
+  // Two holds settled at once, in one call when the same counters hold both (a request's admission and its
+  // answering attempt, as it ends).
+  friend std::vector<Alert> settle_both(Hold& a, double usd_a, std::int64_t tokens_a, Hold& b, double usd_b,
+                                        std::int64_t tokens_b, Millis now) {
+    if (!a.counters_ || a.counters_ != b.counters_) {
+      auto alerts = a.settle(usd_a, tokens_a, now);
+      for (auto& x : b.settle(usd_b, tokens_b, now)) alerts.push_back(std::move(x));
+      return alerts;
+    }
+    const Counters::Settlement both[] = {{a.grant_.id, usd_a, tokens_a}, {b.grant_.id, usd_b, tokens_b}};
+    b.counters_ = nullptr;
+    return std::exchange(a.counters_, nullptr)->settle(both, now);
+  }
 
  private:
   Counters* counters_ = nullptr;

@@ -19,9 +19,10 @@ boost::asio::awaitable<void> settle(Context& ctx) {
   const governance::Millis now = governance::now_ms();
   if (ctx.answer && ctx.answer->hold) {
     budgets = &ctx.answer->hold.budgets();
-    alerts = ctx.answer->hold.settle(usd, tokens, now);
+    alerts = settle_both(ctx.answer->hold, usd, tokens, ctx.gov.admission, 0, tokens, now);
+  } else {
+    ctx.gov.admission.settle(0, tokens, now);
   }
-  ctx.gov.admission.settle(0, tokens, now);
   for (const auto& a : alerts)
     observability::write_event("budget_alert", {{"request_id", ctx.request_id},
                                                 {"counter", a.counter},
