@@ -47,10 +47,10 @@ governance::Ask attempt() {
   return ask;
 }
 
-// A request's admission and attempt reserved, then both settled together, one millisecond apart each time (a new
-// entry in every window, as at ~1k requests a second; faster, requests share a millisecond's entry).
-// With two threads (the gateway's two workers on this 2-core VM), both take the one lock and write the same
-// counters: what a reservation costs when its cache lines come from the other core.
+// A request's admission and attempt reserved, then both settled in one call, one millisecond apart each
+// time (a new entry in every window, as at ~1k requests a second; faster, requests share a millisecond's
+// entry). With two threads (the gateway's two workers on this 2-core VM), both take the one lock and write
+// the same counters: what a reservation costs when its cache lines come from the other core.
 void counters_reserve_settle(benchmark::State& state) {
   static governance::LocalCounters counters;  // (one for all the benchmark's threads)
   const auto a = admission(), b = attempt();

@@ -204,9 +204,12 @@ std::expected<Grant, Refusal> LocalCounters::reserve(const Ask& ask, Millis now,
   }
   // Everything fits: take it.
   std::uint32_t slot;
-  if (!free_.empty()) {
-    slot = free_.back();
-    free_.pop_back();
+  if (!spare_.empty()) {
+    slot = spare_.back();
+    spare_.pop_back();
+  } else if (!bare_.empty()) {
+    slot = bare_.back();
+    bare_.pop_back();
   } else {
     slot = static_cast<std::uint32_t>(holds_.size());
     holds_.emplace_back();
@@ -297,8 +300,12 @@ void LocalCounters::free_hold(std::uint32_t slot) {
   h.token_windows.clear();
   h.gauges.clear();
   h.expired = false;
-  if (free_.size() >= kSpareHolds) holds_[slot].reset();
-  free_.push_back(slot);
+  if (spare_.size() < kSpareHolds) {
+    spare_.push_back(slot);
+  } else {
+    holds_[slot].reset();
+    bare_.push_back(slot);
+  }
 }
 
 void LocalCounters::sweep(Millis now) {
@@ -328,6 +335,11 @@ std::size_t LocalCounters::outstanding() const {
   std::size_t n = 0;
   for (const auto& h : holds_) n += h && h->live && !h->expired;
   return n;
+}
+
+std::size_t LocalCounters::kept_holds() const {
+  std::lock_guard lk(mu_);
+  return spare_.size();
 }
 
 std::size_t LocalCounters::window_entries(std::string_view counter) const {

@@ -139,6 +139,7 @@ class LocalCounters final : public Counters {
   std::size_t outstanding() const;  // reservations not yet settled (tests)
   // Entries held by a counter's requests and tokens windows (tests: a window's memory is bounded by time).
   std::size_t window_entries(std::string_view counter) const;
+  std::size_t kept_holds() const;  // free slots that keep their Held for the next reservation (tests)
 
  private:
   struct Budget {
@@ -191,11 +192,13 @@ class LocalCounters final : public Counters {
   std::array<Recent, 64> recent_{};
   // Reservations by slot. A grant's id is its slot and that slot's use count (uses_, high 32 bits): a
   // settlement finds its reservation by index, without hashing, and one whose slot has been taken again
-  // since (swept, long after its lease) finds nothing. A free slot keeps its Held for the next reservation
-  // (no allocation), up to kSpareHolds of them.
+  // since (swept, long after its lease) finds nothing. Up to kSpareHolds free slots keep their Held, and
+  // are taken first: a reservation allocates nothing once they have warmed up, and after a burst of
+  // reservations only the memory of the slots' ids stays.
   std::vector<std::unique_ptr<Held>> holds_;  // null: a free slot whose Held was let go
   std::vector<std::uint32_t> uses_;
-  std::vector<std::uint32_t> free_;
+  std::vector<std::uint32_t> spare_;  // free slots with their Held
+  std::vector<std::uint32_t> bare_;   // free slots without
   Millis next_sweep_ = 0;
   Millis last_now_ = 0;
 };

@@ -244,6 +244,21 @@ TEST(Counters, ASettlementOfAReservationSweptLongAgoDoesNotTouchTheOneNowInItsSl
   EXPECT_TRUE(c.reserve(ask({parallel("key:a", 1)}), later, 60'000)) << "its parallel slot was freed";
 }
 
+TEST(Counters, AfterABurstAReservationTakesAKeptHoldAndAtMostAThousandAreKept) {
+  LocalCounters c;
+  std::vector<std::uint64_t> ids;
+  for (int i = 0; i < 3000; ++i) ids.push_back(c.reserve(ask({rpm("key:a", 1e6)}), kNow, 60'000)->id);
+  for (auto id : ids) c.settle(id, 0, 0, kNow);
+  EXPECT_EQ(c.kept_holds(), 1024u) << "the rest let go";
+  for (int i = 0; i < 100; ++i) {
+    auto g = c.reserve(ask({rpm("key:a", 1e6)}), kNow, 60'000);
+    ASSERT_TRUE(g);
+    EXPECT_EQ(c.kept_holds(), 1023u) << "taken from the kept ones, not a bare slot";
+    c.settle(g->id, 0, 0, kNow);
+    EXPECT_EQ(c.kept_holds(), 1024u);
+  }
+}
+
 TEST(Counters, GrantsSettledInOneCallAreEachChargedOnce) {
   LocalCounters c;
   auto admission =

@@ -134,6 +134,7 @@ struct SqliteStore::Writer {
   // (A batch under load holds tens of rows.)
   std::array<LedgerInsert, 3> inserts;
   std::vector<LedgerRowView> rows;  // a batch's rows, viewing their records
+  std::vector<std::size_t> good;    // the batch's index of each of them
 
   explicit Writer(sqlite3* db)
       : begin(db, "BEGIN IMMEDIATE"),
@@ -301,11 +302,19 @@ Result<void> SqliteStore::commit(std::unique_ptr<Writer>& statements, Batch& bat
   if (!statements) statements = std::make_unique<Writer>(db_);
   auto& w = *statements;
   if (!w.ok()) return std::unexpected(db_error(db_, "prepare"));
+  // The batch's rows, as views into their records. One that does not decode (encode_row wrote it: only a
+  // corrupted record could) is left out and said so, rather than failing every commit after it for good.
   if (w.rows.size() < batch.size()) w.rows.resize(batch.size());
-  for (std::size_t i = 0; i < batch.size(); ++i)
-    if (!decode_row(batch[i]->record, w.rows[i]))
-      return fail(ErrorCode::internal, "a queued ledger row could not be decoded");  // (encode_row wrote it)
-  const std::span rows(w.rows.data(), batch.size());
+  w.good.clear();
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (decode_row(batch[i]->record, w.rows[w.good.size()])) {
+      w.good.push_back(i);
+      continue;
+    }
+    std::fprintf(stderr, "modelmux: a queued ledger row could not be decoded and is left out (%zu bytes)\n",
+                 batch[i]->record.size());
+  }
+  const std::span rows(w.rows.data(), w.good.size());  // rows[k] is batch[w.good[k]]'s
   auto failed = [&](std::string_view what) {
     auto e = db_error(db_, what);
     Writer::run(w.rollback);
@@ -322,10 +331,10 @@ Result<void> SqliteStore::commit(std::unique_ptr<Writer>& statements, Batch& bat
   w.last.reset();
   std::int64_t lag = max_lag_ms_.load(std::memory_order_relaxed);
   const std::int64_t lag_before = lag;
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    std::int64_t ts = clamp_ms(rows[i].ts_ms);
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    std::int64_t ts = clamp_ms(rows[k].ts_ms);
     id = std::max(id + 1, ts << kIdShift);
-    batch[i]->id = id;
+    batch[w.good[k]]->id = id;
     lag = std::max(lag, (id >> kIdShift) - ts);
   }
   if (lag > lag_before) {
@@ -340,13 +349,14 @@ Result<void> SqliteStore::commit(std::unique_ptr<Writer>& statements, Batch& bat
   std::size_t next = 0;
   for (auto& insert : w.inserts) {
     auto n = static_cast<std::size_t>(insert.rows);
-    for (; batch.size() - next >= n; next += n) {
+    for (; rows.size() - next >= n; next += n) {
       for (std::size_t j = 0; j < n; ++j) {
         // (The batch's first id is explicit: retention may have deleted the largest ones committed. After
         // it, the largest id in the table is the one just inserted: ids only grow.)
-        std::size_t i = next + j;
-        bool follows = i > 0 && batch[i]->id == batch[i - 1]->id + 1;
-        insert.put_row(static_cast<int>(j), batch[i]->id, follows, rows[i]);
+        std::size_t k = next + j;
+        std::int64_t row_id = batch[w.good[k]]->id;
+        bool follows = k > 0 && row_id == batch[w.good[k - 1]]->id + 1;
+        insert.put_row(static_cast<int>(j), row_id, follows, rows[k]);
       }
       if (!Writer::run(insert.stmt)) return failed("ledger insert");
     }

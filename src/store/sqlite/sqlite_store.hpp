@@ -84,9 +84,9 @@ class SqliteStore final : public Store {
   Result<void> exec(const char* sql);
   Result<void> load_ledger_ids();
   Result<void> replay_journal(const std::string& path);
-  // `n` slots in `out`: committed rows' spare ones first (their strings keep their capacity), then new ones.
+  // `n` slots in `out`: committed rows' spare ones first (their records keep their capacity), then new ones.
   void take_slots(Batch& out, std::size_t n);
-  std::unique_ptr<Pending> slot_for(const LedgerRow& row);  // a slot holding a copy of `row`
+  std::unique_ptr<Pending> slot_for(const LedgerRow& row);  // a slot holding `row`'s record
   LedgerJournal* my_journal();  // the calling thread's stream (opened on its first row), or null
   // Until the rows appended so far are committed: what a query reads includes them.
   void sync();
@@ -109,7 +109,7 @@ class SqliteStore final : public Store {
   // While the writer gathers a batch under load (sqlite_ledger.cpp), the queue length that is worth waking
   // it for; 0 otherwise (then any row wakes it).
   std::size_t gather_ = 0;
-  // Committed rows' slots, filled again by the next appends: a slot's strings keep their capacity, so a row
+  // Committed rows' slots, filled again by the next appends: a slot's record keeps its capacity, so a row
   // is copied in without allocating, and no memory a request thread allocated is freed by the writer (which
   // would starve that thread's allocator cache and contend for its arena's lock on every row).
   Batch spare_;
