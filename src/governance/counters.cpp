@@ -269,11 +269,6 @@ void LocalCounters::release(Held& h, bool charge, double usd, std::vector<Alert>
     for (Gauge* g : h.gauges) --g->in_flight;
 }
 
-std::vector<Alert> LocalCounters::settle(std::uint64_t grant, double usd, std::int64_t tokens, Millis now) {
-  const Settlement one{grant, usd, tokens};
-  return settle(std::span(&one, 1), now);
-}
-
 std::vector<Alert> LocalCounters::settle(std::span<const Settlement> all, Millis now) {
   std::vector<Alert> alerts;
   std::lock_guard lk(mu_);

@@ -102,21 +102,19 @@ class Counters {
   // spent and reserved per period, windows as sorted sets of grant ids scored by time with a hash of their
   // tokens, parallel as an integer; leases as a sorted set of grant ids by expiry, swept by the same script.)
   virtual std::expected<Grant, Refusal> reserve(const Ask& ask, Millis now, Millis lease) = 0;
-  // The request ended having cost `usd` and used `tokens`: reservations become charges, windows hold the
-  // actual tokens, parallel slots free up. Returns soft limits the charge crossed. (Redis: one script.)
-  virtual std::vector<Alert> settle(std::uint64_t grant, double usd, std::int64_t tokens, Millis now) = 0;
-  // Several settlements at once (a request's admission and its answering attempt end together): one lock
-  // here, one script and one round trip on Redis.
+  // Requests ended, each having cost `usd` and used `tokens`: reservations become charges, windows hold the
+  // actual tokens, parallel slots free up. Returns soft limits the charges crossed. Several at once (a
+  // request's admission and its answering attempt end together): one lock here; one script, one round trip
+  // on Redis.
   struct Settlement {
     std::uint64_t grant = 0;
     double usd = 0;
     std::int64_t tokens = 0;
   };
-  virtual std::vector<Alert> settle(std::span<const Settlement> all, Millis now) {
-    std::vector<Alert> alerts;
-    for (const auto& s : all)
-      for (auto& a : settle(s.grant, s.usd, s.tokens, now)) alerts.push_back(std::move(a));
-    return alerts;
+  virtual std::vector<Alert> settle(std::span<const Settlement> all, Millis now) = 0;
+  std::vector<Alert> settle(std::uint64_t grant, double usd, std::int64_t tokens, Millis now) {
+    const Settlement one{grant, usd, tokens};
+    return settle(std::span(&one, 1), now);
   }
   // A budget counter now (loaded from the store's totals when first asked).
   virtual BudgetState budget(std::string_view counter, Period period, Millis at) = 0;
@@ -132,7 +130,7 @@ class LocalCounters final : public Counters {
   ~LocalCounters() override;
 
   std::expected<Grant, Refusal> reserve(const Ask& ask, Millis now, Millis lease) override;
-  std::vector<Alert> settle(std::uint64_t grant, double usd, std::int64_t tokens, Millis now) override;
+  using Counters::settle;
   std::vector<Alert> settle(std::span<const Settlement> all, Millis now) override;
   BudgetState budget(std::string_view counter, Period period, Millis at) override;
 

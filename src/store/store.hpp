@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "governance/records.hpp"
@@ -16,28 +17,32 @@
 
 namespace modelmux::store {
 
-// One request, whatever became of it (served, failed or refused).
-struct LedgerRow {
+// One request, whatever became of it (served, failed or refused). Its texts are std::string; the ledger's
+// writer reads rows with std::string_view texts instead, viewing the records it is handed
+// (LedgerRowView, sqlite/ledger_record.hpp).
+template <class Text>
+struct BasicLedgerRow {
   std::int64_t ts_ms = 0;  // when it started (unix, ms)
-  std::string request_id;
-  std::string key_id, user_id, team_id, end_user;
-  std::string model;  // the group the client named
-  std::string target, provider, upstream_model;
+  Text request_id;
+  Text key_id, user_id, team_id, end_user;
+  Text model;  // the group the client named
+  Text target, provider, upstream_model;
   std::int64_t input_tokens = 0, output_tokens = 0, cached_tokens = 0, cache_write_tokens = 0,
                reasoning_tokens = 0;
   double cost_usd = 0;
   int status = 0;
-  std::string error;  // the error code, empty when served
+  Text error;  // the error code, empty when served
   std::int64_t latency_ms = 0;
   int attempts = 0;
   bool stream = false;
   bool cache_hit = false;
-  std::string path;
-  std::string credential;  // the stored credential the request went upstream with (every use recorded)
+  Text path;
+  Text credential;  // the stored credential the request went upstream with (every use recorded)
   // The budget counters the request was charged to and the period each charge fell in: the store adds the
   // row's cost to their totals in the row's own transaction, so totals and ledger never disagree.
-  std::vector<std::pair<std::string, std::int64_t>> budgets;
+  std::vector<std::pair<Text, std::int64_t>> budgets;
 };
+using LedgerRow = BasicLedgerRow<std::string>;
 
 struct SpendQuery {
   std::string group_by;  // key, user, team, end_user, model, provider, target, day; empty: one total
