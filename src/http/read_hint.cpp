@@ -1,6 +1,10 @@
 #include "http/read_hint.hpp"
 
+#include <sys/socket.h>
+
+#include <boost/asio/error.hpp>
 #include <boost/version.hpp>
+#include <cerrno>
 
 // Only Asio 1.26 (Boost 1.81, Debian 12's) with its epoll reactor: the members reached below are private
 // and may change in any other version.
@@ -32,8 +36,13 @@ struct DescriptorMutex {
   using type = detail::conditionally_enabled_mutex Descriptor::*;
   friend type get(DescriptorMutex);
 };
+struct OpQueues {
+  using type = detail::op_queue<detail::reactor_op> (Descriptor::*)[detail::epoll_reactor::max_ops];
+  friend type get(OpQueues);
+};
 template struct Reach<TrySpeculative, &Descriptor::try_speculative_>;
 template struct Reach<DescriptorMutex, &Descriptor::mutex_>;
+template struct Reach<OpQueues, &Descriptor::op_queue_>;
 
 // The socket's implementation is a protected member of basic_socket: a derived class may name it.
 struct SocketAccess : tcp::socket {
@@ -52,10 +61,39 @@ void wait_before_next_read(tcp::socket& socket) {
   (d->*get(TrySpeculative{}))[detail::epoll_reactor::read_op] = false;
 }
 
+ReadStart start_read(tcp::socket& socket, boost::asio::mutable_buffer buffer) {
+  Descriptor* d = SocketAccess::descriptor(socket);
+  if (!d || buffer.size() == 0) return {};
+  detail::conditionally_enabled_mutex::scoped_lock lock(d->*get(DescriptorMutex{}));
+  // Another operation on the socket (the client watch's wait, a write) may complete first from the same
+  // event, and then this read's completion is posted: Asio's own way, with nothing known.
+  for (const auto& queue : d->*get(OpQueues{}))
+    if (!queue.empty()) return {};
+  bool& tries_first = (d->*get(TrySpeculative{}))[detail::epoll_reactor::read_op];
+  if (!tries_first) return {.from_event = true};
+  ssize_t n = ::recv(socket.native_handle(), buffer.data(), buffer.size(), MSG_DONTWAIT);
+  if (n > 0) {
+    if (static_cast<std::size_t>(n) < buffer.size()) tries_first = false;
+    return {.done = true, .n = static_cast<std::size_t>(n)};
+  }
+  if (n == 0) return {.done = true, .ec = boost::asio::error::eof};
+  int err = errno;
+  if (err == EAGAIN || err == EWOULDBLOCK) {
+    tries_first = false;  // empty now: whatever comes next is an event, which turns trying first back on
+    return {.from_event = true};
+  }
+  if (err == EINTR) return {};
+  return {.done = true, .ec = boost::system::error_code(err, boost::asio::error::get_system_category())};
+}
+
 bool read_hint_available() {
   return true;
 }
 #else
+ReadStart start_read(boost::asio::ip::tcp::socket&, boost::asio::mutable_buffer) {
+  return {};
+}
+
 void wait_before_next_read(boost::asio::ip::tcp::socket&) {}
 
 bool read_hint_available() {

@@ -25,6 +25,7 @@
 #include "core/ids.hpp"
 #include "core/thread_name.hpp"
 #include "http/listener.hpp"
+#include "http/read_hint.hpp"
 
 namespace modelmux::http {
 namespace beast = boost::beast;
@@ -195,11 +196,16 @@ struct Server::Worker {
     while (ec == bhttp::error::need_more) {
       std::size_t room = beast::read_size(buf, 65536);
       if (room == 0) co_return bhttp::error::buffer_overflow;  // feed() leaves room; never spin if not
-      auto [rec, n] = co_await socket.async_read_some(buf.prepare(room), awaited);
-      if (rec == asio::error::eof)
+      auto into = buf.prepare(room);
+      ReadStart got = start_read(socket, into);
+      if (!got.done) {
+        auto [rec, n] = co_await socket.async_read_some(into, awaited);
+        finish_read(socket, got, rec, n, room);
+      }
+      if (got.ec == asio::error::eof)
         co_return parser.got_some() ? bhttp::error::partial_message : bhttp::error::end_of_stream;
-      if (rec) co_return rec;
-      buf.commit(n);
+      if (got.ec) co_return got.ec;
+      buf.commit(got.n);
       buf.consume(parser.feed(buffered(buf), head_only, ec));
     }
     co_return ec;
@@ -254,9 +260,15 @@ struct Server::Worker {
       if (draining) break;
       if (buf.size() == 0) {
         if (!first) deadline.expires_after(cfg.idle_timeout);
-        auto [ec, n] = co_await socket.async_read_some(buf.prepare(4096), awaited);
-        if (ec) break;
-        buf.commit(n);
+        // (The client's reads go through start_read and finish_read: read_hint.hpp.)
+        auto into = buf.prepare(4096);
+        ReadStart got = start_read(socket, into);
+        if (!got.done) {
+          auto [ec, n] = co_await socket.async_read_some(into, awaited);
+          finish_read(socket, got, ec, n, 4096);
+        }
+        if (got.ec) break;
+        buf.commit(got.n);
       }
       slot.idle = false;
       slot.heard = true;
