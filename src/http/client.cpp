@@ -145,10 +145,9 @@ struct Pool : asio::execution_context::service {
     // Its reply read whole and nothing read while it waits here: the next request's reply will be read
     // without a recv tried first, which would fail (read_hint.hpp). Whatever the upstream sends meanwhile,
     // a close most often, is an epoll event that turns trying first back on, and the close is then found at
-    // once. (Not covered: a close that came with the reply's last bytes, in the event that read them. The
-    // next request on it then waits for the upstream's reset, or for its first-byte timeout if the upstream
-    // neither answers nor resets.)
-    if (!c->tls) wait_before_next_read(*c->plain);
+    // once; a close whose event came before this, with the reply's last bytes or after them, keeps it on
+    // (mark_drained).
+    if (!c->tls) mark_drained(*c->plain);
     list.push_back(std::move(c));
   }
 };

@@ -1,10 +1,12 @@
 #include "http/read_hint.hpp"
 
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <boost/asio/error.hpp>
 #include <boost/version.hpp>
 #include <cerrno>
+#include <cstdint>
 
 // Only Asio 1.26 (Boost 1.81, Debian 12's) with its epoll reactor: the members reached below are private
 // and may change in any other version.
@@ -40,7 +42,28 @@ struct OpQueues {
   using type = detail::op_queue<detail::reactor_op> (Descriptor::*)[detail::epoll_reactor::max_ops];
   friend type get(OpQueues);
 };
+struct RegisteredEvents {
+  using type = std::uint32_t Descriptor::*;
+  friend type get(RegisteredEvents);
+};
+struct DescriptorReactor {
+  using type = detail::epoll_reactor* Descriptor::*;
+  friend type get(DescriptorReactor);
+};
+struct EpollFd {
+  using type = int detail::epoll_reactor::*;
+  friend type get(EpollFd);
+};
+// The events that woke the descriptor last (epoll_reactor::run sets them before its operations run).
+struct ReadyEvents {
+  using type = unsigned int detail::scheduler_operation::*;
+  friend type get(ReadyEvents);
+};
 template struct Reach<TrySpeculative, &Descriptor::try_speculative_>;
+template struct Reach<RegisteredEvents, &Descriptor::registered_events_>;
+template struct Reach<DescriptorReactor, &Descriptor::reactor_>;
+template struct Reach<EpollFd, &detail::epoll_reactor::epoll_fd_>;
+template struct Reach<ReadyEvents, &detail::scheduler_operation::task_result_>;
 template struct Reach<DescriptorMutex, &Descriptor::mutex_>;
 template struct Reach<OpQueues, &Descriptor::op_queue_>;
 
@@ -51,7 +74,37 @@ struct SocketAccess : tcp::socket {
   }
 };
 
+// Whether a socket a short read just found empty may be marked drained. A short read does not show an end
+// of stream that came with its last bytes, and that close's event is spent: marked drained, the socket
+// would wait for an event that never comes (a client that half-closes after its request would wait out the
+// idle timeout for the server's close). epoll says so with EPOLLRDHUP, which Asio does not ask for: the
+// first time, it is added to the socket's registration (epoll_ctl, once a connection; Asio keeps it in
+// its later changes), and the socket is not marked, since the events already taken did not carry it.
+// (Re-registering reports anything pending as a new event.) Under the descriptor's lock.
+bool may_mark_drained(Descriptor* d, int fd) {
+  std::uint32_t& registered = d->*get(RegisteredEvents{});
+  if (!(registered & EPOLLRDHUP)) {
+    epoll_event ev{};
+    ev.events = registered | EPOLLRDHUP;
+    ev.data.ptr = d;
+    if (::epoll_ctl(d->*get(DescriptorReactor{})->*get(EpollFd{}), EPOLL_CTL_MOD, fd, &ev) == 0)
+      registered = ev.events;
+    return false;
+  }
+  // (A C-style cast reaches the private base, as the language allows.)
+  auto* as_operation = (detail::scheduler_operation*)d;  // NOLINT(cppcoreguidelines-pro-type-cstyle-cast)
+  return !(as_operation->*get(ReadyEvents{}) & EPOLLRDHUP);
+}
+
 }  // namespace
+
+void mark_drained(tcp::socket& socket) {
+  Descriptor* d = SocketAccess::descriptor(socket);
+  if (!d) return;
+  detail::conditionally_enabled_mutex::scoped_lock lock(d->*get(DescriptorMutex{}));
+  if (may_mark_drained(d, socket.native_handle()))
+    (d->*get(TrySpeculative{}))[detail::epoll_reactor::read_op] = false;
+}
 
 void wait_before_next_read(tcp::socket& socket) {
   Descriptor* d = SocketAccess::descriptor(socket);
@@ -73,7 +126,8 @@ ReadStart start_read(tcp::socket& socket, boost::asio::mutable_buffer buffer) {
   if (!tries_first) return {.from_event = true};
   ssize_t n = ::recv(socket.native_handle(), buffer.data(), buffer.size(), MSG_DONTWAIT);
   if (n > 0) {
-    if (static_cast<std::size_t>(n) < buffer.size()) tries_first = false;
+    if (static_cast<std::size_t>(n) < buffer.size() && may_mark_drained(d, socket.native_handle()))
+      tries_first = false;
     return {.done = true, .n = static_cast<std::size_t>(n)};
   }
   if (n == 0) return {.done = true, .ec = boost::asio::error::eof};
@@ -93,6 +147,8 @@ bool read_hint_available() {
 ReadStart start_read(boost::asio::ip::tcp::socket&, boost::asio::mutable_buffer) {
   return {};
 }
+
+void mark_drained(boost::asio::ip::tcp::socket&) {}
 
 void wait_before_next_read(boost::asio::ip::tcp::socket&) {}
 

@@ -40,7 +40,9 @@ void wait_before_next_read(boost::asio::ip::tcp::socket& socket);
 // recv tried first hands its bytes over only after the loop has gone round, so start_read tries that recv
 // itself (when Asio would); and a read that waits completes inside the handler of the event that woke it,
 // which is the awaiting coroutine's resumption, when nothing else on the socket is queued ahead of it.
-// On the thread that runs the socket's io_context, its only thread (as wait_before_next_read).
+// A short read leaves the socket empty of bytes, not of an end of stream that came with them: that one is
+// told by epoll's EPOLLRDHUP (mark_drained). On the thread that runs the socket's io_context, its only thread
+// (as wait_before_next_read).
 struct ReadStart {
   bool done = false;  // the read is over here: `n` bytes, or `ec` (end of file, a reset)
   std::size_t n = 0;
@@ -49,6 +51,10 @@ struct ReadStart {
 };
 ReadStart start_read(boost::asio::ip::tcp::socket& socket, boost::asio::mutable_buffer buffer);
 
+// wait_before_next_read for a socket a short read has just emptied, unless its peer's end of stream came
+// with those bytes (read_hint.cpp): its next read then tries first, and finds it.
+void mark_drained(boost::asio::ip::tcp::socket& socket);
+
 // After the awaited read: its result goes into `read`, and a short read that came from its event left the
 // socket drained, so its next read waits.
 inline void finish_read(boost::asio::ip::tcp::socket& socket, ReadStart& read, boost::system::error_code ec,
@@ -56,7 +62,7 @@ inline void finish_read(boost::asio::ip::tcp::socket& socket, ReadStart& read, b
   read.done = true;
   read.ec = ec;
   read.n = got;
-  if (!ec && read.from_event && got < asked) wait_before_next_read(socket);
+  if (!ec && read.from_event && got < asked) mark_drained(socket);
 }
 
 // Whether wait_before_next_read does anything with this build's Asio (tests).

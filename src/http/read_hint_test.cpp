@@ -207,6 +207,31 @@ TEST(StartRead, AClientsCloseIsFoundWhetherAReadWaitsOrNot) {
   EXPECT_EQ(next.got(), "error: End of file");
 }
 
+TEST(StartRead, AnEndOfStreamThatCameWithTheLastBytesIsFoundAtOnce) {
+  // A client that half-closes right after its request: the request's bytes and the close in one event.
+  // Marked drained after that read, the next would wait for an event that never comes.
+  for (bool waits : {true, false}) {
+    SCOPED_TRACE(waits ? "the read waited for the bytes" : "the bytes were there when the read began");
+    Pair p;
+    p.send("a");
+    ClientRead first(p);
+    ASSERT_EQ(first.got(), "a");
+    std::optional<ClientRead> read;
+    if (waits) {
+      read.emplace(p);
+      ASSERT_TRUE(read->read.from_event);
+    }
+    p.send("request");
+    p.server.shutdown(tcp::socket::shutdown_send);
+    p.run_for(50ms);
+    if (!waits) read.emplace(p);
+    ASSERT_EQ(read->got(), "request");
+    ClientRead next(p);
+    p.run_for(50ms);
+    EXPECT_EQ(next.got(), "error: End of file");
+  }
+}
+
 TEST(StartRead, LeavesAsioItsOwnWayWhenAnotherOperationWaitsOnTheSocket) {
   // The server's client watch: a wait for readability, pending when the next request's read starts. It
   // completes first from the shared event, so the read's completion is posted and proves nothing.

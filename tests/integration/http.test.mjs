@@ -348,4 +348,33 @@ describe('keep-alive', () => {
       assertSameSocket(r1, [r2]);
     });
   }));
+
+  it('a client that half-closes right after its request is answered and closed at once', logged(async () => {
+    // The request's last bytes and the client's end of stream reach the server together. The server reads
+    // a client's socket as drained after a short read (src/http/read_hint.hpp); had it missed the end of
+    // stream, the connection would stay open until the idle timeout (75 s).
+    const u = new URL(gw.url);
+    const sock = net.connect({ port: Number(u.port), host: u.hostname, allowHalfOpen: true });
+    let got = '';
+    sock.setEncoding('latin1');
+    sock.on('data', (d) => { got += d; });
+    const closed = new Promise((resolve) => sock.on('end', resolve));
+    await new Promise((resolve, reject) => { sock.on('connect', resolve); sock.on('error', reject); });
+    const request = (body) => `POST /v1/chat/completions HTTP/1.1\r\nHost: ${u.host}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    // A first request and its answer, so that the second is read from a socket already read once.
+    sock.write(request(JSON.stringify(hi)));
+    const deadline = Date.now() + 5_000;
+    while (!/mock: hi/.test(got) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.match(got, /^HTTP\/1\.1 200 /, got.slice(0, 200));
+    sock.end(request(JSON.stringify({ ...hi, messages: [{ role: 'user', content: 'last' }] })));
+    const started = Date.now();
+    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(
+      `the server did not close the half-closed connection within 3 s; received: ${got.slice(-300)}`)), 3_000));
+    await Promise.race([closed, timeout]);
+    assert.ok(Date.now() - started < 3_000);
+    assert.equal(got.match(/HTTP\/1\.1 200 /g)?.length, 2, got);
+    assert.match(got, /mock: last/);
+    sock.destroy();
+  }));
 });
