@@ -6,6 +6,7 @@
 #
 #   bench/syscalls.sh              # needs build/modelmux, nginx, wrk, perf
 #   GOVERNED=1 bench/syscalls.sh   # keys, budgets, limits and the SQLite ledger on
+#   PEER=nginx bench/syscalls.sh   # the nginx reverse proxy's one worker instead (bench/nginx-proxy.conf.in)
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
@@ -18,9 +19,17 @@ done
 MM=$(free_port)
 start_upstream
 render_config "$MM"
-"$BIN" serve --config "$TMP/modelmux.yaml" --threads 1 >"$TMP/modelmux.log" 2>&1 &
+if [[ ${PEER:-modelmux} == nginx ]]; then
+  # One worker, no master process, so that the process perf watches is the one that proxies.
+  mkdir -p "$TMP/proxy"
+  sed -e "s#@TMP@#$TMP/proxy#g" -e "s#@NGINX_WORKERS@#1#" -e "s#@UPSTREAM_PORT@#$UP#g" -e "s#@PROXY_PORT@#$MM#g" \
+      -e 's#^daemon off;#daemon off;\nmaster_process off;#' "$BENCH_DIR/nginx-proxy.conf.in" > "$TMP/proxy/nginx.conf"
+  nginx -p "$TMP/proxy" -c "$TMP/proxy/nginx.conf" -e "$TMP/proxy/error.log" >"$TMP/modelmux.log" 2>&1 &
+else
+  "$BIN" serve --config "$TMP/modelmux.yaml" --threads 1 >"$TMP/modelmux.log" 2>&1 &
+fi
 PID=$!; PIDS+=("$PID")
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$MM/health" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do curl -so /dev/null "http://127.0.0.1:$MM/health" && break; sleep 0.1; done
 export BENCH_BODY='{"model":"bench","messages":[{"role":"user","content":"hello"}]}'
 export BENCH_HEADERS="Authorization: Bearer sk-bench"
 [[ ${GOVERNED:-0} == 1 ]] && BENCH_HEADERS="Authorization: Bearer $("$BENCH_DIR/governed_key.sh" "http://127.0.0.1:$MM")"
