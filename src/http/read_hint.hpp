@@ -1,12 +1,14 @@
-// A hint to Asio's epoll reactor that a socket has nothing to read yet: its next read waits for epoll's word
+// Hints to Asio's epoll reactor that a socket has nothing to read yet: its next read waits for epoll's word
 // instead of first trying a recv that would fail.
 //
 // Asio tries a recv before it waits whenever the socket's last read returned bytes (epoll_reactor.ipp,
 // `try_speculative_`; only an end of stream turns it off). The reply to a request written on a pooled
-// upstream connection cannot be there yet, and the try is a recvfrom that fails: one a pass-through
-// request, ~0.26 us of kernel time each on this VM (bench/results/cpu.md, eighth pass). nginx knows a socket
-// is drained when a read returns less than it asked for; Asio 1.26 has no public way to say so, so this
-// reaches the flag itself, and only on the Asio it was written against (elsewhere it does nothing).
+// upstream connection cannot be there yet, nor the client's next request when its reply has just gone out:
+// each try was a recvfrom that failed, ~0.26 us of kernel time on this VM (bench/results/cpu.md, eighth and
+// eleventh passes). nginx knows a socket is drained when a read returns less than it asked for, and learns
+// of an end of stream that came with the bytes from EPOLLRDHUP; Asio 1.26 has no public way to say either,
+// so this reaches its members itself, and only on the Asio it was written against (elsewhere it does
+// nothing).
 #pragma once
 
 #include <boost/asio/buffer.hpp>
