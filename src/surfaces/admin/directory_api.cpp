@@ -16,6 +16,13 @@ using namespace governance;
 
 constexpr auto bad = json_util::invalid_field;
 
+// Unix seconds `seconds` from `now_ms`. Records keep whole seconds: a period is rounded up, since one cut
+// down to the second would end up to a second early (a one-second rotation grace could be over at once);
+// none (a rotation with no grace) ends now.
+std::int64_t seconds_from_now(std::int64_t now_ms, std::int64_t seconds) {
+  return seconds == 0 ? now_ms / 1000 : (now_ms + 999) / 1000 + seconds;
+}
+
 // What a budget counter holds now, beside its record.
 json::value spend_of(const AdminCall& call, const std::string& counter, const std::optional<Budget>& b) {
   if (!b) return nullptr;
@@ -109,7 +116,7 @@ Result<void> apply_key(const AdminCall& call, KeyRecord& k, const json::object& 
   if (auto* v = o.if_contains("expires_in_seconds")) {
     auto t = json_util::as_integer(*v);
     if (!t || *t < 1) return bad("expires_in_seconds", "expires_in_seconds must be a positive integer");
-    k.expires_at = call.now / 1000 + *t;
+    k.expires_at = seconds_from_now(call.now, *t);
   }
   if (auto* v = o.if_contains("blocked")) {
     if (!v->is_bool()) return bad("blocked", "blocked must be true or false");
@@ -153,7 +160,7 @@ Result<AdminReply> rotate(const AdminCall& call, KeyRecord k) {
   }
   std::string secret = new_secret();
   k.previous_hash = k.hash;
-  k.previous_expires_at = call.now / 1000 + grace;
+  k.previous_expires_at = seconds_from_now(call.now, grace);
   k.rotated_at = call.now / 1000;
   k.hash = hash_secret(secret);
   if (auto ok = call.gov.store().put_key(k); !ok) return std::unexpected(ok.error());
